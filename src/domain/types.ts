@@ -1,0 +1,276 @@
+/**
+ * The domain model of Renvoi (design §1–§4). Pure data: no I/O, no clock.
+ * Names follow the glossary of design §1.
+ */
+
+/** ISO 3166-1 alpha-2 country, as libphonenumber-js knows it ("FR"). */
+export type Country = string;
+
+export type Language = 'fr' | 'en';
+
+export const STATUSES = ['available', 'away', 'dnd', 'lunch', 'business-trip'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export type Role = 'user' | 'admin';
+
+// ---------------------------------------------------------------------------
+// Caller-ID patterns (design §2)
+
+/**
+ * One pattern of the "Appels de l'ID d'appelant" field, as understood.
+ * - `any`: `*` alone, every caller.
+ * - `number`: a digit pattern. `canonical` is the form compared with external callers' canonical
+ *   E.164 ("+336*"), or null when the pattern has no national or international form (a short number
+ *   such as "101"); `raw` is the digits and wildcards as typed without formatting ("06*"), compared
+ *   with extension numbers and with external callers' digits as received.
+ * - `anonymous` | `internal` | `external`: the special words.
+ */
+export type CallerPattern =
+  | { kind: 'any' }
+  | { kind: 'number'; raw: string; canonical: string | null }
+  | { kind: 'anonymous' }
+  | { kind: 'internal' }
+  | { kind: 'external' };
+
+/** Who is calling, normalised once per call. */
+export type Caller =
+  | { kind: 'internal'; extension: string }
+  /** `e164` is null when the number could not be read as a phone number; `digits` as received. */
+  | { kind: 'external'; e164: string | null; digits: string }
+  | { kind: 'anonymous' };
+
+// ---------------------------------------------------------------------------
+// Time
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Minutes since local midnight, [start, end). end may be 1440. */
+export interface TimeRange {
+  start: number;
+  end: number;
+}
+
+/** Periods per weekday, in the system's time zone. A day absent or empty has no period. */
+export type WeeklySchedule = Partial<Record<Weekday, TimeRange[]>>;
+
+export const HOURS = ['all', 'office', 'outside-office', 'specific', 'outside-specific'] as const;
+export type Hours = (typeof HOURS)[number];
+
+/** A public holiday or closure day: counted as outside office hours all day. */
+export interface Holiday {
+  /** Local date "YYYY-MM-DD". */
+  date: string;
+  name?: string;
+}
+
+// ---------------------------------------------------------------------------
+// Actions (design §1, §4)
+
+export type Action =
+  /** `mailbox` is absent for an extension's own box; ring-group fallbacks name one. */
+  | { type: 'voicemail'; mailbox?: string }
+  | { type: 'mobile'; bounce: boolean }
+  | { type: 'extension'; target: string; voicemail: boolean }
+  | { type: 'external'; number: string; bounce: boolean }
+  | { type: 'system'; target: string }
+  | { type: 'busy' };
+
+export type ActionType = Action['type'];
+
+export interface ForwardingException {
+  /** The caller-ID text exactly as the user wrote it. */
+  callerId: string;
+  /** `callerId` as understood; never empty. */
+  patterns: CallerPattern[];
+  hours: Hours;
+  /** Used when `hours` is `specific` or `outside-specific`. */
+  periods: WeeklySchedule;
+  /** Empty: whatever the status. */
+  statuses: Status[];
+  enabled: boolean;
+  action: Action;
+}
+
+/** Where calls go when no exception fires (design §3). */
+export interface StatusForwarding {
+  /** Available, rang for ringTimeout, not answered. */
+  noAnswer: Action;
+  /** Busy or not registered. */
+  busy: Action;
+  away: Action;
+  dnd: Action;
+  lunch: Action;
+  'business-trip': Action;
+}
+
+export interface Extension {
+  number: string;
+  name: string;
+  /** SIP and web password. */
+  password: string;
+  /** As written by the user, or null. */
+  mobile: string | null;
+  voicemailPin: string | null;
+  /** Seconds. */
+  ringTimeout: number;
+  status: Status;
+  language: Language;
+  role: Role;
+  forwarding: StatusForwarding;
+  exceptions: ForwardingException[];
+}
+
+export const RING_STRATEGIES = ['ring-all', 'hunt'] as const;
+export type RingStrategy = (typeof RING_STRATEGIES)[number];
+
+/** A system extension (design glossary "Extension système"). */
+export interface RingGroup {
+  number: string;
+  name: string;
+  strategy: RingStrategy;
+  members: string[];
+  /** Seconds: the whole group for ring-all, each member for hunt. */
+  timeout: number;
+  fallback: Action;
+}
+
+export const NUMBER_FORMATS = ['e164', 'national', 'international'] as const;
+/** How a trunk wants numbers: "+33612345678", "0612345678", "0033612345678". */
+export type NumberFormat = (typeof NUMBER_FORMATS)[number];
+
+export interface Trunk {
+  name: string;
+  host: string;
+  port: number;
+  transport: 'udp' | 'tcp';
+  /** With a username the trunk registers; without, it is IP-authenticated. */
+  username: string | null;
+  password: string | null;
+  numberFormat: NumberFormat;
+  /** A trusted trunk receives P-Asserted-Identity on anonymous calls (RFC 3325). */
+  trusted: boolean;
+  /** Inbound numbers (DIDs, canonical E.164) → extension or ring-group number. */
+  inbound: Record<string, string>;
+}
+
+export const NUMBER_CLASSES = [
+  'fixed',
+  'mobile',
+  'toll-free',
+  'shared-cost',
+  'premium-rate',
+  'voip',
+  'international',
+  'other',
+] as const;
+/** What the outbound policy allows or refuses (design §5). */
+export type NumberClass = (typeof NUMBER_CLASSES)[number];
+
+export interface OutboundPolicy {
+  allow: NumberClass[];
+}
+
+export interface Settings {
+  country: Country;
+  timezone: string;
+  officeHours: WeeklySchedule;
+  holidays: Holiday[];
+  outboundPolicy: OutboundPolicy;
+  /** 15 as in 3CX; an admin may raise it. */
+  maxExceptions: number;
+  language: Language;
+}
+
+/** The whole configuration, validated. Keyed by number for O(1) lookups. */
+export interface Directory {
+  settings: Settings;
+  extensions: Map<string, Extension>;
+  ringGroups: Map<string, RingGroup>;
+  trunks: Trunk[];
+}
+
+// ---------------------------------------------------------------------------
+// Routing (design §4)
+
+export type Prompt = 'locating' | 'unavailable';
+
+export type Step =
+  | { do: 'ring'; extensions: string[]; timeout: number }
+  | {
+      do: 'dial';
+      /** Canonical E.164. */
+      number: string;
+      presentation: 'caller' | 'anonymous';
+      /** Seconds, or null: until the far end answers or gives up. */
+      timeout: number | null;
+    }
+  | { do: 'announce'; prompt: Prompt; extension?: string }
+  | { do: 'voicemail'; mailbox: string }
+  | { do: 'busy' };
+
+/** Live state of an extension at decision time; absent means idle. */
+export type ExtensionState = 'idle' | 'busy' | 'offline';
+
+export interface IncomingCall {
+  /** Extension or ring-group number called. */
+  to: string;
+  from: Caller;
+  /** Overrides the extension's stored status (e.g. `renvoi simulate --status`). */
+  status?: Status;
+  states?: Readonly<Record<string, ExtensionState>>;
+}
+
+/**
+ * One line of the explanation. `code` names what happened; the other fields are its parameters,
+ * rendered into words by the i18n layer.
+ */
+export interface TraceEntry {
+  code: TraceCode;
+  extension?: string;
+  /** 0-based exception index in that extension's list. */
+  exception?: number;
+  target?: string;
+  status?: Status;
+  hours?: Hours;
+  number?: string;
+  reason?: string;
+}
+
+export type TraceCode =
+  | 'exception-matched'
+  | 'exception-disabled'
+  | 'exception-caller-mismatch'
+  | 'exception-hours-mismatch'
+  | 'exception-status-mismatch'
+  | 'exception-broken'
+  | 'no-exception'
+  | 'status-forwarding'
+  | 'follow-extension'
+  | 'follow-system'
+  | 'loop-detected'
+  | 'hop-limit'
+  | 'unknown-destination'
+  | 'outbound-refused';
+
+export interface Decision {
+  to: string;
+  /** 0-based index of the exception that fired in the called extension's list, or null. */
+  exception: number | null;
+  action: Action | null;
+  plan: Step[];
+  trace: TraceEntry[];
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/**
+ * A problem with user input, located and coded so the UI can say it in the user's language.
+ * `path` is where in a document or form, e.g. "extensions[1].exceptions[0].callerId".
+ */
+export interface Problem {
+  path: string;
+  code: string;
+  params: Record<string, string | number>;
+}

@@ -1,0 +1,6 @@
+import type { Catalog } from './catalog.js';
+
+export const trace: Catalog = {
+  fr: {},
+  en: {},
+};
