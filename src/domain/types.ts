@@ -35,7 +35,11 @@ export type CallerPattern =
 /** Who is calling, normalised once per call. */
 export type Caller =
   | { kind: 'internal'; extension: string }
-  /** `e164` is null when the number could not be read as a phone number; `digits` as received. */
+  /**
+   * `e164`: the canonical form every written form of the caller shares: E.164 for a phone
+   * number, the same "+CC…" rewrite for other digits written with "+", the IDD or the national
+   * prefix, null for digits with no such form (short codes). `digits`: as received.
+   */
   | { kind: 'external'; e164: string | null; digits: string }
   | { kind: 'anonymous' };
 
@@ -244,6 +248,8 @@ export type TraceCode =
   | 'exception-hours-mismatch'
   | 'exception-status-mismatch'
   | 'exception-broken'
+  /** A status-forwarding destination or ring-group fallback that cannot be carried out. */
+  | 'forwarding-broken'
   | 'no-exception'
   | 'status-forwarding'
   | 'follow-extension'
