@@ -1,0 +1,52 @@
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+/** How long a writer waits for another process's transaction before giving up. */
+const BUSY_TIMEOUT_MS = 15_000;
+
+/**
+ * Opens (creating if needed) a SQLite database file. WAL lets readers proceed while one process
+ * writes; the busy timeout makes a second writer wait for the lock instead of failing at once.
+ */
+export function openDatabase(file: string): Db {
+  const database = new SQLite(file, { timeout: BUSY_TIMEOUT_MS });
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+}
+
+/**
+ * Runs `work` in a write transaction taken with BEGIN IMMEDIATE: the write lock is acquired up front,
+ * so concurrent writers queue on the busy timeout rather than failing with SQLITE_BUSY when a
+ * deferred transaction tries to upgrade its read lock.
+ */
+export async function writeTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const result = await work(conn);
+      await sql`commit`.execute(conn);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(conn);
+      throw error;
+    }
+  });
+}
+
+/** Runs `work` in a read transaction, so that every query sees the same snapshot. */
+export async function readTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`begin`.execute(conn);
+    try {
+      return await work(conn);
+    } finally {
+      await sql`commit`.execute(conn);
+    }
+  });
+}

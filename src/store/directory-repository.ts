@@ -1,0 +1,247 @@
+import type {
+  Action,
+  Directory,
+  Extension,
+  ForwardingException,
+  Hours,
+  Language,
+  NumberFormat,
+  RingGroup,
+  RingStrategy,
+  Role,
+  Settings,
+  Status,
+  StatusForwarding,
+  Trunk,
+  WeeklySchedule,
+} from '../domain/types.js';
+import { parseCallerId } from '../domain/patterns.js';
+import { defaultSettings } from '../domain/document.js';
+import { readTransaction, writeTransaction } from './database.js';
+import type { Db } from './database.js';
+
+/** Rows are inserted in chunks: SQLite limits the number of bound parameters per statement. */
+const CHUNK = 200;
+
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = groups.get(key(row));
+    if (list) list.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
+}
+
+async function insertChunked<T>(
+  rows: T[],
+  insert: (chunk: T[]) => Promise<unknown>,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await insert(rows.slice(i, i + CHUNK));
+  }
+}
+
+/**
+ * Replaces the whole stored directory in one write transaction: either all of `directory` is stored
+ * or, on any error, the previous directory is left untouched. The directory is expected to be valid
+ * (built by buildDirectory); the schema's constraints are a last line of defence.
+ */
+export async function saveDirectory(db: Db, directory: Directory): Promise<void> {
+  await writeTransaction(db, async (trx) => {
+    // Children first: members and exceptions reference extensions.
+    await trx.deleteFrom('trunk_inbound').execute();
+    await trx.deleteFrom('trunk').execute();
+    await trx.deleteFrom('ring_group_member').execute();
+    await trx.deleteFrom('ring_group').execute();
+    await trx.deleteFrom('exception').execute();
+    await trx.deleteFrom('extension').execute();
+    await trx.deleteFrom('setting').execute();
+
+    const settings = Object.entries(directory.settings).map(([key, value]) => ({
+      key,
+      value: JSON.stringify(value),
+    }));
+    await trx.insertInto('setting').values(settings).execute();
+
+    const extensions = [...directory.extensions.values()];
+    await insertChunked(
+      extensions.map((ext, position) => ({
+        number: ext.number,
+        position,
+        name: ext.name,
+        password: ext.password,
+        mobile: ext.mobile,
+        voicemail_pin: ext.voicemailPin,
+        ring_timeout: ext.ringTimeout,
+        status: ext.status,
+        language: ext.language,
+        role: ext.role,
+        forwarding: JSON.stringify(ext.forwarding),
+      })),
+      (chunk) => trx.insertInto('extension').values(chunk).execute(),
+    );
+
+    const exceptions = extensions.flatMap((ext) =>
+      ext.exceptions.map((exception, position) => ({
+        extension: ext.number,
+        position,
+        caller_id: exception.callerId,
+        hours: exception.hours,
+        periods: JSON.stringify(exception.periods),
+        statuses: JSON.stringify(exception.statuses),
+        enabled: exception.enabled ? 1 : 0,
+        action: JSON.stringify(exception.action),
+      })),
+    );
+    await insertChunked(exceptions, (chunk) => trx.insertInto('exception').values(chunk).execute());
+
+    const groups = [...directory.ringGroups.values()];
+    await insertChunked(
+      groups.map((group, position) => ({
+        number: group.number,
+        position,
+        name: group.name,
+        strategy: group.strategy,
+        timeout: group.timeout,
+        fallback: JSON.stringify(group.fallback),
+      })),
+      (chunk) => trx.insertInto('ring_group').values(chunk).execute(),
+    );
+    await insertChunked(
+      groups.flatMap((group) =>
+        group.members.map((extension, position) => ({
+          ring_group: group.number,
+          position,
+          extension,
+        })),
+      ),
+      (chunk) => trx.insertInto('ring_group_member').values(chunk).execute(),
+    );
+
+    await insertChunked(
+      directory.trunks.map((trunk, position) => ({
+        name: trunk.name,
+        position,
+        host: trunk.host,
+        port: trunk.port,
+        transport: trunk.transport,
+        username: trunk.username,
+        password: trunk.password,
+        number_format: trunk.numberFormat,
+        trusted: trunk.trusted ? 1 : 0,
+      })),
+      (chunk) => trx.insertInto('trunk').values(chunk).execute(),
+    );
+    await insertChunked(
+      directory.trunks.flatMap((trunk) =>
+        Object.entries(trunk.inbound).map(([did, destination], position) => ({
+          trunk: trunk.name,
+          position,
+          did,
+          destination,
+        })),
+      ),
+      (chunk) => trx.insertInto('trunk_inbound').values(chunk).execute(),
+    );
+  });
+}
+
+/**
+ * Reads the stored directory from one snapshot. An empty store gives the default settings and no
+ * extensions. Caller-ID texts are parsed again, so a fix to the pattern rules applies to stored
+ * exceptions; a text the current rules refuse gets no pattern (it never matches) and is reported by
+ * `renvoi check` and by a re-import of the export.
+ */
+export async function loadDirectory(db: Db): Promise<Directory> {
+  return readTransaction(db, async (trx) => {
+    const settingRows = await trx.selectFrom('setting').selectAll().execute();
+    const stored = Object.fromEntries(settingRows.map((row) => [row.key, JSON.parse(row.value)]));
+    const settings: Settings = { ...defaultSettings(), ...(stored as Partial<Settings>) };
+
+    const extensionRows = await trx
+      .selectFrom('extension')
+      .selectAll()
+      .orderBy('position')
+      .execute();
+    const exceptionRows = await trx
+      .selectFrom('exception')
+      .selectAll()
+      .orderBy('extension')
+      .orderBy('position')
+      .execute();
+    const exceptionsByExtension = groupBy(exceptionRows, (row) => row.extension);
+    const toException = (row: (typeof exceptionRows)[number]): ForwardingException => {
+      const parsed = parseCallerId(row.caller_id, settings.country);
+      return {
+        callerId: row.caller_id,
+        patterns: parsed.ok ? parsed.patterns : [],
+        hours: row.hours as Hours,
+        periods: JSON.parse(row.periods) as WeeklySchedule,
+        statuses: JSON.parse(row.statuses) as Status[],
+        enabled: row.enabled !== 0,
+        action: JSON.parse(row.action) as Action,
+      };
+    };
+    const extensions = new Map<string, Extension>();
+    for (const row of extensionRows) {
+      extensions.set(row.number, {
+        number: row.number,
+        name: row.name,
+        password: row.password,
+        mobile: row.mobile,
+        voicemailPin: row.voicemail_pin,
+        ringTimeout: row.ring_timeout,
+        status: row.status as Status,
+        language: row.language as Language,
+        role: row.role as Role,
+        forwarding: JSON.parse(row.forwarding) as StatusForwarding,
+        exceptions: (exceptionsByExtension.get(row.number) ?? []).map(toException),
+      });
+    }
+
+    const groupRows = await trx.selectFrom('ring_group').selectAll().orderBy('position').execute();
+    const memberRows = await trx
+      .selectFrom('ring_group_member')
+      .selectAll()
+      .orderBy('ring_group')
+      .orderBy('position')
+      .execute();
+    const membersByGroup = groupBy(memberRows, (row) => row.ring_group);
+    const ringGroups = new Map<string, RingGroup>();
+    for (const row of groupRows) {
+      ringGroups.set(row.number, {
+        number: row.number,
+        name: row.name,
+        strategy: row.strategy as RingStrategy,
+        members: (membersByGroup.get(row.number) ?? []).map((m) => m.extension),
+        timeout: row.timeout,
+        fallback: JSON.parse(row.fallback) as Action,
+      });
+    }
+
+    const trunkRows = await trx.selectFrom('trunk').selectAll().orderBy('position').execute();
+    const inboundRows = await trx
+      .selectFrom('trunk_inbound')
+      .selectAll()
+      .orderBy('trunk')
+      .orderBy('position')
+      .execute();
+    const inboundByTrunk = groupBy(inboundRows, (row) => row.trunk);
+    const trunks: Trunk[] = trunkRows.map((row) => ({
+      name: row.name,
+      host: row.host,
+      port: row.port,
+      transport: row.transport as Trunk['transport'],
+      username: row.username,
+      password: row.password,
+      numberFormat: row.number_format as NumberFormat,
+      trusted: row.trusted !== 0,
+      inbound: Object.fromEntries(
+        (inboundByTrunk.get(row.name) ?? []).map((r) => [r.did, r.destination]),
+      ),
+    }));
+
+    return { settings, extensions, ringGroups, trunks };
+  });
+}

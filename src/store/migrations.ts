@@ -1,0 +1,108 @@
+import { Migrator } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { writeTransaction } from './database.js';
+import type { Db } from './database.js';
+
+/**
+ * Migrations are defined here rather than discovered on disk, so they run the same from src/ under
+ * Vitest and from dist/ in production. Names sort in application order.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-directory': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('setting')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('extension')
+        .addColumn('number', 'text', (c) => c.primaryKey())
+        .addColumn('position', 'integer', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('password', 'text', (c) => c.notNull())
+        .addColumn('mobile', 'text')
+        .addColumn('voicemail_pin', 'text')
+        .addColumn('ring_timeout', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('language', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('forwarding', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('exception')
+        .addColumn('extension', 'text', (c) =>
+          c.notNull().references('extension.number').onDelete('cascade'),
+        )
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('caller_id', 'text', (c) => c.notNull())
+        .addColumn('hours', 'text', (c) => c.notNull())
+        .addColumn('periods', 'text', (c) => c.notNull())
+        .addColumn('statuses', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('exception_pk', ['extension', 'position'])
+        .execute();
+      await db.schema
+        .createTable('ring_group')
+        .addColumn('number', 'text', (c) => c.primaryKey())
+        .addColumn('position', 'integer', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('strategy', 'text', (c) => c.notNull())
+        .addColumn('timeout', 'integer', (c) => c.notNull())
+        .addColumn('fallback', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('ring_group_member')
+        .addColumn('ring_group', 'text', (c) =>
+          c.notNull().references('ring_group.number').onDelete('cascade'),
+        )
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('extension', 'text', (c) =>
+          c.notNull().references('extension.number').onDelete('cascade'),
+        )
+        .addPrimaryKeyConstraint('ring_group_member_pk', ['ring_group', 'position'])
+        .addUniqueConstraint('ring_group_member_once', ['ring_group', 'extension'])
+        .execute();
+      await db.schema
+        .createTable('trunk')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('position', 'integer', (c) => c.notNull().unique())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('port', 'integer', (c) => c.notNull())
+        .addColumn('transport', 'text', (c) => c.notNull())
+        .addColumn('username', 'text')
+        .addColumn('password', 'text')
+        .addColumn('number_format', 'text', (c) => c.notNull())
+        .addColumn('trusted', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('trunk_inbound')
+        .addColumn('trunk', 'text', (c) => c.notNull().references('trunk.name').onDelete('cascade'))
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('did', 'text', (c) => c.notNull())
+        .addColumn('destination', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('trunk_inbound_pk', ['trunk', 'did'])
+        .execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};
+
+/**
+ * Brings the schema up to date. Kysely runs SQLite migrations outside any transaction, so they are
+ * wrapped here in one BEGIN IMMEDIATE transaction: two processes starting at once on a new file do
+ * not both try to create the tables, and a failed migration leaves nothing half-applied.
+ */
+export async function migrate(db: Db): Promise<void> {
+  await writeTransaction(db, async (trx) => {
+    const migrator = new Migrator({ db: trx, provider, disableTransactions: true });
+    const { error } = await migrator.migrateToLatest();
+    if (error !== undefined) {
+      throw error instanceof Error ? error : new Error(String(error));
+    }
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * Kysely table types of the SQLite store. JSON columns hold domain values (actions, schedules) as
+ * they are in memory; the store never interprets them beyond JSON.parse.
+ */
+
+export interface SettingTable {
+  key: string;
+  /** JSON. */
+  value: string;
+}
+
+export interface ExtensionTable {
+  number: string;
+  /** Order of the directory document, kept so that export round-trips. */
+  position: number;
+  name: string;
+  password: string;
+  mobile: string | null;
+  voicemail_pin: string | null;
+  ring_timeout: number;
+  status: string;
+  language: string;
+  role: string;
+  /** JSON StatusForwarding. */
+  forwarding: string;
+}
+
+export interface ExceptionTable {
+  extension: string;
+  position: number;
+  /** The text as written; patterns are parsed again on load. */
+  caller_id: string;
+  hours: string;
+  /** JSON WeeklySchedule. */
+  periods: string;
+  /** JSON Status[]. */
+  statuses: string;
+  enabled: number;
+  /** JSON Action. */
+  action: string;
+}
+
+export interface RingGroupTable {
+  number: string;
+  position: number;
+  name: string;
+  strategy: string;
+  timeout: number;
+  /** JSON Action. */
+  fallback: string;
+}
+
+export interface RingGroupMemberTable {
+  ring_group: string;
+  position: number;
+  extension: string;
+}
+
+export interface TrunkTable {
+  name: string;
+  position: number;
+  host: string;
+  port: number;
+  transport: string;
+  username: string | null;
+  password: string | null;
+  number_format: string;
+  trusted: number;
+}
+
+export interface TrunkInboundTable {
+  trunk: string;
+  position: number;
+  /** Canonical E.164. */
+  did: string;
+  destination: string;
+}
+
+export interface Database {
+  setting: SettingTable;
+  extension: ExtensionTable;
+  exception: ExceptionTable;
+  ring_group: RingGroupTable;
+  ring_group_member: RingGroupMemberTable;
+  trunk: TrunkTable;
+  trunk_inbound: TrunkInboundTable;
+}

@@ -1,0 +1,153 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { openDatabase } from '../../src/store/database.js';
+import type { Db } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrations.js';
+import { loadDirectory, saveDirectory } from '../../src/store/directory-repository.js';
+import { directoryOf, tempDir } from './helpers.js';
+
+const rich = {
+  country: 'FR',
+  language: 'en',
+  maxExceptions: 20,
+  officeHours: { 'mon-fri': ['09:00-12:30', '14:00-18:00'] },
+  holidays: ['2026-12-25', { date: '2027-01-01', name: "Jour de l'an" }],
+  outboundPolicy: { allow: ['fixed', 'mobile', 'international'] },
+  extensions: [
+    { number: '100', name: 'Secrétariat', password: 'change-me-100', role: 'admin' },
+    {
+      number: '101',
+      name: 'Alice Martin',
+      password: 'change-me-101',
+      mobile: '06 11 22 33 44',
+      voicemailPin: '1234',
+      ringTimeout: 25,
+      status: 'dnd',
+      language: 'fr',
+      forwarding: { dnd: { type: 'busy' }, noAnswer: { type: 'system', target: '800' } },
+      exceptions: [
+        { callerId: '06* 07*', action: { type: 'extension', target: '100', voicemail: true } },
+        {
+          callerId: '06 00 00 00 00',
+          action: { type: 'external', number: '04 42 93 06 98', bounce: true },
+          statuses: ['dnd', 'away'],
+        },
+        {
+          callerId: '*',
+          hours: 'specific',
+          periods: { sat: ['09:00-12:00'] },
+          enabled: false,
+          action: { type: 'mobile', bounce: true },
+        },
+      ],
+    },
+  ],
+  ringGroups: [
+    { number: '800', name: 'Accueil', strategy: 'hunt', members: ['101', '100'], timeout: 15 },
+  ],
+  trunks: [
+    {
+      name: 'carrier',
+      host: 'sip.example.net',
+      username: 'acme',
+      password: 'secret',
+      trusted: true,
+      inbound: { '0442000000': '800', '0442000001': '101' },
+    },
+  ],
+};
+
+const small = {
+  extensions: [{ number: '200', name: 'Bob', password: 'change-me-200' }],
+};
+
+describe('directory repository', () => {
+  let dir: { dir: string; remove: () => void };
+  let db: Db;
+  let file: string;
+
+  beforeEach(async () => {
+    dir = tempDir('store');
+    file = join(dir.dir, 'renvoi.sqlite');
+    db = openDatabase(file);
+    await migrate(db);
+  });
+
+  afterEach(async () => {
+    await db.destroy();
+    dir.remove();
+  });
+
+  it('loads what it saved', async () => {
+    const directory = directoryOf(rich);
+    await saveDirectory(db, directory);
+    expect(await loadDirectory(db)).toEqual(directory);
+    await db.destroy();
+    db = openDatabase(file);
+    expect(await loadDirectory(db)).toEqual(directory);
+  });
+
+  it('replaces the whole directory', async () => {
+    await saveDirectory(db, directoryOf(rich));
+    await saveDirectory(db, directoryOf(small));
+    const loaded = await loadDirectory(db);
+    expect(loaded).toEqual(directoryOf(small));
+    const rows = await db
+      .selectFrom('exception')
+      .select(db.fn.countAll().as('n'))
+      .executeTakeFirst();
+    expect(Number(rows?.n)).toBe(0);
+  });
+
+  it('gives default settings and nothing else from an empty store', async () => {
+    expect(await loadDirectory(db)).toEqual(directoryOf({}));
+  });
+
+  it('keeps the previous directory when saving fails midway', async () => {
+    const before = directoryOf(rich);
+    await saveDirectory(db, before);
+    // Bypasses validation: a member that is no extension breaks a foreign key after the
+    // extensions and exceptions of the new directory have been written.
+    const broken = directoryOf(small);
+    broken.ringGroups.set('900', {
+      number: '900',
+      name: 'Broken',
+      strategy: 'ring-all',
+      members: ['404'],
+      timeout: 20,
+      fallback: { type: 'busy' },
+    });
+    await expect(saveDirectory(db, broken)).rejects.toThrow(/FOREIGN KEY/);
+    expect(await loadDirectory(db)).toEqual(before);
+  });
+
+  it('parses caller IDs again on load', async () => {
+    await saveDirectory(db, directoryOf(rich));
+    await sql`update exception set caller_id = '+33 4*' where position = 0`.execute(db);
+    const loaded = await loadDirectory(db);
+    expect(loaded.extensions.get('101')?.exceptions[0]?.patterns).toEqual([
+      { kind: 'number', raw: '+334*', canonical: '+334*' },
+    ]);
+  });
+
+  it('migrates once: reopening and migrating again changes nothing', async () => {
+    await saveDirectory(db, directoryOf(rich));
+    await migrate(db);
+    await db.destroy();
+    db = openDatabase(file);
+    await migrate(db);
+    await migrate(db);
+    const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    expect(applied.rows.map((r) => r.name)).toEqual(['0001-directory']);
+    expect(await loadDirectory(db)).toEqual(directoryOf(rich));
+  });
+
+  it('opens in WAL mode with foreign keys and a busy timeout', async () => {
+    const pragma = async (name: string) =>
+      Object.values((await sql.raw(`pragma ${name}`).execute(db)).rows[0] as object)[0];
+    expect(await pragma('journal_mode')).toBe('wal');
+    expect(await pragma('foreign_keys')).toBe(1);
+    expect(await pragma('busy_timeout')).toBeGreaterThanOrEqual(5000);
+  });
+});
