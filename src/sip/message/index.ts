@@ -1,0 +1,7 @@
+export * from './types.js';
+export * from './uri.js';
+export * from './headers.js';
+export * from './parser.js';
+export * from './serializer.js';
+export * from './validate.js';
+export { quote, percentDecode } from './syntax.js';
