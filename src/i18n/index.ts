@@ -4,8 +4,9 @@ import { patterns } from './catalog/patterns.js';
 import { directory } from './catalog/directory.js';
 import { trace } from './catalog/trace.js';
 import { check } from './catalog/check.js';
+import { plan } from './catalog/plan.js';
 
-const catalogs: Catalog[] = [patterns, directory, trace, check];
+const catalogs: Catalog[] = [patterns, directory, trace, check, plan];
 
 const merged: Record<Language, Record<string, string>> = { fr: {}, en: {} };
 for (const catalog of catalogs) {
@@ -20,9 +21,12 @@ export function message(
   params: Record<string, string | number> = {},
 ): string {
   const template = merged[lang][code] ?? merged.en[code] ?? code;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
-  );
+  // `{name:prefix}` puts a coded value into words: the message `prefix.<value>`.
+  return template.replace(/\{(\w+)(?::([\w.-]+))?\}/g, (whole, name: string, prefix?: string) => {
+    if (!(name in params)) return whole;
+    const value = String(params[name]);
+    return prefix === undefined ? value : message(lang, `${prefix}.${value}`);
+  });
 }
 
 /** "extensions[1].exceptions[0].callerId: "06*a" is not a pattern" */

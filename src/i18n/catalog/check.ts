@@ -1,6 +1,44 @@
 import type { Catalog } from './catalog.js';
 
 export const check: Catalog = {
-  fr: {},
-  en: {},
+  fr: {
+    'check.clean': 'Aucun problème : chaque exception peut s’appliquer et aucun renvoi ne boucle.',
+    'check.count': '{count} problème(s) trouvé(s).',
+    'check.shadowed':
+      '{extension}, exception {exception} (« {callerId} ») ne s’appliquera jamais : l’exception {by} (« {byCallerId} ») prend tous ces appels avant elle.',
+    'check.duplicate':
+      '{extension}, exception {exception} (« {callerId} ») répète l’exception {by} (« {byCallerId} »).',
+    'check.broken': '{extension}, exception {exception} est cassée : {reason}.',
+    'check.broken-forwarding': '{extension}, renvoi « {forwarding} » cassé : {reason}.',
+    'check.never': '{extension}, exception {exception} ne s’appliquera jamais : {reason}.',
+    'check.loop': 'Boucle de renvois : {cycle}.',
+    'check.reason.no-office-hours': 'aucune heure de bureau n’est définie',
+    'check.reason.no-periods': 'aucune plage horaire n’est définie',
+    'check.forwarding.noAnswer': 'pas de réponse',
+    'check.forwarding.busy': 'occupé ou non connecté',
+    'check.forwarding.away': 'absent',
+    'check.forwarding.dnd': 'ne pas déranger',
+    'check.forwarding.lunch': 'déjeuner',
+    'check.forwarding.business-trip': 'déplacement professionnel',
+  },
+  en: {
+    'check.clean': 'No problem: every exception can fire and no forwarding loops.',
+    'check.count': '{count} problem(s) found.',
+    'check.shadowed':
+      '{extension}, exception {exception} ("{callerId}") can never fire: exception {by} ("{byCallerId}") takes all those calls first.',
+    'check.duplicate':
+      '{extension}, exception {exception} ("{callerId}") repeats exception {by} ("{byCallerId}").',
+    'check.broken': '{extension}, exception {exception} is broken: {reason}.',
+    'check.broken-forwarding': '{extension}, "{forwarding}" forwarding is broken: {reason}.',
+    'check.never': '{extension}, exception {exception} can never fire: {reason}.',
+    'check.loop': 'Forwarding loop: {cycle}.',
+    'check.reason.no-office-hours': 'no office hours are set',
+    'check.reason.no-periods': 'no time periods are set',
+    'check.forwarding.noAnswer': 'no answer',
+    'check.forwarding.busy': 'busy or not registered',
+    'check.forwarding.away': 'away',
+    'check.forwarding.dnd': 'do not disturb',
+    'check.forwarding.lunch': 'lunch',
+    'check.forwarding.business-trip': 'business trip',
+  },
 };

@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { languageFromLocale } from '../i18n/index.js';
+import type { Language } from '../domain/types.js';
+import { runImport } from './commands/import.js';
+import { runExport } from './commands/export.js';
+import { runSimulate } from './commands/simulate.js';
+import { runCheck } from './commands/check.js';
+
+const USAGE = `Usage: renvoi <command> [options]
+
+Commands:
+  import FILE [--data DIR]                 apply a directory document (YAML or JSON) in one transaction
+  export [--data DIR] [--format yaml|json] print the directory document
+  simulate --to EXT --from NUMBER [--at ISO-8601] [--status S] [--data DIR] [--json]
+                                           print the routing decision without placing a call
+  check [--data DIR] [--json]              list exceptions that can never fire, duplicates,
+                                           broken ones and forwarding loops
+
+Options:
+  --data DIR     data directory (default $RENVOI_DATA or ./data)
+  --lang fr|en   language of messages (default from $LANG)
+  -h, --help     this help
+`;
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+  env: process.env,
+};
+
+/** Runs one `renvoi` command and returns its exit code; never calls process.exit. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        lang: { type: 'string' },
+        format: { type: 'string' },
+        to: { type: 'string' },
+        from: { type: 'string' },
+        at: { type: 'string' },
+        status: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.err(`renvoi ${command}: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const dataDir = resolve(values.data ?? io.env.RENVOI_DATA ?? 'data');
+  const langOption = values.lang ?? languageFromLocale(io.env.LANG);
+  if (langOption !== 'fr' && langOption !== 'en') {
+    io.err(`renvoi: --lang must be fr or en, not "${langOption}"`);
+    return 2;
+  }
+  const lang: Language = langOption;
+  const { out, err } = io;
+
+  switch (command) {
+    case 'import': {
+      const [file, ...extra] = positionals;
+      if (file === undefined || extra.length > 0) {
+        err('renvoi import: name exactly one FILE (YAML or JSON)');
+        return 2;
+      }
+      return runImport({ file: resolve(file), dataDir, lang, out, err });
+    }
+    case 'export': {
+      const format = values.format ?? 'yaml';
+      if (format !== 'yaml' && format !== 'json') {
+        err(`renvoi export: --format must be yaml or json, not "${format}"`);
+        return 2;
+      }
+      return runExport({ dataDir, format, out, err });
+    }
+    case 'simulate':
+      return runSimulate({
+        dataDir,
+        lang,
+        to: values.to,
+        from: values.from,
+        at: values.at,
+        status: values.status,
+        json: values.json,
+        out,
+        err,
+      });
+    case 'check':
+      return runCheck({ dataDir, lang, json: values.json, out, err });
+    default:
+      err(`renvoi: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}

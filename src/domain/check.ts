@@ -1,0 +1,145 @@
+/**
+ * Rule checks no PBX offers (issue "Foundation" §4): exceptions that can never fire, duplicates,
+ * broken references and forwarding loops. Pure: reads a Directory, returns findings.
+ */
+import type { Action, Directory, Extension, ForwardingException, Status } from './types.js';
+import { patternsCover } from './patterns.js';
+import { hoursCover } from './schedule.js';
+import { actionProblem, forwardTargets } from './route.js';
+
+export type Finding =
+  /** `exception` can never fire: `by`, earlier in the list, takes every call it would take. */
+  | { kind: 'shadowed'; extension: string; exception: number; by: number }
+  /** `exception` says exactly what `by` already says. */
+  | { kind: 'duplicate'; extension: string; exception: number; by: number }
+  /** `exception` (or the status forwarding `forwarding`) points at something that is not there. */
+  | { kind: 'broken'; extension: string; exception?: number; forwarding?: string; reason: string }
+  /** A call can be forwarded round `cycle` (first number repeated at the end). */
+  | { kind: 'loop'; cycle: string[] }
+  /** `exception` has a time condition that no instant satisfies. */
+  | { kind: 'never'; extension: string; exception: number; reason: string };
+
+export function checkDirectory(directory: Directory): Finding[] {
+  const findings: Finding[] = [];
+  for (const ext of directory.extensions.values()) {
+    findings.push(...checkExtension(ext, directory));
+  }
+  findings.push(...findLoops(directory));
+  return findings;
+}
+
+function checkExtension(ext: Extension, directory: Directory): Finding[] {
+  const findings: Finding[] = [];
+  const broken = ext.exceptions.map((e) => actionProblem(ext, e.action, directory));
+  ext.exceptions.forEach((exception, j) => {
+    const reason = broken[j];
+    if (reason !== null && reason !== undefined) {
+      findings.push({ kind: 'broken', extension: ext.number, exception: j, reason });
+    }
+    const never = neverFires(exception, directory);
+    if (never !== null) {
+      findings.push({ kind: 'never', extension: ext.number, exception: j, reason: never });
+    }
+    if (!exception.enabled) return;
+    for (let i = 0; i < j; i++) {
+      const earlier = ext.exceptions[i];
+      // A disabled or broken exception is skipped at routing time, so it hides nothing.
+      if (earlier === undefined || !earlier.enabled || broken[i] !== null) continue;
+      if (!covers(earlier, exception)) continue;
+      const kind = sameRule(earlier, exception) ? 'duplicate' : 'shadowed';
+      findings.push({ kind, extension: ext.number, exception: j, by: i });
+      break;
+    }
+  });
+  for (const [status, action] of Object.entries(ext.forwarding) as [string, Action][]) {
+    const reason = actionProblem(ext, action, directory);
+    if (reason !== null) {
+      findings.push({ kind: 'broken', extension: ext.number, forwarding: status, reason });
+    }
+  }
+  return findings;
+}
+
+/** Every call `later` would take is taken by `earlier` first. */
+function covers(earlier: ForwardingException, later: ForwardingException): boolean {
+  return (
+    patternsCover(earlier.patterns, later.patterns) &&
+    hoursCover(earlier, later) &&
+    statusesCover(earlier.statuses, later.statuses)
+  );
+}
+
+function statusesCover(a: Status[], b: Status[]): boolean {
+  if (a.length === 0) return true;
+  if (b.length === 0) return false;
+  return b.every((s) => a.includes(s));
+}
+
+function sameRule(a: ForwardingException, b: ForwardingException): boolean {
+  return (
+    patternsCover(b.patterns, a.patterns) &&
+    hoursCover(b, a) &&
+    statusesCover(b.statuses, a.statuses) &&
+    sameAction(a.action, b.action)
+  );
+}
+
+function sameAction(a: Action, b: Action): boolean {
+  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+}
+
+function neverFires(exception: ForwardingException, directory: Directory): string | null {
+  const officeEmpty = isEmptySchedule(directory.settings.officeHours);
+  const periodsEmpty = isEmptySchedule(exception.periods);
+  switch (exception.hours) {
+    case 'office':
+      return officeEmpty ? 'no-office-hours' : null;
+    case 'specific':
+      return periodsEmpty ? 'no-periods' : null;
+    default:
+      return null;
+  }
+}
+
+function isEmptySchedule(schedule: Directory['settings']['officeHours']): boolean {
+  return Object.values(schedule).every((ranges) => ranges === undefined || ranges.length === 0);
+}
+
+/**
+ * Cycles in the graph "a call to X may be forwarded to Y". Each cycle is reported once, starting
+ * from its smallest number, so the output is stable.
+ */
+function findLoops(directory: Directory): Finding[] {
+  const edges = new Map<string, string[]>();
+  for (const ext of directory.extensions.values()) {
+    edges.set(ext.number, forwardTargets(ext, directory));
+  }
+  for (const group of directory.ringGroups.values()) {
+    edges.set(group.number, forwardTargets(group, directory));
+  }
+  const seen = new Set<string>();
+  const loops: Finding[] = [];
+  const starts = [...edges.keys()].sort();
+  for (const start of starts) {
+    // Depth-first search for paths back to `start` through numbers greater than it only, so a
+    // cycle is found once, from its smallest member.
+    const stack: { node: string; path: string[] }[] = [{ node: start, path: [start] }];
+    let budget = 10_000;
+    while (stack.length > 0 && budget-- > 0) {
+      const { node, path } = stack.pop() as { node: string; path: string[] };
+      for (const next of edges.get(node) ?? []) {
+        if (next === start) {
+          const cycle = [...path, start];
+          const key = cycle.join('>');
+          if (!seen.has(key)) {
+            seen.add(key);
+            loops.push({ kind: 'loop', cycle });
+          }
+        } else if (next > start && !path.includes(next) && edges.has(next)) {
+          stack.push({ node: next, path: [...path, next] });
+        }
+      }
+    }
+  }
+  return loops;
+}

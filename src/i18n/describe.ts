@@ -1,0 +1,51 @@
+import type { Action, Country, Language, Step } from '../domain/types.js';
+import { displayNumber } from '../domain/numbers.js';
+import { message } from './index.js';
+
+/** An action in the words of the "Transférer à" list. */
+export function describeAction(lang: Language, action: Action): string {
+  switch (action.type) {
+    case 'voicemail':
+      return action.mailbox === undefined
+        ? message(lang, 'action.voicemail')
+        : message(lang, 'action.voicemail.mailbox', { mailbox: action.mailbox });
+    case 'mobile':
+      return message(lang, action.bounce ? 'action.mobile.bounce' : 'action.mobile');
+    case 'extension':
+      return message(lang, action.voicemail ? 'action.extension.voicemail' : 'action.extension', {
+        target: action.target,
+      });
+    case 'external':
+      return message(lang, action.bounce ? 'action.external.bounce' : 'action.external', {
+        number: action.number,
+      });
+    case 'system':
+      return message(lang, 'action.system', { target: action.target });
+    case 'busy':
+      return message(lang, 'action.busy');
+  }
+}
+
+/** One step of a call plan in plain words. */
+export function describeStep(lang: Language, step: Step, country: Country): string {
+  switch (step.do) {
+    case 'ring':
+      return message(lang, 'step.ring', {
+        extensions: step.extensions.join(', '),
+        timeout: step.timeout,
+      });
+    case 'dial': {
+      const number = displayNumber(step.number, country);
+      if (step.presentation === 'caller') return message(lang, 'step.dial.caller', { number });
+      return step.timeout === null
+        ? message(lang, 'step.dial.anonymous-unlimited', { number })
+        : message(lang, 'step.dial.anonymous', { number, timeout: step.timeout });
+    }
+    case 'announce':
+      return message(lang, `step.announce.${step.prompt}`, { extension: step.extension ?? '' });
+    case 'voicemail':
+      return message(lang, 'step.voicemail', { mailbox: step.mailbox });
+    case 'busy':
+      return message(lang, 'step.busy');
+  }
+}
