@@ -49,13 +49,15 @@ interface Group {
 
 /**
  * Whether several groups written with spaces between them form one pattern: a possible phone
- * number, or a wildcard pattern whose literal start is clearly a number ("+33 6 *", "06 12 *").
+ * number ("?" counting as a digit), or a "*" pattern whose literal start is clearly a number
+ * ("+33 6 *", "06 12 *").
  */
 function joinable(compact: string, country: Country): boolean {
   if (compact.indexOf('+', 1) !== -1) return false;
-  const wildcard = compact.search(WILDCARD);
-  if (wildcard === -1) return canonicalNumber(compact, country) !== null;
-  const literal = compact.slice(0, wildcard);
+  const star = compact.indexOf('*');
+  // "?" stands for one digit, so "01 ?? ?? ?? ??" joins as a number would.
+  if (star === -1) return canonicalNumber(compact.replace(/\?/g, '0'), country) !== null;
+  const literal = compact.slice(0, compact.search(WILDCARD));
   const prefix = canonicalPrefix(literal, country);
   return prefix !== null && prefix.length - 1 <= MAX_NUMBER_DIGITS;
 }
@@ -118,8 +120,8 @@ function segmentParts(
       continue;
     }
     run.push({ text, compact: text.replace(FORMATTING, '') });
-    // A wildcard ends a pattern: "06* 07*" is two patterns.
-    if (WILDCARD.test(text)) flush();
+    // A "*" ends a pattern: "06* 07*" is two patterns.
+    if (text.includes('*')) flush();
   }
   flush();
   return out;

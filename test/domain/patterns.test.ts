@@ -50,6 +50,18 @@ describe('parseCallerId: the guide’s examples', () => {
   });
 });
 
+describe('parseCallerId: "?" groups', () => {
+  it('01 ?? ?? ?? ?? is one ten-digit pattern, matching any 01 number however written', () => {
+    const [pattern] = parse('01 ?? ?? ?? ??');
+    expect(pattern).toEqual({ kind: 'number', raw: '01????????', canonical: '+331????????' });
+    const match = compileMatcher(parse('01 ?? ?? ?? ??'));
+    expect(match(caller('01 23 45 67 89'))).toBe(true);
+    expect(match(caller('+33 1 23 45 67 89'))).toBe(true);
+    expect(match(caller('02 23 45 67 89'))).toBe(false);
+    expect(match(caller('01 23 45 67'))).toBe(false);
+  });
+});
+
 describe('parseCallerId: separators and spaces', () => {
   it.each([
     ['101 102', ['101', '102']],
@@ -58,6 +70,9 @@ describe('parseCallerId: separators and spaces', () => {
     ['101\r\n102', ['101', '102']],
     ['+33 6 *', ['+336*']],
     ['06 12 *', ['0612*']],
+    ['01 ?? ?? ?? ??', ['01????????']],
+    ['06 12 ?? ?? ??, 07*', ['0612??????', '07*']],
+    ['101 ???', ['101', '???']],
     ['101 06*', ['101', '06*']],
     ['101 *', ['101', 'any']],
     ['06 12 34 56 78 07 12 34 56 78', ['0612345678', '0712345678']],
