@@ -188,17 +188,17 @@ export function formatSchedule(s: WeeklySchedule): Record<string, string[]> {
 // Time zones
 
 /**
- * Per zone: the formatter, and the UTC offset of the last 15-minute bucket asked for. Every zone
- * offset in use is a multiple of 15 minutes and changes on a 15-minute boundary, so one
- * formatToParts (about 6 µs) serves a whole bucket; a bucket where the offset does change is
- * never cached.
+ * Per zone: the formatter, and the UTC offsets of recent 15-minute buckets. Every zone offset in
+ * use is a multiple of 15 minutes and changes on a 15-minute boundary, so one formatToParts (about
+ * 6 µs) serves a whole bucket; a bucket where the offset does change is never cached. Several
+ * buckets are kept because simulations and the web tester ask about other instants than now.
  */
 interface ZoneCache {
   format: Intl.DateTimeFormat;
-  bucket: number;
-  offset: number;
+  offsets: Map<number, number>;
 }
 
+const MAX_BUCKETS = 256;
 const BUCKET_MS = 15 * MINUTE_MS;
 const zones = new Map<string, ZoneCache | null>();
 
@@ -217,8 +217,7 @@ function zone(timeZone: string): ZoneCache | null {
           minute: 'numeric',
           second: 'numeric',
         }),
-        bucket: NaN,
-        offset: 0,
+        offsets: new Map(),
       };
     } catch {
       z = null;
@@ -271,12 +270,13 @@ function offsetAt(format: Intl.DateTimeFormat, instant: number): number {
 /** The wall clock of `timeZone` at `instant`, as milliseconds since 1970-01-01T00:00 local. */
 function localMillis(instant: number, z: ZoneCache): number {
   const bucket = Math.floor(instant / BUCKET_MS);
-  if (bucket === z.bucket) return instant + z.offset;
+  const cached = z.offsets.get(bucket);
+  if (cached !== undefined) return instant + cached;
   const start = bucket * BUCKET_MS;
   const offset = offsetAt(z.format, start);
   if (offsetAt(z.format, start + BUCKET_MS - 1000) === offset) {
-    z.bucket = bucket;
-    z.offset = offset;
+    if (z.offsets.size >= MAX_BUCKETS) z.offsets.clear();
+    z.offsets.set(bucket, offset);
     return instant + offset;
   }
   const whole = Math.floor(instant / 1000) * 1000;
