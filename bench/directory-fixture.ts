@@ -64,7 +64,7 @@ export function largeDirectoryDocument(extensions = 1000, exceptionsEach = 15): 
       number,
       name: `User ${number}`,
       password: `secret-${number}-pw`,
-      mobile: `06 12 ${pad2(i / 100)} ${pad2(i)} 00`,
+      mobile: `06 12 ${pad2(Math.floor(i / 100))} ${pad2(i)} 00`,
       voicemailPin: '1234',
       exceptions,
     });
