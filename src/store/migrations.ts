@@ -86,6 +86,45 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002-registrations': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('registrations')
+        .addColumn('aor', 'text', (c) => c.notNull())
+        .addColumn('contact', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addColumn('q', 'real')
+        .addColumn('call_id', 'text', (c) => c.notNull())
+        .addColumn('cseq', 'integer', (c) => c.notNull())
+        .addColumn('instance_id', 'text')
+        .addColumn('reg_id', 'integer')
+        .addColumn('source_protocol', 'text', (c) => c.notNull())
+        .addColumn('source_address', 'text', (c) => c.notNull())
+        .addColumn('source_port', 'integer', (c) => c.notNull())
+        .addColumn('user_agent', 'text')
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      // No key on (aor, contact): RFC 5626 lets one instance register the same contact URI over two
+      // flows (reg-id 1 and 2). Rows are only ever replaced per AOR.
+      await db.schema.createIndex('registrations_aor').on('registrations').column('aor').execute();
+      // Startup reload and the periodic purge select on expiry.
+      await db.schema
+        .createIndex('registrations_expires_at')
+        .on('registrations')
+        .column('expires_at')
+        .execute();
+    },
+  },
+  '0003-secrets': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('secret')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {
@@ -105,4 +144,9 @@ export async function migrate(db: Db): Promise<void> {
       throw error instanceof Error ? error : new Error(String(error));
     }
   });
+}
+
+/** Every migration, in the order applied. */
+export function migrationNames(): string[] {
+  return Object.keys(migrations).sort();
 }

@@ -76,6 +76,35 @@ export interface TrunkInboundTable {
   destination: string;
 }
 
+/** One registrar binding (pbx/registrar/bindings.ts), kept so that bindings survive a restart. */
+export interface RegistrationsTable {
+  aor: string;
+  /** Contact URI as the UA wrote it. */
+  contact: string;
+  /** Epoch ms. */
+  expires_at: number;
+  q: number | null;
+  call_id: string;
+  cseq: number;
+  instance_id: string | null;
+  reg_id: number | null;
+  source_protocol: string;
+  source_address: string;
+  source_port: number;
+  user_agent: string | null;
+  /** Epoch ms. */
+  updated_at: number;
+}
+
+/** Named random secrets (digest nonce key…); kept apart from `setting`, which import replaces. */
+export interface SecretTable {
+  name: string;
+  /** Base64. */
+  value: string;
+  /** Epoch ms. */
+  created_at: number;
+}
+
 export interface Database {
   setting: SettingTable;
   extension: ExtensionTable;
@@ -84,4 +113,6 @@ export interface Database {
   ring_group_member: RingGroupMemberTable;
   trunk: TrunkTable;
   trunk_inbound: TrunkInboundTable;
+  registrations: RegistrationsTable;
+  secret: SecretTable;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/store/database.js';
 import type { Db } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrations.js';
+import { migrate, migrationNames } from '../../src/store/migrations.js';
 import { loadDirectory, saveDirectory } from '../../src/store/directory-repository.js';
 import { directoryOf, tempDir } from './helpers.js';
 
@@ -139,7 +139,9 @@ describe('directory repository', () => {
     await migrate(db);
     await migrate(db);
     const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
-    expect(applied.rows.map((r) => r.name)).toEqual(['0001-directory']);
+    const names = applied.rows.map((r) => r.name);
+    expect(names).toEqual(migrationNames());
+    expect(new Set(names).size).toBe(names.length);
     expect(await loadDirectory(db)).toEqual(directoryOf(rich));
   });
 

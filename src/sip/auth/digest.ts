@@ -1,0 +1,415 @@
+/**
+ * HTTP Digest authentication for SIP (RFC 3261 §22.4, RFC 2617, RFC 7616, RFC 8760): the server
+ * side that challenges and verifies phones, and the client side Renvoi uses towards a trunk.
+ *
+ * Decisions:
+ * - Algorithms: SHA-256 and MD5, offered in that order, one challenge per algorithm (RFC 8760 §2.4:
+ *   the UAC uses the topmost it supports). The -sess variants are answered as a client but never
+ *   offered: no SIP phone needs them and they only add state.
+ * - qop: only `auth` is offered. `auth-int` would need the body and no phone uses it for REGISTER
+ *   or INVITE. A client that omits qop (the RFC 2069 form, RFC 2617 §3.2.2.1) is accepted with MD5
+ *   only, because old MD5 peers still do so, while RFC 7616 §3.3 makes qop mandatory for everything
+ *   newer, SHA-256 included; `legacyNoQop: false` refuses it everywhere.
+ * - Nonces are stateless: base64url(timestamp, salt, HMAC-SHA-256(secret, realm + timestamp +
+ *   salt)). Any process with the secret checks them, and a restart with the persisted secret keeps
+ *   them valid. The salt keeps two challenges issued in the same millisecond distinct, which the
+ *   replay check below relies on.
+ * - Replay: with a stateless nonce a captured request (an INVITE to a premium number, say) could be
+ *   replayed for the nonce's whole lifetime. The server therefore remembers, per nonce, the highest
+ *   nc it accepted (a bounded LRU; only successful verifications enter it, so nobody without the
+ *   password can evict entries) and refuses an nc that does not increase (RFC 7616 §3.4: the same
+ *   nc-value seen twice is a replay). The refusal is a stale challenge, so a legitimate client
+ *   whose requests were merely reordered retries once with a fresh nonce and no user prompt. The
+ *   memory is per process: behind a dispatcher with several nodes, a replay to another node within
+ *   the nonce lifetime is not caught. Requests without qop carry no nc and get no replay
+ *   protection.
+ * - A wrong password and an unknown user cost the same work (the response is computed against a
+ *   fixed dummy password) and compare in constant time, so neither the answer nor its timing says
+ *   which extensions exist.
+ * - Passwords never leave this module: results carry the username only.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  formatAuthHeader,
+  parseDigestChallenge,
+  parseDigestCredentials,
+  parseUri,
+  uriEquals,
+} from '../message/index.js';
+import type { DigestChallenge, DigestCredentials } from '../message/index.js';
+
+/** Algorithms the server offers (RFC 8760 §2.1). */
+export type DigestAlgorithm = 'SHA-256' | 'MD5';
+
+/** Algorithms the client answers (RFC 8760 §2.1), upper case as parseDigestChallenge gives them. */
+export type ClientDigestAlgorithm = DigestAlgorithm | 'SHA-256-SESS' | 'MD5-SESS';
+
+const CLIENT_ALGORITHMS: ReadonlySet<string> = new Set<ClientDigestAlgorithm>([
+  'SHA-256',
+  'MD5',
+  'SHA-256-SESS',
+  'MD5-SESS',
+]);
+
+/** Node's name for the hash behind each algorithm. */
+function hashName(algorithm: ClientDigestAlgorithm): 'sha256' | 'md5' {
+  return algorithm.startsWith('SHA-256') ? 'sha256' : 'md5';
+}
+
+function h(hash: 'sha256' | 'md5', data: string): string {
+  return createHash(hash).update(data, 'utf8').digest('hex');
+}
+
+export interface DigestInput {
+  algorithm: ClientDigestAlgorithm;
+  username: string;
+  realm: string;
+  password: string;
+  method: string;
+  /** The digest-uri, as it appears in the credentials. */
+  uri: string;
+  nonce: string;
+  /** Absent for the RFC 2069 form. */
+  qop?: 'auth';
+  /** 8 hex digits (RFC 2617 §3.2.2); required with qop. */
+  nc?: string;
+  /** Required with qop and with the -sess algorithms. */
+  cnonce?: string;
+}
+
+/**
+ * The `response` value (RFC 7616 §3.4.1, RFC 2617 §3.2.2.1), lower-case hex:
+ * H(HA1:nonce:nc:cnonce:qop:HA2) with qop, H(HA1:nonce:HA2) without (RFC 2069).
+ */
+export function digestResponse(input: DigestInput): string {
+  const hash = hashName(input.algorithm);
+  let ha1 = h(hash, `${input.username}:${input.realm}:${input.password}`);
+  if (input.algorithm.endsWith('-SESS')) {
+    // RFC 7616 §3.4.2: the session variants hash the nonces into A1.
+    if (input.cnonce === undefined) throw new Error('digestResponse: -sess needs a cnonce');
+    ha1 = h(hash, `${ha1}:${input.nonce}:${input.cnonce}`);
+  }
+  const ha2 = h(hash, `${input.method}:${input.uri}`);
+  if (input.qop === undefined) return h(hash, `${ha1}:${input.nonce}:${ha2}`);
+  if (input.nc === undefined || input.cnonce === undefined) {
+    throw new Error('digestResponse: qop needs nc and cnonce');
+  }
+  return h(hash, `${ha1}:${input.nonce}:${input.nc}:${input.cnonce}:${input.qop}:${ha2}`);
+}
+
+// RFC 7616 §3.4: these parameters are quoted-strings; algorithm, qop (in credentials), nc and stale
+// are tokens.
+const QUOTED = new Set(['realm', 'nonce', 'uri', 'response', 'cnonce', 'opaque', 'username']);
+const CHALLENGE_QUOTED = new Set(['realm', 'nonce', 'opaque', 'qop']);
+
+export interface AnswerOptions {
+  username: string;
+  password: string;
+  method: string;
+  uri: string;
+  /** Defaults to 16 random bytes in hex. */
+  cnonce?: string;
+  /** Request count under this nonce, from 1 (RFC 2617 §3.2.2). */
+  nc?: number;
+}
+
+function supportedChallenge(value: string): DigestChallenge | null {
+  const challenge = parseDigestChallenge(value);
+  if (challenge === null || !CLIENT_ALGORITHMS.has(challenge.algorithm)) return null;
+  // Only `auth` can be answered; a challenge offering qop without it (auth-int only) cannot.
+  if (challenge.qop.length > 0 && !challenge.qop.includes('auth')) return null;
+  // The -sess variants need a cnonce, which only travels with qop.
+  if (challenge.qop.length === 0 && challenge.algorithm.endsWith('-SESS')) return null;
+  return challenge;
+}
+
+/**
+ * The Authorization (or Proxy-Authorization) value answering a WWW-Authenticate (or
+ * Proxy-Authenticate) value. Given several challenges (one header each), the first one this client
+ * supports is answered (RFC 8760 §2.4: servers list their preferred algorithm first). Null when
+ * none is supported.
+ */
+export function answerChallenge(
+  challenges: string | readonly string[],
+  options: AnswerOptions,
+): string | null {
+  const list = typeof challenges === 'string' ? [challenges] : challenges;
+  let challenge: DigestChallenge | null = null;
+  for (const value of list) {
+    challenge = supportedChallenge(value);
+    if (challenge !== null) break;
+  }
+  if (challenge === null) return null;
+  const algorithm = challenge.algorithm as ClientDigestAlgorithm;
+  const useQop = challenge.qop.length > 0;
+  const cnonce = options.cnonce ?? randomBytes(16).toString('hex');
+  const nc = (options.nc ?? 1).toString(16).padStart(8, '0');
+  const input: DigestInput = {
+    algorithm,
+    username: options.username,
+    realm: challenge.realm,
+    password: options.password,
+    method: options.method,
+    uri: options.uri,
+    nonce: challenge.nonce,
+  };
+  if (useQop) {
+    input.qop = 'auth';
+    input.nc = nc;
+    input.cnonce = cnonce;
+  }
+  const params: [string, string][] = [
+    ['username', options.username],
+    ['realm', challenge.realm],
+    ['nonce', challenge.nonce],
+    ['uri', options.uri],
+    ['response', digestResponse(input)],
+    // RFC 7616 §3.4: the algorithm is echoed so the server knows which challenge is answered.
+    ['algorithm', algorithm.replace('-SESS', '-sess')],
+  ];
+  if (input.cnonce !== undefined) params.push(['cnonce', input.cnonce]);
+  if (challenge.opaque !== undefined) params.push(['opaque', challenge.opaque]);
+  if (useQop) params.push(['qop', 'auth'], ['nc', nc]);
+  return formatAuthHeader('Digest', params, QUOTED);
+}
+
+// ---------------------------------------------------------------------------
+// Server
+
+export interface DigestServerOptions {
+  realm: string;
+  /** HMAC key for nonces; persist it (store/secrets.ts) so nonces survive a restart. */
+  secret: Uint8Array;
+  /** Nonce age after which an authentic nonce is stale. Default 300 s. */
+  nonceLifetimeSeconds?: number;
+  /** Offered in this order. Default ['SHA-256', 'MD5']. */
+  algorithms?: readonly DigestAlgorithm[];
+  /** Accept MD5 credentials without qop (RFC 2069 peers). Default true. */
+  legacyNoQop?: boolean;
+  /** Nonces whose highest nc is remembered. Default 10 000. */
+  replayCacheSize?: number;
+}
+
+export type DigestFailure =
+  /** No credentials for this server: challenge. */
+  | 'missing'
+  /** Not a Digest value, a required parameter missing, a qop or nc that is not valid. */
+  | 'malformed'
+  | 'unknown-user'
+  | 'wrong-password'
+  /** Right password, authentic nonce too old (or from the future): challenge with stale=true. */
+  | 'stale'
+  /** Right password, authentic nonce, nc not above the last one accepted: challenge with stale. */
+  | 'replay'
+  /** A nonce this server never issued (forged, or signed with another secret). */
+  | 'nonce'
+  | 'realm'
+  /** An algorithm this server does not offer. */
+  | 'algorithm'
+  /** The digest-uri is not the request's URI (RFC 2617 §3.2.2.5). */
+  | 'uri';
+
+export type DigestVerifyResult =
+  | { ok: true; username: string }
+  /** `stale`: answer with a challenge carrying stale=true (RFC 2617 §3.2.1). */
+  | { ok: false; reason: DigestFailure; stale: boolean; username?: string };
+
+export interface DigestRequest {
+  method: string;
+  /** The Request-URI, as text. */
+  uri: string;
+}
+
+/** Returns the extension's password, or null when there is no such user. */
+export type PasswordLookup = (username: string) => string | null;
+
+const TIMESTAMP_BYTES = 8;
+const SALT_BYTES = 8;
+const MAC_BYTES = 16;
+const NONCE_BYTES = TIMESTAMP_BYTES + SALT_BYTES + MAC_BYTES;
+/** Nonces stamped up to this far in the future (clock steps between nodes) still count as fresh. */
+const CLOCK_SKEW_MS = 5_000;
+const NC_PATTERN = /^[0-9a-fA-F]{8}$/;
+// Compared against when the user does not exist, so that an unknown user costs a full check.
+const DUMMY_PASSWORD = 'renvoi-no-such-user';
+
+function fail(reason: DigestFailure, username?: string): DigestVerifyResult {
+  const stale = reason === 'stale' || reason === 'replay';
+  return username === undefined
+    ? { ok: false, reason, stale }
+    : { ok: false, reason, stale, username };
+}
+
+function sameUri(digestUri: string, requestUri: string): boolean {
+  if (digestUri === requestUri) return true;
+  const a = parseUri(digestUri);
+  const b = parseUri(requestUri);
+  // RFC 3261 §19.1.4 equality: a client may re-escape or re-case what the request carries.
+  return a !== null && b !== null && uriEquals(a, b);
+}
+
+export class DigestServer {
+  readonly realm: string;
+  readonly algorithms: readonly DigestAlgorithm[];
+  private readonly secret: Buffer;
+  private readonly lifetimeMs: number;
+  private readonly legacyNoQop: boolean;
+  private readonly replayCacheSize: number;
+  /** nonce → highest nc accepted; Map order is least recently used first. */
+  private readonly highestNc = new Map<string, number>();
+
+  constructor(
+    options: DigestServerOptions,
+    private readonly clock: () => number = Date.now,
+  ) {
+    if (options.secret.length < 16) throw new Error('DigestServer: secret shorter than 16 bytes');
+    this.realm = options.realm;
+    this.secret = Buffer.from(options.secret);
+    this.lifetimeMs = (options.nonceLifetimeSeconds ?? 300) * 1000;
+    this.algorithms = options.algorithms ?? ['SHA-256', 'MD5'];
+    if (this.algorithms.length === 0) throw new Error('DigestServer: no algorithm');
+    this.legacyNoQop = options.legacyNoQop ?? true;
+    this.replayCacheSize = options.replayCacheSize ?? 10_000;
+  }
+
+  /** A fresh nonce stamped with `now` (ms). */
+  nonce(now: number = this.clock()): string {
+    const body = Buffer.alloc(TIMESTAMP_BYTES + SALT_BYTES);
+    body.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(now))));
+    randomBytes(SALT_BYTES).copy(body, TIMESTAMP_BYTES);
+    return Buffer.concat([body, this.mac(body)]).toString('base64url');
+  }
+
+  /**
+   * WWW-Authenticate (401) or Proxy-Authenticate (407) values, one per algorithm, preferred first
+   * (RFC 8760 §2.4), sharing one nonce. `stale` after a 'stale' or 'replay' failure.
+   */
+  challenge(options: { stale?: boolean; now?: number } = {}): string[] {
+    const nonce = this.nonce(options.now ?? this.clock());
+    return this.algorithms.map((algorithm) => {
+      const params: [string, string][] = [
+        ['realm', this.realm],
+        ['nonce', nonce],
+        ['algorithm', algorithm],
+        ['qop', 'auth'],
+      ];
+      if (options.stale === true) params.push(['stale', 'true']);
+      return formatAuthHeader('Digest', params, CHALLENGE_QUOTED);
+    });
+  }
+
+  /**
+   * Checks an Authorization / Proxy-Authorization value against the request it came with. Given
+   * several values (one per realm, RFC 3261 §22.3), the one for this realm is checked.
+   */
+  verify(
+    credentials: string | readonly string[] | undefined,
+    request: DigestRequest,
+    lookup: PasswordLookup,
+    now: number = this.clock(),
+  ): DigestVerifyResult {
+    const values =
+      credentials === undefined
+        ? []
+        : typeof credentials === 'string'
+          ? [credentials]
+          : credentials;
+    if (values.length === 0) return fail('missing');
+    const parsed = values.map(parseDigestCredentials);
+    const creds = parsed.find((c) => c !== null && c.realm === this.realm) ?? parsed[0] ?? null;
+    if (creds === null) return fail('malformed');
+    if (creds.realm !== this.realm) return fail('realm', creds.username);
+
+    const algorithm = this.algorithms.find((a) => a === creds.algorithm);
+    if (algorithm === undefined) return fail('algorithm', creds.username);
+    const qop = this.checkQop(creds, algorithm);
+    if (qop === null) return fail('malformed', creds.username);
+    if (!sameUri(creds.uri, request.uri)) return fail('uri', creds.username);
+
+    const issuedAt = this.nonceTime(creds.nonce);
+    if (issuedAt === null) return fail('nonce', creds.username);
+
+    const password = lookup(creds.username);
+    const input: DigestInput = {
+      algorithm,
+      username: creds.username,
+      realm: creds.realm,
+      password: password ?? DUMMY_PASSWORD,
+      method: request.method,
+      uri: creds.uri,
+      nonce: creds.nonce,
+    };
+    if (qop === 'auth') {
+      input.qop = qop;
+      input.nc = creds.nc;
+      input.cnonce = creds.cnonce;
+    }
+    const matches = constantTimeHexEquals(digestResponse(input), creds.response);
+    if (password === null) return fail('unknown-user', creds.username);
+    if (!matches) return fail('wrong-password', creds.username);
+
+    // RFC 2617 §3.2.1: stale only once the digest is known to be right, so that the client retries
+    // silently instead of prompting for a password it already has.
+    const age = now - issuedAt;
+    if (age > this.lifetimeMs || age < -CLOCK_SKEW_MS) return fail('stale', creds.username);
+    if (qop === 'auth' && !this.acceptNc(creds.nonce, Number.parseInt(creds.nc ?? '', 16))) {
+      return fail('replay', creds.username);
+    }
+    return { ok: true, username: creds.username };
+  }
+
+  /** 'auth', 'none' (RFC 2069 form, when allowed), or null when the qop parameters are invalid. */
+  private checkQop(creds: DigestCredentials, algorithm: DigestAlgorithm): 'auth' | 'none' | null {
+    if (creds.qop === undefined) {
+      const allowed = this.legacyNoQop && algorithm === 'MD5';
+      return allowed && creds.nc === undefined && creds.cnonce === undefined ? 'none' : null;
+    }
+    // RFC 2617 §3.2.2: with qop, cnonce and an 8-hex-digit nc are required.
+    if (
+      creds.qop.toLowerCase() !== 'auth' ||
+      creds.cnonce === undefined ||
+      creds.nc === undefined
+    ) {
+      return null;
+    }
+    return NC_PATTERN.test(creds.nc) && Number.parseInt(creds.nc, 16) > 0 ? 'auth' : null;
+  }
+
+  private mac(body: Buffer): Buffer {
+    return createHmac('sha256', this.secret)
+      .update(this.realm, 'utf8')
+      .update(body)
+      .digest()
+      .subarray(0, MAC_BYTES);
+  }
+
+  /** Issue time (ms) of a nonce this server signed, or null. */
+  private nonceTime(nonce: string): number | null {
+    const raw = Buffer.from(nonce, 'base64url');
+    if (raw.length !== NONCE_BYTES || raw.toString('base64url') !== nonce) return null;
+    const body = raw.subarray(0, TIMESTAMP_BYTES + SALT_BYTES);
+    if (!timingSafeEqual(raw.subarray(TIMESTAMP_BYTES + SALT_BYTES), this.mac(body))) return null;
+    return Number(raw.readBigUInt64BE(0));
+  }
+
+  /** Records nc for nonce if it is above the last accepted one (RFC 7616 §3.4). */
+  private acceptNc(nonce: string, nc: number): boolean {
+    const last = this.highestNc.get(nonce);
+    if (last !== undefined && nc <= last) return false;
+    this.highestNc.delete(nonce);
+    this.highestNc.set(nonce, nc);
+    if (this.highestNc.size > this.replayCacheSize) {
+      const oldest = this.highestNc.keys().next();
+      if (oldest.done !== true) this.highestNc.delete(oldest.value);
+    }
+    return true;
+  }
+}
+
+/** Constant-time comparison of a computed lower-case hex digest with a received one. */
+function constantTimeHexEquals(expected: string, received: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(received.toLowerCase(), 'utf8');
+  // The length is fixed by the algorithm, so a length mismatch reveals nothing secret.
+  return a.length === b.length && timingSafeEqual(a, b);
+}
