@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parse, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Language, Problem } from '../domain/types.js';
 import { parsePath } from '../domain/problem-path.js';
@@ -15,10 +15,8 @@ export interface DocumentFile {
 export type ReadResult = { ok: true; file: DocumentFile } | { ok: false; lines: string[] };
 
 /**
- * Reads a YAML or JSON document. YAML goes through the YAML parser, which keeps node positions. A
- * .json file is read with JSON.parse, several times faster on a large directory, and parsed again
- * for positions only if there is a problem to place; one JSON.parse refuses is parsed as YAML
- * (JSON is YAML) so its syntax error gets a line and column.
+ * Reads a YAML or JSON document. The file is parsed for its data only, and parsed again keeping
+ * node positions when a syntax error or a problem in the directory needs a line and column.
  */
 export async function readDocumentFile(file: string, lang: Language): Promise<ReadResult> {
   let text: string;
@@ -28,36 +26,53 @@ export async function readDocumentFile(file: string, lang: Language): Promise<Re
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     return { ok: false, lines: [message(lang, 'directory.cannot-read', { file, reason })] };
   }
-  if (/\.json$/i.test(file)) {
-    try {
-      const data: unknown = JSON.parse(text);
-      let located: PositionedDocument | null = null;
-      return {
-        ok: true,
-        file: {
-          data,
-          locate: (path, preferKey) => {
-            located ??= positioned(text);
-            return located.doc.errors.length > 0 ? null : located.locate(path, preferKey);
-          },
-        },
-      };
-    } catch {
-      // Fall through: the YAML parser says where the syntax error is.
-    }
-  }
-  const { doc, lineCounter, locate } = positioned(text);
-  if (doc.errors.length > 0) {
+  const data = quickParse(text, /\.json$/i.test(file));
+  if (data !== undefined) {
+    let located: PositionedDocument | null = null;
     return {
-      ok: false,
-      lines: doc.errors.map((e) => {
-        const { line, col } = lineCounter.linePos(e.pos[0]);
-        const reason = e.message.split('\n')[0] ?? e.message;
-        return `${file}:${line}:${col}: ${message(lang, 'directory.syntax', { reason })}`;
-      }),
+      ok: true,
+      file: {
+        data: data.value,
+        locate: (path, preferKey) => {
+          located ??= positioned(text);
+          return located.doc.errors.length > 0 ? null : located.locate(path, preferKey);
+        },
+      },
     };
   }
-  return { ok: true, file: { data: doc.toJS({ maxAliasCount: 1000 }), locate } };
+  // A syntax error: the position-keeping parse says where, for every error in the file.
+  const { doc, lineCounter } = positioned(text);
+  if (doc.errors.length === 0) {
+    return { ok: false, lines: [`${file}: ${message(lang, 'directory.syntax', { reason: '?' })}`] };
+  }
+  return {
+    ok: false,
+    lines: doc.errors.map((e) => {
+      const { line, col } = lineCounter.linePos(e.pos[0]);
+      const reason = e.message.split('\n')[0] ?? e.message;
+      return `${file}:${line}:${col}: ${message(lang, 'directory.syntax', { reason })}`;
+    }),
+  };
+}
+
+/**
+ * The document's data without node positions, which cost more than the parse itself on a large
+ * directory; undefined on a syntax error. JSON.parse first for a .json file, then YAML (JSON is
+ * YAML, and a .json file JSON.parse refuses gets YAML's reading of it).
+ */
+function quickParse(text: string, json: boolean): { value: unknown } | undefined {
+  if (json) {
+    try {
+      return { value: JSON.parse(text) as unknown };
+    } catch {
+      // Try YAML below.
+    }
+  }
+  try {
+    return { value: parse(text, { uniqueKeys: true, maxAliasCount: 1000 }) as unknown };
+  } catch {
+    return undefined;
+  }
 }
 
 interface PositionedDocument {
