@@ -1,0 +1,193 @@
+/**
+ * `SipStack`: the transport and transaction layers behind one object, the surface the dialog
+ * layer and the PBX use. It owns every socket, connection, transaction and timer it creates and
+ * releases all of them on `close()`.
+ */
+import { randomBytes } from 'node:crypto';
+import { MAGIC_COOKIE, getTopVia, isRfc3261Branch } from './message/index.js';
+import type { SipMessage, SipRequest, SipResponse, Via } from './message/index.js';
+import { RealScheduler } from './timers.js';
+import type { Scheduler } from './timers.js';
+import { TransactionLayer } from './transaction/layer.js';
+import type {
+  ClientTransaction,
+  ServerTransaction,
+  TransactionStats,
+} from './transaction/layer.js';
+import type { InviteServerTransaction } from './transaction/invite-server.js';
+import type { ClientTransactionUser, TimerValues } from './transaction/types.js';
+import { TransportLayer } from './transport/layer.js';
+import type { ListenOptions, TransportLayerOptions } from './transport/layer.js';
+import { buildReply } from './transport/reply.js';
+import { viaTransport } from './transport/types.js';
+import type { Destination, Source, TransportProtocol } from './transport/types.js';
+import { replaceTopVia } from './transport/via.js';
+
+export { buildReply, createTag } from './transport/reply.js';
+export { buildAckForError, buildCancel } from './transaction/requests.js';
+export type { ClientTransaction, ServerTransaction } from './transaction/layer.js';
+export type { Destination, Source, TransportProtocol } from './transport/types.js';
+
+export interface SipStackOptions {
+  /** Default: a RealScheduler of its own, so that `stats().timers` counts only this stack. */
+  scheduler?: Scheduler;
+  /** T1, T2, T4… (RFC 3261 Appendix A); tests shorten them. */
+  timers?: Partial<TimerValues>;
+  /** Connection limits, idle timeout, message size limits, validation options. */
+  transport?: Omit<TransportLayerOptions, 'scheduler' | 'onError'>;
+  /** Exceptions thrown by handlers. Default console.error. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * `tx` is null for an ACK to a 2xx, which belongs to the dialog (RFC 3261 §13.3.1.4, §17.2.3).
+ * A CANCEL comes with its own transaction; `findInviteForCancel` gives the INVITE it cancels.
+ */
+export type RequestHandler = (
+  request: SipRequest,
+  tx: ServerTransaction | null,
+  source: Source,
+) => void;
+
+export type ResponseHandlers = ClientTransactionUser;
+
+export interface StackStats {
+  transactions: TransactionStats & { total: number };
+  timers: number;
+  sockets: number;
+  connections: number;
+}
+
+export class SipStack {
+  private readonly scheduler: Scheduler;
+  private readonly transport: TransportLayer;
+  private readonly transactions: TransactionLayer;
+  private readonly reportError: (error: unknown) => void;
+  private handler: RequestHandler | undefined;
+
+  constructor(options: SipStackOptions = {}) {
+    this.scheduler = options.scheduler ?? new RealScheduler();
+    this.reportError = options.onError ?? ((e) => console.error('SIP stack:', e));
+    this.transport = new TransportLayer({
+      ...options.transport,
+      scheduler: this.scheduler,
+      onError: this.reportError,
+    });
+    this.transactions = new TransactionLayer({
+      transport: this.transport,
+      scheduler: this.scheduler,
+      timers: options.timers ?? {},
+      onError: this.reportError,
+    });
+    this.transport.onMessage((message, source) => this.receive(message, source));
+  }
+
+  listen(options: ListenOptions): Promise<void> {
+    return this.transport.listen(options);
+  }
+
+  /** The port bound for a protocol, useful after listening on port 0. */
+  port(protocol: TransportProtocol): number | undefined {
+    return this.transport.port(protocol);
+  }
+
+  onRequest(handler: RequestHandler): void {
+    this.handler = handler;
+  }
+
+  /**
+   * Send a request in a new client transaction. The stack writes its own sent-by and transport
+   * into the top Via (RFC 3261 §18.1.1), adds one if there is none, keeps an RFC 3261 branch the
+   * caller chose (a CANCEL must reuse its INVITE's, §9.1) and asks for rport (RFC 3581).
+   */
+  sendRequest(
+    request: SipRequest,
+    destination: Destination,
+    handlers: ResponseHandlers,
+  ): ClientTransaction {
+    this.stampVia(request, destination.protocol);
+    return this.transactions.sendRequest(request, destination, handlers);
+  }
+
+  /** RFC 3261 §13.2.2.4: the ACK for a 2xx is sent outside any transaction. */
+  sendAck(ack: SipRequest, destination: Destination): void {
+    this.stampVia(ack, destination.protocol);
+    this.transport.sendRequest(ack, destination, () => undefined);
+  }
+
+  /**
+   * A response outside any transaction (RFC 3261 §8.2.7 stateless UAS, or a 2xx retransmitted by
+   * the dialog layer after its transaction ended), routed by its top Via (§18.2.2); `source`
+   * lets it reuse the connection the request came on.
+   */
+  sendStateless(response: SipResponse, source?: Source): void {
+    this.transport.sendResponse(response, source, () => undefined);
+  }
+
+  findInviteForCancel(cancel: SipRequest): InviteServerTransaction | undefined {
+    return this.transactions.findInviteForCancel(cancel);
+  }
+
+  /** RFC 3261 §8.1.1.7: the magic cookie and at least 64 random bits. */
+  createBranch(): string {
+    return MAGIC_COOKIE + randomBytes(12).toString('base64url');
+  }
+
+  stats(): StackStats {
+    const tx = this.transactions.stats();
+    const total = tx.inviteClient + tx.nonInviteClient + tx.inviteServer + tx.nonInviteServer;
+    return {
+      transactions: { ...tx, total },
+      timers: this.scheduler.pending,
+      ...this.transport.stats(),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.transactions.close();
+    await this.transport.close();
+  }
+
+  private stampVia(request: SipRequest, protocol: TransportProtocol): void {
+    const local = this.transport.localAddress(protocol);
+    if (!local) throw new Error('SIP stack is not listening');
+    const top = request.headers.has('Via') ? getTopVia(request) : null;
+    const params = new Map(top?.params ?? []);
+    if (!isRfc3261Branch(top?.branch)) params.set('branch', this.createBranch());
+    // A received or rport value belongs to someone else's hop, never to our own Via.
+    params.delete('received');
+    params.set('rport', null);
+    const via: Via = {
+      protocol: 'SIP',
+      version: '2.0',
+      transport: viaTransport(protocol),
+      host: local.host,
+      port: local.port,
+      params,
+    };
+    replaceTopVia(request.headers, via);
+  }
+
+  private receive(message: SipMessage, source: Source): void {
+    if (message.kind === 'response') {
+      this.transactions.receiveResponse(message);
+      return;
+    }
+    const incoming = this.transactions.receiveRequest(message, source);
+    if (incoming.kind === 'ack') this.deliver(message, null, source);
+    else if (incoming.kind === 'new') this.deliver(message, incoming.tx, source);
+  }
+
+  private deliver(request: SipRequest, tx: ServerTransaction | null, source: Source): void {
+    try {
+      if (!this.handler) throw new Error(`no request handler for ${request.method}`);
+      this.handler(request, tx, source);
+    } catch (e) {
+      this.reportError(e);
+      // Never leave a server transaction waiting for an answer that will not come.
+      if (tx && (tx.state === 'Trying' || tx.state === 'Proceeding')) {
+        tx.respond(buildReply(request, 500, 'Server Internal Error'));
+      }
+    }
+  }
+}

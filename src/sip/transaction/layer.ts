@@ -1,0 +1,153 @@
+/**
+ * The transaction layer (RFC 3261 §17): creates transactions, matches incoming messages to them
+ * (§17.1.3, §17.2.3) and forgets each one exactly when it enters Terminated.
+ */
+import { getTopVia } from '../message/index.js';
+import type { SipRequest, SipResponse } from '../message/index.js';
+import type { Scheduler } from '../timers.js';
+import type { Destination, MessageTransport, Source } from '../transport/types.js';
+import { InviteClientTransaction } from './invite-client.js';
+import { InviteServerTransaction } from './invite-server.js';
+import { clientKey, responseKey, serverKey } from './keys.js';
+import { NonInviteClientTransaction } from './non-invite-client.js';
+import { NonInviteServerTransaction } from './non-invite-server.js';
+import { DEFAULT_TIMERS } from './types.js';
+import type {
+  ClientTransactionUser,
+  TimerValues,
+  TransactionContext,
+  TransactionKind,
+} from './types.js';
+
+export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
+export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
+
+/** What became of an incoming request. */
+export type IncomingRequest =
+  /** A new request: its server transaction is started, the TU must answer through it. */
+  | { kind: 'new'; tx: ServerTransaction }
+  /** A retransmission or an ACK for a non-2xx response, handled by its transaction. */
+  | { kind: 'absorbed' }
+  /** An ACK for a 2xx: it belongs to the TU/dialog, not to any transaction (RFC 3261 §17.2.3). */
+  | { kind: 'ack' }
+  /** Unreadable Via or CSeq: nothing sensible can be done (validation normally prevents it). */
+  | { kind: 'invalid' };
+
+export type TransactionStats = Record<TransactionKind, number>;
+
+export interface TransactionLayerOptions {
+  transport: MessageTransport;
+  scheduler: Scheduler;
+  timers?: Partial<TimerValues>;
+  /** A TU callback threw. Default console.error. */
+  onError?: (error: unknown) => void;
+}
+
+export class TransactionLayer {
+  private readonly clients = new Map<string, ClientTransaction>();
+  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly ctx: TransactionContext;
+
+  constructor(options: TransactionLayerOptions) {
+    this.ctx = {
+      transport: options.transport,
+      scheduler: options.scheduler,
+      timers: { ...DEFAULT_TIMERS, ...options.timers },
+      onTerminated: (tx) => this.forget(tx),
+      reportError: options.onError ?? ((e) => console.error('SIP transaction user:', e)),
+    };
+  }
+
+  get timers(): Readonly<TimerValues> {
+    return this.ctx.timers;
+  }
+
+  /**
+   * Create and start a client transaction. The request's top Via must carry an RFC 3261 branch
+   * unique to this transaction (RFC 3261 §8.1.1.7).
+   */
+  sendRequest(
+    request: SipRequest,
+    destination: Destination,
+    user: ClientTransactionUser,
+  ): ClientTransaction {
+    if (request.method === 'ACK') {
+      throw new TypeError('ACK is not sent in a client transaction (RFC 3261 §17.1)');
+    }
+    const branch = getTopVia(request)?.branch;
+    if (branch === undefined) throw new TypeError('request needs a top Via with a branch');
+    const key = clientKey(branch, request.method);
+    if (this.clients.has(key)) throw new Error(`client transaction ${branch} already exists`);
+    const tx =
+      request.method === 'INVITE'
+        ? new InviteClientTransaction(key, request, destination, user, this.ctx)
+        : new NonInviteClientTransaction(key, request, destination, user, this.ctx);
+    this.clients.set(key, tx);
+    tx.start();
+    return tx;
+  }
+
+  /** RFC 3261 §17.1.3; false when no transaction matches (the response is then discarded). */
+  receiveResponse(response: SipResponse): boolean {
+    const key = responseKey(response);
+    const tx = key === undefined ? undefined : this.clients.get(key);
+    if (!tx) return false;
+    tx.receiveResponse(response);
+    return true;
+  }
+
+  /** RFC 3261 §17.2.3: match a request to a server transaction, or start a new one. */
+  receiveRequest(request: SipRequest, source: Source): IncomingRequest {
+    const key = serverKey(request);
+    if (key === undefined) return { kind: 'invalid' };
+    const existing = this.servers.get(key);
+    if (request.method === 'ACK') {
+      if (existing?.kind !== 'inviteServer') return { kind: 'ack' };
+      return existing.receiveAck() === 'toTu' ? { kind: 'ack' } : { kind: 'absorbed' };
+    }
+    if (existing) {
+      existing.receiveRetransmission();
+      return { kind: 'absorbed' };
+    }
+    const tx =
+      request.method === 'INVITE'
+        ? new InviteServerTransaction(key, request, source, this.ctx)
+        : new NonInviteServerTransaction(key, request, source, this.ctx);
+    this.servers.set(key, tx);
+    tx.start();
+    return { kind: 'new', tx };
+  }
+
+  /** RFC 3261 §9.2: the INVITE server transaction a CANCEL targets (same branch and sent-by). */
+  findInviteForCancel(cancel: SipRequest): InviteServerTransaction | undefined {
+    if (cancel.method !== 'CANCEL') return undefined;
+    const key = serverKey(cancel, 'INVITE');
+    const tx = key === undefined ? undefined : this.servers.get(key);
+    return tx?.kind === 'inviteServer' ? tx : undefined;
+  }
+
+  stats(): TransactionStats {
+    const counts: TransactionStats = {
+      inviteClient: 0,
+      nonInviteClient: 0,
+      inviteServer: 0,
+      nonInviteServer: 0,
+    };
+    for (const tx of this.clients.values()) counts[tx.kind]++;
+    for (const tx of this.servers.values()) counts[tx.kind]++;
+    return counts;
+  }
+
+  /** Terminate every transaction without telling the TUs (shutdown). */
+  close(): void {
+    for (const tx of [...this.clients.values(), ...this.servers.values()]) {
+      if (!tx.terminated) tx.terminate();
+    }
+  }
+
+  private forget(tx: { readonly key: string; readonly kind: TransactionKind }): void {
+    const map: Map<string, unknown> =
+      tx.kind === 'inviteClient' || tx.kind === 'nonInviteClient' ? this.clients : this.servers;
+    if (map.get(tx.key) === tx) map.delete(tx.key);
+  }
+}

@@ -1,0 +1,392 @@
+/**
+ * The transport layer (RFC 3261 §18): listeners for UDP, TCP and WebSocket; parsing, validation
+ * and Via stamping of what arrives; routing of what leaves, reusing connections. It never throws
+ * on input: a malformed request gets a stateless error response when it can be addressed, any
+ * other bad input is dropped.
+ */
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import {
+  createRequest,
+  getTopVia,
+  parseMessage,
+  serializeMessage,
+  validateMessage,
+} from '../message/index.js';
+import type {
+  SipMessage,
+  SipParseError,
+  SipRequest,
+  SipResponse,
+  StreamEvent,
+  ValidateOptions,
+  Via,
+} from '../message/index.js';
+import type { Scheduler } from '../timers.js';
+import { ConnectionTable } from './connection.js';
+import type { Connection } from './connection.js';
+import { buildReply } from './reply.js';
+import { TcpConnection, TcpListener, remoteOf } from './tcp.js';
+import { TransportError, protocolOfVia } from './types.js';
+import type {
+  Destination,
+  MessageTransport,
+  SendErrorHandler,
+  Source,
+  TransportProtocol,
+} from './types.js';
+import { UdpListener } from './udp.js';
+import { normalizeAddress, responseAddress, stampReceived } from './via.js';
+import { WsConnection, WsListener } from './ws.js';
+
+export interface ListenOptions {
+  /** Address to bind; `0.0.0.0` or `::` for all. Default 127.0.0.1. */
+  host?: string;
+  /** Ports to listen on; 0 picks an ephemeral port. A protocol left out is not served. */
+  udp?: number;
+  tcp?: number;
+  ws?: number;
+  /** Host written in the Via sent-by of our requests (a public address behind NAT). */
+  advertisedHost?: string;
+}
+
+export interface TransportLayerOptions {
+  scheduler: Scheduler;
+  /** TCP and WebSocket connections open at once, both directions. Default 1024. */
+  maxConnections?: number;
+  /** A connection without traffic for this long is closed. Default 5 minutes. */
+  idleTimeoutMs?: number;
+  /** Bytes queued for one connection before it is cut off. Default 1 MiB. */
+  maxWriteBufferBytes?: number;
+  /** Largest header section and body accepted on any transport. Defaults 64 KiB and 1 MiB. */
+  maxHeaderBytes?: number;
+  maxBodyBytes?: number;
+  /** Passed to `validateMessage` for every request received. */
+  validation?: ValidateOptions;
+  /** A handler threw: the transport keeps going and reports it here. Default console.error. */
+  onError?: (error: unknown) => void;
+}
+
+export type MessageHandler = (message: SipMessage, source: Source) => void;
+
+export interface LocalAddress {
+  /** Sent-by host as written in a Via: IPv6 in brackets. */
+  host: string;
+  port: number;
+}
+
+const CRLF = Buffer.from('\r\n');
+
+function failLater(onError: SendErrorHandler, message: string): void {
+  queueMicrotask(() => onError(new TransportError(message)));
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
+}
+
+/** A reachable address for the Via when bound to all interfaces and none is configured. */
+function defaultAdvertisedHost(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const ni of list ?? []) if (ni.family === 'IPv4' && !ni.internal) return ni.address;
+  }
+  return '127.0.0.1';
+}
+
+/** Reason-Phrase for a parse failure: printable characters only, first letter capitalised. */
+function reasonPhrase(reason: string): string {
+  const clean = reason.replace(/[^\x20-\x7e]/g, ' ').slice(0, 120);
+  return clean.charAt(0).toUpperCase() + clean.slice(1);
+}
+
+export class TransportLayer implements MessageTransport {
+  private udp: UdpListener | undefined;
+  private tcp: TcpListener | undefined;
+  private ws: WsListener | undefined;
+  private advertised = '127.0.0.1';
+  private readonly connections: ConnectionTable;
+  private handler: MessageHandler = () => undefined;
+  private closed = false;
+  private readonly scheduler: Scheduler;
+  private readonly maxWriteBufferBytes: number;
+  private readonly parserLimits: { maxHeaderBytes: number; maxBodyBytes: number };
+  private readonly validation: ValidateOptions;
+  private readonly reportError: (error: unknown) => void;
+
+  constructor(options: TransportLayerOptions) {
+    this.scheduler = options.scheduler;
+    this.connections = new ConnectionTable({
+      scheduler: options.scheduler,
+      idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
+      maxConnections: options.maxConnections ?? 1024,
+    });
+    this.maxWriteBufferBytes = options.maxWriteBufferBytes ?? 1024 * 1024;
+    this.parserLimits = {
+      maxHeaderBytes: options.maxHeaderBytes ?? 64 * 1024,
+      maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    };
+    this.validation = options.validation ?? {};
+    this.reportError = options.onError ?? ((e) => console.error('SIP transport:', e));
+  }
+
+  /** Where valid messages go, requests already stamped with received/rport. */
+  onMessage(handler: MessageHandler): void {
+    this.handler = handler;
+  }
+
+  async listen(options: ListenOptions): Promise<void> {
+    if (this.closed) throw new TransportError('transport layer closed');
+    const host = options.host ?? '127.0.0.1';
+    this.advertised = normalizeAddress(
+      options.advertisedHost ?? (isWildcard(host) ? defaultAdvertisedHost() : host),
+    );
+    try {
+      if (options.udp !== undefined) {
+        this.udp = await UdpListener.listen(host, options.udp, (data, address, port) =>
+          this.receiveDatagram(data, address, port),
+        );
+      }
+      if (options.tcp !== undefined) {
+        this.tcp = await TcpListener.listen(host, options.tcp, (socket) => this.accept(socket));
+      }
+      if (options.ws !== undefined) {
+        this.ws = await WsListener.listen(host, options.ws, {
+          maxPayloadBytes: this.parserLimits.maxHeaderBytes + this.parserLimits.maxBodyBytes,
+          accept: () => !this.closed && !this.connections.full,
+          onConnection: (socket, req) => this.acceptWs(socket, req),
+        });
+      }
+    } catch (e) {
+      // Half a stack is worse than none: release what did bind before reporting.
+      await this.close();
+      throw e;
+    }
+  }
+
+  /** Our sent-by for requests sent over `protocol` (RFC 3261 §18.1.1). */
+  localAddress(protocol: TransportProtocol): LocalAddress | undefined {
+    const listener = { udp: this.udp, tcp: this.tcp, ws: this.ws }[protocol];
+    // Requests on a connection we open come back on it, so another listener's port will do.
+    const port = (listener ?? this.udp ?? this.tcp ?? this.ws)?.port;
+    if (port === undefined) return undefined;
+    const host = this.advertised.includes(':') ? `[${this.advertised}]` : this.advertised;
+    return { host, port };
+  }
+
+  /** Port actually bound for a protocol (useful with port 0). */
+  port(protocol: TransportProtocol): number | undefined {
+    return { udp: this.udp, tcp: this.tcp, ws: this.ws }[protocol]?.port;
+  }
+
+  isReliable(protocol: TransportProtocol): boolean {
+    return protocol !== 'udp';
+  }
+
+  sendRequest(request: SipRequest, destination: Destination, onError: SendErrorHandler): void {
+    this.sendBytes(serializeMessage(request), destination, onError);
+  }
+
+  sendResponse(response: SipResponse, source: Source | undefined, onError: SendErrorHandler): void {
+    const via = getTopVia(response);
+    if (!via) return failLater(onError, 'response without a readable Via');
+    const protocol = source?.protocol ?? protocolOfVia(via.transport);
+    if (!protocol) return failLater(onError, `unsupported Via transport ${via.transport}`);
+    const data = serializeMessage(response);
+    // RFC 3261 §18.2.2: on a reliable transport, the connection the request came on if open.
+    if (source?.connectionId !== undefined) {
+      const conn = this.connections.byId(source.connectionId);
+      if (conn) return conn.send(data, onError);
+    }
+    this.sendBytes(data, { protocol, ...responseAddress(via) }, onError);
+  }
+
+  stats(): { sockets: number; connections: number } {
+    const sockets = [this.udp, this.tcp, this.ws].filter((l) => l !== undefined).length;
+    return { sockets, connections: this.connections.size };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const conn of this.connections.all()) conn.close();
+    const listeners = [this.udp, this.tcp, this.ws];
+    this.udp = this.tcp = this.ws = undefined;
+    await Promise.all(listeners.map((l) => l?.close()));
+  }
+
+  private sendBytes(data: Buffer, destination: Destination, onError: SendErrorHandler): void {
+    if (this.closed) return failLater(onError, 'transport layer closed');
+    if (destination.protocol === 'udp') {
+      if (!this.udp) return failLater(onError, 'no UDP listener');
+      return this.udp.send(data, normalizeAddress(destination.address), destination.port, onError);
+    }
+    const conn = this.findConnection(destination) ?? this.openConnection(destination);
+    if (!conn) return failLater(onError, `no ${destination.protocol} connection available`);
+    conn.send(data, onError);
+  }
+
+  private findConnection(destination: Destination): Connection | undefined {
+    if (destination.protocol === 'udp') return undefined;
+    if (destination.connectionId !== undefined) {
+      const conn = this.connections.byId(destination.connectionId);
+      if (conn?.protocol === destination.protocol) return conn;
+    }
+    return this.connections.byRemote(
+      destination.protocol,
+      normalizeAddress(destination.address),
+      destination.port,
+    );
+  }
+
+  /** Outbound TCP; a WebSocket client cannot be dialled, only reached on its own connection. */
+  private openConnection(destination: Destination): Connection | undefined {
+    if (destination.protocol !== 'tcp' || this.connections.full) return undefined;
+    const address = normalizeAddress(destination.address);
+    let socket: Socket;
+    try {
+      socket = connect({ host: address, port: destination.port });
+    } catch {
+      // Node throws synchronously for an invalid port.
+      return undefined;
+    }
+    return this.adoptTcp(socket, address, destination.port);
+  }
+
+  private accept(socket: Socket): void {
+    const remote = remoteOf(socket);
+    if (this.closed || this.connections.full || !remote) {
+      socket.destroy();
+      return;
+    }
+    this.adoptTcp(socket, remote.address, remote.port);
+  }
+
+  private adoptTcp(socket: Socket, address: string, port: number): TcpConnection {
+    const conn = new TcpConnection(this.connections.allocateId(), socket, address, port, {
+      scheduler: this.scheduler,
+      maxWriteBufferBytes: this.maxWriteBufferBytes,
+      parser: this.parserLimits,
+      onEvent: (c, event) => this.receiveStreamEvent(c, event),
+      onClose: (c) => this.connections.remove(c),
+    });
+    this.connections.add(conn);
+    return conn;
+  }
+
+  private acceptWs(socket: WebSocket, req: IncomingMessage): void {
+    const remote = remoteOf(req.socket);
+    if (this.closed || !remote) {
+      socket.terminate();
+      return;
+    }
+    const conn = new WsConnection(
+      this.connections.allocateId(),
+      socket,
+      remote.address,
+      remote.port,
+      {
+        scheduler: this.scheduler,
+        maxWriteBufferBytes: this.maxWriteBufferBytes,
+        onMessage: (c, data) => this.receiveFrame(c, data),
+        onClose: (c) => this.connections.remove(c),
+      },
+    );
+    this.connections.add(conn);
+  }
+
+  private receiveDatagram(data: Buffer, address: string, port: number): void {
+    const source: Source = { protocol: 'udp', address, port };
+    const parsed = parseMessage(data);
+    if (parsed.ok) this.receive(parsed.message, source);
+    else this.rejectMalformed(parsed.error, source);
+  }
+
+  /** RFC 7118 §5: one SIP message per WebSocket message. */
+  private receiveFrame(conn: WsConnection, data: Buffer): void {
+    const source = this.sourceOf(conn);
+    const parsed = parseMessage(data);
+    if (parsed.ok) this.receive(parsed.message, source);
+    else this.rejectMalformed(parsed.error, source);
+  }
+
+  private receiveStreamEvent(conn: TcpConnection, event: StreamEvent): void {
+    const source = this.sourceOf(conn);
+    if (event.type === 'message') this.receive(event.message, source);
+    // RFC 5626 §3.5.1: answer a CRLFCRLF ping with a CRLF pong.
+    else if (event.type === 'ping') conn.writeRaw(CRLF);
+    else this.rejectMalformed(event.error, source);
+  }
+
+  private sourceOf(conn: Connection): Source {
+    return {
+      protocol: conn.protocol,
+      address: conn.remoteAddress,
+      port: conn.remotePort,
+      connectionId: conn.id,
+    };
+  }
+
+  private receive(message: SipMessage, source: Source): void {
+    if (this.closed) return;
+    // RFC 3261 §18.2.1 before anything else, so that an error response is routed like any other.
+    if (message.kind === 'request' && !stampReceived(message, source.address, source.port)) return;
+    const verdict = validateMessage(message, this.validation);
+    if (!verdict.ok) {
+      if (message.kind === 'request' && message.method !== 'ACK') {
+        const reply = buildReply(message, verdict.status, verdict.reason);
+        // RFC 3261 §8.2.2.3: a 420 lists what is not supported.
+        if (verdict.unsupported)
+          reply.headers.append('Unsupported', verdict.unsupported.join(', '));
+        this.sendResponse(reply, source, () => undefined);
+      }
+      // RFC 3261 §18.1.2: an invalid response is discarded.
+      return;
+    }
+    const top = getTopVia(message);
+    if (!top) return;
+    if (message.kind === 'response' && !this.isOurSentBy(top, source.protocol)) return;
+    if (
+      message.kind === 'request' &&
+      source.connectionId !== undefined &&
+      top.params.has('alias')
+    ) {
+      this.aliasConnection(source.connectionId, top, source.address);
+    }
+    try {
+      this.handler(message, source);
+    } catch (e) {
+      this.reportError(e);
+    }
+  }
+
+  /** RFC 3261 §8.2.6.2 / §21.4.1: 400 to a request that could be addressed, silence otherwise. */
+  private rejectMalformed(error: SipParseError, source: Source): void {
+    if (this.closed || !error.canReply || error.partial.kind !== 'request') return;
+    const partial = createRequest(error.partial.method ?? '', '', error.partial.headers);
+    if (!stampReceived(partial, source.address, source.port)) return;
+    const reply = buildReply(partial, 400, reasonPhrase(error.reason));
+    try {
+      this.sendResponse(reply, source, () => undefined);
+    } catch {
+      // A partial header set can hold values the serializer refuses; then there is no reply.
+    }
+  }
+
+  /** RFC 3261 §18.1.2: a response whose top Via is not ours was misrouted. */
+  private isOurSentBy(via: Via, protocol: TransportProtocol): boolean {
+    const local = this.localAddress(protocol);
+    if (!local) return false;
+    const host = normalizeAddress(via.host).toLowerCase();
+    return host === normalizeAddress(local.host).toLowerCase() && (via.port ?? 5060) === local.port;
+  }
+
+  private aliasConnection(connectionId: number, via: Via, address: string): void {
+    const conn = this.connections.byId(connectionId);
+    // Only alias the address the connection really comes from, so nobody can hijack another's.
+    if (conn && normalizeAddress(via.host).toLowerCase() === address.toLowerCase()) {
+      this.connections.alias(conn, address, via.port ?? 5060);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * SIP over TCP (RFC 3261 §18.3): a listening server and connections that frame messages with
+ * `StreamParser` and bound what they buffer in both directions.
+ */
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { StreamParser } from '../message/index.js';
+import type { StreamEvent, StreamParserOptions } from '../message/index.js';
+import type { Scheduler } from '../timers.js';
+import type { Connection } from './connection.js';
+import { TransportError } from './types.js';
+import type { SendErrorHandler } from './types.js';
+import { normalizeAddress } from './via.js';
+
+export interface StreamConnectionHooks {
+  scheduler: Scheduler;
+  /** Bytes queued for writing beyond which the peer is considered stuck and cut off. */
+  maxWriteBufferBytes: number;
+  parser: StreamParserOptions;
+  onEvent(conn: TcpConnection, event: StreamEvent): void;
+  onClose(conn: TcpConnection): void;
+}
+
+export class TcpConnection implements Connection {
+  readonly protocol = 'tcp';
+  private readonly parser: StreamParser;
+  private closed = false;
+  private activity: number;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    private readonly hooks: StreamConnectionHooks,
+  ) {
+    this.parser = new StreamParser(hooks.parser);
+    this.activity = hooks.scheduler.now();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // The 'close' that follows reports the end; nothing else to do with the error itself.
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.finish());
+  }
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  get lastActivity(): number {
+    return this.activity;
+  }
+
+  send(data: Buffer, onError: SendErrorHandler): void {
+    if (this.closed) {
+      queueMicrotask(() => onError(new TransportError('connection closed')));
+      return;
+    }
+    if (this.socket.writableLength + data.length > this.hooks.maxWriteBufferBytes) {
+      this.close();
+      queueMicrotask(() => onError(new TransportError('connection write buffer full')));
+      return;
+    }
+    this.activity = this.hooks.scheduler.now();
+    this.socket.write(data, (err) => {
+      if (err) onError(new TransportError(`TCP write failed: ${err.message}`, { cause: err }));
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.socket.destroy();
+    this.finish();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.activity = this.hooks.scheduler.now();
+    for (const event of this.parser.push(chunk)) {
+      this.hooks.onEvent(this, event);
+      if (this.closed) return;
+      if (event.type === 'error' && event.fatal) {
+        // RFC 3261 §18.3: framing is lost, so nothing more can be read from this stream. Flush
+        // a 400 that may be queued, then drop the socket whatever the peer does.
+        this.socket.end(() => this.socket.destroy());
+        this.finish();
+        return;
+      }
+    }
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.hooks.onClose(this);
+  }
+
+  /** Write raw bytes outside any message: the RFC 5626 §3.5.1 CRLF pong. */
+  writeRaw(data: Buffer): void {
+    if (!this.closed) this.socket.write(data);
+  }
+}
+
+export function remoteOf(socket: Socket): { address: string; port: number } | undefined {
+  const { remoteAddress, remotePort } = socket;
+  if (remoteAddress === undefined || remotePort === undefined) return undefined;
+  return { address: normalizeAddress(remoteAddress), port: remotePort };
+}
+
+export class TcpListener {
+  private boundPort: number | undefined;
+
+  private constructor(private readonly server: Server) {}
+
+  static listen(host: string, port: number, onSocket: (s: Socket) => void): Promise<TcpListener> {
+    const server = createServer(onSocket);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        // Accept errors (EMFILE…) must not crash the process; the server keeps listening.
+        server.on('error', () => undefined);
+        resolve(new TcpListener(server));
+      });
+    });
+  }
+
+  /** Read once: `server.address()` is a system call, and the port is needed for every Via. */
+  get port(): number {
+    if (this.boundPort === undefined) {
+      const a = this.server.address();
+      this.boundPort = typeof a === 'object' && a ? a.port : 0;
+    }
+    return this.boundPort;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

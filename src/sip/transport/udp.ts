@@ -1,0 +1,56 @@
+/** SIP over UDP (RFC 3261 §18): one datagram, one message, on an IPv4 or IPv6 socket. */
+import { createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import { TransportError } from './types.js';
+import type { SendErrorHandler } from './types.js';
+import { normalizeAddress } from './via.js';
+
+export type DatagramHandler = (data: Buffer, address: string, port: number) => void;
+
+export class UdpListener {
+  private closed = false;
+  /** Read once: `socket.address()` is a system call, and the port is needed for every Via. */
+  readonly port: number;
+
+  private constructor(private readonly socket: Socket) {
+    this.port = socket.address().port;
+  }
+
+  static listen(host: string, port: number, onDatagram: DatagramHandler): Promise<UdpListener> {
+    const socket = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4' });
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.off('error', reject);
+        // ICMP errors and the like surface here; a listener must survive them.
+        socket.on('error', () => undefined);
+        socket.on('message', (data, rinfo) =>
+          onDatagram(data, normalizeAddress(rinfo.address), rinfo.port),
+        );
+        resolve(new UdpListener(socket));
+      });
+    });
+  }
+
+  send(data: Buffer, address: string, port: number, onError: SendErrorHandler): void {
+    if (this.closed) {
+      queueMicrotask(() => onError(new TransportError('UDP socket closed')));
+      return;
+    }
+    try {
+      this.socket.send(data, port, address, (err) => {
+        if (err) onError(new TransportError(`UDP send failed: ${err.message}`, { cause: err }));
+      });
+    } catch (err) {
+      // Node throws synchronously for an invalid port or address.
+      queueMicrotask(() => onError(new TransportError('UDP send refused', { cause: err })));
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}
