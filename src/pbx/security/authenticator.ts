@@ -1,0 +1,94 @@
+/**
+ * Digest authentication of requests from phones, shared by the registrar (401) and calls (407).
+ * One answer for an unknown extension and a wrong password (see authenticationOutcome), and
+ * repeated failures from one address refused for a while by the AuthGuard.
+ */
+import type { Logger } from 'pino';
+import type { SipRequest, SipResponse } from '../../sip/message/index.js';
+import { buildReply } from '../../sip/stack.js';
+import type { Source } from '../../sip/stack.js';
+import type { DigestServer } from '../../sip/auth/digest.js';
+import type { AuthGuard } from './auth-guard.js';
+import { authenticationOutcome } from './auth-guard.js';
+
+export type AuthResult =
+  | { kind: 'accept'; username: string }
+  | { kind: 'respond'; response: SipResponse }
+  /** A blocked address over UDP: silence costs it the most and us the least. */
+  | { kind: 'drop' };
+
+export interface AuthenticatorDeps {
+  digest: DigestServer;
+  guard: AuthGuard;
+  /** The SIP password of an extension, or null when there is no such extension. */
+  password: (username: string) => string | null;
+  log: Logger;
+  clock: () => number;
+}
+
+export class Authenticator {
+  constructor(private readonly deps: AuthenticatorDeps) {}
+
+  /**
+   * `role` decides the header pair: a registrar or UAS challenges with 401 / WWW-Authenticate and
+   * reads Authorization; a proxy with 407 / Proxy-Authenticate and Proxy-Authorization
+   * (RFC 3261 §22.1, §22.3).
+   */
+  authenticate(request: SipRequest, source: Source, role: 'registrar' | 'proxy'): AuthResult {
+    const { digest, guard, log, clock } = this.deps;
+    const now = clock();
+    if (guard.isBlocked(source.address, now)) {
+      if (source.protocol === 'udp') return { kind: 'drop' };
+      return { kind: 'respond', response: buildReply(request, 403, 'Forbidden') };
+    }
+    const credentials = request.headers.getAll(
+      role === 'registrar' ? 'Authorization' : 'Proxy-Authorization',
+    );
+    const result = digest.verify(
+      credentials.length > 0 ? credentials : undefined,
+      { method: request.method, uri: request.uri },
+      this.deps.password,
+      now,
+    );
+    const outcome = authenticationOutcome(result);
+    if (outcome.failure) {
+      const { blockedNow } = guard.recordFailure(source.address, now);
+      // The reason and the claimed user help an admin; the credentials themselves are never logged.
+      log.warn(
+        {
+          address: source.address,
+          method: request.method,
+          reason: result.ok ? undefined : result.reason,
+          user: result.ok ? undefined : result.username,
+          blocked: blockedNow,
+        },
+        'SIP authentication failed',
+      );
+    }
+    switch (outcome.kind) {
+      case 'accept':
+        guard.recordSuccess(source.address);
+        return { kind: 'accept', username: outcome.username };
+      case 'challenge': {
+        const response =
+          role === 'registrar'
+            ? buildReply(request, 401, 'Unauthorized')
+            : buildReply(request, 407, 'Proxy Authentication Required');
+        const header = role === 'registrar' ? 'WWW-Authenticate' : 'Proxy-Authenticate';
+        for (const value of digest.challenge({ stale: outcome.stale, now })) {
+          response.headers.append(header, value);
+        }
+        return { kind: 'respond', response };
+      }
+      case 'reject':
+        return {
+          kind: 'respond',
+          response: buildReply(
+            request,
+            outcome.status,
+            outcome.status === 400 ? 'Bad Request' : 'Forbidden',
+          ),
+        };
+    }
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The running PBX: the store, the directory (reloaded when another process imports), the SIP
+ * stack, the registrar and the calls. `startPbx` builds it; `close` releases everything.
+ */
+import { lookup } from 'node:dns/promises';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Directory } from '../domain/types.js';
+import type { SipRequest } from '../sip/message/index.js';
+import { SipStack, buildReply } from '../sip/stack.js';
+import type { ServerTransaction, Source, StackStats } from '../sip/stack.js';
+import type { TimerValues } from '../sip/transaction/types.js';
+import { DigestServer } from '../sip/auth/digest.js';
+import type { DigestAlgorithm } from '../sip/auth/digest.js';
+import type { Db } from '../store/database.js';
+import { loadDirectory } from '../store/directory-repository.js';
+import { loadOrCreateSecret } from '../store/secrets.js';
+import { AuthGuard } from './security/auth-guard.js';
+import { Authenticator } from './security/authenticator.js';
+import { RegistrarService } from './registrar/registrar-service.js';
+import type { ResolvedHosts } from './trunks/inbound.js';
+
+/** Methods answered out of dialog; the rest of the B2BUA's methods are the calls' business. */
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE';
+
+export interface PbxOptions {
+  db: Db;
+  host: string;
+  sipPort: number;
+  log: Logger;
+  /** Shorter SIP timers for tests (RFC 3261 Appendix A values by default). */
+  timers?: Partial<TimerValues>;
+  /**
+   * Digest algorithms offered, most preferred first (RFC 8760 §2.4). MD5 leads by default: SIPp
+   * 3.6 and many deployed phones read only the first challenge and know only MD5; clients that
+   * know SHA-256 find it offered too.
+   */
+  digestAlgorithms?: DigestAlgorithm[];
+  /** How often to look for a directory imported by another process, ms. */
+  reloadEveryMs?: number;
+  clock?: () => number;
+}
+
+/** What the calls part of the PBX is given, and gives back: one entry point per request. */
+export interface CallHandler {
+  handle(request: SipRequest, tx: ServerTransaction | null, source: Source): void;
+  /** Calls in progress. */
+  active(): number;
+  close(): void;
+}
+
+export interface PbxContext {
+  stack: SipStack;
+  registrar: RegistrarService;
+  authenticator: Authenticator;
+  directory: () => Directory;
+  resolvedHosts: () => ResolvedHosts;
+  log: Logger;
+  db: Db;
+}
+
+export class Pbx {
+  private directoryValue: Directory;
+  private hosts: ResolvedHosts = new Map();
+  private dataVersion = -1;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private calls: CallHandler | undefined;
+  readonly registrar: RegistrarService;
+  private readonly authenticator: Authenticator;
+
+  private constructor(
+    readonly stack: SipStack,
+    private readonly options: PbxOptions,
+    directory: Directory,
+    secret: Buffer,
+  ) {
+    this.directoryValue = directory;
+    const clock = options.clock ?? Date.now;
+    this.authenticator = new Authenticator({
+      digest: new DigestServer(
+        { realm: 'renvoi', secret, algorithms: options.digestAlgorithms ?? ['MD5', 'SHA-256'] },
+        clock,
+      ),
+      guard: new AuthGuard({
+        log: (message) => options.log.warn(message),
+      }),
+      password: (user) => this.directoryValue.extensions.get(user)?.password ?? null,
+      log: options.log,
+      clock,
+    });
+    this.registrar = new RegistrarService({
+      db: options.db,
+      authenticator: this.authenticator,
+      isExtension: (n) => this.directoryValue.extensions.has(n),
+      log: options.log,
+      clock,
+    });
+  }
+
+  static async start(options: PbxOptions): Promise<Pbx> {
+    const directory = await loadDirectory(options.db);
+    const secret = await loadOrCreateSecret(options.db, 'sip-digest');
+    const stack = new SipStack({
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+      onError: (error) => options.log.error({ err: error }, 'SIP stack error'),
+    });
+    const pbx = new Pbx(stack, options, directory, secret);
+    await pbx.registrar.load();
+    await pbx.resolveTrunkHosts();
+    pbx.dataVersion = await pbx.readDataVersion();
+    stack.onRequest((request, tx, source) => pbx.dispatch(request, tx, source));
+    await stack.listen({
+      host: options.host,
+      udp: options.sipPort,
+      tcp: options.sipPort,
+    });
+    const every = options.reloadEveryMs ?? 1000;
+    pbx.reloadTimer = setInterval(() => void pbx.reloadIfChanged(), every);
+    pbx.purgeTimer = setInterval(() => void pbx.registrar.purge(), 30_000);
+    return pbx;
+  }
+
+  /** Plugs in the calls part; until then INVITEs get 503. */
+  attachCalls(factory: (context: PbxContext) => CallHandler): void {
+    this.calls = factory({
+      stack: this.stack,
+      registrar: this.registrar,
+      authenticator: this.authenticator,
+      directory: () => this.directoryValue,
+      resolvedHosts: () => this.hosts,
+      log: this.options.log,
+      db: this.options.db,
+    });
+  }
+
+  directory(): Directory {
+    return this.directoryValue;
+  }
+
+  port(protocol: 'udp' | 'tcp'): number | undefined {
+    return this.stack.port(protocol);
+  }
+
+  stats(): StackStats & { calls: number; registrations: number } {
+    return {
+      ...this.stack.stats(),
+      calls: this.calls?.active() ?? 0,
+      registrations: this.registrar.registeredCount(),
+    };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.reloadTimer);
+    clearInterval(this.purgeTimer);
+    this.calls?.close();
+    await this.stack.close();
+  }
+
+  private dispatch(request: SipRequest, tx: ServerTransaction | null, source: Source): void {
+    const log = this.options.log;
+    switch (request.method) {
+      case 'REGISTER':
+        if (tx !== null) {
+          this.registrar.handle(request, tx, source).catch((error: unknown) => {
+            log.error({ err: error }, 'REGISTER failed');
+            if (!tx.terminated) tx.respond(buildReply(request, 500, 'Server Internal Error'));
+          });
+        }
+        return;
+      case 'OPTIONS':
+        if (tx !== null && !request.headers.has('Proxy-Require')) {
+          const response = buildReply(request, 200, 'OK');
+          response.headers.append('Allow', ALLOW);
+          response.headers.append('Accept', 'application/sdp');
+          tx.respond(response);
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    if (this.calls !== undefined) {
+      this.calls.handle(request, tx, source);
+      return;
+    }
+    if (tx !== null) {
+      const response = buildReply(request, 405, 'Method Not Allowed');
+      response.headers.append('Allow', 'OPTIONS, REGISTER');
+      tx.respond(response);
+    }
+  }
+
+  /** SQLite's data_version changes when another connection commits: an import elsewhere. */
+  private async readDataVersion(): Promise<number> {
+    const rows = await sql<{ data_version: number }>`pragma data_version`.execute(this.options.db);
+    return rows.rows[0]?.data_version ?? 0;
+  }
+
+  private async reloadIfChanged(): Promise<void> {
+    try {
+      const version = await this.readDataVersion();
+      if (version === this.dataVersion) return;
+      this.dataVersion = version;
+      this.directoryValue = await loadDirectory(this.options.db);
+      await this.resolveTrunkHosts();
+      this.options.log.info(
+        { extensions: this.directoryValue.extensions.size },
+        'directory reloaded',
+      );
+    } catch (error) {
+      this.options.log.error({ err: error }, 'could not reload the directory');
+    }
+  }
+
+  private async resolveTrunkHosts(): Promise<void> {
+    const hosts = new Map<string, string>();
+    for (const trunk of this.directoryValue.trunks) {
+      try {
+        hosts.set(trunk.host, (await lookup(trunk.host)).address);
+      } catch {
+        this.options.log.warn({ trunk: trunk.name, host: trunk.host }, 'cannot resolve trunk host');
+      }
+    }
+    this.hosts = hosts;
+  }
+}
