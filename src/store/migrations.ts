@@ -125,6 +125,32 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004-call-history': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('call_history')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('started_at', 'integer', (c) => c.notNull())
+        .addColumn('answered_at', 'integer')
+        .addColumn('ended_at', 'integer')
+        .addColumn('caller', 'text', (c) => c.notNull())
+        .addColumn('caller_name', 'text')
+        .addColumn('called', 'text', (c) => c.notNull())
+        .addColumn('exception', 'integer')
+        .addColumn('action', 'text')
+        .addColumn('plan', 'text', (c) => c.notNull())
+        .addColumn('trace', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text')
+        .addColumn('answered_by', 'text')
+        .addColumn('final_status', 'integer')
+        .execute();
+      await db.schema
+        .createIndex('call_history_started')
+        .on('call_history')
+        .columns(['started_at', 'id'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -105,6 +105,32 @@ export interface SecretTable {
   created_at: number;
 }
 
+/** One call (pbx/history): its routing decision and how it ended. */
+export interface CallHistoryTable {
+  id: string;
+  /** Epoch ms. */
+  started_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+  /** Canonical caller: extension number, E.164 (or digits as received), or "anonymous". */
+  caller: string;
+  caller_name: string | null;
+  /** Extension or ring-group number called. */
+  called: string;
+  /** 0-based index of the exception that fired, or null. */
+  exception: number | null;
+  /** JSON Action, or null. */
+  action: string | null;
+  /** JSON Step[]. */
+  plan: string;
+  /** JSON TraceEntry[]. */
+  trace: string;
+  /** answered, busy, no-answer, cancelled, failed, unavailable; null while the call lasts. */
+  outcome: string | null;
+  answered_by: string | null;
+  final_status: number | null;
+}
+
 export interface Database {
   setting: SettingTable;
   extension: ExtensionTable;
@@ -115,4 +141,5 @@ export interface Database {
   trunk_inbound: TrunkInboundTable;
   registrations: RegistrationsTable;
   secret: SecretTable;
+  call_history: CallHistoryTable;
 }

@@ -1,0 +1,269 @@
+/**
+ * Where the PBX hands every call: a new INVITE to an extension, a ring group or an inbound number
+ * (already mapped to one of those) becomes an `IncomingCall`, `route()` decides, a `CallSession`
+ * runs the decision, and the history records it. CANCELs and in-dialog requests are routed to
+ * their session.
+ *
+ * Decisions:
+ * - Only a caller who authenticated as an extension is internal. Anybody else is an outside
+ *   caller even if the From says "101": the From is the caller's own claim.
+ * - The identity of an outside caller is its P-Asserted-Identity when the request comes from a
+ *   trusted node (RFC 3325 §4), else its From. A Privacy header asking for id, header or user
+ *   privacy (RFC 3323 §4.2) makes the caller anonymous, as design §2 says.
+ * - Extension states for `route()`: `offline` when no contact is registered, `busy` when the
+ *   extension is the caller of a call in progress or the party that answered one.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Caller, Decision, Directory, ExtensionState } from '../../domain/types.js';
+import { normalizeCaller } from '../../domain/numbers.js';
+import { route } from '../../domain/route.js';
+import {
+  getCallId,
+  getFrom,
+  parseNameAddr,
+  parseSipUri,
+  uriUser,
+} from '../../sip/message/index.js';
+import type { SipRequest } from '../../sip/message/index.js';
+import { buildReply } from '../../sip/transport/reply.js';
+import type { Scheduler } from '../../sip/timers.js';
+import type { CallHistorySink } from '../history/call-history.js';
+import { CallSession } from './call-session.js';
+import type { CallEnd, CallTimers } from './call-session.js';
+import { privacyRequested } from './identity.js';
+import type { Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
+
+export interface CallRouterOptions {
+  directory: () => Directory;
+  locator: Locator;
+  signaling: Signaling;
+  scheduler: Scheduler;
+  trunks: TrunkDialler;
+  history: CallHistorySink;
+  /** Host part of the URIs the PBX writes. */
+  domain: string;
+  /** Wall clock for routing (office hours) and the history. */
+  clock?: () => Date;
+  timers?: Partial<CallTimers>;
+  log?: (message: string) => void;
+}
+
+/** What the PBX knows about a new INVITE beyond the request itself. */
+export interface InviteContext {
+  /** Extension or ring-group number called (an inbound number already mapped). */
+  to: string;
+  /** The extension the caller authenticated as (digest), if any. */
+  authenticatedAs?: string;
+  /** The request comes from a trusted node (a trusted trunk): its P-Asserted-Identity counts. */
+  trusted?: boolean;
+}
+
+function userOf(nameAddrUri: string | undefined): string | null {
+  if (nameAddrUri === undefined) return null;
+  const uri = parseSipUri(nameAddrUri);
+  if (uri !== null) return uriUser(uri) ?? null;
+  // tel: URIs (RFC 3966) in P-Asserted-Identity: the number is everything up to the parameters.
+  return nameAddrUri.toLowerCase().startsWith('tel:')
+    ? (nameAddrUri.slice(4).split(';')[0] ?? null)
+    : null;
+}
+
+export class CallRouter {
+  private readonly sessions = new Set<CallSession>();
+  private readonly byCallId = new Map<string, CallSession>();
+  private readonly clock: () => Date;
+  private readonly log: (message: string) => void;
+  /** History writes of one call, in order. */
+  private readonly writes = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: CallRouterOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.log = options.log ?? ((m) => console.info(m));
+  }
+
+  /** Calls not yet released. */
+  active(): readonly CallSession[] {
+    return [...this.sessions];
+  }
+
+  /** The caller as routing sees it, and the name to show the callee. */
+  identify(
+    request: SipRequest,
+    context: InviteContext,
+    directory: Directory,
+  ): { caller: Caller; callerName: string | null } {
+    const from = getFrom(request);
+    const privacy = privacyRequested(request.headers.getAll('Privacy'));
+    if (context.authenticatedAs !== undefined && !privacy) {
+      const extension = directory.extensions.get(context.authenticatedAs);
+      return {
+        caller: { kind: 'internal', extension: context.authenticatedAs },
+        callerName: extension?.name ?? from?.displayName ?? null,
+      };
+    }
+    const asserted =
+      context.trusted === true
+        ? parseNameAddr(request.headers.get('P-Asserted-Identity') ?? '')
+        : null;
+    const identity = asserted ?? from;
+    const caller = normalizeCaller(
+      { user: userOf(identity?.uri), privacy },
+      directory.settings.country,
+      () => false,
+    );
+    return {
+      caller,
+      callerName: caller.kind === 'anonymous' ? null : (identity?.displayName ?? null),
+    };
+  }
+
+  /** A new INVITE (no To tag) for `context.to`: decide, run, record. */
+  handleInvite(request: SipRequest, tx: ServerTx, context: InviteContext): CallSession {
+    const directory = this.options.directory();
+    const { caller, callerName } = this.identify(request, context, directory);
+    const now = this.clock();
+    const decision = route(
+      { to: context.to, from: caller, states: this.states(directory) },
+      directory,
+      now,
+    );
+    return this.startSession(tx, decision, caller, callerName, now);
+  }
+
+  /**
+   * An extension calling an outside number (`e164`): one `dial` step through the trunk, showing
+   * the caller's identity as the trunk presents it. The outbound policy is the trunk dialler's
+   * to enforce, at dial time.
+   */
+  handleOutbound(request: SipRequest, tx: ServerTx, e164: string, extension: string): CallSession {
+    const directory = this.options.directory();
+    const { caller, callerName } = this.identify(
+      request,
+      { to: e164, authenticatedAs: extension },
+      directory,
+    );
+    const decision: Decision = {
+      to: e164,
+      exception: null,
+      action: null,
+      plan: [{ do: 'dial', number: e164, presentation: 'caller', timeout: null }],
+      trace: [],
+    };
+    return this.startSession(tx, decision, caller, callerName, this.clock());
+  }
+
+  private startSession(
+    tx: ServerTx,
+    decision: Decision,
+    caller: Caller,
+    callerName: string | null,
+    now: Date,
+  ): CallSession {
+    const id = randomUUID();
+    const session = new CallSession({
+      id,
+      invite: tx,
+      decision,
+      caller,
+      callerName,
+      signaling: this.options.signaling,
+      scheduler: this.options.scheduler,
+      locator: this.options.locator,
+      trunks: this.options.trunks,
+      domain: this.options.domain,
+      ...(this.options.timers === undefined ? {} : { timers: this.options.timers }),
+      log: this.log,
+      events: {
+        answered: (s, by) =>
+          this.write(s.id, (h) => h.recordAnswer(s.id, this.clock().getTime(), by)),
+        ended: (s, end: CallEnd) =>
+          this.write(s.id, (h) => h.recordEnd(s.id, this.clock().getTime(), end)),
+        released: (s) => this.forget(s),
+      },
+    });
+    this.sessions.add(session);
+    this.byCallId.set(session.aCallId, session);
+    this.byCallId.set(session.bCallId, session);
+    this.write(id, (h) =>
+      h.recordStart({ id, startedAt: now.getTime(), caller, callerName, decision }),
+    );
+    session.start();
+    return session;
+  }
+
+  /**
+   * The caller's CANCEL (RFC 3261 §9.2). `inviteTx`: the INVITE transaction it matches, from the
+   * stack (`findInviteForCancel`). No such transaction: 481; a transaction without a call (it
+   * already ended): 200, the CANCEL has no effect.
+   */
+  handleCancel(cancel: SipRequest, tx: ServerTx, inviteTx: ServerTx | undefined): void {
+    const session = this.byCallId.get(getCallId(cancel) ?? '');
+    if (inviteTx !== undefined && session !== undefined && session.invite === inviteTx) {
+      session.cancel(tx);
+      return;
+    }
+    tx.respond(
+      inviteTx === undefined
+        ? buildReply(cancel, 481, 'Call/Transaction Does Not Exist')
+        : buildReply(cancel, 200, 'OK'),
+    );
+  }
+
+  /**
+   * A request with a To tag. False when no call has that dialog: the caller of this method answers
+   * 481 (RFC 3261 §12.2.2), or drops an ACK.
+   */
+  handleInDialog(request: SipRequest, tx: ServerTx | null): boolean {
+    const session = this.byCallId.get(getCallId(request) ?? '');
+    return session !== undefined && session.receiveRequest(request, tx);
+  }
+
+  /** End every call (shutdown). */
+  close(): void {
+    for (const session of [...this.sessions]) session.terminate();
+  }
+
+  /** Resolves when every history write queued so far is done. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.writes.values()]);
+  }
+
+  private states(directory: Directory): Record<string, ExtensionState> {
+    const inCall = new Set<string>();
+    for (const session of this.sessions) {
+      // A call that is only releasing its legs no longer occupies anyone.
+      if (session.state === 'releasing') continue;
+      if (session.caller.kind === 'internal') inCall.add(session.caller.extension);
+      const answered = session.answeredLeg;
+      if (answered !== null && session.state === 'answered') inCall.add(answered.target);
+    }
+    const states: Record<string, ExtensionState> = {};
+    for (const number of directory.extensions.keys()) {
+      if (this.options.locator.contactsOf(number).length === 0) states[number] = 'offline';
+      else if (inCall.has(number)) states[number] = 'busy';
+    }
+    return states;
+  }
+
+  private write(id: string, work: (history: CallHistorySink) => Promise<void>): void {
+    const previous = this.writes.get(id) ?? Promise.resolve();
+    const next = previous
+      .then(() => work(this.options.history))
+      .catch((error: unknown) => this.log(`call ${id}: history write failed: ${String(error)}`));
+    this.writes.set(id, next);
+    void next.then(() => {
+      if (this.writes.get(id) === next && !this.hasSession(id)) this.writes.delete(id);
+    });
+  }
+
+  private hasSession(id: string): boolean {
+    for (const s of this.sessions) if (s.id === id) return true;
+    return false;
+  }
+
+  private forget(session: CallSession): void {
+    this.sessions.delete(session);
+    if (this.byCallId.get(session.aCallId) === session) this.byCallId.delete(session.aCallId);
+    if (this.byCallId.get(session.bCallId) === session) this.byCallId.delete(session.bCallId);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * What a call session needs from the world, as narrow interfaces: the SIP stack (`Signaling`),
+ * the registrar (`Locator`) and the trunks (`TrunkDialler`). Tests give fakes; production gives
+ * `StackSignaling`, the registrar and the trunk module.
+ */
+import type { Caller } from '../../domain/types.js';
+import type { SipRequest, SipResponse } from '../../sip/message/index.js';
+import type { Destination, Source } from '../../sip/transport/types.js';
+
+/** A server transaction as the session sees it (the stack's INVITE and non-INVITE ones fit). */
+export interface ServerTx {
+  readonly request: SipRequest;
+  readonly source: Source;
+  readonly terminated: boolean;
+  respond(response: SipResponse): void;
+  /** Timer H and transport failures (RFC 3261 §17.2.1, §17.2.4). */
+  user: { onTimeout?(): void; onTransportError?(error: Error): void };
+}
+
+/** A client transaction as the session sees it. */
+export interface ClientTx {
+  readonly terminated: boolean;
+  /** Give up on the transaction without any callback (RFC 3261 §9.1: a CANCEL never answered). */
+  terminate(): void;
+}
+
+export interface ResponseHandlers {
+  onResponse(response: SipResponse): void;
+  /** Timer B or F: no final response (RFC 3261 §17.1.1.2, §17.1.2.2). */
+  onTimeout(): void;
+  onTransportError(error: Error): void;
+}
+
+export interface Signaling {
+  /** A request in a new client transaction; the transport stamps its Via (new branch). */
+  sendRequest(request: SipRequest, destination: Destination, handlers: ResponseHandlers): ClientTx;
+  /**
+   * A response to a request. For a 2xx to an INVITE whose transaction has ended, sent outside it
+   * (RFC 3261 §13.3.1.4: the UAS core retransmits the 2xx until the ACK comes).
+   */
+  respond(tx: ServerTx, response: SipResponse): void;
+  /** RFC 3261 §13.2.2.4: the ACK for a 2xx, outside any transaction. */
+  sendAck(ack: SipRequest, destination: Destination): void;
+  /** Our Contact URI for messages exchanged with `peer` (its transport decides the address). */
+  localContact(peer: Destination): string;
+}
+
+/** One registered device of an extension. */
+export interface Contact {
+  /** The Contact URI it registered: the Request-URI of INVITEs to it. */
+  uri: string;
+  /** Where its REGISTER came from: INVITEs go there, through its NAT (RFC 5626 flow reuse). */
+  destination: Destination;
+}
+
+export interface Locator {
+  /** The registered contacts of an extension; empty when it is not registered. */
+  contactsOf(extension: string): Contact[];
+}
+
+/** How a trunk wants the outgoing INVITE of a `dial` step. */
+export interface TrunkRoute {
+  destination: Destination;
+  requestUri: string;
+  /** The To header value (name-addr, no tag). */
+  to: string;
+  /** Host part of the caller's From and P-Asserted-Identity URIs toward this trunk. */
+  fromHost: string;
+  /**
+   * The caller's number as this trunk presents it (its number format), or null when there is
+   * none to present (a withheld caller, an extension without an outside number).
+   */
+  callerUser: string | null;
+  /** RFC 3325 §5: only a trusted trunk receives P-Asserted-Identity on an anonymous call. */
+  trusted: boolean;
+  /** Extra headers the trunk needs (e.g. a tech prefix or account header). */
+  headers?: readonly (readonly [string, string])[];
+}
+
+export interface TrunkDialler {
+  /** The trunk route for an E.164 number, or null when no trunk can take it. */
+  dial(
+    number: string,
+    presentation: 'caller' | 'anonymous',
+    caller: Caller,
+    callerName: string | null,
+  ): TrunkRoute | null;
+}

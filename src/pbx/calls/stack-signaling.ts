@@ -1,0 +1,43 @@
+/** The call sessions' `Signaling` port on the real SIP stack. */
+import type { SipRequest, SipResponse } from '../../sip/message/index.js';
+import type { SipStack } from '../../sip/stack.js';
+import { formatHost } from '../../sip/transport/via.js';
+import type { Destination } from '../../sip/transport/types.js';
+import type { ClientTx, ResponseHandlers, ServerTx, Signaling } from './ports.js';
+
+export class StackSignaling implements Signaling {
+  /** `host`: the address or name peers reach this PBX at, written in our Contact. */
+  constructor(
+    private readonly stack: SipStack,
+    private readonly host: string,
+  ) {}
+
+  sendRequest(request: SipRequest, destination: Destination, handlers: ResponseHandlers): ClientTx {
+    return this.stack.sendRequest(request, destination, handlers);
+  }
+
+  respond(tx: ServerTx, response: SipResponse): void {
+    if (!tx.terminated) {
+      tx.respond(response);
+      return;
+    }
+    // RFC 3261 §13.3.1.4: the UAS core keeps retransmitting its 2xx after the transaction ended
+    // (RFC 6026 Timer L); anything else has nobody left to receive it.
+    if (response.status >= 200 && response.status < 300) {
+      this.stack.sendStateless(response, tx.source);
+    }
+  }
+
+  sendAck(ack: SipRequest, destination: Destination): void {
+    this.stack.sendAck(ack, destination);
+  }
+
+  localContact(peer: Destination): string {
+    const port = this.stack.port(peer.protocol);
+    const hostPort =
+      port === undefined ? formatHost(this.host) : `${formatHost(this.host)}:${port}`;
+    // RFC 3261 §19.1.1: without a transport parameter a sip URI means UDP.
+    const transport = peer.protocol === 'udp' ? '' : `;transport=${peer.protocol}`;
+    return `sip:renvoi@${hostPort}${transport}`;
+  }
+}
