@@ -6,10 +6,13 @@ import { runImport } from './commands/import.js';
 import { runExport } from './commands/export.js';
 import { runSimulate } from './commands/simulate.js';
 import { runCheck } from './commands/check.js';
+import { runStart } from './commands/start.js';
 
 const USAGE = `Usage: renvoi <command> [options]
 
 Commands:
+  start [--data DIR] [--host ADDR] [--sip-port N] [--http-port N]
+                                           run the PBX (SIP on UDP and TCP)
   import FILE [--data DIR]                 apply a directory document (YAML or JSON) in one transaction
   export [--data DIR] [--format yaml|json] print the directory document
   simulate --to EXT --from NUMBER [--at ISO-8601] [--status S] [--data DIR] [--json]
@@ -56,6 +59,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         at: { type: 'string' },
         status: { type: 'string' },
         json: { type: 'boolean', default: false },
+        host: { type: 'string' },
+        'sip-port': { type: 'string' },
+        'http-port': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -94,6 +100,16 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       }
       return runExport({ dataDir, format, out, err });
     }
+    case 'start': {
+      const sipPort = portOf(values['sip-port'] ?? io.env.RENVOI_SIP_PORT ?? '5060');
+      const httpPort = portOf(values['http-port'] ?? io.env.RENVOI_HTTP_PORT ?? '8080');
+      if (sipPort === null || httpPort === null) {
+        err('renvoi start: --sip-port and --http-port take a port number from 1 to 65535');
+        return 2;
+      }
+      const host = values.host ?? io.env.RENVOI_HOST ?? '0.0.0.0';
+      return runStart({ dataDir, host, sipPort, out, err });
+    }
     case 'simulate':
       return runSimulate({
         dataDir,
@@ -112,4 +128,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       err(`renvoi: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+function portOf(text: string): number | null {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : null;
 }

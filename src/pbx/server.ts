@@ -3,6 +3,7 @@
  * stack, the registrar and the calls. `startPbx` builds it; `close` releases everything.
  */
 import { lookup } from 'node:dns/promises';
+import { networkInterfaces } from 'node:os';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Directory } from '../domain/types.js';
@@ -46,11 +47,15 @@ export interface CallHandler {
   handle(request: SipRequest, tx: ServerTransaction | null, source: Source): void;
   /** Calls in progress. */
   active(): number;
+  /** Timers the calls hold. */
+  timers(): number;
   close(): void;
 }
 
 export interface PbxContext {
   stack: SipStack;
+  /** The address phones and trunks reach this PBX at: our Contact and Via host. */
+  host: string;
   registrar: RegistrarService;
   authenticator: Authenticator;
   directory: () => Directory;
@@ -112,6 +117,7 @@ export class Pbx {
     stack.onRequest((request, tx, source) => pbx.dispatch(request, tx, source));
     await stack.listen({
       host: options.host,
+      advertisedHost: advertisedHost(options.host),
       udp: options.sipPort,
       tcp: options.sipPort,
     });
@@ -125,6 +131,7 @@ export class Pbx {
   attachCalls(factory: (context: PbxContext) => CallHandler): void {
     this.calls = factory({
       stack: this.stack,
+      host: advertisedHost(this.options.host),
       registrar: this.registrar,
       authenticator: this.authenticator,
       directory: () => this.directoryValue,
@@ -142,10 +149,11 @@ export class Pbx {
     return this.stack.port(protocol);
   }
 
-  stats(): StackStats & { calls: number; registrations: number } {
+  stats(): StackStats & { calls: number; callTimers: number; registrations: number } {
     return {
       ...this.stack.stats(),
       calls: this.calls?.active() ?? 0,
+      callTimers: this.calls?.timers() ?? 0,
       registrations: this.registrar.registeredCount(),
     };
   }
@@ -224,4 +232,16 @@ export class Pbx {
     }
     this.hosts = hosts;
   }
+}
+
+/**
+ * The address to write in our Contact and Via: the listening address, or for a wildcard one, the
+ * machine's first outside IPv4 address (loopback when it has none).
+ */
+export function advertisedHost(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
 }

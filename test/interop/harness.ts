@@ -2,7 +2,7 @@
  * Interop tests against real SIP peers from Debian (SIPp, sipsak, svwar): a PBX in this process
  * on loopback, peers as child processes. A missing peer fails the test, never skips it.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -151,6 +151,55 @@ export async function sipp(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * A SIPp UAS (a phone, or a trunk) on `port`, running one call of `scenario` in the background.
+ * `done` settles when SIPp exits; `stop` kills it early.
+ */
+export function sippUas(
+  scenario: string,
+  port: number,
+  extra: readonly string[] = [],
+): { done: Promise<PeerResult>; stop: () => void } {
+  const work = mkdtempSync(join(tmpdir(), 'renvoi-sipp-uas-'));
+  const child = spawn(
+    'sipp',
+    [
+      '-sf',
+      join(SCENARIOS, scenario),
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-m',
+      '1',
+      '-timeout',
+      '20s',
+      '-timeout_error',
+      '-nostdin',
+      ...extra,
+    ],
+    { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<PeerResult>((resolve, reject) => {
+    child.once('error', (error) =>
+      reject(
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? new Error('sipp is not installed (Debian package sip-tester)')
+          : error,
+      ),
+    );
+    child.once('close', (code) => {
+      rmSync(work, { recursive: true, force: true });
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { done, stop: () => child.kill() };
 }
 
 /** Waits until `check` holds, polling; fails with `what` after the bound. */

@@ -4,6 +4,7 @@
  * keeps the working copy in memory and serialises REGISTERs per AOR; this module writes each AOR's
  * new set after every change and reloads them all at startup.
  */
+import type { TransportProtocol } from '../../sip/transport/types.js';
 import type { Selectable } from 'kysely';
 import { readTransaction, writeTransaction } from '../../store/database.js';
 import type { Db } from '../../store/database.js';
@@ -38,7 +39,11 @@ function fromRow(row: Selectable<RegistrationsTable>): Binding {
     cseq: row.cseq,
     instanceId: row.instance_id,
     regId: row.reg_id,
-    source: { protocol: row.source_protocol, address: row.source_address, port: row.source_port },
+    source: {
+      protocol: transportOf(row.source_protocol),
+      address: row.source_address,
+      port: row.source_port,
+    },
     userAgent: row.user_agent,
     updatedAt: row.updated_at,
   };
@@ -93,4 +98,9 @@ export async function purgeExpired(db: Db, now: number): Promise<number> {
     .where('expires_at', '<=', now)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** Rows written by this version hold one of ours; anything else is read as UDP, SIP's default. */
+function transportOf(text: string): TransportProtocol {
+  return text === 'tcp' || text === 'ws' ? text : 'udp';
 }

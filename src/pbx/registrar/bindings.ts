@@ -14,6 +14,7 @@
  *   than the limit is refused with 403.
  * - Expired bindings are dropped silently; `removed` lists what the request removed or evicted.
  */
+import type { TransportProtocol } from '../../sip/transport/types.js';
 import {
   contactExpires,
   contactQ,
@@ -24,8 +25,8 @@ import {
 import type { NameAddr, Uri } from '../../sip/message/index.js';
 
 export interface BindingSource {
-  /** Transport the REGISTER arrived on: UDP, TCP, WS, WSS… */
-  protocol: string;
+  /** Transport the REGISTER arrived on: calls to the binding go back the same way. */
+  protocol: TransportProtocol;
   address: string;
   port: number;
 }

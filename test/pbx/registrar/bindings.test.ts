@@ -28,7 +28,7 @@ function request(overrides: Partial<RegisterRequest> = {}): RegisterRequest {
     contacts: [{ uri: DESK }],
     callId: 'call-desk@192.0.2.10',
     cseq: 1,
-    source: { protocol: 'UDP', address: '192.0.2.10', port: 5060 },
+    source: { protocol: 'udp', address: '192.0.2.10', port: 5060 },
     userAgent: 'Yealink T46U',
     ...overrides,
   };
@@ -64,7 +64,7 @@ describe('applyRegister: adding and refreshing (RFC 3261 §10.3 step 7)', () => 
         cseq: 1,
         instanceId: null,
         regId: null,
-        source: { protocol: 'UDP', address: '192.0.2.10', port: 5060 },
+        source: { protocol: 'udp', address: '192.0.2.10', port: 5060 },
         userAgent: 'Yealink T46U',
         updatedAt: T0,
       },
@@ -171,7 +171,7 @@ describe('applyRegister: adding and refreshing (RFC 3261 §10.3 step 7)', () => 
       {
         contacts: [{ uri: SOFT }],
         callId: 'call-soft',
-        source: { protocol: 'TCP', address: '198.51.100.7', port: 49152 },
+        source: { protocol: 'tcp', address: '198.51.100.7', port: 49152 },
       },
       { contacts: [{ uri: 'sip:101@192.0.2.11' }], callId: 'call-other' },
     );

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { buildDirectory } from '../../domain/document.js';
+import type { Directory } from '../../domain/types.js';
+import { loadDirectory, saveDirectory } from '../../store/directory-repository.js';
+import { Pbx } from '../../pbx/server.js';
+import { attachCallHandling } from '../../pbx/calls/call-handling.js';
+import { openStore } from '../data-dir.js';
+
+export interface StartArgs {
+  dataDir: string;
+  host: string;
+  sipPort: number;
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Resolves when the PBX should stop; default: SIGINT or SIGTERM. */
+  stopSignal?: Promise<void>;
+  log?: Logger;
+}
+
+/** `renvoi start`: runs the PBX until stopped. */
+export async function runStart(args: StartArgs): Promise<number> {
+  const log = args.log ?? pino({ level: process.env.RENVOI_LOG_LEVEL ?? 'info' });
+  const db = await openStore(args.dataDir);
+  let pbx: Pbx | undefined;
+  try {
+    const created = await createDemoDirectoryIfEmpty(db);
+    pbx = await Pbx.start({ db, host: args.host, sipPort: args.sipPort, log });
+    attachCallHandling(pbx);
+    const shown = args.host === '0.0.0.0' || args.host === '::' ? '<this machine>' : args.host;
+    args.out(
+      `Renvoi is running: SIP on udp and tcp ${shown}:${args.sipPort}, data in ${args.dataDir}`,
+    );
+    if (created !== null) printDemo(created, args.out);
+    await (args.stopSignal ?? signalled());
+    args.out('Renvoi is stopping.');
+    return 0;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    args.err(
+      code === 'EADDRINUSE'
+        ? `renvoi start: port ${args.sipPort} is in use (choose another with --sip-port)`
+        : `renvoi start: ${(error as Error).message}`,
+    );
+    return 1;
+  } finally {
+    await pbx?.close();
+    await db.destroy();
+  }
+}
+
+function signalled(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+/**
+ * The first start gets the guide's examples as a demo directory, with passwords of its own: a
+ * PBX reachable on the network must never start with passwords anyone can read in a repository.
+ */
+async function createDemoDirectoryIfEmpty(
+  db: Awaited<ReturnType<typeof openStore>>,
+): Promise<Directory | null> {
+  const current = await loadDirectory(db);
+  if (current.extensions.size > 0) return null;
+  const doc = parse(readFileSync(examplePath(), 'utf8')) as {
+    extensions: { password: string; voicemailPin?: string }[];
+  };
+  for (const ext of doc.extensions) {
+    ext.password = randomBytes(9).toString('base64url');
+    if (ext.voicemailPin !== undefined)
+      ext.voicemailPin = String(1000 + (randomBytes(2).readUInt16BE() % 9000));
+  }
+  const built = buildDirectory(doc);
+  if (!built.ok) throw new Error('the demo directory is invalid');
+  await saveDirectory(db, built.directory);
+  return built.directory;
+}
+
+function examplePath(): string {
+  // From src/cli/commands under Vitest or dist/src/cli/commands when built: find the package root.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the package root');
+    dir = parent;
+  }
+  return join(dir, 'examples', 'guide.yaml');
+}
+
+function printDemo(directory: Directory, out: (s: string) => void): void {
+  out('');
+  out('First start: a demo directory (examples/guide.yaml) was created. Register SIP phones with:');
+  for (const ext of directory.extensions.values()) {
+    out(`  extension ${ext.number} (${ext.name}): user ${ext.number}, password ${ext.password}`);
+  }
+  out('Try a decision: npx renvoi simulate --to 101 --from "+33 6 12 34 56 78"');
+  out('');
+}

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachCallHandling } from '../../src/pbx/calls/call-handling.js';
+import { listCalls } from '../../src/pbx/history/call-history.js';
+import { eventually, freePort, isQuiet, sipp, sippUas, startTestPbx } from './harness.js';
+import type { TestPbx } from './harness.js';
+
+const DIRECTORY = {
+  extensions: [
+    { number: '100', name: 'Secrétariat', password: 'secret-of-100' },
+    {
+      number: '101',
+      name: 'Alice Martin',
+      password: 'secret-of-101',
+      exceptions: [{ callerId: '06* 07*', action: { type: 'extension', target: '100' } }],
+    },
+  ],
+};
+
+/** A SIPp phone registered as `extension`, answering one call with `scenario`. */
+async function phone(t: TestPbx, extension: string, scenario = 'uas.xml') {
+  const port = await freePort();
+  const uas = sippUas(scenario, port);
+  const reg = await sipp(t, 'register-contact.xml', [
+    '-s',
+    extension,
+    '-au',
+    extension,
+    '-ap',
+    `secret-of-${extension}`,
+    '-key',
+    'contact_port',
+    String(port),
+  ]);
+  expect(reg.code, reg.stdout + reg.stderr).toBe(0);
+  return uas;
+}
+
+describe('calls through the B2BUA, between SIPp peers', () => {
+  let t: TestPbx;
+  beforeAll(async () => {
+    t = await startTestPbx(DIRECTORY);
+    attachCallHandling(t.pbx, { t1: 10, t2: 40 });
+  });
+  afterAll(async () => {
+    await t.remove();
+  });
+
+  it('connects an outside caller to an extension, and both hang up cleanly', async () => {
+    const uas = await phone(t, '100');
+    const uac = await sipp(t, 'uac.xml', ['-s', '100', '-key', 'caller', '0491000000']);
+    expect(uac.code, uac.stdout + uac.stderr).toBe(0);
+    const callee = await uas.done;
+    expect(callee.code, callee.stdout + callee.stderr).toBe(0);
+    await eventually(() => isQuiet(t.pbx), 'the call to release everything');
+    const [call] = await listCalls(t.db, { limit: 1 });
+    expect(call).toMatchObject({ outcome: 'answered', answeredBy: '100' });
+  });
+
+  it("applies 101's exception: a mobile caller (+336…) is forwarded to 100", async () => {
+    const uas = await phone(t, '100');
+    const uac = await sipp(t, 'uac.xml', ['-s', '101', '-key', 'caller', '+33612345678']);
+    expect(uac.code, uac.stdout + uac.stderr).toBe(0);
+    expect((await uas.done).code).toBe(0);
+    await eventually(() => isQuiet(t.pbx), 'the call to release everything');
+  });
+});
