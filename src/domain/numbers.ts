@@ -213,7 +213,6 @@ function computePrefix(digits: string, country: Country): string | null {
 
 const WITHHELD = new Set(['anonymous', 'restricted', 'unavailable', 'private', 'withheld']);
 
-/** Who is calling, from the SIP user part (and RFC 3323 Privacy), once per call. */
 /**
  * The form an outside caller is compared in: E.164 for a phone number; for digits that are not a
  * possible number but are written with "+", the IDD or the national prefix, the same rewrite the
@@ -226,6 +225,10 @@ export function canonicalCallerKey(digits: string, country: Country): string | n
   return /^\+?\d+$/.test(digits) ? canonicalPrefix(digits, country) : null;
 }
 
+/** Outside callers as read, by country and user part: a caller read once costs a lookup after. */
+const outsideCallers = new Memo<{ digits: string; caller: Caller }>(10_000);
+
+/** Who is calling, from the SIP user part (and RFC 3323 Privacy), once per call. */
 export function normalizeCaller(
   input: { user: string | null; privacy?: boolean },
   country: Country,
@@ -235,9 +238,25 @@ export function normalizeCaller(
   if (input.privacy === true || user === '' || WITHHELD.has(user.toLowerCase())) {
     return { kind: 'anonymous' };
   }
-  const digits = digitsOf(user);
-  if (digits !== '' && isExtension(digits)) return { kind: 'internal', extension: digits };
-  return { kind: 'external', e164: canonicalCallerKey(digits, country), digits };
+  const key = `${country}|${user}`;
+  let read = outsideCallers.get(key);
+  if (read === undefined) {
+    const digits = digitsOf(user);
+    read = {
+      digits,
+      caller: Object.freeze({
+        kind: 'external',
+        e164: canonicalCallerKey(digits, country),
+        digits,
+      }),
+    };
+    outsideCallers.set(key, read);
+  }
+  // Which numbers are extensions changes with the directory, so it is asked every time.
+  if (read.digits !== '' && isExtension(read.digits)) {
+    return { kind: 'internal', extension: read.digits };
+  }
+  return read.caller;
 }
 
 const TYPE_CLASSES: Partial<Record<string, NumberClass>> = {
