@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parse, parseDocument } from 'yaml';
+import { CORE_SCHEMA, load } from 'js-yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Language, Problem } from '../domain/types.js';
 import { parsePath } from '../domain/problem-path.js';
@@ -69,7 +70,10 @@ function quickParse(text: string, json: boolean): { value: unknown } | undefined
     }
   }
   try {
-    return { value: parse(text, { uniqueKeys: true, maxAliasCount: 1000 }) as unknown };
+    // js-yaml reads a large directory an order of magnitude faster than `yaml`, which is kept
+    // for what only it does: placing a problem at a line and column. The core schema reads YAML
+    // 1.2 as `yaml` does: "2026-12-25" stays a string, "yes" a word; duplicate keys are refused.
+    return { value: load(text, { schema: CORE_SCHEMA }) };
   } catch {
     return undefined;
   }

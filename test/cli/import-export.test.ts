@@ -112,6 +112,33 @@ describe('renvoi import / export', () => {
     expect(existsSync(join(dataDir, 'renvoi.sqlite'))).toBe(true);
   });
 
+  it('reads plain YAML 1.2 scalars as written: an unquoted date stays a date string, yes a word', async () => {
+    const text = GOOD.replace('holidays: ["2026-12-25",', 'holidays: [2026-12-25,').replace(
+      'name: Secrétariat',
+      'name: yes',
+    );
+    expect((await importFile(write('plain.yaml', text), dataDir)).code).toBe(0);
+    const out: string[] = [];
+    await runExport({ dataDir, format: 'json', out: (s) => out.push(s), err: () => undefined });
+    const exported = JSON.parse(out.join('')) as {
+      holidays: unknown[];
+      extensions: { name: string }[];
+    };
+    expect(exported.holidays[0]).toBe('2026-12-25');
+    expect(exported.extensions[0]?.name).toBe('yes');
+  });
+
+  it('refuses a duplicated key, at its line', async () => {
+    const text = GOOD.replace(
+      '    name: Secrétariat\n',
+      '    name: Secrétariat\n    name: Accueil\n',
+    );
+    const result = await importFile(write('dup.yaml', text), dataDir);
+    expect(result.code).not.toBe(0);
+    expect(result.err).toMatch(/dup\.yaml:8:\d+: /);
+    expect(existsSync(join(dataDir, 'renvoi.sqlite'))).toBe(false);
+  });
+
   it('refuses a bad document with every problem at its line and column, writing nothing', async () => {
     const file = write('bad.yaml', BAD);
     const result = await importFile(file, dataDir);
