@@ -20,6 +20,7 @@ import { AuthGuard } from './security/auth-guard.js';
 import { Authenticator } from './security/authenticator.js';
 import { RegistrarService } from './registrar/registrar-service.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
+import { TrunkRegistration } from './trunks/trunk-registration.js';
 
 /** Methods answered out of dialog; the rest of the B2BUA's methods are the calls' business. */
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE';
@@ -71,6 +72,7 @@ export class Pbx {
   private reloadTimer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
   private calls: CallHandler | undefined;
+  private trunkRegistrations: TrunkRegistration[] = [];
   readonly registrar: RegistrarService;
   private readonly authenticator: Authenticator;
 
@@ -121,6 +123,7 @@ export class Pbx {
       udp: options.sipPort,
       tcp: options.sipPort,
     });
+    pbx.registerTrunks();
     const every = options.reloadEveryMs ?? 1000;
     pbx.reloadTimer = setInterval(() => void pbx.reloadIfChanged(), every);
     pbx.purgeTimer = setInterval(() => void pbx.registrar.purge(), 30_000);
@@ -158,9 +161,19 @@ export class Pbx {
     };
   }
 
+  /** How each registering trunk stands, by name. */
+  trunkStates(): Record<string, string> {
+    const states: Record<string, string> = {};
+    for (const registration of this.trunkRegistrations) {
+      states[registration.trunkName] = registration.state;
+    }
+    return states;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.reloadTimer);
     clearInterval(this.purgeTimer);
+    for (const registration of this.trunkRegistrations) registration.stop();
     this.calls?.close();
     await this.stack.close();
   }
@@ -212,6 +225,7 @@ export class Pbx {
       this.dataVersion = version;
       this.directoryValue = await loadDirectory(this.options.db);
       await this.resolveTrunkHosts();
+      this.registerTrunks();
       this.options.log.info(
         { extensions: this.directoryValue.extensions.size },
         'directory reloaded',
@@ -219,6 +233,27 @@ export class Pbx {
     } catch (error) {
       this.options.log.error({ err: error }, 'could not reload the directory');
     }
+  }
+
+  /** (Re)starts the registration of every trunk that has a username. */
+  private registerTrunks(): void {
+    for (const registration of this.trunkRegistrations) registration.stop();
+    this.trunkRegistrations = this.directoryValue.trunks
+      .filter((trunk) => trunk.username !== null)
+      .map(
+        (trunk) =>
+          new TrunkRegistration(
+            this.stack,
+            trunk,
+            {
+              address: this.hosts.get(trunk.host) ?? trunk.host,
+              contactHost: advertisedHost(this.options.host),
+              contactPort: this.stack.port(trunk.transport) ?? this.options.sipPort,
+            },
+            this.options.log,
+          ),
+      );
+    for (const registration of this.trunkRegistrations) registration.start();
   }
 
   private async resolveTrunkHosts(): Promise<void> {
