@@ -301,3 +301,15 @@ export function displayNumber(e164: string, country: Country): string {
     ? parsed.formatNational()
     : parsed.formatInternational();
 }
+
+/** The caller as one string: extension number, canonical number (digits if none), "anonymous". */
+export function callerKey(caller: Caller): string {
+  switch (caller.kind) {
+    case 'internal':
+      return caller.extension;
+    case 'external':
+      return caller.e164 ?? caller.digits;
+    case 'anonymous':
+      return 'anonymous';
+  }
+}

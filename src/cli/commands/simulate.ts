@@ -1,6 +1,6 @@
 import type { Caller, Decision, Directory, Language, Status } from '../../domain/types.js';
 import { STATUSES } from '../../domain/types.js';
-import { normalizeCaller, displayNumber } from '../../domain/numbers.js';
+import { callerKey, displayNumber, normalizeCaller } from '../../domain/numbers.js';
 import { route } from '../../domain/route.js';
 import { parseInstant } from '../../domain/zoned-time.js';
 import { message } from '../../i18n/index.js';
@@ -68,23 +68,11 @@ function isStatus(s: string): s is Status {
   return (STATUSES as readonly string[]).includes(s);
 }
 
-/** The caller as one string: canonical number, extension number or "anonymous". */
-function callerId(caller: Caller): string {
-  switch (caller.kind) {
-    case 'internal':
-      return caller.extension;
-    case 'external':
-      return caller.e164 ?? caller.digits;
-    case 'anonymous':
-      return 'anonymous';
-  }
-}
-
 /** Design §6: `{ to, from, exception, action, plan, trace }`. */
 function toJson(decision: Decision, caller: Caller, directory: Directory, lang: Language) {
   return {
     to: decision.to,
-    from: callerId(caller),
+    from: callerKey(caller),
     exception: decision.exception,
     action: decision.action,
     plan: decision.plan,

@@ -4,6 +4,7 @@
  */
 import type { Selectable } from 'kysely';
 import type { Action, Caller, Decision, Step, TraceEntry } from '../../domain/types.js';
+import { callerKey } from '../../domain/numbers.js';
 import type { Db } from '../../store/database.js';
 import type { CallHistoryTable } from '../../store/schema.js';
 import type { CallOutcome } from '../calls/outcome.js';
@@ -54,18 +55,6 @@ export interface CallHistorySink {
   recordStart(start: CallStart): Promise<void>;
   recordAnswer(id: string, at: number, answeredBy: string): Promise<void>;
   recordEnd(id: string, at: number, end: CallEndRecord): Promise<void>;
-}
-
-/** The caller as one string: extension number, canonical number (digits if none), "anonymous". */
-export function callerKey(caller: Caller): string {
-  switch (caller.kind) {
-    case 'internal':
-      return caller.extension;
-    case 'external':
-      return caller.e164 ?? caller.digits;
-    case 'anonymous':
-      return 'anonymous';
-  }
 }
 
 export async function recordStart(db: Db, start: CallStart): Promise<void> {
