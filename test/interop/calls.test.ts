@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachCallHandling } from '../../src/pbx/calls/call-handling.js';
 import { listCalls } from '../../src/pbx/history/call-history.js';
-import { eventually, freePort, isQuiet, sipp, sippUas, startTestPbx } from './harness.js';
+import { expectQuiet, phone, sipp, startCallPbx } from './harness.js';
 import type { TestPbx } from './harness.js';
 
 const DIRECTORY = {
@@ -16,30 +15,10 @@ const DIRECTORY = {
   ],
 };
 
-/** A SIPp phone registered as `extension`, answering one call with `scenario`. */
-async function phone(t: TestPbx, extension: string, scenario = 'uas.xml') {
-  const port = await freePort();
-  const uas = sippUas(scenario, port);
-  const reg = await sipp(t, 'register-contact.xml', [
-    '-s',
-    extension,
-    '-au',
-    extension,
-    '-ap',
-    `secret-of-${extension}`,
-    '-key',
-    'contact_port',
-    String(port),
-  ]);
-  expect(reg.code, reg.stdout + reg.stderr).toBe(0);
-  return uas;
-}
-
 describe('calls through the B2BUA, between SIPp peers', () => {
   let t: TestPbx;
   beforeAll(async () => {
-    t = await startTestPbx(DIRECTORY);
-    attachCallHandling(t.pbx, { t1: 10, t2: 40 });
+    t = await startCallPbx(DIRECTORY);
   });
   afterAll(async () => {
     await t.remove();
@@ -51,7 +30,7 @@ describe('calls through the B2BUA, between SIPp peers', () => {
     expect(uac.code, uac.stdout + uac.stderr).toBe(0);
     const callee = await uas.done;
     expect(callee.code, callee.stdout + callee.stderr).toBe(0);
-    await eventually(() => isQuiet(t.pbx), 'the call to release everything');
+    await expectQuiet(t);
     const [call] = await listCalls(t.db, { limit: 1 });
     expect(call).toMatchObject({ outcome: 'answered', answeredBy: '100' });
   });
@@ -61,6 +40,6 @@ describe('calls through the B2BUA, between SIPp peers', () => {
     const uac = await sipp(t, 'uac.xml', ['-s', '101', '-key', 'caller', '+33612345678']);
     expect(uac.code, uac.stdout + uac.stderr).toBe(0);
     expect((await uas.done).code).toBe(0);
-    await eventually(() => isQuiet(t.pbx), 'the call to release everything');
+    await expectQuiet(t);
   });
 });

@@ -4,16 +4,23 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import type { RemoteInfo } from 'node:dgram';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { buildDirectory } from '../../src/domain/document.js';
 import { openStore } from '../../src/cli/data-dir.js';
 import { saveDirectory } from '../../src/store/directory-repository.js';
 import type { Db } from '../../src/store/database.js';
 import { Pbx } from '../../src/pbx/server.js';
+import { attachCallHandling } from '../../src/pbx/calls/call-handling.js';
+import type { TimerValues } from '../../src/sip/transaction/types.js';
+import { listCalls } from '../../src/pbx/history/call-history.js';
+import type { CallRecord } from '../../src/pbx/history/call-history.js';
+import { expect } from 'vitest';
 
 export const SCENARIOS = join(import.meta.dirname, 'scenarios');
 
@@ -55,6 +62,8 @@ export async function freePort(): Promise<number> {
 export async function startTestPbx(
   document: unknown,
   dataDir = mkdtempSync(join(tmpdir(), 'renvoi-interop-')),
+  timers: Partial<TimerValues> = TEST_TIMERS,
+  log: Logger = pino({ level: process.env.RENVOI_TEST_LOG ?? 'silent' }),
 ): Promise<TestPbx> {
   const db = await openStore(dataDir);
   if (document !== null) {
@@ -67,8 +76,8 @@ export async function startTestPbx(
     db,
     host: '127.0.0.1',
     sipPort: port,
-    log: pino({ level: process.env.RENVOI_TEST_LOG ?? 'silent' }),
-    timers: TEST_TIMERS,
+    log,
+    timers,
     reloadEveryMs: 100,
   });
   const stop = async () => {
@@ -118,13 +127,33 @@ export function runPeer(
   });
 }
 
-/** SIPp with one call of a scenario from test/interop/scenarios, on a free local port. */
+/**
+ * The SIP messages SIPp sent and received, from its `-trace_msg` file in `work`: what a test
+ * asserts beyond the scenario's own checks (a status code, a header).
+ */
+function tracedMessages(work: string): string {
+  return readdirSync(work)
+    .filter((name) => name.endsWith('_messages.log'))
+    .map((name) => readFileSync(join(work, name), 'utf8'))
+    .join('');
+}
+
+export interface SippResult extends PeerResult {
+  /** Every message SIPp sent or received, as it logged them. */
+  messages: string;
+}
+
+/**
+ * SIPp with one call of a scenario from test/interop/scenarios, from `localPort` (a free local
+ * port unless given: a trunk calls from its own).
+ */
 export async function sipp(
   target: TestPbx,
   scenario: string,
   extra: readonly string[] = [],
-): Promise<PeerResult & { localPort: number }> {
-  const localPort = await freePort();
+  options: { localPort?: number } = {},
+): Promise<SippResult & { localPort: number }> {
+  const localPort = options.localPort ?? (await freePort());
   const work = mkdtempSync(join(tmpdir(), 'renvoi-sipp-'));
   try {
     const result = await runPeer(
@@ -143,11 +172,12 @@ export async function sipp(
         '15s',
         '-timeout_error',
         '-nostdin',
+        '-trace_msg',
         ...extra,
       ],
       { cwd: work },
     );
-    return { ...result, localPort };
+    return { ...result, messages: tracedMessages(work), localPort };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -161,7 +191,7 @@ export function sippUas(
   scenario: string,
   port: number,
   extra: readonly string[] = [],
-): { done: Promise<PeerResult>; stop: () => void } {
+): { done: Promise<SippResult>; stop: () => void } {
   const work = mkdtempSync(join(tmpdir(), 'renvoi-sipp-uas-'));
   const child = spawn(
     'sipp',
@@ -178,6 +208,7 @@ export function sippUas(
       '20s',
       '-timeout_error',
       '-nostdin',
+      '-trace_msg',
       ...extra,
     ],
     { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -186,7 +217,7 @@ export function sippUas(
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<PeerResult>((resolve, reject) => {
+  const done = new Promise<SippResult>((resolve, reject) => {
     child.once('error', (error) =>
       reject(
         (error as NodeJS.ErrnoException).code === 'ENOENT'
@@ -195,11 +226,75 @@ export function sippUas(
       ),
     );
     child.once('close', (code) => {
+      const messages = tracedMessages(work);
       rmSync(work, { recursive: true, force: true });
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout, stderr, messages });
     });
   });
   return { done, stop: () => child.kill() };
+}
+
+/**
+ * A SIPp phone registered as `extension` (password `secret-of-<extension>`), running one call of
+ * `scenario` on its own port.
+ */
+export async function phone(
+  t: TestPbx,
+  extension: string,
+  scenario = 'uas.xml',
+  extra: readonly string[] = [],
+): Promise<ReturnType<typeof sippUas>> {
+  const port = await freePort();
+  const uas = sippUas(scenario, port, extra);
+  await registerContact(t, extension, port);
+  return uas;
+}
+
+/** Registers `extension` with its Contact on `port` of 127.0.0.1 (SIPp register-contact.xml). */
+export async function registerContact(t: TestPbx, extension: string, port: number): Promise<void> {
+  const reg = await sipp(t, 'register-contact.xml', [
+    '-s',
+    extension,
+    '-au',
+    extension,
+    '-ap',
+    `secret-of-${extension}`,
+    '-key',
+    'contact_port',
+    String(port),
+  ]);
+  expect(reg.code, reg.stdout + reg.stderr).toBe(0);
+}
+
+/** A datagram as a plain UDP peer received it. */
+export interface Datagram {
+  text: string;
+  at: number;
+  from: RemoteInfo;
+}
+
+/**
+ * A bare UDP socket on 127.0.0.1: sees every datagram the PBX sends to it (with its arrival time,
+ * from `performance.now()`) and answers only what the test makes it answer.
+ */
+export async function udpPeer(): Promise<{
+  port: number;
+  received: Datagram[];
+  send(text: string, to: RemoteInfo): void;
+  close(): Promise<void>;
+}> {
+  const socket = createSocket('udp4');
+  const received: Datagram[] = [];
+  socket.on('message', (message, from) =>
+    received.push({ text: message.toString('utf8'), at: performance.now(), from }),
+  );
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return {
+    port: socket.address().port,
+    received,
+    send: (text, to) => socket.send(text, to.port, to.address),
+    close: () => new Promise((resolve) => socket.close(() => resolve())),
+  };
 }
 
 /** Waits until `check` holds, polling; fails with `what` after the bound. */
@@ -215,8 +310,89 @@ export async function eventually(
   }
 }
 
+/** One message of a SIPp trace. */
+interface TracedMessage {
+  direction: 'sent' | 'received';
+  text: string;
+}
+
+/** A SIPp `-trace_msg` log split into its messages (each: a dashed line, a title, the message). */
+function tracedList(messages: string): TracedMessage[] {
+  return messages
+    .split(/^-{10,} .*$/m)
+    .map((entry) => /^\s*\S+ message (sent|received)[^\n]*\n\n([\s\S]*)$/.exec(entry))
+    .filter((m) => m !== null)
+    .map(([, direction, text]) => ({
+      direction: direction === 'sent' ? 'sent' : 'received',
+      text: (text ?? '').trim(),
+    }));
+}
+
+/** The status of the last final response to an INVITE that SIPp received, or null. */
+export function finalStatus(messages: string): number | null {
+  const finals = tracedList(messages)
+    .filter((m) => m.direction === 'received' && /^CSeq:\s*\d+ INVITE\s*$/im.test(m.text))
+    .map((m) => /^SIP\/2\.0 ([2-6]\d\d) /.exec(m.text)?.[1])
+    .filter((status) => status !== undefined);
+  const last = finals.at(-1);
+  return last === undefined ? null : Number(last);
+}
+
 /** No transaction, timer (but the connection idle timers of open sockets) or call left. */
 export function isQuiet(pbx: Pbx): boolean {
   const s = pbx.stats();
   return s.transactions.total === 0 && s.calls === 0;
+}
+
+/**
+ * A PBX taking calls (call handling attached), with the same T1/T2 for its calls as for its
+ * transactions.
+ */
+export async function startCallPbx(
+  document: unknown,
+  timers: Partial<TimerValues> = TEST_TIMERS,
+  log: Logger = pino({ level: process.env.RENVOI_TEST_LOG ?? 'silent' }),
+): Promise<TestPbx> {
+  const t = await startTestPbx(document, undefined, timers, log);
+  attachCallHandling(t.pbx, { t1: timers.t1 ?? TEST_TIMERS.t1, t2: timers.t2 ?? TEST_TIMERS.t2 });
+  return t;
+}
+
+/** Nothing left of any call: transactions, calls, and the calls' timers. */
+export async function expectQuiet(t: TestPbx, timeoutMs = 5000): Promise<void> {
+  await eventually(() => isQuiet(t.pbx), 'every transaction and call to be released', timeoutMs);
+  expect(t.pbx.stats().callTimers).toBe(0);
+}
+
+/**
+ * SIPp arguments for extension `extension` (password `secret-of-<extension>`) calling `dialled`
+ * with uac-auth*.xml. SIPp computes the digest over `sip:<remote host>:<port>` unless told
+ * otherwise; the PBX checks the digest-uri against the Request-URI (RFC 2617 §3.2.2.5).
+ */
+export function callingAs(t: TestPbx, extension: string, dialled: string): string[] {
+  return [
+    '-s',
+    dialled,
+    '-key',
+    'caller',
+    extension,
+    '-au',
+    extension,
+    '-ap',
+    `secret-of-${extension}`,
+    '-auth_uri',
+    `${dialled}@127.0.0.1:${t.port}`,
+  ];
+}
+
+/** The latest call in the history, once its outcome is written (writes are asynchronous). */
+export async function lastCall(t: TestPbx): Promise<CallRecord> {
+  let call: CallRecord | undefined;
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    [call] = await listCalls(t.db, { limit: 1 });
+    if (call?.outcome !== null && call?.outcome !== undefined) return call;
+    if (Date.now() > deadline) throw new Error('timed out waiting for the call history');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
