@@ -49,8 +49,11 @@ function trunkUri(user: string, trunk: Trunk): string {
 }
 
 /**
- * The caller's number as the trunk presents it. For a withheld presentation the number still
- * goes to a trusted trunk in P-Asserted-Identity (RFC 3325), so it is computed either way.
+ * The caller's number as the trunk presents it. An outside caller (a forwarded call) keeps its
+ * own number. An extension calling out shows its outbound number, as 3CX users know it: the
+ * inbound number that rings that extension, else the trunk's first inbound number (the company's
+ * main number). For a withheld presentation the number still goes to a trusted trunk in
+ * P-Asserted-Identity (RFC 3325), so it is computed either way.
  */
 function presentedUser(
   caller: Caller,
@@ -58,8 +61,11 @@ function presentedUser(
   country: string,
   _presentation: 'caller' | 'anonymous',
 ): string | null {
-  if (caller.kind !== 'external' || caller.e164 === null || !caller.e164.startsWith('+')) {
-    return null;
+  if (caller.kind === 'external' && caller.e164 !== null && caller.e164.startsWith('+')) {
+    return formatNumber(caller.e164, trunk.numberFormat, country);
   }
-  return formatNumber(caller.e164, trunk.numberFormat, country);
+  if (caller.kind !== 'internal') return null;
+  const inbound = Object.entries(trunk.inbound);
+  const own = inbound.find(([, target]) => target === caller.extension) ?? inbound[0];
+  return own === undefined ? null : formatNumber(own[0], trunk.numberFormat, country);
 }
