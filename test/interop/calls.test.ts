@@ -42,4 +42,14 @@ describe('calls through the B2BUA, between SIPp peers', () => {
     expect((await uas.done).code).toBe(0);
     await expectQuiet(t);
   });
+
+  it('carries a whole dialog over TCP: INVITE, ACK and BYE on one connection', async () => {
+    const uas = await phone(t, '100');
+    const uac = await sipp(t, 'uac.xml', ['-s', '100', '-key', 'caller', '0491000000', '-t', 't1']);
+    expect(uac.code, uac.stdout + uac.stderr).toBe(0);
+    expect((await uas.done).code).toBe(0);
+    await expectQuiet(t);
+    const [call] = await listCalls(t.db, { limit: 1 });
+    expect(call).toMatchObject({ outcome: 'answered', answeredBy: '100' });
+  });
 });
