@@ -11,8 +11,8 @@ import { runStart } from './commands/start.js';
 const USAGE = `Usage: renvoi <command> [options]
 
 Commands:
-  start [--data DIR] [--host ADDR] [--sip-port N] [--http-port N]
-                                           run the PBX (SIP on UDP and TCP)
+  start [--data DIR] [--host ADDR] [--sip-port N] [--ws-port N] [--http-port N]
+                                           run the PBX (SIP on UDP, TCP and WebSocket)
   import FILE [--data DIR]                 apply a directory document (YAML or JSON) in one transaction
   export [--data DIR] [--format yaml|json] print the directory document
   simulate --to EXT --from NUMBER [--at ISO-8601] [--status S] [--data DIR] [--json]
@@ -61,6 +61,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         json: { type: 'boolean', default: false },
         host: { type: 'string' },
         'sip-port': { type: 'string' },
+        'ws-port': { type: 'string' },
         'http-port': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -102,13 +103,16 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     case 'start': {
       const sipPort = portOf(values['sip-port'] ?? io.env.RENVOI_SIP_PORT ?? '5060');
+      const wsPort = portOf(values['ws-port'] ?? io.env.RENVOI_WS_PORT ?? '5066');
       const httpPort = portOf(values['http-port'] ?? io.env.RENVOI_HTTP_PORT ?? '8080');
-      if (sipPort === null || httpPort === null) {
-        err('renvoi start: --sip-port and --http-port take a port number from 1 to 65535');
+      if (sipPort === null || wsPort === null || httpPort === null) {
+        err(
+          'renvoi start: --sip-port, --ws-port and --http-port take a port number from 1 to 65535',
+        );
         return 2;
       }
       const host = values.host ?? io.env.RENVOI_HOST ?? '0.0.0.0';
-      return runStart({ dataDir, host, sipPort, out, err });
+      return runStart({ dataDir, host, sipPort, wsPort, out, err });
     }
     case 'simulate':
       return runSimulate({

@@ -29,6 +29,8 @@ export interface PbxOptions {
   db: Db;
   host: string;
   sipPort: number;
+  /** SIP over WebSocket (RFC 7118), for browser phones; absent: not served. */
+  wsPort?: number;
   log: Logger;
   /** Shorter SIP timers for tests (RFC 3261 Appendix A values by default). */
   timers?: Partial<TimerValues>;
@@ -122,6 +124,7 @@ export class Pbx {
       advertisedHost: advertisedHost(options.host),
       udp: options.sipPort,
       tcp: options.sipPort,
+      ...(options.wsPort === undefined ? {} : { ws: options.wsPort }),
     });
     pbx.registerTrunks();
     const every = options.reloadEveryMs ?? 1000;
@@ -148,7 +151,7 @@ export class Pbx {
     return this.directoryValue;
   }
 
-  port(protocol: 'udp' | 'tcp'): number | undefined {
+  port(protocol: 'udp' | 'tcp' | 'ws'): number | undefined {
     return this.stack.port(protocol);
   }
 

@@ -76,6 +76,8 @@ export async function startTestPbx(
     db,
     host: '127.0.0.1',
     sipPort: port,
+    // WebSocket on a port of its own choosing: pbx.port('ws') says which.
+    wsPort: 0,
     log,
     timers,
     reloadEveryMs: 100,

@@ -16,6 +16,7 @@ export interface StartArgs {
   dataDir: string;
   host: string;
   sipPort: number;
+  wsPort: number;
   out: (s: string) => void;
   err: (s: string) => void;
   /** Resolves when the PBX should stop; default: SIGINT or SIGTERM. */
@@ -30,7 +31,13 @@ export async function runStart(args: StartArgs): Promise<number> {
   let pbx: Pbx | undefined;
   try {
     const created = await createDemoDirectoryIfEmpty(db);
-    pbx = await Pbx.start({ db, host: args.host, sipPort: args.sipPort, log });
+    pbx = await Pbx.start({
+      db,
+      host: args.host,
+      sipPort: args.sipPort,
+      wsPort: args.wsPort,
+      log,
+    });
     attachCallHandling(pbx);
     const shown = args.host === '0.0.0.0' || args.host === '::' ? '<this machine>' : args.host;
     args.out(
@@ -44,7 +51,7 @@ export async function runStart(args: StartArgs): Promise<number> {
     const code = (error as NodeJS.ErrnoException).code;
     args.err(
       code === 'EADDRINUSE'
-        ? `renvoi start: port ${args.sipPort} is in use (choose another with --sip-port)`
+        ? `renvoi start: port ${args.sipPort} or ${args.wsPort} is in use (choose others with --sip-port, --ws-port)`
         : `renvoi start: ${(error as Error).message}`,
     );
     return 1;
