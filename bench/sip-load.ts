@@ -11,7 +11,7 @@
  * - Memory of the PBX per registration and per call held.
  * - A CPU profile of the PBX (`node --cpu-prof`) at the highest rate held: top self-time functions.
  *
- * Prints Markdown tables; docs/benchmarks-sip.md records them. Everything on 127.0.0.1, every
+ * Prints Markdown tables; docs/benchmarks.md (section 2) records them. Everything on 127.0.0.1, every
  * step bounded in count and time. Needs `npm run build`, sipp, kamailio, sipsak.
  */
 import { spawnSync } from 'node:child_process';
