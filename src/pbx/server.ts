@@ -52,7 +52,8 @@ export interface CallHandler {
   active(): number;
   /** Timers the calls hold. */
   timers(): number;
-  close(): void;
+  /** Ends every call; resolves once what they left to write is written. */
+  close(): void | Promise<void>;
 }
 
 export interface PbxContext {
@@ -177,7 +178,7 @@ export class Pbx {
     clearInterval(this.reloadTimer);
     clearInterval(this.purgeTimer);
     for (const registration of this.trunkRegistrations) registration.stop();
-    this.calls?.close();
+    await this.calls?.close();
     await this.stack.close();
   }
 

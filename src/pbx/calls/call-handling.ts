@@ -19,6 +19,7 @@ import { buildReply } from '../../sip/stack.js';
 import type { ServerTransaction, Source } from '../../sip/stack.js';
 import type { CallHandler, Pbx, PbxContext } from '../server.js';
 import { storeHistory } from '../history/call-history.js';
+import type { BatchedHistoryWriter } from '../history/call-history.js';
 import { DirectoryTrunkDialler } from '../trunks/trunk-dialler.js';
 import { inboundTarget, trunkOf } from '../trunks/inbound.js';
 import { CallRouter } from './call-router.js';
@@ -36,6 +37,7 @@ class CallHandling implements CallHandler {
   private readonly router: CallRouter;
   private readonly scheduler = new RealScheduler();
   private readonly log: Logger;
+  private readonly history: BatchedHistoryWriter;
 
   constructor(
     private readonly context: PbxContext,
@@ -49,13 +51,14 @@ class CallHandling implements CallHandler {
           destination: destinationOf(binding),
         })),
     };
+    this.history = storeHistory(context.db);
     this.router = new CallRouter({
       directory: context.directory,
       locator,
       signaling: new StackSignaling(context.stack, context.host),
       scheduler: this.scheduler,
       trunks: new DirectoryTrunkDialler(context.directory, context.log),
-      history: storeHistory(context.db),
+      history: this.history,
       domain: context.host,
       ...(timers === undefined ? {} : { timers }),
       log: (message) => context.log.info(message),
@@ -70,8 +73,11 @@ class CallHandling implements CallHandler {
     return this.scheduler.pending;
   }
 
-  close(): void {
+  /** Ends every call, then writes the history still queued. */
+  async close(): Promise<void> {
     this.router.close();
+    await this.router.flush();
+    this.history.close();
   }
 
   handle(request: SipRequest, tx: ServerTransaction | null, source: Source): void {

@@ -3,12 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/store/database.js';
 import type { Db } from '../../../src/store/database.js';
 import { migrate } from '../../../src/store/migrations.js';
-import {
-  listCalls,
-  recordAnswer,
-  recordEnd,
-  recordStart,
-} from '../../../src/pbx/history/call-history.js';
+import { listCalls, storeHistory } from '../../../src/pbx/history/call-history.js';
 import type { Decision } from '../../../src/domain/types.js';
 import { tempDir } from '../../store/helpers.js';
 
@@ -36,7 +31,7 @@ describe('call history', () => {
   });
 
   it('records a call from start to end with its decision', async () => {
-    await recordStart(db, {
+    await storeHistory(db).recordStart({
       id: 'c1',
       startedAt: 1000,
       caller: { kind: 'external', e164: '+33612345678', digits: '0612345678' },
@@ -45,7 +40,11 @@ describe('call history', () => {
     });
     let [call] = await listCalls(db, { limit: 10 });
     expect(call).toMatchObject({ id: 'c1', outcome: null, endedAt: null, caller: '+33612345678' });
-    await recordEnd(db, 'c1', 1500, { outcome: 'unavailable', status: 480, answeredBy: null });
+    await storeHistory(db).recordEnd('c1', 1500, {
+      outcome: 'unavailable',
+      status: 480,
+      answeredBy: null,
+    });
     [call] = await listCalls(db, { limit: 10 });
     expect(call).toEqual({
       id: 'c1',
@@ -67,7 +66,7 @@ describe('call history', () => {
 
   it('lists by extension, most recent first, a page at a time', async () => {
     const start = (id: string, at: number, caller: string, to: string) =>
-      recordStart(db, {
+      storeHistory(db).recordStart({
         id,
         startedAt: at,
         caller: { kind: 'internal', extension: caller },
@@ -78,8 +77,12 @@ describe('call history', () => {
     await start('b', 2, '102', '800');
     await start('c', 3, '103', '104');
     await start('d', 4, '101', '102');
-    await recordAnswer(db, 'b', 5, '101');
-    await recordEnd(db, 'b', 6, { outcome: 'answered', status: 200, answeredBy: '101' });
+    await storeHistory(db).recordAnswer('b', 5, '101');
+    await storeHistory(db).recordEnd('b', 6, {
+      outcome: 'answered',
+      status: 200,
+      answeredBy: '101',
+    });
     const ids = async (o: Parameters<typeof listCalls>[1]) =>
       (await listCalls(db, o)).map((c) => c.id);
     expect(await ids({ limit: 10 })).toEqual(['d', 'c', 'b', 'a']);
