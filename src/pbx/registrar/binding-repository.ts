@@ -6,7 +6,8 @@
  */
 import type { TransportProtocol } from '../../sip/transport/types.js';
 import type { Selectable } from 'kysely';
-import { readTransaction, writeTransaction } from '../../store/database.js';
+import type SQLite from 'better-sqlite3';
+import { readTransaction, sqliteOf } from '../../store/database.js';
 import type { Db } from '../../store/database.js';
 import type { RegistrationsTable } from '../../store/schema.js';
 import type { Binding } from './bindings.js';
@@ -49,21 +50,54 @@ function fromRow(row: Selectable<RegistrationsTable>): Binding {
   };
 }
 
-/** Replaces the stored bindings of `aor` with `bindings`, in one transaction. */
-export async function saveBindings(
-  db: Db,
-  aor: string,
-  bindings: readonly Binding[],
-): Promise<void> {
-  await writeTransaction(db, async (trx) => {
-    await trx.deleteFrom('registrations').where('aor', '=', aor).execute();
-    if (bindings.length > 0) {
-      await trx
-        .insertInto('registrations')
-        .values(bindings.map((b) => toRow(aor, b)))
-        .execute();
-    }
-  });
+const COLUMNS: readonly (keyof RegistrationsTable)[] = [
+  'aor',
+  'contact',
+  'expires_at',
+  'q',
+  'call_id',
+  'cseq',
+  'instance_id',
+  'reg_id',
+  'source_protocol',
+  'source_address',
+  'source_port',
+  'user_agent',
+  'updated_at',
+];
+
+/** `saveBindings` as one prepared transaction per connection, prepared once. */
+const savers = new WeakMap<SQLite.Database, (aor: string, bindings: readonly Binding[]) => void>();
+
+function saverOf(sqlite: SQLite.Database): (aor: string, bindings: readonly Binding[]) => void {
+  let saver = savers.get(sqlite);
+  if (saver === undefined) {
+    const remove = sqlite.prepare('delete from registrations where aor = ?');
+    const insert = sqlite.prepare(
+      `insert into registrations (${COLUMNS.join(', ')}) values (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    );
+    const replace = sqlite.transaction((aor: string, bindings: readonly Binding[]) => {
+      remove.run(aor);
+      for (const b of bindings) insert.run(toRow(aor, b));
+    });
+    // BEGIN IMMEDIATE, as writeTransaction: take the write lock up front.
+    saver = (aor, bindings) => replace.immediate(aor, bindings);
+    savers.set(sqlite, saver);
+  }
+  return saver;
+}
+
+/**
+ * Replaces the stored bindings of `aor` with `bindings`, in one transaction (BEGIN IMMEDIATE), with
+ * statements prepared once: kysely compiled and prepared them on every REGISTER.
+ */
+export function saveBindings(db: Db, aor: string, bindings: readonly Binding[]): Promise<void> {
+  try {
+    saverOf(sqliteOf(db))(aor, bindings);
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
 }
 
 /** The stored bindings of `aor`, expired ones included (applyRegister drops them). */
