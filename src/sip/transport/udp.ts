@@ -6,6 +6,8 @@ import { TransportError } from './types.js';
 import type { SendErrorHandler } from './types.js';
 import { normalizeAddress } from './via.js';
 
+const UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
+
 export type DatagramHandler = (data: Buffer, address: string, port: number) => void;
 
 export class UdpListener {
@@ -18,7 +20,13 @@ export class UdpListener {
   }
 
   static listen(host: string, port: number, onDatagram: DatagramHandler): Promise<UdpListener> {
-    const socket = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4' });
+    // A receive buffer of 4 MiB (Linux caps it at net.core.rmem_max) rides out a pause of the event
+    // loop: with the default 208 KiB, a 100–200 ms pause at 400 calls/s overflowed it, and every
+    // dropped datagram cost a retransmission 500 ms later (docs/benchmarks.md §2).
+    const socket = createSocket({
+      type: isIP(host) === 6 ? 'udp6' : 'udp4',
+      recvBufferSize: UDP_RECEIVE_BUFFER,
+    });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(port, host, () => {
