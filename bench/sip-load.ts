@@ -233,8 +233,13 @@ function stepLine(s: Step): string {
   return `${s.system} ${s.kind} ${s.rate}/s × ${s.seconds}s: ${s.successful}/${s.attempted} ok, ${s.failed} failed, ${s.retransmissions} retrans, resp ${s.responseMs.toFixed(1)} ms, server CPU ${s.serverCpu.toFixed(0)}%, SIPp CPU ${s.sippCpu.toFixed(0)}%, load ${s.load}${s.note === '' ? '' : ` (${s.note})`}`;
 }
 
-/** Registers the callees with the UAS port as their contact. */
-async function registerCallees(server: Server, uasPort: number, users: string): Promise<void> {
+/** Registers `total` users of the CSV file with the UAS port as their contact. */
+async function registerCallees(
+  server: Server,
+  uasPort: number,
+  users: string,
+  total = CALLEES,
+): Promise<void> {
   const rate = 1000;
   const result = await sipp(
     [
@@ -250,21 +255,21 @@ async function registerCallees(server: Server, uasPort: number, users: string): 
       '-r',
       String(rate),
       '-m',
-      String(CALLEES),
+      String(total),
       '-l',
       '500',
       '-recv_timeout',
       '10000',
       '-timeout',
-      `${Math.ceil(CALLEES / rate) + 30}s`,
+      `${Math.ceil(total / rate) + 30}s`,
     ],
     work,
-    (CALLEES / rate + 40) * 1000,
+    (total / rate + 40) * 1000,
   ).done;
   const ok = count(result.stats, 'SuccessfulCall(C)');
-  if (ok !== CALLEES) {
+  if (ok !== total) {
     throw new Error(
-      `${server.name}: registering the callees: ${ok}/${CALLEES} ok (code ${result.code})\n${result.errors === '' ? result.output : result.errors}`,
+      `${server.name}: registering the callees: ${ok}/${total} ok (code ${result.code})\n${result.errors === '' ? result.output : result.errors}`,
     );
   }
 }
@@ -553,35 +558,7 @@ async function memoryPhase(
     await sleep(2000);
     const baseline = await sample(server);
     const uasPort = await freePort();
-    const rate = 1000;
-    const reg = await sipp(
-      [
-        `127.0.0.1:${server.port}`,
-        '-sf',
-        join(SCENARIOS, 'register-contact-inf.xml'),
-        '-inf',
-        users,
-        '-key',
-        'contact_port',
-        String(uasPort),
-        ...sippBase(await freePort()),
-        '-r',
-        String(rate),
-        '-m',
-        String(EXTENSIONS),
-        '-l',
-        '500',
-        '-recv_timeout',
-        '10000',
-        '-timeout',
-        `${Math.ceil(EXTENSIONS / rate) + 30}s`,
-      ],
-      work,
-      (EXTENSIONS / rate + 40) * 1000,
-    ).done;
-    if (count(reg.stats, 'SuccessfulCall(C)') !== EXTENSIONS) {
-      throw new Error(`memory: registering: ${JSON.stringify(reg.stats['SuccessfulCall(C)'])}`);
-    }
+    await registerCallees(server, uasPort, users, EXTENSIONS);
     log(`memory: ${EXTENSIONS} registered; waiting for the transactions to end`);
     await sleep(TRANSACTIONS_GONE_MS);
     const registered = await sample(server);
