@@ -5,6 +5,7 @@
  */
 import type { Scheduler, TimerHandle } from '../timers.js';
 import type { SendErrorHandler } from './types.js';
+import { TransportError } from './types.js';
 
 export interface Connection {
   readonly id: number;
@@ -18,6 +19,75 @@ export interface Connection {
   send(data: Buffer, onError: SendErrorHandler): void;
   /** Close now; idempotent. */
   close(): void;
+}
+
+/**
+ * What TCP and WebSocket connections share: the open/closed state, the time of the last traffic,
+ * and a send that refuses a closed connection and cuts off a peer that stops reading. Subclasses
+ * supply the socket's own calls.
+ */
+export abstract class SocketConnection implements Connection {
+  abstract readonly protocol: 'tcp' | 'ws';
+  private ended = false;
+  private activity: number;
+
+  constructor(
+    readonly id: number,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    private readonly limits: { scheduler: Scheduler; maxWriteBufferBytes: number },
+    /** How errors name this kind of connection ("connection", "WebSocket"). */
+    private readonly label: string,
+  ) {
+    this.activity = limits.scheduler.now();
+  }
+
+  get open(): boolean {
+    return !this.ended;
+  }
+
+  get lastActivity(): number {
+    return this.activity;
+  }
+
+  send(data: Buffer, onError: SendErrorHandler): void {
+    if (this.ended) {
+      queueMicrotask(() => onError(new TransportError(`${this.label} closed`)));
+      return;
+    }
+    if (this.buffered() + data.length > this.limits.maxWriteBufferBytes) {
+      this.close();
+      queueMicrotask(() => onError(new TransportError(`${this.label} write buffer full`)));
+      return;
+    }
+    this.touch();
+    this.write(data, onError);
+  }
+
+  close(): void {
+    if (this.ended) return;
+    this.destroy();
+    this.finish();
+  }
+
+  protected touch(): void {
+    this.activity = this.limits.scheduler.now();
+  }
+
+  /** Marks the connection closed, once, and tells its owner. */
+  protected finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.closed();
+  }
+
+  /** Bytes queued in the socket, not yet written. */
+  protected abstract buffered(): number;
+  protected abstract write(data: Buffer, onError: SendErrorHandler): void;
+  /** Drops the socket at once. */
+  protected abstract destroy(): void;
+  /** Tells the owner the connection is gone. */
+  protected abstract closed(): void;
 }
 
 function remoteKey(protocol: string, address: string, port: number): string {

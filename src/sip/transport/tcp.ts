@@ -7,7 +7,7 @@ import type { Server, Socket } from 'node:net';
 import { StreamParser } from '../message/index.js';
 import type { StreamEvent, StreamParserOptions } from '../message/index.js';
 import type { Scheduler } from '../timers.js';
-import type { Connection } from './connection.js';
+import { SocketConnection } from './connection.js';
 import { TransportError } from './types.js';
 import type { SendErrorHandler } from './types.js';
 import { normalizeAddress } from './via.js';
@@ -21,21 +21,19 @@ export interface StreamConnectionHooks {
   onClose(conn: TcpConnection): void;
 }
 
-export class TcpConnection implements Connection {
+export class TcpConnection extends SocketConnection {
   readonly protocol = 'tcp';
   private readonly parser: StreamParser;
-  private closed = false;
-  private activity: number;
 
   constructor(
-    readonly id: number,
+    id: number,
     private readonly socket: Socket,
-    readonly remoteAddress: string,
-    readonly remotePort: number,
+    remoteAddress: string,
+    remotePort: number,
     private readonly hooks: StreamConnectionHooks,
   ) {
+    super(id, remoteAddress, remotePort, hooks, 'connection');
     this.parser = new StreamParser(hooks.parser);
-    this.activity = hooks.scheduler.now();
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // The 'close' that follows reports the end; nothing else to do with the error itself.
@@ -43,42 +41,35 @@ export class TcpConnection implements Connection {
     socket.on('close', () => this.finish());
   }
 
-  get open(): boolean {
-    return !this.closed;
+  /** Write raw bytes outside any message: the RFC 5626 §3.5.1 CRLF pong. */
+  writeRaw(data: Buffer): void {
+    if (this.open) this.socket.write(data);
   }
 
-  get lastActivity(): number {
-    return this.activity;
+  protected buffered(): number {
+    return this.socket.writableLength;
   }
 
-  send(data: Buffer, onError: SendErrorHandler): void {
-    if (this.closed) {
-      queueMicrotask(() => onError(new TransportError('connection closed')));
-      return;
-    }
-    if (this.socket.writableLength + data.length > this.hooks.maxWriteBufferBytes) {
-      this.close();
-      queueMicrotask(() => onError(new TransportError('connection write buffer full')));
-      return;
-    }
-    this.activity = this.hooks.scheduler.now();
+  protected write(data: Buffer, onError: SendErrorHandler): void {
     this.socket.write(data, (err) => {
       if (err) onError(new TransportError(`TCP write failed: ${err.message}`, { cause: err }));
     });
   }
 
-  close(): void {
-    if (this.closed) return;
+  protected destroy(): void {
     this.socket.destroy();
-    this.finish();
+  }
+
+  protected closed(): void {
+    this.hooks.onClose(this);
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closed) return;
-    this.activity = this.hooks.scheduler.now();
+    if (!this.open) return;
+    this.touch();
     for (const event of this.parser.push(chunk)) {
       this.hooks.onEvent(this, event);
-      if (this.closed) return;
+      if (!this.open) return;
       if (event.type === 'error' && event.fatal) {
         // RFC 3261 §18.3: framing is lost, so nothing more can be read from this stream. Flush
         // a 400 that may be queued, then drop the socket whatever the peer does.
@@ -87,17 +78,6 @@ export class TcpConnection implements Connection {
         return;
       }
     }
-  }
-
-  private finish(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.hooks.onClose(this);
-  }
-
-  /** Write raw bytes outside any message: the RFC 5626 §3.5.1 CRLF pong. */
-  writeRaw(data: Buffer): void {
-    if (!this.closed) this.socket.write(data);
   }
 }
 

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import type { Scheduler } from '../timers.js';
-import type { Connection } from './connection.js';
+import { SocketConnection } from './connection.js';
 import { TransportError } from './types.js';
 import type { SendErrorHandler } from './types.js';
 
@@ -28,47 +28,31 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-export class WsConnection implements Connection {
+export class WsConnection extends SocketConnection {
   readonly protocol = 'ws';
-  private closed = false;
-  private activity: number;
 
   constructor(
-    readonly id: number,
+    id: number,
     private readonly socket: WebSocket,
-    readonly remoteAddress: string,
-    readonly remotePort: number,
+    remoteAddress: string,
+    remotePort: number,
     private readonly hooks: WsConnectionHooks,
   ) {
-    this.activity = hooks.scheduler.now();
+    super(id, remoteAddress, remotePort, hooks, 'WebSocket');
     socket.on('message', (data) => {
-      if (this.closed) return;
-      this.activity = hooks.scheduler.now();
+      if (!this.open) return;
+      this.touch();
       hooks.onMessage(this, toBuffer(data));
     });
     socket.on('error', () => undefined);
     socket.on('close', () => this.finish());
   }
 
-  get open(): boolean {
-    return !this.closed;
+  protected buffered(): number {
+    return this.socket.bufferedAmount;
   }
 
-  get lastActivity(): number {
-    return this.activity;
-  }
-
-  send(data: Buffer, onError: SendErrorHandler): void {
-    if (this.closed) {
-      queueMicrotask(() => onError(new TransportError('WebSocket closed')));
-      return;
-    }
-    if (this.socket.bufferedAmount + data.length > this.hooks.maxWriteBufferBytes) {
-      this.close();
-      queueMicrotask(() => onError(new TransportError('WebSocket write buffer full')));
-      return;
-    }
-    this.activity = this.hooks.scheduler.now();
+  protected write(data: Buffer, onError: SendErrorHandler): void {
     // RFC 7118 §5.1: text frames for UTF-8 messages (what browsers' SIP stacks expect), binary
     // otherwise.
     this.socket.send(data, { binary: !isUtf8(data) }, (err) => {
@@ -76,15 +60,11 @@ export class WsConnection implements Connection {
     });
   }
 
-  close(): void {
-    if (this.closed) return;
+  protected destroy(): void {
     this.socket.terminate();
-    this.finish();
   }
 
-  private finish(): void {
-    if (this.closed) return;
-    this.closed = true;
+  protected closed(): void {
     this.hooks.onClose(this);
   }
 }
