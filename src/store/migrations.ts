@@ -151,6 +151,40 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005-voicemail': {
+    async up(db: Kysely<unknown>) {
+      // No foreign key to extension: an import that drops an extension must not delete the
+      // messages left for it; they stay until an admin deals with them.
+      await db.schema
+        .createTable('voicemail_message')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('mailbox', 'text', (c) => c.notNull())
+        .addColumn('caller_number', 'text')
+        .addColumn('caller_name', 'text')
+        .addColumn('received_at', 'integer', (c) => c.notNull())
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .execute();
+      // Listing a mailbox and counting its messages by state (MWI on every change).
+      await db.schema
+        .createIndex('voicemail_message_mailbox')
+        .on('voicemail_message')
+        .columns(['mailbox', 'state', 'received_at'])
+        .execute();
+      await db.schema
+        .createIndex('voicemail_message_state')
+        .on('voicemail_message')
+        .column('state')
+        .execute();
+      await db.schema
+        .createTable('voicemail_greeting')
+        .addColumn('mailbox', 'text', (c) => c.primaryKey())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

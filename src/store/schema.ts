@@ -131,6 +131,32 @@ export interface CallHistoryTable {
   final_status: number | null;
 }
 
+/** One voicemail message (pbx/voicemail); its audio is a WAV file under the data directory. */
+export interface VoicemailMessageTable {
+  id: string;
+  /** Extension number of the mailbox. */
+  mailbox: string;
+  caller_number: string | null;
+  caller_name: string | null;
+  /** Epoch ms when recording started. */
+  received_at: number;
+  /** Length of the audio kept; 0 while recording. */
+  duration_ms: number;
+  /** recording, new or saved. */
+  state: string;
+  /** Path of the WAV file, relative to the data directory. */
+  file: string;
+}
+
+/** A mailbox's own greeting, replacing the default one. */
+export interface VoicemailGreetingTable {
+  mailbox: string;
+  /** Path of the WAV file, relative to the data directory. */
+  file: string;
+  /** Epoch ms. */
+  updated_at: number;
+}
+
 export interface Database {
   setting: SettingTable;
   extension: ExtensionTable;
@@ -142,4 +168,6 @@ export interface Database {
   registrations: RegistrationsTable;
   secret: SecretTable;
   call_history: CallHistoryTable;
+  voicemail_message: VoicemailMessageTable;
+  voicemail_greeting: VoicemailGreetingTable;
 }
