@@ -16,17 +16,22 @@ import type { DigestAlgorithm } from '../sip/auth/digest.js';
 import type { Db } from '../store/database.js';
 import { loadDirectory } from '../store/directory-repository.js';
 import { loadOrCreateSecret } from '../store/secrets.js';
+import { VoicemailRepository } from '../store/voicemail-repository.js';
+import { repairWav } from '../media/wav.js';
 import { AuthGuard } from './security/auth-guard.js';
 import { Authenticator } from './security/authenticator.js';
 import { RegistrarService } from './registrar/registrar-service.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
 import { TrunkRegistration } from './trunks/trunk-registration.js';
+import { MwiService } from './voicemail/mwi.js';
 
 /** Methods answered out of dialog; the rest of the B2BUA's methods are the calls' business. */
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE';
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, SUBSCRIBE';
 
 export interface PbxOptions {
   db: Db;
+  /** Where voicemail messages, greetings and prompt overrides live. */
+  dataDir: string;
   host: string;
   sipPort: number;
   /** SIP over WebSocket (RFC 7118), for browser phones; absent: not served. */
@@ -66,6 +71,9 @@ export interface PbxContext {
   resolvedHosts: () => ResolvedHosts;
   log: Logger;
   db: Db;
+  dataDir: string;
+  voicemail: VoicemailRepository;
+  mwi: MwiService;
 }
 
 export class Pbx {
@@ -77,6 +85,8 @@ export class Pbx {
   private calls: CallHandler | undefined;
   private trunkRegistrations: TrunkRegistration[] = [];
   readonly registrar: RegistrarService;
+  readonly voicemail: VoicemailRepository;
+  readonly mwi: MwiService;
   private readonly authenticator: Authenticator;
 
   private constructor(
@@ -89,7 +99,7 @@ export class Pbx {
     const clock = options.clock ?? Date.now;
     this.authenticator = new Authenticator({
       digest: new DigestServer(
-        { realm: 'renvoi', secret, algorithms: options.digestAlgorithms ?? ['MD5', 'SHA-256'] },
+        { realm: 'renvoi', secret, algorithms: options.digestAlgorithms ?? ['MD5'] },
         clock,
       ),
       guard: new AuthGuard({
@@ -106,6 +116,16 @@ export class Pbx {
       log: options.log,
       clock,
     });
+    this.voicemail = new VoicemailRepository(options.db, options.dataDir, clock);
+    this.mwi = new MwiService({
+      stack,
+      host: advertisedHost(options.host),
+      authenticator: this.authenticator,
+      isMailbox: (n) => this.directoryValue.extensions.has(n),
+      counts: (mailbox) => this.voicemail.counts(mailbox),
+      contactsOf: (mailbox) => this.registrar.contactsOf(mailbox),
+      log: options.log,
+    });
   }
 
   static async start(options: PbxOptions): Promise<Pbx> {
@@ -117,6 +137,13 @@ export class Pbx {
     });
     const pbx = new Pbx(stack, options, directory, secret);
     await pbx.registrar.load();
+    // A message being recorded when the PBX died is repaired and kept (design §5).
+    const recovered = await pbx.voicemail.recoverInterruptedRecordings(repairWav, {
+      minDurationMs: 1000,
+    });
+    for (const failure of recovered.failed) {
+      options.log.error({ message: failure.id, err: failure.error }, 'cannot repair a recording');
+    }
     await pbx.resolveTrunkHosts();
     pbx.dataVersion = await pbx.readDataVersion();
     stack.onRequest((request, tx, source) => pbx.dispatch(request, tx, source));
@@ -128,6 +155,7 @@ export class Pbx {
       ...(options.wsPort === undefined ? {} : { ws: options.wsPort }),
     });
     pbx.registerTrunks();
+    for (const mailbox of recovered.mailboxes) pbx.mwi.mailboxChanged(mailbox);
     const every = options.reloadEveryMs ?? 1000;
     pbx.reloadTimer = setInterval(() => void pbx.reloadIfChanged(), every);
     pbx.purgeTimer = setInterval(() => void pbx.registrar.purge(), 30_000);
@@ -145,6 +173,9 @@ export class Pbx {
       resolvedHosts: () => this.hosts,
       log: this.options.log,
       db: this.options.db,
+      dataDir: this.options.dataDir,
+      voicemail: this.voicemail,
+      mwi: this.mwi,
     });
   }
 
@@ -179,6 +210,7 @@ export class Pbx {
     clearInterval(this.purgeTimer);
     for (const registration of this.trunkRegistrations) registration.stop();
     await this.calls?.close();
+    this.mwi.close();
     await this.stack.close();
   }
 
@@ -198,10 +230,14 @@ export class Pbx {
           const response = buildReply(request, 200, 'OK');
           response.headers.append('Allow', ALLOW);
           response.headers.append('Accept', 'application/sdp');
+          response.headers.append('Allow-Events', 'message-summary');
           tx.respond(response);
           return;
         }
         break;
+      case 'SUBSCRIBE':
+        this.mwi.handle(request, tx, source);
+        return;
       default:
         break;
     }

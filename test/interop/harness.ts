@@ -64,6 +64,7 @@ export async function startTestPbx(
   dataDir = mkdtempSync(join(tmpdir(), 'renvoi-interop-')),
   timers: Partial<TimerValues> = TEST_TIMERS,
   log: Logger = pino({ level: process.env.RENVOI_TEST_LOG ?? 'silent' }),
+  host = '127.0.0.1',
 ): Promise<TestPbx> {
   const db = await openStore(dataDir);
   if (document !== null) {
@@ -74,7 +75,8 @@ export async function startTestPbx(
   const port = await freePort();
   const pbx = await Pbx.start({
     db,
-    host: '127.0.0.1',
+    dataDir,
+    host,
     sipPort: port,
     // WebSocket on a port of its own choosing: pbx.port('ws') says which.
     wsPort: 0,
@@ -354,8 +356,9 @@ export async function startCallPbx(
   document: unknown,
   timers: Partial<TimerValues> = TEST_TIMERS,
   log: Logger = pino({ level: process.env.RENVOI_TEST_LOG ?? 'silent' }),
+  host = '127.0.0.1',
 ): Promise<TestPbx> {
-  const t = await startTestPbx(document, undefined, timers, log);
+  const t = await startTestPbx(document, undefined, timers, log, host);
   attachCallHandling(t.pbx, { t1: timers.t1 ?? TEST_TIMERS.t1, t2: timers.t2 ?? TEST_TIMERS.t2 });
   return t;
 }

@@ -33,6 +33,7 @@ export async function runStart(args: StartArgs): Promise<number> {
     const created = await createDemoDirectoryIfEmpty(db);
     pbx = await Pbx.start({
       db,
+      dataDir: args.dataDir,
       host: args.host,
       sipPort: args.sipPort,
       wsPort: args.wsPort,
