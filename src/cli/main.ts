@@ -12,7 +12,8 @@ const USAGE = `Usage: renvoi <command> [options]
 
 Commands:
   start [--data DIR] [--host ADDR] [--sip-port N] [--ws-port N] [--http-port N]
-                                           run the PBX (SIP on UDP, TCP and WebSocket)
+                                           run the PBX (SIP on UDP, TCP and WebSocket) and the
+                                           web client with its API (HTTP, default port 8080)
   import FILE [--data DIR]                 apply a directory document (YAML or JSON) in one transaction
   export [--data DIR] [--format yaml|json] print the directory document
   simulate --to EXT --from NUMBER [--at ISO-8601] [--status S] [--data DIR] [--json]
@@ -112,7 +113,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return 2;
       }
       const host = values.host ?? io.env.RENVOI_HOST ?? '0.0.0.0';
-      return runStart({ dataDir, host, sipPort, wsPort, out, err });
+      return runStart({ dataDir, host, sipPort, wsPort, httpPort, out, err });
     }
     case 'simulate':
       return runSimulate({

@@ -5,8 +5,9 @@ import { directory } from './catalog/directory.js';
 import { trace } from './catalog/trace.js';
 import { check } from './catalog/check.js';
 import { plan } from './catalog/plan.js';
+import { api } from './catalog/api.js';
 
-const catalogs: Catalog[] = [patterns, directory, trace, check, plan];
+const catalogs: Catalog[] = [patterns, directory, trace, check, plan, api];
 
 const merged: Record<Language, Record<string, string>> = { fr: {}, en: {} };
 for (const catalog of catalogs) {

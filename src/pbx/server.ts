@@ -24,6 +24,7 @@ import { RegistrarService } from './registrar/registrar-service.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
 import { TrunkRegistration } from './trunks/trunk-registration.js';
 import { MwiService } from './voicemail/mwi.js';
+import { EventBus } from './events.js';
 
 /** Methods answered out of dialog; the rest of the B2BUA's methods are the calls' business. */
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, SUBSCRIBE';
@@ -32,6 +33,8 @@ export interface PbxOptions {
   db: Db;
   /** Where voicemail messages, greetings and prompt overrides live. */
   dataDir: string;
+  /** Shared with the API: a mailbox changed on either side, a status changed. */
+  events?: EventBus;
   host: string;
   sipPort: number;
   /** SIP over WebSocket (RFC 7118), for browser phones; absent: not served. */
@@ -73,7 +76,7 @@ export interface PbxContext {
   db: Db;
   dataDir: string;
   voicemail: VoicemailRepository;
-  mwi: MwiService;
+  events: EventBus;
 }
 
 export class Pbx {
@@ -87,6 +90,8 @@ export class Pbx {
   readonly registrar: RegistrarService;
   readonly voicemail: VoicemailRepository;
   readonly mwi: MwiService;
+  readonly events: EventBus;
+  private readonly stopListening: () => void;
   private readonly authenticator: Authenticator;
 
   private constructor(
@@ -126,6 +131,10 @@ export class Pbx {
       contactsOf: (mailbox) => this.registrar.contactsOf(mailbox),
       log: options.log,
     });
+    this.events = options.events ?? new EventBus();
+    this.stopListening = this.events.subscribe((event) => {
+      if (event.type === 'voicemail') this.mwi.mailboxChanged(event.extension);
+    });
   }
 
   static async start(options: PbxOptions): Promise<Pbx> {
@@ -155,7 +164,9 @@ export class Pbx {
       ...(options.wsPort === undefined ? {} : { ws: options.wsPort }),
     });
     pbx.registerTrunks();
-    for (const mailbox of recovered.mailboxes) pbx.mwi.mailboxChanged(mailbox);
+    for (const mailbox of recovered.mailboxes) {
+      pbx.events.emit({ type: 'voicemail', extension: mailbox });
+    }
     const every = options.reloadEveryMs ?? 1000;
     pbx.reloadTimer = setInterval(() => void pbx.reloadIfChanged(), every);
     pbx.purgeTimer = setInterval(() => void pbx.registrar.purge(), 30_000);
@@ -175,7 +186,7 @@ export class Pbx {
       db: this.options.db,
       dataDir: this.options.dataDir,
       voicemail: this.voicemail,
-      mwi: this.mwi,
+      events: this.events,
     });
   }
 
@@ -210,6 +221,7 @@ export class Pbx {
     clearInterval(this.purgeTimer);
     for (const registration of this.trunkRegistrations) registration.stop();
     await this.calls?.close();
+    this.stopListening();
     this.mwi.close();
     await this.stack.close();
   }

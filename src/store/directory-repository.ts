@@ -48,27 +48,63 @@ async function insertChunked<T>(
  * (built by buildDirectory); the schema's constraints are a last line of defence.
  */
 export async function saveDirectory(db: Db, directory: Directory): Promise<void> {
-  await writeTransaction(db, async (trx) => {
-    // Children first: members and exceptions reference extensions.
-    await trx.deleteFrom('trunk_inbound').execute();
-    await trx.deleteFrom('trunk').execute();
-    await trx.deleteFrom('ring_group_member').execute();
-    await trx.deleteFrom('ring_group').execute();
-    await trx.deleteFrom('exception').execute();
-    await trx.deleteFrom('extension').execute();
-    await trx.deleteFrom('setting').execute();
+  await writeTransaction(db, (trx) => writeDirectory(trx, directory));
+}
 
-    const settings = Object.entries(directory.settings).map(([key, value]) => ({
-      key,
-      value: JSON.stringify(value),
-    }));
-    await trx.insertInto('setting').values(settings).execute();
+/** What an edit keeps: the whole directory, or only some extensions of it (rows and exceptions). */
+export interface DirectorySave {
+  directory: Directory;
+  /** Absent: the whole directory is written. */
+  extensions?: readonly string[];
+}
 
-    const extensions = [...directory.extensions.values()];
-    await insertChunked(
-      extensions.map((ext, position) => ({
-        number: ext.number,
-        position,
+/**
+ * Reads the stored directory and writes what `edit` makes of it, in one write transaction: no
+ * other writer can slip in between the read and the write, and when `edit` returns no `save` (it
+ * refused the change) or throws, nothing is written.
+ */
+export async function editDirectory<T>(
+  db: Db,
+  edit: (current: Directory) => { result: T; save: DirectorySave | null },
+): Promise<T> {
+  return writeTransaction(db, async (trx) => {
+    const { result, save } = edit(await readDirectory(trx));
+    if (save !== null) {
+      if (save.extensions === undefined) await writeDirectory(trx, save.directory);
+      else await writeExtensions(trx, save.directory, save.extensions);
+    }
+    return result;
+  });
+}
+
+function exceptionRows(ext: Extension) {
+  return ext.exceptions.map((exception, position) => ({
+    extension: ext.number,
+    position,
+    caller_id: exception.callerId,
+    hours: exception.hours,
+    periods: JSON.stringify(exception.periods),
+    statuses: JSON.stringify(exception.statuses),
+    enabled: exception.enabled ? 1 : 0,
+    action: JSON.stringify(exception.action),
+  }));
+}
+
+/**
+ * Rewrites some extensions' rows and exceptions, leaving the rest of the store alone: an edit of
+ * one user's rules costs the same whatever the size of the directory.
+ */
+async function writeExtensions(
+  trx: Db,
+  directory: Directory,
+  numbers: readonly string[],
+): Promise<void> {
+  for (const number of numbers) {
+    const ext = directory.extensions.get(number);
+    if (ext === undefined) throw new Error(`extension ${number} is not in the directory`);
+    const updated = await trx
+      .updateTable('extension')
+      .set({
         name: ext.name,
         password: ext.password,
         mobile: ext.mobile,
@@ -78,73 +114,101 @@ export async function saveDirectory(db: Db, directory: Directory): Promise<void>
         language: ext.language,
         role: ext.role,
         forwarding: JSON.stringify(ext.forwarding),
-      })),
-      (chunk) => trx.insertInto('extension').values(chunk).execute(),
-    );
+      })
+      .where('number', '=', number)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows === 0n) throw new Error(`extension ${number} is not stored`);
+    await trx.deleteFrom('exception').where('extension', '=', number).execute();
+    const rows = exceptionRows(ext);
+    if (rows.length > 0) await trx.insertInto('exception').values(rows).execute();
+  }
+}
 
-    const exceptions = extensions.flatMap((ext) =>
-      ext.exceptions.map((exception, position) => ({
-        extension: ext.number,
-        position,
-        caller_id: exception.callerId,
-        hours: exception.hours,
-        periods: JSON.stringify(exception.periods),
-        statuses: JSON.stringify(exception.statuses),
-        enabled: exception.enabled ? 1 : 0,
-        action: JSON.stringify(exception.action),
-      })),
-    );
-    await insertChunked(exceptions, (chunk) => trx.insertInto('exception').values(chunk).execute());
+async function writeDirectory(trx: Db, directory: Directory): Promise<void> {
+  // Children first: members and exceptions reference extensions.
+  await trx.deleteFrom('trunk_inbound').execute();
+  await trx.deleteFrom('trunk').execute();
+  await trx.deleteFrom('ring_group_member').execute();
+  await trx.deleteFrom('ring_group').execute();
+  await trx.deleteFrom('exception').execute();
+  await trx.deleteFrom('extension').execute();
+  await trx.deleteFrom('setting').execute();
 
-    const groups = [...directory.ringGroups.values()];
-    await insertChunked(
-      groups.map((group, position) => ({
-        number: group.number,
-        position,
-        name: group.name,
-        strategy: group.strategy,
-        timeout: group.timeout,
-        fallback: JSON.stringify(group.fallback),
-      })),
-      (chunk) => trx.insertInto('ring_group').values(chunk).execute(),
-    );
-    await insertChunked(
-      groups.flatMap((group) =>
-        group.members.map((extension, position) => ({
-          ring_group: group.number,
-          position,
-          extension,
-        })),
-      ),
-      (chunk) => trx.insertInto('ring_group_member').values(chunk).execute(),
-    );
+  const settings = Object.entries(directory.settings).map(([key, value]) => ({
+    key,
+    value: JSON.stringify(value),
+  }));
+  await trx.insertInto('setting').values(settings).execute();
 
-    await insertChunked(
-      directory.trunks.map((trunk, position) => ({
-        name: trunk.name,
+  const extensions = [...directory.extensions.values()];
+  await insertChunked(
+    extensions.map((ext, position) => ({
+      number: ext.number,
+      position,
+      name: ext.name,
+      password: ext.password,
+      mobile: ext.mobile,
+      voicemail_pin: ext.voicemailPin,
+      ring_timeout: ext.ringTimeout,
+      status: ext.status,
+      language: ext.language,
+      role: ext.role,
+      forwarding: JSON.stringify(ext.forwarding),
+    })),
+    (chunk) => trx.insertInto('extension').values(chunk).execute(),
+  );
+
+  const exceptions = extensions.flatMap(exceptionRows);
+  await insertChunked(exceptions, (chunk) => trx.insertInto('exception').values(chunk).execute());
+
+  const groups = [...directory.ringGroups.values()];
+  await insertChunked(
+    groups.map((group, position) => ({
+      number: group.number,
+      position,
+      name: group.name,
+      strategy: group.strategy,
+      timeout: group.timeout,
+      fallback: JSON.stringify(group.fallback),
+    })),
+    (chunk) => trx.insertInto('ring_group').values(chunk).execute(),
+  );
+  await insertChunked(
+    groups.flatMap((group) =>
+      group.members.map((extension, position) => ({
+        ring_group: group.number,
         position,
-        host: trunk.host,
-        port: trunk.port,
-        transport: trunk.transport,
-        username: trunk.username,
-        password: trunk.password,
-        number_format: trunk.numberFormat,
-        trusted: trunk.trusted ? 1 : 0,
+        extension,
       })),
-      (chunk) => trx.insertInto('trunk').values(chunk).execute(),
-    );
-    await insertChunked(
-      directory.trunks.flatMap((trunk) =>
-        Object.entries(trunk.inbound).map(([did, destination], position) => ({
-          trunk: trunk.name,
-          position,
-          did,
-          destination,
-        })),
-      ),
-      (chunk) => trx.insertInto('trunk_inbound').values(chunk).execute(),
-    );
-  });
+    ),
+    (chunk) => trx.insertInto('ring_group_member').values(chunk).execute(),
+  );
+
+  await insertChunked(
+    directory.trunks.map((trunk, position) => ({
+      name: trunk.name,
+      position,
+      host: trunk.host,
+      port: trunk.port,
+      transport: trunk.transport,
+      username: trunk.username,
+      password: trunk.password,
+      number_format: trunk.numberFormat,
+      trusted: trunk.trusted ? 1 : 0,
+    })),
+    (chunk) => trx.insertInto('trunk').values(chunk).execute(),
+  );
+  await insertChunked(
+    directory.trunks.flatMap((trunk) =>
+      Object.entries(trunk.inbound).map(([did, destination], position) => ({
+        trunk: trunk.name,
+        position,
+        did,
+        destination,
+      })),
+    ),
+    (chunk) => trx.insertInto('trunk_inbound').values(chunk).execute(),
+  );
 }
 
 /**
@@ -154,94 +218,92 @@ export async function saveDirectory(db: Db, directory: Directory): Promise<void>
  * `renvoi check` and by a re-import of the export.
  */
 export async function loadDirectory(db: Db): Promise<Directory> {
-  return readTransaction(db, async (trx) => {
-    const settingRows = await trx.selectFrom('setting').selectAll().execute();
-    const stored = Object.fromEntries(settingRows.map((row) => [row.key, JSON.parse(row.value)]));
-    const settings: Settings = { ...defaultSettings(), ...(stored as Partial<Settings>) };
+  return readTransaction(db, readDirectory);
+}
 
-    const extensionRows = await trx
-      .selectFrom('extension')
-      .selectAll()
-      .orderBy('position')
-      .execute();
-    const exceptionRows = await trx
-      .selectFrom('exception')
-      .selectAll()
-      .orderBy('extension')
-      .orderBy('position')
-      .execute();
-    const exceptionsByExtension = groupBy(exceptionRows, (row) => row.extension);
-    const toException = (row: (typeof exceptionRows)[number]): ForwardingException => {
-      const parsed = parseCallerId(row.caller_id, settings.country);
-      return {
-        callerId: row.caller_id,
-        patterns: parsed.ok ? parsed.patterns : [],
-        hours: row.hours as Hours,
-        periods: JSON.parse(row.periods) as WeeklySchedule,
-        statuses: JSON.parse(row.statuses) as Status[],
-        enabled: row.enabled !== 0,
-        action: JSON.parse(row.action) as Action,
-      };
+async function readDirectory(trx: Db): Promise<Directory> {
+  const settingRows = await trx.selectFrom('setting').selectAll().execute();
+  const stored = Object.fromEntries(settingRows.map((row) => [row.key, JSON.parse(row.value)]));
+  const settings: Settings = { ...defaultSettings(), ...(stored as Partial<Settings>) };
+
+  const extensionRows = await trx.selectFrom('extension').selectAll().orderBy('position').execute();
+  const exceptionRows = await trx
+    .selectFrom('exception')
+    .selectAll()
+    .orderBy('extension')
+    .orderBy('position')
+    .execute();
+  const exceptionsByExtension = groupBy(exceptionRows, (row) => row.extension);
+  const toException = (row: (typeof exceptionRows)[number]): ForwardingException => {
+    const parsed = parseCallerId(row.caller_id, settings.country);
+    return {
+      callerId: row.caller_id,
+      patterns: parsed.ok ? parsed.patterns : [],
+      hours: row.hours as Hours,
+      periods: JSON.parse(row.periods) as WeeklySchedule,
+      statuses: JSON.parse(row.statuses) as Status[],
+      enabled: row.enabled !== 0,
+      action: JSON.parse(row.action) as Action,
     };
-    const extensions = new Map<string, Extension>();
-    for (const row of extensionRows) {
-      extensions.set(row.number, {
-        number: row.number,
-        name: row.name,
-        password: row.password,
-        mobile: row.mobile,
-        voicemailPin: row.voicemail_pin,
-        ringTimeout: row.ring_timeout,
-        status: row.status as Status,
-        language: row.language as Language,
-        role: row.role as Role,
-        forwarding: JSON.parse(row.forwarding) as StatusForwarding,
-        exceptions: (exceptionsByExtension.get(row.number) ?? []).map(toException),
-      });
-    }
-
-    const groupRows = await trx.selectFrom('ring_group').selectAll().orderBy('position').execute();
-    const memberRows = await trx
-      .selectFrom('ring_group_member')
-      .selectAll()
-      .orderBy('ring_group')
-      .orderBy('position')
-      .execute();
-    const membersByGroup = groupBy(memberRows, (row) => row.ring_group);
-    const ringGroups = new Map<string, RingGroup>();
-    for (const row of groupRows) {
-      ringGroups.set(row.number, {
-        number: row.number,
-        name: row.name,
-        strategy: row.strategy as RingStrategy,
-        members: (membersByGroup.get(row.number) ?? []).map((m) => m.extension),
-        timeout: row.timeout,
-        fallback: JSON.parse(row.fallback) as Action,
-      });
-    }
-
-    const trunkRows = await trx.selectFrom('trunk').selectAll().orderBy('position').execute();
-    const inboundRows = await trx
-      .selectFrom('trunk_inbound')
-      .selectAll()
-      .orderBy('trunk')
-      .orderBy('position')
-      .execute();
-    const inboundByTrunk = groupBy(inboundRows, (row) => row.trunk);
-    const trunks: Trunk[] = trunkRows.map((row) => ({
+  };
+  const extensions = new Map<string, Extension>();
+  for (const row of extensionRows) {
+    extensions.set(row.number, {
+      number: row.number,
       name: row.name,
-      host: row.host,
-      port: row.port,
-      transport: row.transport as Trunk['transport'],
-      username: row.username,
       password: row.password,
-      numberFormat: row.number_format as NumberFormat,
-      trusted: row.trusted !== 0,
-      inbound: Object.fromEntries(
-        (inboundByTrunk.get(row.name) ?? []).map((r) => [r.did, r.destination]),
-      ),
-    }));
+      mobile: row.mobile,
+      voicemailPin: row.voicemail_pin,
+      ringTimeout: row.ring_timeout,
+      status: row.status as Status,
+      language: row.language as Language,
+      role: row.role as Role,
+      forwarding: JSON.parse(row.forwarding) as StatusForwarding,
+      exceptions: (exceptionsByExtension.get(row.number) ?? []).map(toException),
+    });
+  }
 
-    return { settings, extensions, ringGroups, trunks };
-  });
+  const groupRows = await trx.selectFrom('ring_group').selectAll().orderBy('position').execute();
+  const memberRows = await trx
+    .selectFrom('ring_group_member')
+    .selectAll()
+    .orderBy('ring_group')
+    .orderBy('position')
+    .execute();
+  const membersByGroup = groupBy(memberRows, (row) => row.ring_group);
+  const ringGroups = new Map<string, RingGroup>();
+  for (const row of groupRows) {
+    ringGroups.set(row.number, {
+      number: row.number,
+      name: row.name,
+      strategy: row.strategy as RingStrategy,
+      members: (membersByGroup.get(row.number) ?? []).map((m) => m.extension),
+      timeout: row.timeout,
+      fallback: JSON.parse(row.fallback) as Action,
+    });
+  }
+
+  const trunkRows = await trx.selectFrom('trunk').selectAll().orderBy('position').execute();
+  const inboundRows = await trx
+    .selectFrom('trunk_inbound')
+    .selectAll()
+    .orderBy('trunk')
+    .orderBy('position')
+    .execute();
+  const inboundByTrunk = groupBy(inboundRows, (row) => row.trunk);
+  const trunks: Trunk[] = trunkRows.map((row) => ({
+    name: row.name,
+    host: row.host,
+    port: row.port,
+    transport: row.transport as Trunk['transport'],
+    username: row.username,
+    password: row.password,
+    numberFormat: row.number_format as NumberFormat,
+    trusted: row.trusted !== 0,
+    inbound: Object.fromEntries(
+      (inboundByTrunk.get(row.name) ?? []).map((r) => [r.did, r.destination]),
+    ),
+  }));
+
+  return { settings, extensions, ringGroups, trunks };
 }

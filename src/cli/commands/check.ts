@@ -1,5 +1,6 @@
-import type { Directory, Language } from '../../domain/types.js';
-import { checkDirectory, type Finding } from '../../domain/check.js';
+import type { Language } from '../../domain/types.js';
+import { checkDirectory } from '../../domain/check.js';
+import { describeFinding } from '../../i18n/finding.js';
 import { message } from '../../i18n/index.js';
 import { withDirectory } from '../data-dir.js';
 
@@ -29,42 +30,4 @@ export async function runCheck(args: CheckArgs): Promise<number> {
     }
     return findings.length === 0 ? 0 : 1;
   });
-}
-
-export function describeFinding(lang: Language, finding: Finding, directory: Directory): string {
-  switch (finding.kind) {
-    case 'shadowed':
-    case 'duplicate':
-      return message(lang, `check.${finding.kind}`, {
-        extension: finding.extension,
-        exception: finding.exception + 1,
-        by: finding.by + 1,
-        callerId: callerIdOf(directory, finding.extension, finding.exception),
-        byCallerId: callerIdOf(directory, finding.extension, finding.by),
-      });
-    case 'broken':
-      return finding.exception === undefined
-        ? message(lang, 'check.broken-forwarding', {
-            extension: finding.extension,
-            forwarding: message(lang, `check.forwarding.${finding.forwarding ?? ''}`),
-            reason: message(lang, `trace.reason.${finding.reason}`),
-          })
-        : message(lang, 'check.broken', {
-            extension: finding.extension,
-            exception: finding.exception + 1,
-            reason: message(lang, `trace.reason.${finding.reason}`),
-          });
-    case 'never':
-      return message(lang, 'check.never', {
-        extension: finding.extension,
-        exception: finding.exception + 1,
-        reason: message(lang, `check.reason.${finding.reason}`),
-      });
-    case 'loop':
-      return message(lang, 'check.loop', { cycle: finding.cycle.join(' → ') });
-  }
-}
-
-function callerIdOf(directory: Directory, extension: string, index: number): string {
-  return directory.extensions.get(extension)?.exceptions[index]?.callerId ?? '';
 }

@@ -9,14 +9,19 @@ import { buildDirectory } from '../../domain/document.js';
 import type { Directory } from '../../domain/types.js';
 import { loadDirectory, saveDirectory } from '../../store/directory-repository.js';
 import { Pbx } from '../../pbx/server.js';
+import type { DigestAlgorithm } from '../../sip/auth/digest.js';
 import { attachCallHandling } from '../../pbx/calls/call-handling.js';
 import { openStore } from '../data-dir.js';
+import { startApi } from '../../api/server.js';
+import { EventBus } from '../../pbx/events.js';
 
 export interface StartArgs {
   dataDir: string;
   host: string;
   sipPort: number;
   wsPort: number;
+  /** The web client and its API; 0 takes any free port. */
+  httpPort: number;
   out: (s: string) => void;
   err: (s: string) => void;
   /** Resolves when the PBX should stop; default: SIGINT or SIGTERM. */
@@ -28,9 +33,14 @@ export interface StartArgs {
 export async function runStart(args: StartArgs): Promise<number> {
   const log = args.log ?? pino({ level: process.env.RENVOI_LOG_LEVEL ?? 'info' });
   const db = await openStore(args.dataDir);
+  // The API writes through a connection of its own: the PBX notices another connection's commits
+  // (SQLite data_version) and reloads the directory, as it does after `renvoi import`.
+  const apiDb = await openStore(args.dataDir);
   let pbx: Pbx | undefined;
+  let api: Awaited<ReturnType<typeof startApi>> | undefined;
   try {
     const created = await createDemoDirectoryIfEmpty(db);
+    const events = new EventBus();
     pbx = await Pbx.start({
       db,
       dataDir: args.dataDir,
@@ -38,12 +48,24 @@ export async function runStart(args: StartArgs): Promise<number> {
       sipPort: args.sipPort,
       wsPort: args.wsPort,
       log,
+      events,
+      digestAlgorithms: digestAlgorithms(process.env.RENVOI_DIGEST),
     });
     attachCallHandling(pbx);
+    api = await startApi({
+      db: apiDb,
+      dataDir: args.dataDir,
+      host: args.host,
+      port: args.httpPort,
+      log,
+      events,
+    });
     const shown = args.host === '0.0.0.0' || args.host === '::' ? '<this machine>' : args.host;
+    const webHost = args.host === '0.0.0.0' || args.host === '::' ? 'localhost' : args.host;
     args.out(
       `Renvoi is running: SIP on udp and tcp ${shown}:${args.sipPort}, data in ${args.dataDir}`,
     );
+    args.out(`Web client: http://${webHost.includes(':') ? `[${webHost}]` : webHost}:${api.port}/`);
     if (created !== null) printDemo(created, args.out);
     await (args.stopSignal ?? signalled());
     args.out('Renvoi is stopping.');
@@ -52,14 +74,32 @@ export async function runStart(args: StartArgs): Promise<number> {
     const code = (error as NodeJS.ErrnoException).code;
     args.err(
       code === 'EADDRINUSE'
-        ? `renvoi start: port ${args.sipPort} or ${args.wsPort} is in use (choose others with --sip-port, --ws-port)`
+        ? `renvoi start: port ${args.sipPort}, ${args.wsPort} or ${args.httpPort} is in use (choose others with --sip-port, --ws-port, --http-port)`
         : `renvoi start: ${(error as Error).message}`,
     );
     return 1;
   } finally {
+    await api?.close();
     await pbx?.close();
+    await apiDb.destroy();
     await db.destroy();
   }
+}
+
+/**
+ * `RENVOI_DIGEST=MD5,SHA-256` offers SHA-256 too (RFC 8760). MD5 alone is the default: baresip 1.0
+ * gives up when a challenge it cannot answer stands beside one it can, and SIPp 3.6 reads only
+ * the first.
+ */
+function digestAlgorithms(setting: string | undefined): DigestAlgorithm[] | undefined {
+  if (setting === undefined || setting.trim() === '') return undefined;
+  const algorithms = setting.split(',').map((a) => a.trim().toUpperCase());
+  for (const a of algorithms) {
+    if (a !== 'MD5' && a !== 'SHA-256') {
+      throw new Error(`RENVOI_DIGEST: "${a}" is not a digest algorithm (MD5, SHA-256)`);
+    }
+  }
+  return algorithms as DigestAlgorithm[];
 }
 
 function signalled(): Promise<void> {
@@ -79,8 +119,11 @@ async function createDemoDirectoryIfEmpty(
   const current = await loadDirectory(db);
   if (current.extensions.size > 0) return null;
   const doc = parse(readFileSync(examplePath(), 'utf8')) as {
-    extensions: { password: string; voicemailPin?: string }[];
+    extensions: { password: string; voicemailPin?: string; role?: string }[];
   };
+  // Someone must be able to open the admin pages: the first extension (the secretariat).
+  const [first] = doc.extensions;
+  if (first !== undefined) first.role = 'admin';
   for (const ext of doc.extensions) {
     ext.password = randomBytes(9).toString('base64url');
     if (ext.voicemailPin !== undefined)
@@ -105,9 +148,14 @@ function examplePath(): string {
 
 function printDemo(directory: Directory, out: (s: string) => void): void {
   out('');
-  out('First start: a demo directory (examples/guide.yaml) was created. Register SIP phones with:');
+  out(
+    'First start: a demo directory (examples/guide.yaml) was created. Log in to the web client and register SIP phones with:',
+  );
   for (const ext of directory.extensions.values()) {
-    out(`  extension ${ext.number} (${ext.name}): user ${ext.number}, password ${ext.password}`);
+    const role = ext.role === 'admin' ? ', admin' : '';
+    out(
+      `  extension ${ext.number} (${ext.name}${role}): user ${ext.number}, password ${ext.password}`,
+    );
   }
   out('Try a decision: npx renvoi simulate --to 101 --from "+33 6 12 34 56 78"');
   out('');

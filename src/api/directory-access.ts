@@ -1,0 +1,91 @@
+/**
+ * The API's way to the directory: reads from a cache that follows the store, and edits that load,
+ * change the document, validate the whole of it and save, in one write transaction.
+ */
+import { sql } from 'kysely';
+import type { Directory, Problem } from '../domain/types.js';
+import { buildDirectory, toDocument } from '../domain/document.js';
+import type { DirectoryDocument } from '../domain/document.js';
+import type { Db } from '../store/database.js';
+import { editDirectory, loadDirectory } from '../store/directory-repository.js';
+import { invalid } from './errors.js';
+
+/** Where a problem found in the whole (edited) document is shown: relative to the edited part. */
+export type Relocate = (problem: Problem, doc: DirectoryDocument) => Problem;
+
+/** Strips the first of `prefixes` a problem's path starts with ("extensions[2].exceptions[0]."). */
+export function relativeTo(...prefixes: string[]): (problem: Problem) => Problem {
+  return (problem) => {
+    for (const prefix of prefixes) {
+      if (problem.path === prefix) return { ...problem, path: '' };
+      if (problem.path.startsWith(`${prefix}.`)) {
+        return { ...problem, path: problem.path.slice(prefix.length + 1) };
+      }
+    }
+    return problem;
+  };
+}
+
+export interface DocumentEdit<T> {
+  /** Extensions whose rows change; absent: the whole directory is replaced. */
+  extensions?: readonly string[];
+  relocate?: Relocate;
+  /** Changes `doc` in place (or throws an ApiError, and nothing is written). */
+  change: (doc: DirectoryDocument, current: Directory) => T;
+}
+
+export class DirectoryAccess {
+  private cached: { version: number; directory: Directory } | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  /**
+   * The stored directory. SQLite's data_version changes when another connection commits, so the
+   * cache is read again after an import or another node's edit; this connection's own edits
+   * replace the cache themselves.
+   */
+  async current(): Promise<Directory> {
+    const version = await this.dataVersion();
+    if (this.cached !== null && this.cached.version === version) return this.cached.directory;
+    const directory = await loadDirectory(this.db);
+    this.cached = { version, directory };
+    return directory;
+  }
+
+  /** Applies `edit` to the document of the stored directory; 400 with every problem if invalid. */
+  async edit<T>(edit: DocumentEdit<T>): Promise<{ directory: Directory; value: T }> {
+    const version = await this.dataVersion();
+    const outcome = await editDirectory(this.db, (current) => {
+      const doc = toDocument(current);
+      const value = edit.change(doc, current);
+      const built = buildDirectory(doc);
+      if (!built.ok) {
+        const relocate = edit.relocate ?? ((p: Problem) => p);
+        throw invalid(built.problems.map((p) => relocate(p, doc)));
+      }
+      const save =
+        edit.extensions === undefined
+          ? { directory: built.directory }
+          : { directory: built.directory, extensions: edit.extensions };
+      return { result: { directory: built.directory, value }, save };
+    });
+    this.cached = { version, directory: outcome.directory };
+    return outcome;
+  }
+
+  /** Replaces the whole directory with a document; 400 with every problem and its path. */
+  async replace(input: unknown): Promise<Directory> {
+    const built = buildDirectory(input);
+    if (!built.ok) throw invalid(built.problems);
+    const { directory } = built;
+    const version = await this.dataVersion();
+    await editDirectory(this.db, () => ({ result: undefined, save: { directory } }));
+    this.cached = { version, directory };
+    return directory;
+  }
+
+  private async dataVersion(): Promise<number> {
+    const rows = await sql<{ data_version: number }>`pragma data_version`.execute(this.db);
+    return rows.rows[0]?.data_version ?? 0;
+  }
+}

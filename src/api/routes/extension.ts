@@ -1,0 +1,171 @@
+/** The user's own extension: status, profile, forwarding by status, and the pickers' targets. */
+import { Type } from '@fastify/type-provider-typebox';
+import type { ExtensionDocument } from '../../domain/document.js';
+import type { ApiApp, ApiContext } from '../context.js';
+import {
+  ErrorSchema,
+  ExtensionSchema,
+  ExtParams,
+  ForwardingBodySchema,
+  LanguageSchema,
+  StatusSchema,
+} from '../schemas.js';
+import { FORWARDING_KEYS, extensionView } from '../views.js';
+import type { ForwardingKey } from '../views.js';
+import { extensionDocument, extensionOf, inExtension } from './edit.js';
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
+
+export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
+  const tags = ['extension'];
+
+  /** Edits the extension's entry of the document, in one transaction with its validation. */
+  const editExtension = async (number: string, change: (entry: ExtensionDocument) => void) => {
+    const { directory } = await ctx.directories.edit({
+      extensions: [number],
+      relocate: inExtension(number),
+      change: (doc) => change(extensionDocument(doc, number).entry),
+    });
+    ctx.events.emit({ type: 'directory' });
+    return extensionView(extensionOf(directory, number), directory);
+  };
+
+  app.get(
+    '/api/extensions/:ext',
+    {
+      schema: {
+        tags,
+        summary: 'An extension: status, forwarding, mobile',
+        params: ExtParams,
+        response: { 200: ExtensionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const directory = await ctx.directories.current();
+      return extensionView(extensionOf(directory, request.params.ext), directory);
+    },
+  );
+
+  app.put(
+    '/api/extensions/:ext/status',
+    {
+      schema: {
+        tags,
+        summary: 'Change the status (available, away, dnd, lunch, business-trip)',
+        params: ExtParams,
+        body: Type.Object({ status: StatusSchema }, { additionalProperties: false }),
+        response: { 200: ExtensionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { ext } = request.params;
+      const { status } = request.body;
+      const view = await editExtension(ext, (entry) => {
+        entry.status = status;
+      });
+      ctx.events.emit({ type: 'status', extension: ext, status });
+      return view;
+    },
+  );
+
+  app.put(
+    '/api/extensions/:ext/profile',
+    {
+      schema: {
+        tags,
+        summary: 'Change the language, the mobile number or the voicemail PIN (null removes)',
+        params: ExtParams,
+        body: Type.Object(
+          {
+            language: Type.Optional(LanguageSchema),
+            mobile: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
+            voicemailPin: Type.Optional(
+              Type.Union([Type.String({ pattern: '^\\d{4,10}$' }), Type.Null()]),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: ExtensionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { language, mobile, voicemailPin } = request.body;
+      return editExtension(request.params.ext, (entry) => {
+        if (language !== undefined) entry.language = language;
+        if (mobile !== undefined) {
+          if (mobile === null || mobile.trim() === '') delete entry.mobile;
+          else entry.mobile = mobile.trim();
+        }
+        if (voicemailPin !== undefined) {
+          if (voicemailPin === null) delete entry.voicemailPin;
+          else entry.voicemailPin = voicemailPin;
+        }
+      });
+    },
+  );
+
+  app.put(
+    '/api/extensions/:ext/forwarding',
+    {
+      schema: {
+        tags,
+        summary: 'Where calls go by status when no exception applies (null: voicemail)',
+        params: ExtParams,
+        body: ForwardingBodySchema,
+        response: { 200: ExtensionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const body = request.body as Partial<Record<ForwardingKey, Record<string, unknown> | null>>;
+      return editExtension(request.params.ext, (entry) => {
+        const forwarding = new Map<string, unknown>(Object.entries(entry.forwarding ?? {}));
+        for (const [key, status] of Object.entries(FORWARDING_KEYS)) {
+          const action = body[key as ForwardingKey];
+          // null: back to the default destination, the extension's voicemail.
+          if (action === null) forwarding.delete(status);
+          else if (action !== undefined) forwarding.set(status, action);
+        }
+        // buildDirectory reads each action and names what is wrong with it.
+        entry.forwarding = Object.fromEntries(forwarding) as ExtensionDocument['forwarding'];
+      });
+    },
+  );
+
+  app.get(
+    '/api/extensions/:ext/targets',
+    {
+      schema: {
+        tags,
+        summary: 'What the "Transférer à" pickers offer',
+        params: ExtParams,
+        response: {
+          200: Type.Object({
+            extensions: Type.Array(Type.Object({ number: Type.String(), name: Type.String() })),
+            system: Type.Array(
+              Type.Object({
+                number: Type.String(),
+                name: Type.String(),
+                kind: Type.String({ enum: ['ring-group', 'extension'] }),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const directory = await ctx.directories.current();
+      const own = extensionOf(directory, request.params.ext);
+      return {
+        extensions: [...directory.extensions.values()]
+          .filter((e) => e.number !== own.number)
+          .map((e) => ({ number: e.number, name: e.name })),
+        system: [...directory.ringGroups.values()].map((g) => ({
+          number: g.number,
+          name: g.name,
+          kind: 'ring-group' as const,
+        })),
+      };
+    },
+  );
+}

@@ -1,0 +1,123 @@
+/** Log in, who am I, log out (contract "Session"). */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@fastify/type-provider-typebox';
+import type { Extension } from '../../domain/types.js';
+import type { ApiApp, ApiContext } from '../context.js';
+import { SESSION_COOKIE, userOf } from '../context.js';
+import { ApiError } from '../errors.js';
+import { SESSION_MS } from '../session.js';
+import type { Session } from '../session.js';
+import { ErrorSchema, SessionSchema } from '../schemas.js';
+
+/** Contract: more than 10 failed logins a minute from one address → 429. */
+export const LOGIN_FAILURES_PER_MINUTE = 10;
+
+/** Compared as MACs of equal length, so the time taken says nothing of the password. */
+const compareKey = randomBytes(32);
+function samePassword(given: string, stored: string): boolean {
+  const mac = (s: string) => createHmac('sha256', compareKey).update(s).digest();
+  return timingSafeEqual(mac(given), mac(stored));
+}
+
+function sessionBody(ctx: ApiContext, user: Extension, session: Session) {
+  return {
+    extension: user.number,
+    name: user.name,
+    role: user.role,
+    language: user.language,
+    csrfToken: ctx.sessions.csrfToken(session),
+  };
+}
+
+function setSessionCookie(request: FastifyRequest, reply: FastifyReply, value: string): void {
+  reply.setCookie(SESSION_COOKIE, value, {
+    httpOnly: true,
+    sameSite: 'strict',
+    path: '/',
+    secure: request.protocol === 'https',
+    maxAge: Math.floor(SESSION_MS / 1000),
+  });
+}
+
+export function sessionRoutes(app: ApiApp, ctx: ApiContext): void {
+  const failures = app.createRateLimit({
+    max: LOGIN_FAILURES_PER_MINUTE,
+    timeWindow: 60_000,
+  });
+
+  app.post(
+    '/api/session',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['session'],
+        summary: 'Log in with an extension number and its SIP password',
+        body: Type.Object(
+          {
+            extension: Type.String({ maxLength: 20 }),
+            password: Type.String({ maxLength: 200 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: SessionSchema, 401: ErrorSchema, 429: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      // Only failures count: a read first, an increment on each failure.
+      const before = await failures(request, { increment: false });
+      if (!before.isAllowed && before.remaining === 0) {
+        reply.header('retry-after', before.ttlInSeconds);
+        throw new ApiError(429, 'rate-limited', 'api.too-many-logins', {
+          seconds: before.ttlInSeconds,
+        });
+      }
+      const directory = await ctx.directories.current();
+      const user = directory.extensions.get(request.body.extension.trim());
+      // An unknown extension costs the same comparison as a wrong password.
+      const ok = samePassword(
+        request.body.password,
+        user?.password ?? randomBytes(16).toString('hex'),
+      );
+      if (user === undefined || !ok) {
+        await failures(request);
+        throw new ApiError(401, 'bad-credentials', 'api.bad-credentials');
+      }
+      const { cookie, session } = ctx.sessions.issue(user.number, user.password);
+      setSessionCookie(request, reply, cookie);
+      request.lang = user.language;
+      return sessionBody(ctx, user, session);
+    },
+  );
+
+  app.get(
+    '/api/session',
+    {
+      schema: {
+        tags: ['session'],
+        summary: 'The logged-in extension, with a fresh CSRF token',
+        response: { 200: SessionSchema, 401: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const session = request.session;
+      if (session === null) throw new ApiError(401, 'unauthorized', 'api.unauthorized');
+      return sessionBody(ctx, userOf(request), session);
+    },
+  );
+
+  app.delete(
+    '/api/session',
+    { schema: { tags: ['session'], summary: 'Log out', response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      if (request.session !== null) ctx.sessions.revoke(request.session);
+      reply.clearCookie(SESSION_COOKIE, {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: '/',
+        secure: request.protocol === 'https',
+      });
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,142 @@
+/** The caller-ID field as understood while typing, and the tester (what a call would do). */
+import { Type } from '@fastify/type-provider-typebox';
+import { callerKey, canonicalNumber, normalizeCaller } from '../../domain/numbers.js';
+import { route } from '../../domain/route.js';
+import { parseInstant } from '../../domain/zoned-time.js';
+import type { Directory, Language } from '../../domain/types.js';
+import { describeStep } from '../../i18n/describe.js';
+import { describeTrace } from '../../i18n/trace.js';
+import { planSentence } from '../../i18n/plan-sentence.js';
+import type { ApiApp, ApiContext } from '../context.js';
+import { invalid } from '../errors.js';
+import { ErrorSchema, ExtParams, StatusSchema, StepSchema } from '../schemas.js';
+import { parseView } from '../views.js';
+import { extensionOf } from './edit.js';
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
+
+/** The sentence told from the called extension's side ("votre mobile…"). */
+export function sentenceFor(
+  lang: Language,
+  directory: Directory,
+  called: string,
+  decision: { exception: number | null; plan: Parameters<typeof planSentence>[1]['plan'] },
+): string {
+  const { country } = directory.settings;
+  const mobile = directory.extensions.get(called)?.mobile ?? null;
+  return planSentence(lang, decision, {
+    extension: called,
+    mobile: mobile === null ? null : canonicalNumber(mobile, country),
+    country,
+  });
+}
+
+export function testerRoutes(app: ApiApp, ctx: ApiContext): void {
+  app.post(
+    '/api/caller-id/parse',
+    {
+      schema: {
+        tags: ['exceptions'],
+        summary: 'How a caller-ID text is understood: one pattern per chip, or the errors',
+        body: Type.Object(
+          { text: Type.String({ maxLength: 2000 }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            ok: Type.Boolean(),
+            patterns: Type.Array(
+              Type.Object({
+                text: Type.String(),
+                kind: Type.String(),
+                canonical: Type.String(),
+                description: Type.String(),
+              }),
+            ),
+            errors: Type.Array(
+              Type.Object({ message: Type.String(), start: Type.Integer(), end: Type.Integer() }),
+            ),
+          }),
+          400: ErrorSchema,
+          401: ErrorSchema,
+          403: ErrorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const directory = await ctx.directories.current();
+      return parseView(request.lang, request.body.text, directory.settings.country);
+    },
+  );
+
+  app.post(
+    '/api/extensions/:ext/simulate',
+    {
+      schema: {
+        tags: ['exceptions'],
+        summary: 'The tester: what a call from `from` would do, without placing it',
+        params: ExtParams,
+        body: Type.Object(
+          {
+            from: Type.String({ maxLength: 100 }),
+            at: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601; default now' })),
+            status: Type.Optional(StatusSchema),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            to: Type.String(),
+            from: Type.String(),
+            at: Type.String(),
+            exception: Type.Union([Type.Integer(), Type.Null()]),
+            action: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+            plan: Type.Array(StepSchema),
+            steps: Type.Array(Type.String()),
+            trace: Type.Array(
+              Type.Object(
+                { code: Type.String(), text: Type.String() },
+                { additionalProperties: true },
+              ),
+            ),
+            sentence: Type.String(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const { lang } = request;
+      const directory = await ctx.directories.current();
+      const to = extensionOf(directory, request.params.ext).number;
+      const { timezone, country } = directory.settings;
+      const at = request.body.at?.trim();
+      const now = at === undefined || at === '' ? new Date() : parseInstant(at, timezone);
+      if (now === null)
+        throw invalid([{ path: 'at', code: 'api.bad-at', params: { at: at ?? '' } }]);
+      const caller = normalizeCaller({ user: request.body.from }, country, (n) =>
+        directory.extensions.has(n),
+      );
+      const status = request.body.status;
+      const decision = route(
+        status === undefined ? { to, from: caller } : { to, from: caller, status },
+        directory,
+        now,
+      );
+      return {
+        to: decision.to,
+        from: callerKey(caller),
+        at: now.toISOString(),
+        exception: decision.exception,
+        action: decision.action,
+        plan: decision.plan,
+        steps: decision.plan.map((step) => describeStep(lang, step, country)),
+        trace: decision.trace.map((entry) => ({
+          ...entry,
+          text: describeTrace(lang, entry, directory),
+        })),
+        sentence: sentenceFor(lang, directory, to, decision),
+      };
+    },
+  );
+}

@@ -1,0 +1,196 @@
+/** The voicemail inbox in the browser: list, listen, mark read, delete; the greeting. */
+import { createReadStream, writeFileSync } from 'node:fs';
+import { Type } from '@fastify/type-provider-typebox';
+import { decodeWavTo8kMono, encodeWav } from '../../media/wav.js';
+import { SAMPLE_RATE } from '../../media/g711.js';
+import { MAX_GREETING_MS } from '../../pbx/voicemail/menu.js';
+import { VoicemailRepository } from '../../store/voicemail-repository.js';
+import type { VoicemailMessage } from '../../store/voicemail-repository.js';
+import type { ApiApp, ApiContext } from '../context.js';
+import { ApiError, invalid } from '../errors.js';
+import { ErrorSchema, ExtParams } from '../schemas.js';
+import { extensionOf } from './edit.js';
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
+const MessageParams = Type.Object({
+  ext: Type.String({ pattern: '^\\d{2,6}$' }),
+  id: Type.String({ maxLength: 64 }),
+});
+const MessageSchema = Type.Object({
+  id: Type.String(),
+  caller: Type.String(),
+  callerName: Type.Union([Type.String(), Type.Null()]),
+  receivedAt: Type.String(),
+  durationMs: Type.Integer(),
+  read: Type.Boolean(),
+});
+/** A minute of 8 kHz 16-bit stereo at 48 kHz is under 12 MB; anything bigger is not a greeting. */
+const GREETING_LIMIT = 16 * 1024 * 1024;
+
+function messageView(message: VoicemailMessage) {
+  return {
+    id: message.id,
+    caller: message.callerNumber ?? 'anonymous',
+    callerName: message.callerName,
+    receivedAt: new Date(message.receivedAt).toISOString(),
+    durationMs: message.durationMs,
+    read: message.state === 'saved',
+  };
+}
+
+export function voicemailRoutes(app: ApiApp, ctx: ApiContext): void {
+  const tags = ['voicemail'];
+  const repository = new VoicemailRepository(ctx.db, ctx.dataDir);
+
+  /** The message, if it is in this mailbox and finished: another box's id is "not found". */
+  const messageOf = async (mailbox: string, id: string): Promise<VoicemailMessage> => {
+    const message = await repository.get(id);
+    if (message === undefined || message.mailbox !== mailbox || message.state === 'recording') {
+      throw new ApiError(404, 'not-found', 'api.no-message');
+    }
+    return message;
+  };
+
+  app.addContentTypeParser(
+    ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'],
+    { parseAs: 'buffer', bodyLimit: GREETING_LIMIT },
+    (_request, body, done) => done(null, body),
+  );
+
+  app.get(
+    '/api/extensions/:ext/voicemail',
+    {
+      schema: {
+        tags,
+        summary: 'The messages of the mailbox, newest first',
+        params: ExtParams,
+        response: { 200: Type.Object({ messages: Type.Array(MessageSchema) }), ...errors },
+      },
+    },
+    async (request) => {
+      const mailbox = extensionOf(await ctx.directories.current(), request.params.ext).number;
+      const messages = await repository.list(mailbox);
+      messages.sort((a, b) => b.receivedAt - a.receivedAt || (a.id < b.id ? 1 : -1));
+      return { messages: messages.map(messageView) };
+    },
+  );
+
+  app.get(
+    '/api/extensions/:ext/voicemail/:id/audio',
+    {
+      schema: {
+        tags,
+        summary: 'The message as audio/wav',
+        params: MessageParams,
+        response: { 200: Type.Unknown({ description: 'audio/wav' }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const message = await messageOf(request.params.ext, request.params.id);
+      return reply
+        .type('audio/wav')
+        .header('cache-control', 'private, no-store')
+        .send(createReadStream(message.path));
+    },
+  );
+
+  app.patch(
+    '/api/extensions/:ext/voicemail/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Mark a message read (a read message cannot become new again)',
+        params: MessageParams,
+        body: Type.Object({ read: Type.Boolean() }, { additionalProperties: false }),
+        response: { 200: MessageSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { ext, id } = request.params;
+      const message = await messageOf(ext, id);
+      if (!request.body.read) {
+        if (message.state === 'saved') {
+          throw invalid([{ path: 'read', code: 'api.unread-unsupported', params: {} }]);
+        }
+        return messageView(message);
+      }
+      await repository.markSaved(id);
+      ctx.events.emit({ type: 'voicemail', extension: ext });
+      return messageView(await messageOf(ext, id));
+    },
+  );
+
+  app.delete(
+    '/api/extensions/:ext/voicemail/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a message',
+        params: MessageParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { ext, id } = request.params;
+      await messageOf(ext, id);
+      await repository.delete(id);
+      ctx.events.emit({ type: 'voicemail', extension: ext });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.put(
+    '/api/extensions/:ext/greeting',
+    {
+      bodyLimit: GREETING_LIMIT,
+      schema: {
+        tags,
+        summary: 'Upload the greeting (WAV; converted to 8 kHz 16-bit mono)',
+        params: ExtParams,
+        response: { 204: Type.Null(), 413: ErrorSchema, 415: ErrorSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const mailbox = extensionOf(await ctx.directories.current(), request.params.ext).number;
+      if (!Buffer.isBuffer(request.body)) {
+        throw new ApiError(415, 'unsupported-type', 'api.unsupported-type', {
+          type: request.headers['content-type'] ?? '-',
+        });
+      }
+      let pcm: Int16Array;
+      try {
+        pcm = decodeWavTo8kMono(request.body, 'greeting');
+      } catch (error) {
+        throw invalid([
+          { path: '', code: 'api.bad-audio', params: { reason: (error as Error).message } },
+        ]);
+      }
+      if ((pcm.length * 1000) / SAMPLE_RATE > MAX_GREETING_MS || pcm.length === 0) {
+        throw invalid([
+          { path: '', code: 'api.greeting-length', params: { max: MAX_GREETING_MS / 1000 } },
+        ]);
+      }
+      // Written beside the current greeting and swapped in, so a failure leaves it in place.
+      writeFileSync(repository.greetingRecordingPath(mailbox), encodeWav(pcm));
+      await repository.commitGreeting(mailbox);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/api/extensions/:ext/greeting',
+    {
+      schema: {
+        tags,
+        summary: 'Back to the default greeting',
+        params: ExtParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const mailbox = extensionOf(await ctx.directories.current(), request.params.ext).number;
+      await repository.deleteGreeting(mailbox);
+      return reply.code(204).send(null);
+    },
+  );
+}

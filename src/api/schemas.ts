@@ -1,0 +1,131 @@
+/**
+ * TypeBox schemas of the API's bodies and answers, for validation and the OpenAPI document. What
+ * only the whole directory can judge (a caller-ID text, a target, the outbound policy) is left to
+ * buildDirectory, which words each problem better than a schema could.
+ */
+import { Type } from '@fastify/type-provider-typebox';
+import type { TSchema } from '@fastify/type-provider-typebox';
+import { HOURS, STATUSES, WEEKDAYS } from '../domain/types.js';
+
+/** A string among `values`, as one JSON-schema enum (one error naming them all). */
+export function OneOf<const T extends readonly string[]>(values: T, description?: string) {
+  return Type.Unsafe<T[number]>({
+    type: 'string',
+    enum: [...values],
+    ...(description === undefined ? {} : { description }),
+  });
+}
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const LanguageSchema = OneOf(['fr', 'en'] as const);
+export const StatusSchema = OneOf(STATUSES);
+
+export const ErrorSchema = Type.Object({
+  error: Type.String(),
+  message: Type.String(),
+  problems: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+});
+
+export const ActionSchema = Type.Object(
+  {
+    type: OneOf(['voicemail', 'mobile', 'extension', 'external', 'system', 'busy'] as const),
+    mailbox: Type.Optional(Type.String()),
+    target: Type.Optional(Type.String()),
+    voicemail: Type.Optional(Type.Boolean()),
+    number: Type.Optional(Type.String()),
+    bounce: Type.Optional(Type.Boolean()),
+  },
+  {
+    additionalProperties: false,
+    description:
+      '{type:"voicemail"} | {type:"extension",target,voicemail} | {type:"system",target} | ' +
+      '{type:"mobile",bounce} | {type:"external",number,bounce} | {type:"busy"}',
+  },
+);
+
+export const PeriodSchema = Type.Object(
+  {
+    days: Type.Array(OneOf(WEEKDAYS), { minItems: 1, maxItems: 7 }),
+    from: Type.String({ description: 'HH:MM' }),
+    to: Type.String({ description: 'HH:MM (24:00 allowed)' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ExceptionBodySchema = Type.Object(
+  {
+    callerId: Type.String({ maxLength: 2000 }),
+    hours: Type.Optional(OneOf(HOURS)),
+    periods: Type.Optional(Type.Array(PeriodSchema, { maxItems: 100 })),
+    statuses: Type.Optional(Type.Array(StatusSchema, { maxItems: 5 })),
+    enabled: Type.Optional(Type.Boolean()),
+    action: ActionSchema,
+  },
+  { additionalProperties: false },
+);
+
+export const ExceptionPatchSchema = Type.Partial(ExceptionBodySchema, {
+  additionalProperties: false,
+});
+
+export const ExceptionSchema = Type.Object({
+  index: Type.Integer(),
+  callerId: Type.String(),
+  hours: OneOf(HOURS),
+  periods: Type.Array(PeriodSchema),
+  statuses: Type.Array(StatusSchema),
+  enabled: Type.Boolean(),
+  action: ActionSchema,
+  summary: Type.Object({ callerId: Type.String(), hours: Type.String(), action: Type.String() }),
+  warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+});
+
+export const ExceptionListSchema = Type.Object({
+  max: Type.Integer(),
+  exceptions: Type.Array(ExceptionSchema),
+});
+
+const Forwarding = Type.Object({
+  noAnswer: Nullable(ActionSchema),
+  busy: Nullable(ActionSchema),
+  away: Nullable(ActionSchema),
+  dnd: Nullable(ActionSchema),
+  lunch: Nullable(ActionSchema),
+  businessTrip: Nullable(ActionSchema),
+});
+
+export const ForwardingBodySchema = Type.Partial(Forwarding, { additionalProperties: false });
+
+export const ExtensionSchema = Type.Object({
+  number: Type.String(),
+  name: Type.String(),
+  mobile: Nullable(Type.String()),
+  status: StatusSchema,
+  language: LanguageSchema,
+  role: OneOf(['user', 'admin'] as const),
+  ringTimeout: Type.Integer(),
+  forwarding: Forwarding,
+  maxExceptions: Type.Integer(),
+  hasMobile: Type.Boolean(),
+  hasVoicemailPin: Type.Boolean(),
+});
+
+export const SessionSchema = Type.Object({
+  extension: Type.String(),
+  name: Type.String(),
+  role: OneOf(['user', 'admin'] as const),
+  language: LanguageSchema,
+  csrfToken: Type.String(),
+});
+
+export const ExtParams = Type.Object({ ext: Type.String({ pattern: '^\\d{2,6}$' }) });
+export const IndexParams = Type.Object({
+  ext: Type.String({ pattern: '^\\d{2,6}$' }),
+  index: Type.Integer({ minimum: 0 }),
+});
+
+export const StepSchema = Type.Object(
+  { do: OneOf(['ring', 'dial', 'announce', 'voicemail', 'busy'] as const) },
+  { additionalProperties: true, description: 'a plan step, as `renvoi simulate --json` prints it' },
+);

@@ -1,0 +1,201 @@
+/**
+ * The HTTP API (contract in docs/api.md) and the web client's files, on one port. `buildApi`
+ * makes the Fastify app (tests use `inject`); `startApi` also listens.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import type { Logger } from 'pino';
+import type { Db } from '../store/database.js';
+import { loadOrCreateSecret } from '../store/secrets.js';
+import type { ApiApp, ApiContext } from './context.js';
+import { registerAuth } from './auth.js';
+import { DirectoryAccess } from './directory-access.js';
+import { ApiError, errorBody, invalid } from './errors.js';
+import { EventBus } from '../pbx/events.js';
+import { validationProblems } from './validation.js';
+import { SessionKeeper } from './session.js';
+import { sessionRoutes } from './routes/session.js';
+import { extensionRoutes } from './routes/extension.js';
+import { exceptionRoutes } from './routes/exceptions.js';
+import { testerRoutes } from './routes/tester.js';
+import { callRoutes } from './routes/calls.js';
+import { adminRoutes } from './routes/admin.js';
+import { eventRoutes } from './routes/events.js';
+import { voicemailRoutes } from './routes/voicemail.js';
+
+export interface ApiOptions {
+  db: Db;
+  dataDir: string;
+  log: Logger;
+  events?: EventBus;
+  /** The web client's built files; default `web/dist` of the package, served when present. */
+  webRoot?: string;
+  clock?: () => number;
+}
+
+export interface StartApiOptions extends ApiOptions {
+  host: string;
+  port: number;
+}
+
+/** Request bodies other than a directory or a greeting are small. */
+const BODY_LIMIT = 256 * 1024;
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the package root');
+    dir = parent;
+  }
+  return dir;
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
+  return reply
+    .code(error.status)
+    .type('application/json; charset=utf-8')
+    .send(errorBody(request.lang, error));
+}
+
+/** Fastify's own errors (schema, body, size) as the API's errors, in the caller's language. */
+function asApiError(error: FastifyError): ApiError | null {
+  if (error instanceof ApiError) return error;
+  if (error.validation !== undefined) return invalid(validationProblems(error.validation));
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'too-large', 'api.too-large', { max: 32 });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, 'unsupported-type', 'api.unsupported-type', {
+        type: error.message.replace(/^Unsupported Media Type:?\s*/, ''),
+      });
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(400, 'invalid', 'api.bad-document', { reason: error.message });
+    default:
+      return null;
+  }
+}
+
+export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; context: ApiContext }> {
+  const secret = await loadOrCreateSecret(options.db, 'web-session');
+  const context: ApiContext = {
+    db: options.db,
+    dataDir: options.dataDir,
+    directories: new DirectoryAccess(options.db),
+    sessions: new SessionKeeper(secret, options.clock),
+    events: options.events ?? new EventBus(),
+  };
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    ajv: {
+      // Removing unknown keys while trying the branches of a union corrupts the value; the
+      // schemas refuse unknown keys instead, and say which.
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // A line per request would log addresses and paths at info level: routes log warnings and
+  // errors only, and never a body, a password or a cookie.
+  app.addHook('onRoute', (route) => {
+    route.logLevel ??= 'warn';
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = asApiError(error);
+    if (known !== null) return sendError(request, reply, known);
+    if (error.statusCode === 429) {
+      return sendError(
+        request,
+        reply,
+        new ApiError(429, 'rate-limited', 'api.too-many-logins', { seconds: 60 }),
+      );
+    }
+    request.log.error(
+      { err: error, method: request.method, url: request.routeOptions.url },
+      'API error',
+    );
+    return sendError(request, reply, new ApiError(500, 'internal', 'api.internal'));
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Renvoi API',
+        description:
+          'The web client’s API: session, exceptions, the tester, voicemail, call history and the ' +
+          'directory. Every change other than the login needs the `x-csrf-token` header.',
+        version: '1',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'renvoi_session' },
+          csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token' },
+        },
+      },
+      security: [{ session: [], csrf: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+
+  registerAuth(app, context);
+  sessionRoutes(app, context);
+  extensionRoutes(app, context);
+  exceptionRoutes(app, context);
+  testerRoutes(app, context);
+  callRoutes(app, context);
+  adminRoutes(app, context);
+  eventRoutes(app, context);
+  voicemailRoutes(app, context);
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const webRoot = options.webRoot ?? join(packageRoot(), 'web', 'dist');
+  const index = join(webRoot, 'index.html');
+  const hasWeb = existsSync(index);
+  if (hasWeb) await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: true });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/api')) {
+      return sendError(request, reply, new ApiError(404, 'not-found', 'api.not-found'));
+    }
+    // A client route ("/exceptions") is the web client's page: it routes itself.
+    if (hasWeb && (request.method === 'GET' || request.method === 'HEAD')) {
+      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    }
+    return reply
+      .code(404)
+      .type('text/plain; charset=utf-8')
+      .send(hasWeb ? 'Not found' : 'The web client is not built: run "npm run build" in web/.');
+  });
+
+  await app.ready();
+  return { app, context };
+}
+
+/** Serves the API and the web client; `port` 0 takes any free port. */
+export async function startApi(options: StartApiOptions): Promise<{
+  port: number;
+  events: EventBus;
+  close: () => Promise<void>;
+}> {
+  const { app, context } = await buildApi(options);
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  return { port, events: context.events, close: () => app.close() };
+}
