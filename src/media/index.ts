@@ -1,0 +1,21 @@
+/** The media layer (design §7): RTP sessions, media clock, G.711, WAV, prompts, recorder, DTMF. */
+export { Bridge } from './bridge.js';
+export type { BridgeStats } from './bridge.js';
+export { BEEP_HZ, BEEP_MS, RINGBACK_HZ, RINGBACK_OFF_MS, RINGBACK_ON_MS } from './frame-source.js';
+export type { PlaySource } from './frame-source.js';
+export { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, decodeG711, encodeG711 } from './g711.js';
+export type { G711Codec } from './g711.js';
+export { MediaClock } from './media-clock.js';
+export { MediaLayer } from './media-layer.js';
+export type { MediaLayerOptions } from './media-layer.js';
+export { Playback } from './player.js';
+export type { PlaybackResult } from './player.js';
+export { PortAllocator, PortRangeError } from './port-allocator.js';
+export { Recording } from './recorder.js';
+export type { RecordOptions, RecordingResult } from './recorder.js';
+export { RtpSession, RtpSessionError } from './rtp-session.js';
+export type { RtpSessionEvents, RtpSessionOptions } from './rtp-session.js';
+export { SdpError, parseRemoteSdp } from './sdp.js';
+export type { MediaDirection, Negotiated, RemoteMedia } from './sdp.js';
+export type { DtmfDigit } from './telephone-event.js';
+export { WavCache, WavFormatError, decodeWavTo8kMono, encodeWav, repairWav } from './wav.js';

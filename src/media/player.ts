@@ -1,0 +1,131 @@
+/**
+ * Play a sequence of sources to an RTP session on the shared media clock: one frame per tick, so
+ * every stream of the PBX is paced by the same timer. WAV files are loaded (through the cache)
+ * before the first frame, so a missing prompt fails before anything is heard.
+ *
+ * The playback ends when the sources run out (`completed`), on `stop()` (`stopped`), on a DTMF digit
+ * when barge-in is asked for (`dtmf`), or when the session closes (`closed`). It leaves no
+ * subscription on the clock and no listener on the session once it has ended, and playing nothing
+ * never subscribes at all.
+ */
+import { FrameSequence } from './frame-source.js';
+import type { PlaySource, ResolvedSource } from './frame-source.js';
+import type { MediaClock } from './media-clock.js';
+import type { RtpSession } from './rtp-session.js';
+import type { DtmfDigit } from './telephone-event.js';
+import type { WavCache } from './wav.js';
+
+export interface PlaybackResult {
+  readonly reason: 'completed' | 'stopped' | 'dtmf' | 'closed';
+  /** The digit that interrupted the playback (reason `dtmf`). */
+  readonly digit?: DtmfDigit;
+  readonly framesPlayed: number;
+}
+
+export interface PlayOptions {
+  readonly clock: MediaClock;
+  readonly wavs: WavCache;
+  /** Stop at the first DTMF digit (barge-in); true for any digit, or the digits that stop it. */
+  readonly stopOnDtmf?: boolean | string;
+}
+
+export class Playback {
+  /** Settles once; rejects only when a WAV source cannot be read (`WavFormatError`). */
+  readonly done: Promise<PlaybackResult>;
+  private settle!: (result: PlaybackResult) => void;
+  private fail!: (error: unknown) => void;
+  private unsubscribe: (() => void) | undefined;
+  private frames: FrameSequence | undefined;
+  private framesPlayed = 0;
+  private ended = false;
+  private readonly onDtmf = (digit: DtmfDigit): void => {
+    const stopOn = this.options.stopOnDtmf;
+    if (stopOn === true || (typeof stopOn === 'string' && stopOn.includes(digit))) {
+      this.finish('dtmf', digit);
+    }
+  };
+  private readonly onClose = (): void => this.finish('closed');
+
+  constructor(
+    private readonly session: RtpSession,
+    sources: readonly PlaySource[],
+    private readonly options: PlayOptions,
+  ) {
+    this.done = new Promise((resolve, reject) => {
+      this.settle = resolve;
+      this.fail = reject;
+    });
+    if (session.closed) {
+      this.finish('closed');
+      return;
+    }
+    session.on('close', this.onClose);
+    if (options.stopOnDtmf) session.on('dtmf', this.onDtmf);
+    void this.start(sources);
+  }
+
+  get playing(): boolean {
+    return this.unsubscribe !== undefined;
+  }
+
+  stop(): void {
+    this.finish('stopped');
+  }
+
+  private async start(sources: readonly PlaySource[]): Promise<void> {
+    let resolved: ResolvedSource[];
+    try {
+      resolved = await Promise.all(
+        sources.map(async (source): Promise<ResolvedSource> =>
+          source.kind === 'wav'
+            ? { kind: 'pcm', samples: await this.options.wavs.load(source.path) }
+            : source,
+        ),
+      );
+    } catch (err) {
+      if (!this.ended) {
+        this.detach();
+        this.ended = true;
+        this.fail(err);
+      }
+      return;
+    }
+    if (this.ended) return;
+    this.frames = new FrameSequence(resolved);
+    // The first frame is taken now so that an empty sequence never touches the clock.
+    const first = this.frames.next();
+    if (!first) {
+      this.finish('completed');
+      return;
+    }
+    let pending: Int16Array | undefined = first;
+    this.unsubscribe = this.options.clock.subscribe((tick) => {
+      const frame = pending ?? this.frames?.next();
+      pending = undefined;
+      if (!frame) {
+        this.finish('completed');
+        return;
+      }
+      this.session.sendFrame(frame, tick);
+      this.framesPlayed++;
+    });
+  }
+
+  private detach(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.session.off('close', this.onClose);
+    this.session.off('dtmf', this.onDtmf);
+  }
+
+  private finish(reason: PlaybackResult['reason'], digit?: DtmfDigit): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.detach();
+    this.settle(
+      digit === undefined
+        ? { reason, framesPlayed: this.framesPlayed }
+        : { reason, digit, framesPlayed: this.framesPlayed },
+    );
+  }
+}

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MediaClock } from '../../src/media/media-clock.js';
+
+const clocks: MediaClock[] = [];
+afterEach(() => {
+  for (const c of clocks.splice(0)) expect(c.running).toBe(false);
+});
+
+function clock(periodMs = 20): MediaClock {
+  const c = new MediaClock({ periodMs });
+  clocks.push(c);
+  return c;
+}
+
+describe('MediaClock', () => {
+  it('runs only while something subscribes', () => {
+    const c = clock();
+    expect(c.running).toBe(false);
+    const off = c.subscribe(() => undefined);
+    const off2 = c.subscribe(() => undefined);
+    expect(c.running).toBe(true);
+    off();
+    expect(c.running).toBe(true);
+    off2();
+    expect(c.running).toBe(false);
+    expect(c.subscribers).toBe(0);
+  });
+
+  it('delivers consecutive tick indices that match elapsed time, without drift', async () => {
+    const c = clock(5);
+    const ticks: number[] = [];
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      const off = c.subscribe((tick) => {
+        ticks.push(tick);
+        if (ticks.length === 60) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const elapsed = performance.now() - started;
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i]).toBe((ticks[i - 1] as number) + 1);
+    // 60 ticks of 5 ms on absolute deadlines: no accumulated lateness beyond one period or two.
+    expect(elapsed).toBeGreaterThanOrEqual(59 * 5 - 1);
+    expect(elapsed).toBeLessThan(60 * 5 + 150);
+  });
+
+  it('keeps the tick index as a time across a stop and a restart', async () => {
+    const c = clock(5);
+    const first = await new Promise<number>((resolve) => {
+      const off = c.subscribe((tick) => {
+        off();
+        resolve(tick);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await new Promise<number>((resolve) => {
+      const off = c.subscribe((tick) => {
+        off();
+        resolve(tick);
+      });
+    });
+    expect(second - first).toBeGreaterThanOrEqual(10);
+  });
+
+  it('keeps ticking for the others when a subscriber throws, and reports it', async () => {
+    const errors: unknown[] = [];
+    const c = new MediaClock({ periodMs: 5, onError: (e) => errors.push(e) });
+    clocks.push(c);
+    const offBad = c.subscribe(() => {
+      throw new Error('boom');
+    });
+    let good = 0;
+    await new Promise<void>((resolve) => {
+      const off = c.subscribe(() => {
+        if (++good === 3) {
+          off();
+          resolve();
+        }
+      });
+    });
+    offBad();
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses a non-positive period', () => {
+    expect(() => new MediaClock({ periodMs: 0 })).toThrow(RangeError);
+  });
+});
