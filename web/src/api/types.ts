@@ -1,0 +1,165 @@
+/** The shapes of /work/api-contract.md, as the web client reads them. */
+
+export type Language = 'fr' | 'en';
+export type Role = 'user' | 'admin';
+
+export const STATUSES = ['available', 'away', 'dnd', 'lunch', 'business-trip'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const HOURS = ['all', 'office', 'outside-office', 'specific', 'outside-specific'] as const;
+export type Hours = (typeof HOURS)[number];
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export const ACTION_TYPES = [
+  'voicemail',
+  'extension',
+  'system',
+  'mobile',
+  'external',
+  'busy',
+] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+
+export type Action =
+  | { type: 'voicemail'; mailbox?: string }
+  | { type: 'extension'; target: string; voicemail: boolean }
+  | { type: 'system'; target: string }
+  | { type: 'mobile'; bounce: boolean }
+  | { type: 'external'; number: string; bounce: boolean }
+  | { type: 'busy' };
+
+export interface Session {
+  extension: string;
+  name: string;
+  role: Role;
+  language: Language;
+  csrfToken: string;
+}
+
+export const FORWARDING_KEYS = [
+  'noAnswer',
+  'busy',
+  'away',
+  'dnd',
+  'lunch',
+  'businessTrip',
+] as const;
+export type ForwardingKey = (typeof FORWARDING_KEYS)[number];
+export type Forwarding = Record<ForwardingKey, Action | null>;
+
+export interface ExtensionInfo {
+  number: string;
+  name: string;
+  mobile: string | null;
+  status: Status;
+  language: Language;
+  ringTimeout: number;
+  forwarding: Forwarding;
+  maxExceptions: number;
+  hasMobile: boolean;
+  hasVoicemailPin: boolean;
+}
+
+export interface Targets {
+  extensions: { number: string; name: string }[];
+  system: { number: string; name: string; kind: 'ring-group' | 'extension' }[];
+}
+
+export interface Period {
+  days: Weekday[];
+  from: string;
+  to: string;
+}
+
+export interface Warning {
+  code: string;
+  message: string;
+}
+
+export interface ExceptionBody {
+  callerId: string;
+  hours: Hours;
+  periods: Period[];
+  statuses: Status[];
+  enabled: boolean;
+  action: Action;
+}
+
+export interface ExceptionItem extends ExceptionBody {
+  index: number;
+  summary: { callerId: string; hours: string; action: string };
+  warnings: Warning[];
+}
+
+export interface ExceptionList {
+  max: number;
+  exceptions: ExceptionItem[];
+}
+
+export type PatternKind =
+  | 'any'
+  | 'exact'
+  | 'prefix'
+  | 'suffix'
+  | 'contains'
+  | 'wildcard'
+  | 'anonymous'
+  | 'internal'
+  | 'external';
+
+export interface ParsedCallerId {
+  ok: boolean;
+  patterns: { text: string; kind: PatternKind; canonical: string; description: string }[];
+  errors: { message: string; start: number; end: number }[];
+}
+
+/** A plan step as `renvoi simulate --json` prints it (design §4). */
+export type Step =
+  | { do: 'ring'; extensions: string[]; timeout: number }
+  | { do: 'dial'; number: string; presentation: 'caller' | 'anonymous'; timeout: number | null }
+  | { do: 'announce'; prompt: string; extension?: string }
+  | { do: 'voicemail'; mailbox: string }
+  | { do: 'busy' };
+
+export interface Simulation {
+  to: string;
+  from: string;
+  exception: number | null;
+  action: Action | null;
+  plan: Step[];
+  trace: unknown[];
+  sentence: string;
+}
+
+export interface VoicemailMessage {
+  id: string;
+  caller: string;
+  callerName: string | null;
+  receivedAt: string;
+  durationMs: number;
+  read: boolean;
+}
+
+export interface CallRecord {
+  id: string;
+  caller: string;
+  callee: string;
+  startedAt: string;
+  endedAt: string | null;
+  outcome: string;
+  exception: number | null;
+  plan: Step[];
+  sentence: string;
+}
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+export type LiveEvent =
+  | { type: 'voicemail'; extension: string }
+  | { type: 'status'; extension: string; status: Status }
+  | { type: 'directory' };

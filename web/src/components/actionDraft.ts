@@ -1,0 +1,68 @@
+import type { Action, ActionType } from '../api/types.js';
+
+/**
+ * What the "Transférer à" fields hold while the user edits: every option's value is kept, so
+ * switching from "Numéro externe" to "Mon mobile" and back does not lose the number typed.
+ */
+export interface ActionDraft {
+  type: ActionType;
+  extensionTarget: string;
+  extensionVoicemail: boolean;
+  systemTarget: string;
+  externalNumber: string;
+  bounce: boolean;
+}
+
+export function draftFromAction(action: Action | null): ActionDraft {
+  const draft: ActionDraft = {
+    type: 'voicemail',
+    extensionTarget: '',
+    extensionVoicemail: false,
+    systemTarget: '',
+    externalNumber: '',
+    bounce: false,
+  };
+  if (action === null) return draft;
+  draft.type = action.type;
+  switch (action.type) {
+    case 'extension':
+      draft.extensionTarget = action.target;
+      draft.extensionVoicemail = action.voicemail;
+      break;
+    case 'system':
+      draft.systemTarget = action.target;
+      break;
+    case 'mobile':
+      draft.bounce = action.bounce;
+      break;
+    case 'external':
+      draft.externalNumber = action.number;
+      draft.bounce = action.bounce;
+      break;
+    case 'voicemail':
+    case 'busy':
+      break;
+  }
+  return draft;
+}
+
+export function actionFromDraft(draft: ActionDraft): Action {
+  switch (draft.type) {
+    case 'voicemail':
+      return { type: 'voicemail' };
+    case 'extension':
+      return {
+        type: 'extension',
+        target: draft.extensionTarget,
+        voicemail: draft.extensionVoicemail,
+      };
+    case 'system':
+      return { type: 'system', target: draft.systemTarget };
+    case 'mobile':
+      return { type: 'mobile', bounce: draft.bounce };
+    case 'external':
+      return { type: 'external', number: draft.externalNumber.trim(), bounce: draft.bounce };
+    case 'busy':
+      return { type: 'busy' };
+  }
+}

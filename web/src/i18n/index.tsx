@@ -1,0 +1,72 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import type { ReactNode } from 'react';
+import { setApiLanguage } from '../api/client.js';
+import type { Language } from '../api/types.js';
+import { en } from './en.js';
+import { fr } from './fr.js';
+import type { MessageKey, Messages } from './fr.js';
+
+export type { MessageKey } from './fr.js';
+
+const CATALOGS: Record<Language, Messages> = { fr, en };
+const STORAGE_KEY = 'renvoi.language';
+
+export type Translate = (key: MessageKey, values?: Record<string, string | number>) => string;
+
+interface I18n {
+  language: Language;
+  setLanguage: (language: Language) => void;
+  t: Translate;
+}
+
+const I18nContext = createContext<I18n | null>(null);
+
+function storedLanguage(): Language {
+  try {
+    const stored = localStorage.getItem(STORAGE_KEY);
+    if (stored === 'fr' || stored === 'en') {
+      setApiLanguage(stored);
+      return stored;
+    }
+  } catch {
+    // Storage refused (private mode): French, the default.
+  }
+  return 'fr';
+}
+
+export function format(template: string, values: Record<string, string | number> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in values ? String(values[name]) : whole,
+  );
+}
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [language, setLanguageState] = useState<Language>(storedLanguage);
+
+  const setLanguage = useCallback((next: Language) => {
+    setApiLanguage(next);
+    setLanguageState(next);
+    try {
+      localStorage.setItem(STORAGE_KEY, next);
+    } catch {
+      // Not remembered across visits, but applied now.
+    }
+  }, []);
+
+  useEffect(() => {
+    document.documentElement.lang = language;
+  }, [language]);
+
+  const value = useMemo<I18n>(() => {
+    const catalog = CATALOGS[language];
+    return { language, setLanguage, t: (key, values) => format(catalog[key], values) };
+  }, [language, setLanguage]);
+
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18n {
+  const context = useContext(I18nContext);
+  if (context === null) throw new Error('useI18n outside I18nProvider');
+  return context;
+}
