@@ -3,9 +3,9 @@
  * layer and the PBX use. It owns every socket, connection, transaction and timer it creates and
  * releases all of them on `close()`.
  */
-import { randomBytes } from 'node:crypto';
 import { MAGIC_COOKIE, getTopVia, isRfc3261Branch } from './message/index.js';
 import type { SipMessage, SipRequest, SipResponse, Via } from './message/index.js';
+import { randomToken } from './random.js';
 import { RealScheduler } from './timers.js';
 import type { Scheduler } from './timers.js';
 import { TransactionLayer } from './transaction/layer.js';
@@ -130,7 +130,7 @@ export class SipStack {
 
   /** RFC 3261 §8.1.1.7: the magic cookie and at least 64 random bits. */
   createBranch(): string {
-    return MAGIC_COOKIE + randomBytes(12).toString('base64url');
+    return MAGIC_COOKIE + randomToken(12, 'base64url');
   }
 
   stats(): StackStats {
@@ -143,7 +143,13 @@ export class SipStack {
     };
   }
 
+  /**
+   * Releases every socket, connection, transaction and timer. Sending stops first: the client
+   * transactions' TUs then learn that no response will come (see TransactionLayer.close), and
+   * whatever they send in reaction fails at once instead of arming retransmission timers.
+   */
   async close(): Promise<void> {
+    this.transport.stopSending();
     this.transactions.close();
     await this.transport.close();
   }

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Headers, createRequest, getTopVia } from '../../src/sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/index.js';
 import { SipStack, buildCancel, buildReply } from '../../src/sip/stack.js';
+import { RealScheduler } from '../../src/sip/timers.js';
 import type {
   ClientTransaction,
   Destination,
@@ -215,6 +216,41 @@ describe('SipStack over real sockets', () => {
         connections: 0,
       });
     }
+  });
+
+  it('close() ends a ringing INVITE whose CANCEL is never answered: its TU releases its guard', async () => {
+    // The shutdown that took 30 s after a load with failed calls: the callee rang, the caller gave
+    // up, the callee never answered the CANCEL, and the TU's 64*T1 guard kept the process alive.
+    const a = new SipStack();
+    const b = new SipStack();
+    await a.listen({ host: '127.0.0.1', udp: 0 });
+    await b.listen({ host: '127.0.0.1', udp: 0 });
+    cleanups.push(() => b.close());
+    b.onRequest((req, tx) => {
+      if (req.method === 'INVITE') tx?.respond(buildReply(req, 180, 'Ringing'));
+      // The CANCEL is left unanswered, as by a UAS that already gave the call up.
+    });
+    const tuTimers = new RealScheduler();
+    const invite = newRequest('INVITE');
+    const ringing = outcome();
+    const onTransportError = ringing.onTransportError;
+    ringing.onTransportError = (e) => {
+      onTransportError(e);
+      tuTimers.clear(guard);
+      // A TU that reacts by sending again gets an error at once, not a new set of timers.
+      a.sendRequest(newRequest('OPTIONS'), to(b, 'udp'), outcome());
+    };
+    a.sendRequest(invite, to(b, 'udp'), ringing);
+    await waitFor(() => ringing.statuses.includes(180));
+    a.sendRequest(buildCancel(invite), to(b, 'udp'), outcome());
+    const guard = tuTimers.setTimer(64 * 500, () => undefined);
+
+    await a.close();
+
+    expect(ringing.failures).toEqual(['transport: SIP stack closed']);
+    expect(tuTimers.pending).toBe(0);
+    await waitFor(() => a.stats().transactions.total === 0);
+    expect(a.stats().timers).toBe(0);
   });
 
   it('answers 500 when the request handler throws, so no transaction is left waiting', async () => {

@@ -49,6 +49,18 @@ export class InviteClientTransaction extends TransactionBase<
     });
   }
 
+  /**
+   * The stack is shutting down: a TU still waiting for a final response hears a transport error
+   * (RFC 3261 §17.1.4), so that it releases what it holds for this request (a CANCEL's 64*T1
+   * guard, say) instead of keeping the process alive until its own timers fire.
+   */
+  abandon(error: Error): void {
+    if (this.terminated) return;
+    const waiting = this.state === 'Calling' || this.state === 'Proceeding';
+    this.go('Terminated');
+    if (waiting) this.tell(() => this.user.onTransportError(error));
+  }
+
   receiveResponse(response: SipResponse): void {
     const status = response.status;
     switch (this.state) {

@@ -5,6 +5,7 @@
 import { getTopVia } from '../message/index.js';
 import type { SipRequest, SipResponse } from '../message/index.js';
 import type { Scheduler } from '../timers.js';
+import { TransportError } from '../transport/types.js';
 import type { Destination, MessageTransport, Source } from '../transport/types.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
@@ -138,11 +139,16 @@ export class TransactionLayer {
     return counts;
   }
 
-  /** Terminate every transaction without telling the TUs (shutdown). */
+  /**
+   * Shutdown: every transaction ends. A client transaction's TU still waiting for a final response
+   * hears a transport error, since none will come; server transactions end silently, their TUs
+   * answer on their own. Close the transport first, so that what the TUs send in reaction fails
+   * at once instead of starting retransmission timers.
+   */
   close(): void {
-    for (const tx of [...this.clients.values(), ...this.servers.values()]) {
-      if (!tx.terminated) tx.terminate();
-    }
+    const closed = new TransportError('SIP stack closed');
+    for (const tx of [...this.clients.values()]) tx.abandon(closed);
+    for (const tx of [...this.servers.values()]) if (!tx.terminated) tx.terminate();
   }
 
   private forget(tx: { readonly key: string; readonly kind: TransactionKind }): void {

@@ -45,6 +45,14 @@ export class NonInviteClientTransaction extends TransactionBase<
     });
   }
 
+  /** Shutdown, as for the INVITE client transaction: a TU still waiting hears a transport error. */
+  abandon(error: Error): void {
+    if (this.terminated) return;
+    const waiting = this.state === 'Trying' || this.state === 'Proceeding';
+    this.go('Terminated');
+    if (waiting) this.tell(() => this.user.onTransportError(error));
+  }
+
   receiveResponse(response: SipResponse): void {
     if (this.state !== 'Trying' && this.state !== 'Proceeding') {
       // RFC 3261 §17.1.2.2: Completed absorbs retransmitted final responses.

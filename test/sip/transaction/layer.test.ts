@@ -90,6 +90,44 @@ describe('TransactionLayer matching', () => {
   });
 });
 
+describe('TransactionLayer.close', () => {
+  it('tells a client TU still waiting for a final response that none will come, and only it', () => {
+    const { clock, layer } = setup();
+    // Ringing: the 180 stopped Timer B, so only the TU's own guard would ever end its wait.
+    const ringing = request('INVITE');
+    const ringingTu = recorder(clock);
+    layer.sendRequest(ringing, UDP, ringingTu);
+    layer.receiveResponse(response(ringing, 180));
+    const trying = request('OPTIONS', { branch: 'z9hG4bK-trying' });
+    const tryingTu = recorder(clock);
+    layer.sendRequest(trying, UDP, tryingTu);
+    // Answered (RFC 6026 Accepted): the TU has its final response already.
+    const answered = request('INVITE', { branch: 'z9hG4bK-answered' });
+    const answeredTu = recorder(clock);
+    layer.sendRequest(answered, UDP, answeredTu);
+    layer.receiveResponse(response(answered, 200));
+    const done = request('BYE', { branch: 'z9hG4bK-done' });
+    const doneTu = recorder(clock);
+    layer.sendRequest(done, UDP, doneTu);
+    layer.receiveResponse(response(done, 200));
+
+    layer.close();
+
+    expect(ringingTu.transportErrors.map((e) => e.message)).toEqual(['SIP stack closed']);
+    expect(tryingTu.transportErrors.map((e) => e.message)).toEqual(['SIP stack closed']);
+    expect(answeredTu.transportErrors).toEqual([]);
+    expect(doneTu.transportErrors).toEqual([]);
+    expect(ringingTu.timeouts).toEqual([]);
+    expect(clock.pending).toBe(0);
+    expect(layer.stats()).toEqual({
+      inviteClient: 0,
+      nonInviteClient: 0,
+      inviteServer: 0,
+      nonInviteServer: 0,
+    });
+  });
+});
+
 describe('FakeScheduler', () => {
   it('fires timers in due order, including timers set while firing, and counts pending ones', () => {
     const clock = new FakeScheduler();
