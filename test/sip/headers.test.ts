@@ -17,7 +17,7 @@ import {
   parseVia,
 } from '../../src/sip/message/headers.js';
 import { getFrom, getVias } from '../../src/sip/message/headers.js';
-import { createRequest } from '../../src/sip/message/types.js';
+import { Headers, createRequest } from '../../src/sip/message/types.js';
 
 describe('Via', () => {
   it('parses transport, sent-by and parameters', () => {
@@ -187,5 +187,42 @@ describe('lazy accessors', () => {
     m.headers.removeFirst('Via');
     expect(getVias(m)?.[0]?.host).toBe('a');
     expect(() => m.headers.append('X', 'a\r\nInjected: 1')).toThrow(TypeError);
+  });
+});
+
+describe('Headers names and cached views', () => {
+  it('stores every spelling of a known header under one key and writes its canonical name', () => {
+    const h = new Headers()
+      .append('i', 'a@b')
+      .append('CALL-ID', 'c@d')
+      .append('V', 'SIP/2.0/UDP h1;branch=z9hG4bK1')
+      .append('via', 'SIP/2.0/UDP h2;branch=z9hG4bK2')
+      .append('x-Custom', '1')
+      .append('X-CUSTOM', '2');
+    expect(h.getAll('Call-ID')).toEqual(['a@b', 'c@d']);
+    expect(h.count('v')).toBe(2);
+    expect([...h].map((f) => f.name)).toEqual([
+      'Call-ID',
+      'Call-ID',
+      'Via',
+      'Via',
+      'x-Custom',
+      'X-CUSTOM',
+    ]);
+    expect(h.getAll('x-custom')).toEqual(['1', '2']);
+  });
+
+  it('recomputes a cached view once its header changes, and only then', () => {
+    const m = createRequest('OPTIONS', 'sip:a@b');
+    m.headers.append('Via', 'SIP/2.0/UDP h1;branch=z9hG4bK1');
+    const first = getVias(m);
+    expect(getVias(m)).toBe(first);
+    m.headers.append('From', '<sip:a@b>;tag=1');
+    expect(getVias(m)).toBe(first);
+    m.headers.prepend('v', 'SIP/2.0/TCP h0;branch=z9hG4bK0');
+    expect(getVias(m)?.map((v) => v.host)).toEqual(['h0', 'h1']);
+    m.headers.removeFirst('VIA');
+    expect(getVias(m)?.map((v) => v.host)).toEqual(['h1']);
+    expect(getFrom(m)?.tag).toBe('1');
   });
 });

@@ -28,7 +28,9 @@
  *   which extensions exist.
  * - Passwords never leave this module: results carry the username only.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { randomFill, randomToken } from '../random.js';
 import {
   formatAuthHeader,
   parseDigestChallenge,
@@ -56,8 +58,14 @@ function hashName(algorithm: ClientDigestAlgorithm): 'sha256' | 'md5' {
   return algorithm.startsWith('SHA-256') ? 'sha256' : 'md5';
 }
 
+// crypto.hash (Node 20.12 and later) digests in one call, without a Hash object per digest: a
+// REGISTER's check takes three of them.
+const oneShotHash = typeof nodeCrypto.hash === 'function' ? nodeCrypto.hash : undefined;
+
 function h(hash: 'sha256' | 'md5', data: string): string {
-  return createHash(hash).update(data, 'utf8').digest('hex');
+  return oneShotHash !== undefined
+    ? oneShotHash(hash, data, 'hex')
+    : createHash(hash).update(data, 'utf8').digest('hex');
 }
 
 export interface DigestInput {
@@ -142,7 +150,7 @@ export function answerChallenge(
   if (challenge === null) return null;
   const algorithm = challenge.algorithm as ClientDigestAlgorithm;
   const useQop = challenge.qop.length > 0;
-  const cnonce = options.cnonce ?? randomBytes(16).toString('hex');
+  const cnonce = options.cnonce ?? randomToken(16, 'hex');
   const nc = (options.nc ?? 1).toString(16).padStart(8, '0');
   const input: DigestInput = {
     algorithm,
@@ -276,7 +284,7 @@ export class DigestServer {
   nonce(now: number = this.clock()): string {
     const body = Buffer.alloc(TIMESTAMP_BYTES + SALT_BYTES);
     body.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(now))));
-    randomBytes(SALT_BYTES).copy(body, TIMESTAMP_BYTES);
+    randomFill(body, TIMESTAMP_BYTES, SALT_BYTES);
     return Buffer.concat([body, this.mac(body)]).toString('base64url');
   }
 

@@ -93,15 +93,52 @@ const CANONICAL: ReadonlyMap<string, string> = new Map(
   ].map((n) => [n.toLowerCase(), n]),
 );
 
+interface NameForms {
+  key: string;
+  canonical: string;
+}
+
+/**
+ * Key and canonical spelling of the known headers under the spellings met on every message (as
+ * written here, lower case, compact in either case), so that the hot path is one Map lookup
+ * instead of a lower-casing and two lookups per header line. Fixed at load: names from the network
+ * never enter it.
+ */
+const KNOWN_FORMS: ReadonlyMap<string, NameForms> = (() => {
+  const forms = new Map<string, NameForms>();
+  for (const [key, canonical] of CANONICAL) {
+    const entry = { key, canonical };
+    forms.set(key, entry);
+    forms.set(canonical, entry);
+  }
+  for (const [letter, key] of Object.entries(COMPACT)) {
+    const entry = { key, canonical: CANONICAL.get(key) ?? key };
+    forms.set(letter, entry);
+    forms.set(letter.toUpperCase(), entry);
+  }
+  return forms;
+})();
+
 /** Lower-case key under which a header is stored: compact forms expanded (RFC 3261 §7.3.3). */
 export function headerKey(name: string): string {
+  const known = KNOWN_FORMS.get(name);
+  if (known !== undefined) return known.key;
   const lower = name.toLowerCase();
   return COMPACT[lower] ?? lower;
 }
 
 /** The spelling used when writing a header: canonical for known headers, as given otherwise. */
 export function canonicalHeaderName(name: string): string {
+  const known = KNOWN_FORMS.get(name);
+  if (known !== undefined) return known.canonical;
   return CANONICAL.get(headerKey(name)) ?? name;
+}
+
+function entryOf(name: string, value: string): Entry {
+  const known = KNOWN_FORMS.get(name);
+  if (known !== undefined) return { key: known.key, name: known.canonical, value };
+  const key = headerKey(name);
+  return { key, name: CANONICAL.get(key) ?? name, value };
 }
 
 interface Entry {
@@ -123,7 +160,8 @@ function checkValue(value: string): void {
  */
 export class Headers implements Iterable<HeaderField> {
   private readonly entries: Entry[] = [];
-  private cache: Map<string, unknown> | undefined;
+  /** Structured views by header key, then by view tag. */
+  private cache: Map<string, Map<string, unknown>> | undefined;
 
   get size(): number {
     return this.entries.length;
@@ -157,18 +195,18 @@ export class Headers implements Iterable<HeaderField> {
 
   append(name: string, value: string): this {
     checkValue(value);
-    const key = headerKey(name);
-    this.entries.push({ key, name: canonicalHeaderName(name), value });
-    this.invalidate(key);
+    const entry = entryOf(name, value);
+    this.entries.push(entry);
+    this.invalidate(entry.key);
     return this;
   }
 
   /** Insert before the first field of that name (a proxy's new topmost Via, RFC 3261 §16.6). */
   prepend(name: string, value: string): this {
     checkValue(value);
-    const key = headerKey(name);
+    const entry = entryOf(name, value);
+    const key = entry.key;
     const at = this.entries.findIndex((e) => e.key === key);
-    const entry = { key, name: canonicalHeaderName(name), value };
     if (at < 0) this.entries.push(entry);
     else this.entries.splice(at, 0, entry);
     this.invalidate(key);
@@ -178,10 +216,11 @@ export class Headers implements Iterable<HeaderField> {
   /** Replace every field of that name with one value, kept at the first field's position. */
   set(name: string, value: string): this {
     checkValue(value);
-    const key = headerKey(name);
+    const entry = entryOf(name, value);
+    const key = entry.key;
     const at = this.entries.findIndex((e) => e.key === key);
     if (at < 0) return this.append(name, value);
-    this.entries[at] = { key, name: canonicalHeaderName(name), value };
+    this.entries[at] = entry;
     for (let i = this.entries.length - 1; i > at; i--) {
       if (this.entries[i]?.key === key) this.entries.splice(i, 1);
     }
@@ -225,23 +264,26 @@ export class Headers implements Iterable<HeaderField> {
    */
   memo<T>(name: string, tag: string, compute: (values: string[]) => T): T {
     const key = headerKey(name);
-    const cacheKey = `${key}\n${tag}`;
     this.cache ??= new Map();
-    if (this.cache.has(cacheKey)) return this.cache.get(cacheKey) as T;
+    let views = this.cache.get(key);
+    if (views === undefined) {
+      views = new Map();
+      this.cache.set(key, views);
+    } else if (views.has(tag)) {
+      return views.get(tag) as T;
+    }
     const value = compute(this.getAll(key));
-    this.cache.set(cacheKey, value);
+    views.set(tag, value);
     return value;
   }
 
   /** Append without the CR/LF check: only for the parser, whose values cannot hold line breaks. */
   appendParsed(name: string, value: string): void {
-    this.entries.push({ key: headerKey(name), name: canonicalHeaderName(name), value });
+    this.entries.push(entryOf(name, value));
   }
 
   private invalidate(key: string): void {
-    if (!this.cache) return;
-    const prefix = `${key}\n`;
-    for (const k of this.cache.keys()) if (k.startsWith(prefix)) this.cache.delete(k);
+    this.cache?.delete(key);
   }
 }
 

@@ -190,6 +190,7 @@ export class TransportLayer implements MessageTransport {
   }
 
   sendResponse(response: SipResponse, source: Source | undefined, onError: SendErrorHandler): void {
+    if (this.closed) return failLater(onError, 'transport layer closed');
     const via = getTopVia(response);
     if (!via) return failLater(onError, 'response without a readable Via');
     const protocol = source?.protocol ?? protocolOfVia(via.transport);
@@ -206,6 +207,14 @@ export class TransportLayer implements MessageTransport {
   stats(): { sockets: number; connections: number } {
     const sockets = [this.udp, this.tcp, this.ws].filter((l) => l !== undefined).length;
     return { sockets, connections: this.connections.size };
+  }
+
+  /**
+   * From now on every send fails with a transport error and input is dropped; the sockets stay
+   * bound until `close`. Lets the layers above end what is pending without anything leaving.
+   */
+  stopSending(): void {
+    this.closed = true;
   }
 
   async close(): Promise<void> {

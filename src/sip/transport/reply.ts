@@ -4,11 +4,11 @@
  */
 import { Headers, createResponse, parseNameAddr } from '../message/index.js';
 import type { SipResponse } from '../message/index.js';
-import { randomBytes } from 'node:crypto';
+import { randomToken } from '../random.js';
 
 /** A random token for a To or From tag (RFC 3261 §19.3: at least 32 bits of randomness). */
 export function createTag(): string {
-  return randomBytes(6).toString('hex');
+  return randomToken(6, 'hex');
 }
 
 /**

@@ -1,12 +1,27 @@
 /** SIP over UDP (RFC 3261 §18): one datagram, one message, on an IPv4 or IPv6 socket. */
 import { createSocket } from 'node:dgram';
-import type { Socket } from 'node:dgram';
+import type { Socket, SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { TransportError } from './types.js';
 import type { SendErrorHandler } from './types.js';
 import { normalizeAddress } from './via.js';
 
 const UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
+
+/**
+ * dgram resolves every destination before sending, even an IP literal: Node's default goes through
+ * dns.lookup and a process.nextTick per datagram. The transport only ever sends to addresses, so
+ * an IP literal is handed back at once and anything else still goes to the resolver.
+ */
+const literalFirstLookup: NonNullable<SocketOptions['lookup']> = (hostname, options, callback) => {
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  dnsLookup(hostname, options, callback);
+};
 
 export type DatagramHandler = (data: Buffer, address: string, port: number) => void;
 
@@ -26,6 +41,7 @@ export class UdpListener {
     const socket = createSocket({
       type: isIP(host) === 6 ? 'udp6' : 'udp4',
       recvBufferSize: UDP_RECEIVE_BUFFER,
+      lookup: literalFirstLookup,
     });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
