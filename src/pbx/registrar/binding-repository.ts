@@ -66,25 +66,81 @@ const COLUMNS: readonly (keyof RegistrationsTable)[] = [
   'updated_at',
 ];
 
-/** `saveBindings` as one prepared transaction per connection, prepared once. */
-const savers = new WeakMap<SQLite.Database, (aor: string, bindings: readonly Binding[]) => void>();
+type AorSets = ReadonlyMap<string, readonly Binding[]>;
 
-function saverOf(sqlite: SQLite.Database): (aor: string, bindings: readonly Binding[]) => void {
+/** Replacing the bindings of several AORs, in one transaction, with statements prepared once. */
+const savers = new WeakMap<SQLite.Database, (sets: AorSets) => void>();
+
+function saverOf(sqlite: SQLite.Database): (sets: AorSets) => void {
   let saver = savers.get(sqlite);
   if (saver === undefined) {
     const remove = sqlite.prepare('delete from registrations where aor = ?');
     const insert = sqlite.prepare(
       `insert into registrations (${COLUMNS.join(', ')}) values (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
     );
-    const replace = sqlite.transaction((aor: string, bindings: readonly Binding[]) => {
-      remove.run(aor);
-      for (const b of bindings) insert.run(toRow(aor, b));
+    const replace = sqlite.transaction((sets: AorSets) => {
+      for (const [aor, bindings] of sets) {
+        remove.run(aor);
+        for (const b of bindings) insert.run(toRow(aor, b));
+      }
     });
     // BEGIN IMMEDIATE, as writeTransaction: take the write lock up front.
-    saver = (aor, bindings) => replace.immediate(aor, bindings);
+    saver = (sets) => replace.immediate(sets);
     savers.set(sqlite, saver);
   }
   return saver;
+}
+
+interface PendingWrite {
+  sets: Map<string, readonly Binding[]>;
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+function pendingWrite(): PendingWrite {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { sets: new Map(), done, resolve, reject };
+}
+
+/**
+ * Group commit of bindings: the sets saved during one turn of the event loop (the REGISTERs of one
+ * batch of datagrams) are written in one transaction once the turn ends, and each `save` resolves
+ * when that transaction has committed, so the registrar still answers 200 only once the bindings
+ * are in the store. A commit per REGISTER was a tenth of the PBX's busy time at 2,000 REGISTER/s.
+ * An AOR saved twice in a turn is written once, with its last set.
+ */
+export class BindingWriter {
+  private pending: PendingWrite | undefined;
+
+  constructor(private readonly db: Db) {}
+
+  save(aor: string, bindings: readonly Binding[]): Promise<void> {
+    if (this.pending === undefined) {
+      this.pending = pendingWrite();
+      setImmediate(() => this.flush());
+    }
+    this.pending.sets.set(aor, bindings);
+    return this.pending.done;
+  }
+
+  /** Writes what is queued now. */
+  flush(): void {
+    const batch = this.pending;
+    if (batch === undefined) return;
+    this.pending = undefined;
+    try {
+      saverOf(sqliteOf(this.db))(batch.sets);
+      batch.resolve();
+    } catch (error) {
+      batch.reject(error);
+    }
+  }
 }
 
 /**
@@ -93,7 +149,7 @@ function saverOf(sqlite: SQLite.Database): (aor: string, bindings: readonly Bind
  */
 export function saveBindings(db: Db, aor: string, bindings: readonly Binding[]): Promise<void> {
   try {
-    saverOf(sqliteOf(db))(aor, bindings);
+    saverOf(sqliteOf(db))(new Map([[aor, bindings]]));
     return Promise.resolve();
   } catch (error) {
     return Promise.reject(error as Error);

@@ -25,7 +25,7 @@ import {
   contactHeaderValues,
   registerContacts,
 } from './bindings.js';
-import { loadAllActive, purgeExpired, saveBindings } from './binding-repository.js';
+import { BindingWriter, loadAllActive, purgeExpired } from './binding-repository.js';
 
 export interface RegistrarDeps {
   db: Db;
@@ -39,10 +39,12 @@ export interface RegistrarDeps {
 
 export class RegistrarService {
   private readonly bindings = new Map<string, Binding[]>();
-  /** Writes per AOR, in order: a REGISTER's bindings reach the store before the next one's. */
-  private writes: Promise<void> = Promise.resolve();
+  /** Writes in order, grouped by event-loop turn: a REGISTER's bindings reach the store first. */
+  private readonly writer: BindingWriter;
 
-  constructor(private readonly deps: RegistrarDeps) {}
+  constructor(private readonly deps: RegistrarDeps) {
+    this.writer = new BindingWriter(deps.db);
+  }
 
   /** Reads the bindings a previous run left, dropping those that expired meanwhile. */
   async load(): Promise<void> {
@@ -148,10 +150,9 @@ export class RegistrarService {
   }
 
   private persist(aor: string, bindings: Binding[]): Promise<void> {
-    const write = this.writes.then(() => saveBindings(this.deps.db, aor, bindings));
-    this.writes = write.catch((error: unknown) => {
+    return this.writer.save(aor, bindings).catch((error: unknown) => {
       this.deps.log.error({ aor, err: error }, 'could not save bindings');
+      throw error;
     });
-    return write;
   }
 }

@@ -5,6 +5,7 @@ import type { Db } from '../../../src/store/database.js';
 import { migrate } from '../../../src/store/migrations.js';
 import { loadOrCreateSecret } from '../../../src/store/secrets.js';
 import {
+  BindingWriter,
   loadAllActive,
   loadBindings,
   purgeExpired,
@@ -78,6 +79,43 @@ describe('binding repository', () => {
     expect((await loadBindings(db, 'b')).map((b) => b.contact)).toEqual(['sip:b@1']);
     await saveBindings(db, 'a', []);
     expect(await loadBindings(db, 'a')).toEqual([]);
+  });
+
+  it('BindingWriter: the saves of one turn commit together, each resolving once stored', async () => {
+    const writer = new BindingWriter(db);
+    const commits: number[] = [];
+    const first = writer.save('a', [binding('a', 'sip:a@1')]);
+    const second = writer.save('b', [binding('b', 'sip:b@1')]);
+    // The same AOR again in the same turn: its last set is the one stored.
+    const third = writer.save('a', [binding('a', 'sip:a@2')]);
+    expect(first).toBe(second);
+    expect(second).toBe(third);
+    // Nothing is written before the turn ends, so a REGISTER is not answered before its commit.
+    expect(await loadBindings(db, 'a')).toEqual([]);
+    await Promise.all([first, second, third].map((p) => p.then(() => commits.push(1))));
+    expect(commits).toHaveLength(3);
+    expect((await loadBindings(db, 'a')).map((b) => b.contact)).toEqual(['sip:a@2']);
+    expect((await loadBindings(db, 'b')).map((b) => b.contact)).toEqual(['sip:b@1']);
+    // A later turn is a batch of its own, still reaching the file a reopen reads.
+    const later = writer.save('b', []);
+    expect(later).not.toBe(first);
+    await later;
+    await db.destroy();
+    db = openDatabase(file);
+    expect(await loadBindings(db, 'b')).toEqual([]);
+    expect((await loadBindings(db, 'a')).map((b) => b.contact)).toEqual(['sip:a@2']);
+  });
+
+  it('BindingWriter: a batch that cannot be written rejects every save in it', async () => {
+    const writer = new BindingWriter(db);
+    // A NOT NULL column given null makes SQLite refuse the insert.
+    const broken = { ...binding('a', 'sip:a@1'), contact: null as unknown as string };
+    const a = writer.save('a', [broken]);
+    const b = writer.save('b', [binding('b', 'sip:b@1')]);
+    await expect(a).rejects.toThrow();
+    await expect(b).rejects.toThrow();
+    // All or nothing: the transaction rolled back.
+    expect(await loadBindings(db, 'b')).toEqual([]);
   });
 
   it('keeps two flows of one instance with the same contact URI (RFC 5626)', async () => {
