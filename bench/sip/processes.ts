@@ -133,9 +133,14 @@ export async function startRenvoi(options: {
     port: options.port,
     pid,
     pids: () => [pid],
-    // With --cpu-prof the profile is written at exit, which waits for the timers of the last
-    // transactions (up to 32 s after the load stops).
-    stop: () => stopChild(child, false, options.cpuProfileDir === undefined ? 15_000 : 60_000),
+    // With --cpu-prof the profile is written at exit, which takes a while: a longer grace then.
+    stop: async () => {
+      // How long the PBX takes to exit on SIGTERM: a timer or socket left behind shows here.
+      const t0 = performance.now();
+      await stopChild(child, false, options.cpuProfileDir === undefined ? 15_000 : 60_000);
+      const ms = Math.round(performance.now() - t0);
+      process.stderr.write(`  (Renvoi exited ${ms} ms after SIGTERM)\n`);
+    },
     memory: async () => {
       rmSync(memFile, { force: true });
       process.kill(pid, 'SIGUSR2');
