@@ -282,6 +282,7 @@ export class Pbx {
         { extensions: this.directoryValue.extensions.size },
         'directory reloaded',
       );
+      this.events.emit({ type: 'directory' });
     } catch (error) {
       this.options.log.error({ err: error }, 'could not reload the directory');
     }
