@@ -104,17 +104,7 @@ async function writeExtensions(
     if (ext === undefined) throw new Error(`extension ${number} is not in the directory`);
     const updated = await trx
       .updateTable('extension')
-      .set({
-        name: ext.name,
-        password: ext.password,
-        mobile: ext.mobile,
-        voicemail_pin: ext.voicemailPin,
-        ring_timeout: ext.ringTimeout,
-        status: ext.status,
-        language: ext.language,
-        role: ext.role,
-        forwarding: JSON.stringify(ext.forwarding),
-      })
+      .set(extensionColumns(ext))
       .where('number', '=', number)
       .executeTakeFirst();
     if (updated.numUpdatedRows === 0n) throw new Error(`extension ${number} is not stored`);
@@ -122,6 +112,21 @@ async function writeExtensions(
     const rows = exceptionRows(ext);
     if (rows.length > 0) await trx.insertInto('exception').values(rows).execute();
   }
+}
+
+/** An extension's own row, but its number and position (which edits of one extension keep). */
+function extensionColumns(ext: Extension) {
+  return {
+    name: ext.name,
+    password: ext.password,
+    mobile: ext.mobile,
+    voicemail_pin: ext.voicemailPin,
+    ring_timeout: ext.ringTimeout,
+    status: ext.status,
+    language: ext.language,
+    role: ext.role,
+    forwarding: JSON.stringify(ext.forwarding),
+  };
 }
 
 async function writeDirectory(trx: Db, directory: Directory): Promise<void> {
@@ -142,19 +147,7 @@ async function writeDirectory(trx: Db, directory: Directory): Promise<void> {
 
   const extensions = [...directory.extensions.values()];
   await insertChunked(
-    extensions.map((ext, position) => ({
-      number: ext.number,
-      position,
-      name: ext.name,
-      password: ext.password,
-      mobile: ext.mobile,
-      voicemail_pin: ext.voicemailPin,
-      ring_timeout: ext.ringTimeout,
-      status: ext.status,
-      language: ext.language,
-      role: ext.role,
-      forwarding: JSON.stringify(ext.forwarding),
-    })),
+    extensions.map((ext, position) => ({ number: ext.number, position, ...extensionColumns(ext) })),
     (chunk) => trx.insertInto('extension').values(chunk).execute(),
   );
 

@@ -13,6 +13,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeWav } from '../../src/media/wav.js';
 
 let namespaces = 0;
 
@@ -116,7 +117,8 @@ export class Baresip {
     const { netns, sipPort, ctrlPort, user, password, pbxPort } = this.options;
     mkdirSync(join(this.dir, 'rec'));
     const source = this.options.source ?? join(this.dir, 'silence.wav');
-    if (this.options.source === undefined) writeFileSync(source, silentWav(10));
+    if (this.options.source === undefined)
+      writeFileSync(source, encodeWav(new Int16Array(8000 * 10)));
     writeFileSync(
       join(this.dir, 'config'),
       [
@@ -272,23 +274,4 @@ export class Baresip {
     this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** A WAV file of silence, 8 kHz 16-bit mono: baresip's microphone when a test has nothing to say. */
-export function silentWav(seconds: number): Buffer {
-  const samples = 8000 * seconds;
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + samples * 2, 4);
-  header.write('WAVEfmt ', 8, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(16000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(samples * 2, 40);
-  return Buffer.concat([header, Buffer.alloc(samples * 2)]);
 }
