@@ -21,7 +21,6 @@ export class InviteClientTransaction extends TransactionBase<
   Exclude<InviteClientState, 'Terminated'>
 > {
   readonly kind = 'inviteClient';
-  private ack: SipRequest | undefined;
   private readonly reliable: boolean;
 
   constructor(
@@ -79,19 +78,25 @@ export class InviteClientTransaction extends TransactionBase<
           this.tell(() => this.user.onResponse(response));
         } else {
           this.go('Completed');
-          this.sendAck(response);
+          // RFC 3261 §17.1.1.3: the ACK is all that Completed needs, for retransmitted finals.
+          const ack = buildAckForError(this.request, response);
+          this.send(ack);
           // RFC 3261 §17.1.1.2: Timer D >= 32 s on unreliable transports, 0 on reliable ones.
-          this.terminateAfter('D', this.reliable ? 0 : this.ctx.timers.timerD);
+          this.linger(this.reliable ? 0 : this.ctx.timers.timerD, {
+            kind: 'ack',
+            ack,
+            destination: this.destination,
+          });
           this.tell(() => this.user.onResponse(response));
         }
+        return;
+      case 'Completed':
+        // RFC 3261 §17.1.1.2: the same ACK again, sent by the record that holds it.
+        this.lingering?.receiveResponse(response);
         return;
       case 'Accepted':
         // RFC 6026 §7.2: 2xx in Accepted go to the TU (which ACKs them); anything else is dropped.
         if (status >= 200 && status < 300) this.tell(() => this.user.onResponse(response));
-        return;
-      case 'Completed':
-        // RFC 3261 §17.1.1.2: a retransmitted final response is answered with the same ACK.
-        if (status >= 300 && this.ack) this.send(this.ack);
         return;
       default:
         return;
@@ -104,11 +109,6 @@ export class InviteClientTransaction extends TransactionBase<
       // RFC 3261 §17.1.1.2: Timer A doubles each time, with no T2 cap for INVITE.
       this.armA(interval * 2);
     });
-  }
-
-  private sendAck(response: SipResponse): void {
-    this.ack = buildAckForError(this.request, response);
-    this.send(this.ack);
   }
 
   private send(message: SipRequest): void {

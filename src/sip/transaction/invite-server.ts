@@ -65,11 +65,13 @@ export class InviteServerTransaction extends TransactionBase<
         return;
       }
       this.go('Accepted');
+      this.lastProvisional = undefined;
       // RFC 6026 §7.1: Timer L = 64*T1 keeps the transaction to absorb INVITE retransmissions.
       this.arm('L', 64 * this.ctx.timers.t1, () => this.go('Terminated'));
       this.send(response);
     } else {
       this.go('Completed');
+      this.lastProvisional = undefined;
       this.lastFinal = response;
       const { t1 } = this.ctx.timers;
       // RFC 3261 §17.2.1: Timer G (unreliable only) from T1; Timer H = 64*T1 waits for the ACK.
@@ -91,11 +93,19 @@ export class InviteServerTransaction extends TransactionBase<
 
   /** An ACK matching this transaction (RFC 3261 §17.2.1, RFC 6026 §7.1). */
   receiveAck(): AckDisposition {
-    if (this.state === 'Accepted') return 'toTu';
+    if (this.state === 'Accepted') {
+      // RFC 3261 §13.3.1.4: the ACK ends the TU's 2xx retransmissions, so no send through this
+      // transaction is left that could fail: its callbacks (the call) need not be kept for Timer L.
+      this.user = {};
+      return 'toTu';
+    }
     if (this.state === 'Completed') {
       this.disarm('G');
       this.disarm('H');
       this.go('Confirmed');
+      // Confirmed only absorbs ACKs and INVITEs: neither the final response nor the TU is needed.
+      this.lastFinal = undefined;
+      this.user = {};
       // RFC 3261 §17.2.1: Timer I = T4 absorbs ACK retransmissions on unreliable transports.
       this.terminateAfter('I', this.reliable ? 0 : this.ctx.timers.t4);
     }

@@ -9,6 +9,7 @@ import { TransportError } from '../transport/types.js';
 import type { Destination, MessageTransport, Source } from '../transport/types.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
+import type { LingeringTransaction } from './lingering.js';
 import { clientKey, responseKey, serverKey } from './keys.js';
 import { NonInviteClientTransaction } from './non-invite-client.js';
 import { NonInviteServerTransaction } from './non-invite-server.js';
@@ -45,8 +46,8 @@ export interface TransactionLayerOptions {
 }
 
 export class TransactionLayer {
-  private readonly clients = new Map<string, ClientTransaction>();
-  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly clients = new Map<string, ClientTransaction | LingeringTransaction>();
+  private readonly servers = new Map<string, ServerTransaction | LingeringTransaction>();
   private readonly ctx: TransactionContext;
 
   constructor(options: TransactionLayerOptions) {
@@ -55,6 +56,10 @@ export class TransactionLayer {
       scheduler: options.scheduler,
       timers: { ...DEFAULT_TIMERS, ...options.timers },
       onTerminated: (tx) => this.forget(tx),
+      linger: (tx, record) => {
+        const map: Map<string, unknown> = this.mapOf(tx.kind);
+        if (map.get(tx.key) === tx) map.set(tx.key, record);
+      },
       reportError: options.onError ?? ((e) => console.error('SIP transaction user:', e)),
     };
   }
@@ -103,7 +108,7 @@ export class TransactionLayer {
     if (key === undefined) return { kind: 'invalid' };
     const existing = this.servers.get(key);
     if (request.method === 'ACK') {
-      if (existing?.kind !== 'inviteServer') return { kind: 'ack' };
+      if (!(existing instanceof InviteServerTransaction)) return { kind: 'ack' };
       return existing.receiveAck() === 'toTu' ? { kind: 'ack' } : { kind: 'absorbed' };
     }
     if (existing) {
@@ -124,7 +129,7 @@ export class TransactionLayer {
     if (cancel.method !== 'CANCEL') return undefined;
     const key = serverKey(cancel, 'INVITE');
     const tx = key === undefined ? undefined : this.servers.get(key);
-    return tx?.kind === 'inviteServer' ? tx : undefined;
+    return tx instanceof InviteServerTransaction ? tx : undefined;
   }
 
   stats(): TransactionStats {
@@ -152,8 +157,11 @@ export class TransactionLayer {
   }
 
   private forget(tx: { readonly key: string; readonly kind: TransactionKind }): void {
-    const map: Map<string, unknown> =
-      tx.kind === 'inviteClient' || tx.kind === 'nonInviteClient' ? this.clients : this.servers;
+    const map: Map<string, unknown> = this.mapOf(tx.kind);
     if (map.get(tx.key) === tx) map.delete(tx.key);
+  }
+
+  private mapOf(kind: TransactionKind): Map<string, unknown> {
+    return kind === 'inviteClient' || kind === 'nonInviteClient' ? this.clients : this.servers;
   }
 }

@@ -66,8 +66,9 @@ export class NonInviteClientTransaction extends TransactionBase<
     this.disarm('E');
     this.disarm('F');
     this.go('Completed');
-    // RFC 3261 §17.1.2.2: Timer K = T4 on unreliable transports, 0 on reliable ones.
-    this.terminateAfter('K', this.reliable ? 0 : this.ctx.timers.t4);
+    // RFC 3261 §17.1.2.2: Timer K = T4 on unreliable transports, 0 on reliable ones; Completed
+    // only absorbs retransmitted final responses.
+    this.linger(this.reliable ? 0 : this.ctx.timers.t4, { kind: 'none' });
     this.tell(() => this.user.onResponse(response));
   }
 

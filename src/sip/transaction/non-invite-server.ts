@@ -47,17 +47,24 @@ export class NonInviteServerTransaction extends TransactionBase<
       return;
     }
     this.go('Completed');
-    this.lastResponse = response;
+    this.lastResponse = undefined;
     this.send(response);
-    // RFC 3261 §17.2.2: Timer J = 64*T1 on unreliable transports, 0 on reliable ones.
-    this.terminateAfter('J', this.reliable ? 0 : 64 * this.ctx.timers.t1);
+    // RFC 3261 §17.2.2: Timer J = 64*T1 on unreliable transports, 0 on reliable ones; Completed
+    // needs only the final response, to resend for each retransmitted request.
+    this.linger(this.reliable ? 0 : 64 * this.ctx.timers.t1, {
+      kind: 'response',
+      response,
+      source: this.source,
+    });
   }
 
-  /** RFC 3261 §17.2.2: Trying drops a retransmission; later states resend the last response. */
+  /**
+   * RFC 3261 §17.2.2: Trying drops a retransmission; Proceeding resends the last provisional,
+   * Completed the final response, which the lingering record holds (see `linger`).
+   */
   receiveRetransmission(): void {
-    if ((this.state === 'Proceeding' || this.state === 'Completed') && this.lastResponse) {
-      this.send(this.lastResponse);
-    }
+    if (this.state === 'Proceeding' && this.lastResponse) this.send(this.lastResponse);
+    else if (this.state === 'Completed') this.lingering?.receiveRetransmission();
   }
 
   private send(response: SipResponse): void {

@@ -44,12 +44,23 @@ export interface ServerTransactionUser {
 export type TransactionKind =
   'inviteClient' | 'nonInviteClient' | 'inviteServer' | 'nonInviteServer';
 
+/** What the layer needs of a lingering record (LingeringTransaction), to avoid an import cycle. */
+export interface LingeringRecord {
+  readonly key: string;
+  readonly kind: TransactionKind;
+}
+
 export interface TransactionContext {
   transport: MessageTransport;
   scheduler: Scheduler;
   timers: TimerValues;
-  /** Called exactly once, when the transaction enters Terminated. */
+  /** Called exactly once, when the transaction (or the record it lingers as) enters Terminated. */
   onTerminated(tx: { readonly key: string; readonly kind: TransactionKind }): void;
+  /** `tx` waits out its last timer as `record`, which takes its place for matching. */
+  linger(
+    tx: { readonly key: string; readonly kind: TransactionKind },
+    record: LingeringRecord,
+  ): void;
   /** A TU callback threw; the transaction carries on. */
   reportError(error: unknown): void;
 }
