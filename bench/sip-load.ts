@@ -9,6 +9,9 @@
  * - REGISTER with digest (challenge, answer, 200) of distinct extensions, stepped the same way, on
  *   both.
  * - Memory of the PBX per registration and per call held.
+ * - `--only linger`: what finished calls leave alive while their transactions wait out Timers
+ *   J/L/M (32 s): V8 heap after a full GC right after a call run, minus the same once every
+ *   transaction has ended, per call; with the PBX's CPU time per call and its GC pauses.
  * - A CPU profile of the PBX (`node --cpu-prof`) at the highest rate held: top self-time functions.
  *
  * Prints Markdown tables; docs/benchmarks.md (section 2) records them. Everything on 127.0.0.1, every
@@ -16,7 +19,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +63,12 @@ const { values: opts } = parseArgs({
     'kamailio-children': { type: 'string', default: '2' },
     only: { type: 'string', default: 'calls,registers,memory,profile' },
     'no-kamailio': { type: 'boolean', default: false },
+    'linger-rate': { type: 'string', default: '300' },
+    'linger-seconds': { type: 'string', default: '20' },
+    /** Space-separated flags for the PBX's node, e.g. "--max-semi-space-size=32". */
+    'pbx-node-args': { type: 'string', default: '' },
+    /** `--only linger`: write a heap snapshot of the PBX there, right after the calls. */
+    snapshot: { type: 'string' },
   },
 });
 
@@ -68,6 +85,9 @@ const HELD_CALLS = Math.min(CALLEES, Number(opts['held-calls']));
 const KAMAILIO_CHILDREN = Number(opts['kamailio-children']);
 const ONLY = new Set(opts.only.split(','));
 const WITH_KAMAILIO = !opts['no-kamailio'];
+const LINGER_RATE = Number(opts['linger-rate']);
+const LINGER_S = Number(opts['linger-seconds']);
+const PBX_NODE_ARGS = opts['pbx-node-args'].split(' ').filter((a) => a !== '');
 const FIRST_EXTENSION = 10_000;
 const CALLER = '0611223344';
 
@@ -455,6 +475,7 @@ interface Results {
   calls: Map<string, LadderResult>;
   registers: Map<string, LadderResult>;
   memory?: MemoryResult;
+  linger?: LingerResult;
   profile?: { rate: number; summary: ReturnType<typeof summariseProfile>; cpu: number };
 }
 
@@ -553,6 +574,7 @@ async function memoryPhase(
     dataDir: freshDataDir(template),
     port: await freePort(),
     work,
+    nodeArgs: PBX_NODE_ARGS,
   });
   try {
     await sleep(2000);
@@ -621,6 +643,85 @@ async function memoryPhase(
   }
 }
 
+interface LingerResult {
+  rate: number;
+  calls: number;
+  step: Step;
+  /** V8 heap used after a full GC: right after the calls, then once their transactions ended. */
+  heapAfterCalls: number;
+  heapSettled: number;
+  /** PBX CPU over the call run (user + system), seconds. */
+  cpuSeconds: number;
+  /** GC pauses of the PBX during the call run (PerformanceObserver), ms. */
+  gcTotalMs: number;
+  gcMaxMs: number;
+  gcCount: number;
+  /** The worst per-second event-loop delay max and the median of the per-second p99s, ms. */
+  delayMaxMs: number;
+  delayP99Ms: number;
+}
+
+interface EldLine {
+  at: number;
+  p99: number;
+  max: number;
+  gcCount: number;
+  gcTotal: number;
+  gcMax: number;
+}
+
+/**
+ * Calls at `LINGER_RATE` for `LINGER_S` seconds (shorter than Timer L/M, so that every call's
+ * transactions still linger when the run ends), then the heap after a full GC, then again 34 s
+ * later: the difference per call is what a finished call keeps alive through its transactions.
+ */
+async function lingerPhase(template: string, callees: string): Promise<LingerResult> {
+  const eldFile = join(work, 'eld-linger.jsonl');
+  const server = await startRenvoi({
+    dataDir: freshDataDir(template),
+    port: await freePort(),
+    work,
+    eldFile,
+    nodeArgs: PBX_NODE_ARGS,
+    ...(opts.snapshot === undefined ? {} : { env: { RENVOI_BENCH_SNAPSHOT: opts.snapshot } }),
+  });
+  try {
+    const uasPort = await freePort();
+    await registerCallees(server, uasPort, callees);
+    await sleep(TRANSACTIONS_GONE_MS);
+    const t0 = Date.now();
+    const cpu0 = cpuSeconds(server.pids());
+    const step = await callStep(server, uasPort, callees, LINGER_RATE, LINGER_S);
+    const cpu = cpuSeconds(server.pids()) - cpu0;
+    const t1 = Date.now();
+    const afterCalls = await server.memory();
+    log(`linger: heap ${(afterCalls.heapUsed / 1048576).toFixed(1)} MiB right after the calls`);
+    await sleep(TRANSACTIONS_GONE_MS);
+    const settled = await server.memory();
+    const lines = readFileSync(eldFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EldLine)
+      .filter((l) => l.at > t0 && l.at <= t1 + 1000);
+    const p99s = lines.map((l) => l.p99).sort((a, b) => a - b);
+    return {
+      rate: LINGER_RATE,
+      calls: step.attempted,
+      step,
+      heapAfterCalls: afterCalls.heapUsed,
+      heapSettled: settled.heapUsed,
+      cpuSeconds: cpu,
+      gcTotalMs: lines.reduce((a, l) => a + l.gcTotal, 0),
+      gcMaxMs: Math.max(0, ...lines.map((l) => l.gcMax)),
+      gcCount: lines.reduce((a, l) => a + l.gcCount, 0),
+      delayMaxMs: Math.max(0, ...lines.map((l) => l.max)),
+      delayP99Ms: p99s[Math.floor(p99s.length / 2)] ?? Number.NaN,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
 async function profilePhase(template: string, callees: string, rate: number) {
   const dir = join(work, 'cpu-profile');
   mkdirSync(dir, { recursive: true });
@@ -639,6 +740,7 @@ async function profilePhase(template: string, callees: string, rate: number) {
     port: await freePort(),
     work,
     cpuProfileDir: dir,
+    nodeArgs: PBX_NODE_ARGS,
   });
   let cpu = 0;
   try {
@@ -722,6 +824,25 @@ function report(results: Results): void {
       `| **per call held** | ${per(m.held.rssKiB * 1024, m.registered.rssKiB * 1024, m.calls)} B | ${per(m.held.heapUsed, m.registered.heapUsed, m.calls)} B | ${per(m.held.total, m.registered.total, m.calls)} B |`,
     );
   }
+  const l = results.linger;
+  if (l !== undefined) {
+    const kib = (b: number) => (b / 1024).toFixed(1);
+    console.log(
+      `\nWhat finished calls keep alive (${fmt(l.calls)} calls at ${fmt(l.rate)}/s, ${l.step.failed} failed, load ${l.step.load}; PBX flags: ${PBX_NODE_ARGS.join(' ') || 'none'}):\n`,
+    );
+    console.log('| measure | value |');
+    console.log('| --- | --- |');
+    console.log(`| V8 heap right after the calls (full GC) | ${kib(l.heapAfterCalls)} KiB |`);
+    console.log(`| V8 heap once their transactions ended | ${kib(l.heapSettled)} KiB |`);
+    console.log(
+      `| **heap kept per finished call** | ${((l.heapAfterCalls - l.heapSettled) / l.calls / 1024).toFixed(2)} KiB |`,
+    );
+    console.log(`| PBX CPU per call | ${((1e6 * l.cpuSeconds) / l.calls).toFixed(0)} µs |`);
+    console.log(
+      `| GC pauses during the run | ${l.gcCount} pauses, ${l.gcTotalMs.toFixed(0)} ms in all, longest ${l.gcMaxMs.toFixed(1)} ms |`,
+    );
+    console.log(`| event-loop delay | median p99 ${l.delayP99Ms} ms, max ${l.delayMaxMs} ms |`);
+  }
   const p = results.profile;
   if (p !== undefined) {
     console.log(
@@ -750,7 +871,12 @@ async function main(): Promise<void> {
   const users = csv('users.csv', EXTENSIONS);
   const callees = csv('callees.csv', CALLEES);
   const renvoi: Starter = async () =>
-    startRenvoi({ dataDir: freshDataDir(template), port: await freePort(), work });
+    startRenvoi({
+      dataDir: freshDataDir(template),
+      port: await freePort(),
+      work,
+      nodeArgs: PBX_NODE_ARGS,
+    });
   const kamailio: Starter = async (tag) => {
     const dir = join(work, `kamailio-${tag}`);
     mkdirSync(dir, { recursive: true });
@@ -768,6 +894,7 @@ async function main(): Promise<void> {
       results.registers.set(name, await registersPhase(name, start, users));
     }
   }
+  if (ONLY.has('linger')) results.linger = await lingerPhase(template, callees);
   if (ONLY.has('memory')) results.memory = await memoryPhase(template, users, callees);
   if (ONLY.has('profile')) {
     // The rate held, else the highest probe that passed.

@@ -3,6 +3,9 @@
  * dist/bench/sip/mem-hook.js bin/renvoi.js start …`): on SIGUSR2 it collects garbage and writes
  * `process.memoryUsage()` as JSON to the file named by RENVOI_BENCH_MEM_FILE.
  *
+ * With RENVOI_BENCH_SNAPSHOT set, the same signal also writes a V8 heap snapshot to that path
+ * (after the collection), to see what a run left alive.
+ *
  * With RENVOI_BENCH_ELD_FILE set, it also appends one JSON line a second to that file: the
  * event-loop delay of that second (`monitorEventLoopDelay`, 10 ms resolution: p50/p99/max in ms)
  * the GC pauses of that second (count, total and longest, in ms, from `PerformanceObserver`), the
@@ -11,6 +14,7 @@
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 
 const file = process.env.RENVOI_BENCH_MEM_FILE;
 if (file !== undefined) {
@@ -18,7 +22,10 @@ if (file !== undefined) {
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     gc?.();
-    writeFileSync(file, JSON.stringify({ at: Date.now(), ...process.memoryUsage() }));
+    const usage = process.memoryUsage();
+    const snapshot = process.env.RENVOI_BENCH_SNAPSHOT;
+    if (snapshot !== undefined) writeHeapSnapshot(snapshot);
+    writeFileSync(file, JSON.stringify({ at: Date.now(), ...usage }));
   });
 }
 

@@ -94,9 +94,16 @@ export async function startRenvoi(options: {
   port: number;
   work: string;
   cpuProfileDir?: string;
+  /** Per-second event-loop delay, GC pauses and CPU appended there (see mem-hook). */
+  eldFile?: string;
+  /** Extra V8/Node flags for the PBX process (e.g. `--max-semi-space-size=32`). */
+  nodeArgs?: readonly string[];
+  /** Environment added to the PBX's (e.g. RENVOI_BENCH_SNAPSHOT). */
+  env?: Readonly<Record<string, string>>;
 }): Promise<RenvoiServer> {
   const memFile = join(options.work, `mem-${options.port}.json`);
   const args = [
+    ...(options.nodeArgs ?? []),
     '--expose-gc',
     '--import',
     join(ROOT, 'dist', 'bench', 'sip', 'mem-hook.js'),
@@ -113,7 +120,13 @@ export async function startRenvoi(options: {
     String(options.port),
   ];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, RENVOI_LOG_LEVEL: 'warn', RENVOI_BENCH_MEM_FILE: memFile },
+    env: {
+      ...process.env,
+      ...options.env,
+      RENVOI_LOG_LEVEL: 'warn',
+      RENVOI_BENCH_MEM_FILE: memFile,
+      ...(options.eldFile === undefined ? {} : { RENVOI_BENCH_ELD_FILE: options.eldFile }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -144,7 +157,8 @@ export async function startRenvoi(options: {
     memory: async () => {
       rmSync(memFile, { force: true });
       process.kill(pid, 'SIGUSR2');
-      for (let i = 0; i < 100 && !existsSync(memFile); i++) await sleep(50);
+      // A heap snapshot (RENVOI_BENCH_SNAPSHOT) of a large heap takes tens of seconds.
+      for (let i = 0; i < 1200 && !existsSync(memFile); i++) await sleep(50);
       await sleep(50);
       return JSON.parse(readFileSync(memFile, 'utf8')) as NodeJS.MemoryUsage;
     },
