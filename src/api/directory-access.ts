@@ -32,6 +32,11 @@ export interface DocumentEdit<T> {
   relocate?: Relocate;
   /** Changes `doc` in place (or throws an ApiError, and nothing is written). */
   change: (doc: DirectoryDocument, current: Directory) => T;
+  /**
+   * Rules for what this edit sets that a stored document need not follow (a new rule to a mobile
+   * that is not there): problems with document paths, reported with the document's own.
+   */
+  refuse?: (doc: DirectoryDocument, current: Directory) => Problem[];
 }
 
 export class DirectoryAccess {
@@ -59,9 +64,13 @@ export class DirectoryAccess {
       const doc = toDocument(current);
       const value = edit.change(doc, current);
       const built = buildDirectory(doc);
-      if (!built.ok) {
+      const problems = [
+        ...(built.ok ? [] : built.problems),
+        ...(edit.refuse?.(doc, current) ?? []),
+      ];
+      if (!built.ok || problems.length > 0) {
         const relocate = edit.relocate ?? ((p: Problem) => p);
-        throw invalid(built.problems.map((p) => relocate(p, doc)));
+        throw invalid(problems.map((p) => relocate(p, doc)));
       }
       const save =
         edit.extensions === undefined

@@ -58,10 +58,11 @@ export function checkAction(
         ? []
         : [problem(at(path, 'mailbox'), 'directory.unknown-extension', { value: action.mailbox })];
     case 'mobile':
-      if (owner.kind === 'ring-group')
-        return [problem(at(path, 'type'), 'directory.group-no-mobile')];
-      return owner.extension.mobile === null
-        ? [problem(at(path, 'type'), 'directory.mobile-without-number', { extension: own })]
+      // An extension's mobile may be removed after its rules were written (design §4): the rules
+      // that use it are then broken, which `renvoi check` reports and routing skips, not invalid.
+      // Saving a new one is refused by checkMobileAvailable.
+      return owner.kind === 'ring-group'
+        ? [problem(at(path, 'type'), 'directory.group-no-mobile')]
         : [];
     case 'extension':
       if (action.target === own) {
@@ -102,6 +103,24 @@ export function checkAction(
     case 'busy':
       return [];
   }
+}
+
+/**
+ * A rule being created or changed may only send calls to the mobile when the extension has one:
+ * the form offers "Mon mobile" only then (design §4). Existing rules are not checked here.
+ */
+export function checkMobileAvailable(
+  ext: Extension,
+  action: { type: string },
+  path: string,
+): Problem[] {
+  return action.type === 'mobile' && ext.mobile === null
+    ? [
+        problem(at(path, 'type'), 'directory.mobile-without-number', {
+          extension: ext.number,
+        }),
+      ]
+    : [];
 }
 
 const SPECIFIC = new Set(['specific', 'outside-specific']);
@@ -175,8 +194,8 @@ export function placeProblems(problems: Problem[], path: string): Problem[] {
 }
 
 /**
- * All the problems of one exception of `ext` within `directory`; `path` locates the exception
- * ("extensions[1].exceptions[0]"). Empty when it can be saved.
+ * All the problems of one exception of `ext` within `directory`, as when it is saved from the
+ * form; `path` locates the exception ("extensions[1].exceptions[0]"). Empty when it can be saved.
  */
 export function validateException(
   ext: Extension,
@@ -187,5 +206,6 @@ export function validateException(
   return [
     ...checkCallerId(exception.callerId, directory, at(path, 'callerId')),
     ...checkExceptionRules(ext, exception, directory, path),
+    ...checkMobileAvailable(ext, exception.action, at(path, 'action')),
   ];
 }

@@ -47,13 +47,7 @@ describe('extension, tester, history, voicemail, admin', () => {
     expect(bad.json().problems[0].path).toBe('status');
   });
 
-  it('refuses to remove a mobile that exceptions use, and keeps it', async () => {
-    const r = await as(h.app, alice)('PUT', '/api/extensions/101/profile?lang=en', {
-      mobile: null,
-    });
-    expect(r.statusCode).toBe(400);
-    expect(r.json().problems[0].path).toBe('exceptions[2].action.type');
-    expect((await loadDirectory(h.db)).extensions.get('101')?.mobile).toBe('06 11 22 33 44');
+  it('changes the language and the voicemail PIN', async () => {
     const lang = await as(h.app, alice)('PUT', '/api/extensions/101/profile', {
       language: 'en',
       voicemailPin: '4321',

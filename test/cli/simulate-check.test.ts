@@ -249,6 +249,68 @@ describe('renvoi check', () => {
   });
 });
 
+describe('a rule to the mobile after the mobile number is removed (design §4)', () => {
+  let data: string;
+  beforeAll(() => {
+    data = mkdtempSync(join(tmpdir(), 'renvoi-no-mobile-'));
+  });
+  afterAll(() => rmSync(data, { recursive: true, force: true }));
+
+  it('is imported, reported broken by check and skipped by simulate', async () => {
+    const file = join(data, 'no-mobile.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        extensions: [
+          { number: '100', name: 'Secrétariat', password: 'change-me-100' },
+          {
+            number: '101',
+            name: 'Alice',
+            password: 'change-me-101',
+            exceptions: [
+              { callerId: '*', action: { type: 'mobile', bounce: true } },
+              { callerId: '06*', action: { type: 'busy' } },
+            ],
+          },
+        ],
+      }),
+    );
+    const imported = await renvoi(['import', file, '--data', data]);
+    expect(imported.err).toBe('');
+    expect(imported.code).toBe(0);
+    const check = await renvoi(['check', '--data', data]);
+    expect(check.code).toBe(1);
+    expect(check.out).toContain('101, exception 1 is broken: no mobile number is set.');
+    const fr = await renvoi(['check', '--data', data, '--lang', 'fr']);
+    expect(fr.out).toContain(
+      '101, exception 1 est cassée : aucun numéro de mobile n’est renseigné.',
+    );
+    const sim = await renvoi([
+      'simulate',
+      '--to',
+      '101',
+      '--from',
+      '0612345678',
+      '--json',
+      '--data',
+      data,
+    ]);
+    expect(sim.code).toBe(0);
+    const decision = JSON.parse(sim.out) as {
+      exception: number;
+      plan: unknown[];
+      trace: unknown[];
+    };
+    expect(decision.exception).toBe(1);
+    expect(decision.plan).toEqual([{ do: 'busy' }]);
+    expect(decision.trace).toContainEqual(
+      expect.objectContaining({ code: 'exception-broken', exception: 0, reason: 'no-mobile' }),
+    );
+    const text = await renvoi(['simulate', '--to', '101', '--from', '0612345678', '--data', data]);
+    expect(text.out).toContain('exception 1 skipped: no mobile number is set');
+  });
+});
+
 describe('the built command, as a user runs it', () => {
   it('imports the guide and prints the JSON decision for a mobile caller', async () => {
     const data = mkdtempSync(join(tmpdir(), 'renvoi-bin-'));

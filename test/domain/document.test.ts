@@ -7,7 +7,8 @@ import {
   defaultForwarding,
   toDocument,
 } from '../../src/domain/document.js';
-import { validateException } from '../../src/domain/validate.js';
+import { checkMobileAvailable, validateException } from '../../src/domain/validate.js';
+import { checkDirectory } from '../../src/domain/check.js';
 import { at, parsePath } from '../../src/domain/problem-path.js';
 import { describeProblem, message, missingTranslations } from '../../src/i18n/index.js';
 import type { Directory, Problem } from '../../src/domain/types.js';
@@ -376,12 +377,6 @@ const rules: [string, (doc: Doc) => void, string, string][] = [
     'directory.key-not-for-action',
   ],
   [
-    'mobile without a mobile number',
-    (d) => delete ext(d, 1).mobile,
-    'extensions[1].exceptions[2].action.type',
-    'directory.mobile-without-number',
-  ],
-  [
     'unknown extension target',
     (d) => (exc(d, 1, 0).action = { type: 'extension', target: '199' }),
     'extensions[1].exceptions[0].action.target',
@@ -652,6 +647,27 @@ describe('buildDirectory: rules', () => {
     ]);
   });
 
+  it('accepts rules to the mobile once the mobile number is removed: check reports them broken', () => {
+    const doc = sample();
+    delete ext(doc, 1).mobile;
+    ext(doc, 1).forwarding = { away: { type: 'mobile', bounce: false } };
+    const d = build(doc);
+    expect(d.extensions.get('101')?.mobile).toBeNull();
+    expect(d.extensions.get('101')?.exceptions[2]?.action).toEqual({
+      type: 'mobile',
+      bounce: true,
+    });
+    // (Exception 2 is shadowed by exception 1 in this sample: not this test's concern.)
+    expect(checkDirectory(d).filter((f) => f.kind === 'broken')).toEqual([
+      { kind: 'broken', extension: '101', exception: 2, reason: 'no-mobile' },
+      { kind: 'broken', extension: '101', forwarding: 'away', reason: 'no-mobile' },
+    ]);
+    // A ring group never has a mobile: that stays invalid.
+    const group = sample();
+    ((group.ringGroups as Ext[])[0] as Ext).fallback = { type: 'mobile', bounce: false };
+    expect(problemsOf(group).map((p) => p.code)).toEqual(['directory.group-no-mobile']);
+  });
+
   it('has every message in both languages', () => {
     expect(missingTranslations()).toEqual([]);
     for (const [, mutate] of rules) {
@@ -686,6 +702,27 @@ describe('validateException', () => {
       ['exception.callerId', 'pattern.unknown-word'],
       ['exception.action.type', 'directory.mobile-without-number'],
     ]);
+  });
+
+  it('refuses a new rule to the mobile only while the extension has no mobile number', () => {
+    const d = build(sample());
+    const alice = d.extensions.get('101');
+    if (alice === undefined) throw new Error('no 101');
+    const mobile = { type: 'mobile', bounce: false } as const;
+    expect(checkMobileAvailable(alice, mobile, 'action')).toEqual([]);
+    expect(checkMobileAvailable({ ...alice, mobile: null }, mobile, 'action')).toEqual([
+      {
+        path: 'action.type',
+        code: 'directory.mobile-without-number',
+        params: { extension: '101' },
+      },
+    ]);
+    expect(checkMobileAvailable({ ...alice, mobile: null }, { type: 'busy' }, 'action')).toEqual(
+      [],
+    );
+    expect(message('fr', 'directory.mobile-without-number', { extension: '101' })).toContain(
+      'mobile',
+    );
   });
 });
 

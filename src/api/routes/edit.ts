@@ -1,7 +1,9 @@
 /** Shared by the routes that edit one extension: finding it, and placing its problems. */
 import type { Directory, Extension } from '../../domain/types.js';
 import type { DirectoryDocument, ExtensionDocument } from '../../domain/document.js';
+import type { Problem } from '../../domain/types.js';
 import { at } from '../../domain/problem-path.js';
+import { checkMobileAvailable } from '../../domain/validate.js';
 import { ApiError } from '../errors.js';
 import { relativeTo } from '../directory-access.js';
 import type { Relocate } from '../directory-access.js';
@@ -42,4 +44,22 @@ export function inExtension(number: string, index?: number): Relocate {
 
 export function noException(index: number): ApiError {
   return new ApiError(404, 'not-found', 'api.no-exception', { number: index });
+}
+
+/**
+ * An action being saved (not one already stored) that sends calls to the mobile of an extension
+ * without one: refused, while a stored one is only reported broken (design §4). `path` is the
+ * action's path in the document.
+ */
+export function mobileRefused(
+  current: Directory,
+  number: string,
+  action: unknown,
+  path: string,
+): Problem[] {
+  const ext = current.extensions.get(number);
+  const type =
+    typeof action === 'object' && action !== null ? (action as { type?: unknown }).type : null;
+  if (ext === undefined || typeof type !== 'string') return [];
+  return checkMobileAvailable(ext, { type }, path);
 }

@@ -3,7 +3,8 @@
  * delete, reorder. Every change goes through the whole document's validation.
  */
 import { Type } from '@fastify/type-provider-typebox';
-import type { ExceptionDocument } from '../../domain/document.js';
+import type { DirectoryDocument, ExceptionDocument } from '../../domain/document.js';
+import { at } from '../../domain/problem-path.js';
 import type { Directory, Language } from '../../domain/types.js';
 import { checkDirectory } from '../../domain/check.js';
 import type { ApiApp, ApiContext } from '../context.js';
@@ -19,7 +20,7 @@ import {
 } from '../schemas.js';
 import { exceptionDocument, exceptionView, periodsOf } from '../views.js';
 import type { ExceptionBody } from '../views.js';
-import { extensionDocument, extensionOf, inExtension, noException } from './edit.js';
+import { extensionDocument, extensionOf, inExtension, mobileRefused, noException } from './edit.js';
 
 const errors = {
   400: ErrorSchema,
@@ -43,6 +44,10 @@ function oneView(lang: Language, directory: Directory, number: string, index: nu
   return exceptionView(lang, ext, index, directory, checkDirectory(directory));
 }
 
+function exceptionActionPath(doc: DirectoryDocument, number: string, index: number): string {
+  return at(at(at(extensionDocument(doc, number).path, 'exceptions'), index), 'action');
+}
+
 export function exceptionRoutes(app: ApiApp, ctx: ApiContext): void {
   const tags = ['exceptions'];
 
@@ -51,10 +56,16 @@ export function exceptionRoutes(app: ApiApp, ctx: ApiContext): void {
     number: string,
     index: number | undefined,
     change: (list: ExceptionDocument[], current: Directory) => void,
+    /** The action the request sets on exception `index`, if it sets one. */
+    action?: unknown,
   ) => {
     const { directory } = await ctx.directories.edit({
       extensions: [number],
       relocate: inExtension(number, index),
+      refuse: (doc, current) =>
+        index === undefined || action === undefined
+          ? []
+          : mobileRefused(current, number, action, exceptionActionPath(doc, number, index)),
       change: (doc, current) => {
         const { entry } = extensionDocument(doc, number);
         const list = [...(entry.exceptions ?? [])];
@@ -97,6 +108,8 @@ export function exceptionRoutes(app: ApiApp, ctx: ApiContext): void {
       const directory = await ctx.directories.edit({
         extensions: [ext],
         relocate: (problem, doc) => inExtension(ext, index)(problem, doc),
+        refuse: (doc, current) =>
+          mobileRefused(current, ext, request.body.action, exceptionActionPath(doc, ext, index)),
         change: (doc, current) => {
           const { entry } = extensionDocument(doc, ext);
           const list = entry.exceptions ?? [];
@@ -125,10 +138,15 @@ export function exceptionRoutes(app: ApiApp, ctx: ApiContext): void {
     },
     async (request) => {
       const { ext, index } = request.params;
-      const directory = await editList(ext, index, (list) => {
-        if (index >= list.length) throw noException(index);
-        list[index] = exceptionDocument(request.body as ExceptionBody);
-      });
+      const directory = await editList(
+        ext,
+        index,
+        (list) => {
+          if (index >= list.length) throw noException(index);
+          list[index] = exceptionDocument(request.body as ExceptionBody);
+        },
+        request.body.action,
+      );
       return oneView(request.lang, directory, ext, index);
     },
   );
@@ -146,19 +164,25 @@ export function exceptionRoutes(app: ApiApp, ctx: ApiContext): void {
     },
     async (request) => {
       const { ext, index } = request.params;
-      const directory = await editList(ext, index, (list, current) => {
-        const stored = extensionOf(current, ext).exceptions[index];
-        if (stored === undefined || index >= list.length) throw noException(index);
-        list[index] = exceptionDocument({
-          callerId: stored.callerId,
-          hours: stored.hours,
-          periods: periodsOf(stored.periods),
-          statuses: stored.statuses,
-          enabled: stored.enabled,
-          action: stored.action,
-          ...(request.body as Partial<ExceptionBody>),
-        });
-      });
+      // Switching a broken rule off or on sets no destination: only an action sent is checked.
+      const directory = await editList(
+        ext,
+        index,
+        (list, current) => {
+          const stored = extensionOf(current, ext).exceptions[index];
+          if (stored === undefined || index >= list.length) throw noException(index);
+          list[index] = exceptionDocument({
+            callerId: stored.callerId,
+            hours: stored.hours,
+            periods: periodsOf(stored.periods),
+            statuses: stored.statuses,
+            enabled: stored.enabled,
+            action: stored.action,
+            ...(request.body as Partial<ExceptionBody>),
+          });
+        },
+        request.body.action,
+      );
       return oneView(request.lang, directory, ext, index);
     },
   );

@@ -12,7 +12,9 @@ import {
 } from '../schemas.js';
 import { FORWARDING_KEYS, extensionView } from '../views.js';
 import type { ForwardingKey } from '../views.js';
-import { extensionDocument, extensionOf, inExtension } from './edit.js';
+import { extensionDocument, extensionOf, inExtension, mobileRefused } from './edit.js';
+import type { DocumentEdit } from '../directory-access.js';
+import { at } from '../../domain/problem-path.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
 
@@ -20,11 +22,16 @@ export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
   const tags = ['extension'];
 
   /** Edits the extension's entry of the document, in one transaction with its validation. */
-  const editExtension = async (number: string, change: (entry: ExtensionDocument) => void) => {
+  const editExtension = async (
+    number: string,
+    change: (entry: ExtensionDocument) => void,
+    refuse?: DocumentEdit<void>['refuse'],
+  ) => {
     const { directory } = await ctx.directories.edit({
       extensions: [number],
       relocate: inExtension(number),
       change: (doc) => change(extensionDocument(doc, number).entry),
+      ...(refuse === undefined ? {} : { refuse }),
     });
     ctx.events.emit({ type: 'directory' });
     return extensionView(extensionOf(directory, number), directory);
@@ -117,17 +124,35 @@ export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
     },
     async (request) => {
       const body = request.body as Partial<Record<ForwardingKey, Record<string, unknown> | null>>;
-      return editExtension(request.params.ext, (entry) => {
-        const forwarding = new Map<string, unknown>(Object.entries(entry.forwarding ?? {}));
-        for (const [key, status] of Object.entries(FORWARDING_KEYS)) {
-          const action = body[key as ForwardingKey];
-          // null: back to the default destination, the extension's voicemail.
-          if (action === null) forwarding.delete(status);
-          else if (action !== undefined) forwarding.set(status, action);
-        }
-        // buildDirectory reads each action and names what is wrong with it.
-        entry.forwarding = Object.fromEntries(forwarding) as ExtensionDocument['forwarding'];
-      });
+      const { ext } = request.params;
+      // A forwarding already stored to a removed mobile is only broken, and the form sends it
+      // back unchanged with the others; changing one to the mobile is refused.
+      const refuse: DocumentEdit<void>['refuse'] = (doc, current) =>
+        Object.entries(FORWARDING_KEYS).flatMap(([key, status]) =>
+          current.extensions.get(ext)?.forwarding[status].type === 'mobile'
+            ? []
+            : mobileRefused(
+                current,
+                ext,
+                body[key as ForwardingKey],
+                at(at(extensionDocument(doc, ext).path, 'forwarding'), status),
+              ),
+        );
+      return editExtension(
+        ext,
+        (entry) => {
+          const forwarding = new Map<string, unknown>(Object.entries(entry.forwarding ?? {}));
+          for (const [key, status] of Object.entries(FORWARDING_KEYS)) {
+            const action = body[key as ForwardingKey];
+            // null: back to the default destination, the extension's voicemail.
+            if (action === null) forwarding.delete(status);
+            else if (action !== undefined) forwarding.set(status, action);
+          }
+          // buildDirectory reads each action and names what is wrong with it.
+          entry.forwarding = Object.fromEntries(forwarding) as ExtensionDocument['forwarding'];
+        },
+        refuse,
+      );
     },
   );
 
