@@ -105,6 +105,8 @@ export function renvoi(args: string[]): string {
 export interface RunningRenvoi {
   dataDir: string;
   url: string;
+  /** The PBX's SIP port (udp and tcp) on 127.0.0.1. */
+  sipPort: number;
   stop: () => Promise<void>;
 }
 
@@ -147,6 +149,7 @@ export async function startRenvoi(document: string): Promise<RunningRenvoi> {
   return {
     dataDir,
     url,
+    sipPort,
     stop: async () => {
       await stopChild(child);
       rmSync(dataDir, { recursive: true, force: true });
@@ -183,7 +186,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    // The inbox is played by script in the tests, as a click on the player would.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
 }
 
@@ -252,4 +261,31 @@ export function screenshotDir(): string {
     return SHOTS;
   }
   return mkdtempSync(join(tmpdir(), 'renvoi-shots-'));
+}
+
+/**
+ * Opens the client in `page` and signs in as `extension` (password `change-me-<extension>`, as
+ * the test documents have it); resolves once the first page after login is shown.
+ */
+export async function signIn(
+  page: Page,
+  problems: PageProblems,
+  url: string,
+  extension: string,
+): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Extension').fill(extension);
+  await page.getByLabel('Mot de passe').fill(`change-me-${extension}`);
+  problems.loggedIn();
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('navigation', { name: 'Navigation principale' }).waitFor();
+}
+
+/** A sine tone as 8 kHz 16-bit mono samples. */
+export function tone(hz: number, ms: number, amplitude = 8000): Int16Array {
+  const samples = new Int16Array(Math.round((8000 * ms) / 1000));
+  for (let i = 0; i < samples.length; i++) {
+    samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / 8000));
+  }
+  return samples;
 }

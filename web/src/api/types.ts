@@ -142,13 +142,18 @@ export interface VoicemailMessage {
   read: boolean;
 }
 
+/** How a call ended (the PBX's call history); null while it lasts. */
+export type CallOutcome =
+  'answered' | 'busy' | 'no-answer' | 'cancelled' | 'failed' | 'unavailable' | 'voicemail';
+
 export interface CallRecord {
   id: string;
   caller: string;
+  callerName: string | null;
   callee: string;
   startedAt: string;
   endedAt: string | null;
-  outcome: string;
+  outcome: CallOutcome | null;
   exception: number | null;
   plan: Step[];
   sentence: string;

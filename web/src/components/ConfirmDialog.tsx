@@ -20,10 +20,15 @@ export function ConfirmDialog({ title, text, confirmLabel, onConfirm, onCancel }
   useEffect(() => {
     const dialog = ref.current;
     if (dialog === null) return;
+    // The control that opened the dialog gets the focus back, so a keyboard user is where they were.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     dialog.showModal();
     // The safe choice has the focus, so Enter by habit does not delete.
     cancelRef.current?.focus();
-    return () => dialog.close();
+    return () => {
+      dialog.close();
+      if (opener?.isConnected === true) opener.focus();
+    };
   }, []);
 
   return (

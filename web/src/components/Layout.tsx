@@ -24,7 +24,7 @@ export const ADMIN_NAV: readonly NavItem[] = [
   { route: '/admin/ring-groups', label: 'nav.ringGroups', icon: '◎' },
   { route: '/admin/trunks', label: 'nav.trunks', icon: '⇅' },
   { route: '/admin/office-hours', label: 'nav.officeHours', icon: '◷' },
-  { route: '/admin/outbound', label: 'nav.outbound', icon: '⛨' },
+  { route: '/admin/outbound', label: 'nav.outbound', icon: '↗' },
   { route: '/admin/import-export', label: 'nav.importExport', icon: '⇵' },
 ];
 

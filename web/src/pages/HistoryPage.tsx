@@ -35,14 +35,19 @@ export function HistoryPage() {
               {calls.map((call) => (
                 <li key={call.id} className="card call">
                   <div className="message-head">
-                    <strong>{call.caller}</strong>
+                    <strong>
+                      {call.callerName !== null && call.callerName !== ''
+                        ? `${call.callerName} (${call.caller})`
+                        : call.caller}
+                    </strong>
                     <span className="badge">
                       {call.exception === null
                         ? t('history.noException')
                         : t('history.exception', { n: call.exception + 1 })}
                     </span>
                     <span className="muted">
-                      {formatDateTime(call.startedAt, language)} · {call.outcome}
+                      {formatDateTime(call.startedAt, language)} ·{' '}
+                      {t(`history.outcome.${call.outcome ?? 'ongoing'}`)}
                     </span>
                   </div>
                   <p className="sentence">{call.sentence}</p>

@@ -1,4 +1,4 @@
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { ApiError, api, extPath } from '../api/client.js';
 import { useLiveEvent } from '../api/events.js';
@@ -29,11 +29,25 @@ export function VoicemailPage() {
   );
   const [flash, setFlash] = useState<Flash | null>(null);
   const [deleting, setDeleting] = useState<VoicemailMessage | null>(null);
+  /** The messages the page has shown: a live change brings news only when one is not among them. */
+  const seen = useRef<Set<string> | null>(null);
+  const awaitingLive = useRef(false);
+
+  useEffect(() => {
+    if (loaded.state !== 'ready') return;
+    const ids = loaded.value.map((m) => m.id);
+    const arrived = seen.current !== null && ids.some((id) => !seen.current?.has(id));
+    if (awaitingLive.current && arrived) {
+      setFlash({ kind: 'info', text: t('voicemail.newMessage') });
+    }
+    awaitingLive.current = false;
+    seen.current = new Set([...(seen.current ?? []), ...ids]);
+  }, [loaded, t]);
 
   useLiveEvent((event) => {
     if (event.type === 'voicemail' && event.extension === session.extension) {
+      awaitingLive.current = true;
       reload();
-      setFlash({ kind: 'info', text: t('voicemail.newMessage') });
     }
   });
 
@@ -43,11 +57,11 @@ export function VoicemailPage() {
       text: caught instanceof ApiError ? caught.message : t('app.error.network'),
     });
 
-  const setRead = async (message: VoicemailMessage, read: boolean) => {
+  const setRead = async (message: VoicemailMessage) => {
     try {
       await api(extPath(session.extension, `/voicemail/${encodeURIComponent(message.id)}`), {
         method: 'PATCH',
-        json: { read },
+        json: { read: true },
       });
       reload();
     } catch (caught) {
@@ -102,13 +116,16 @@ export function VoicemailPage() {
                       )}
                       aria-label={t('voicemail.play', { caller: caller(m) })}
                       onPlay={() => {
-                        if (!m.read) void setRead(m, true);
+                        if (!m.read) void setRead(m);
                       }}
                     />
                     <div className="button-row">
-                      <button type="button" onClick={() => void setRead(m, !m.read)}>
-                        {m.read ? t('voicemail.markUnread') : t('voicemail.markRead')}
-                      </button>
+                      {/* The API keeps a read message read, as the phone menu does. */}
+                      {!m.read && (
+                        <button type="button" onClick={() => void setRead(m)}>
+                          {t('voicemail.markRead')}
+                        </button>
+                      )}
                       <button
                         type="button"
                         className="danger-outline"

@@ -169,27 +169,34 @@ function OfficeHoursFields({ doc, setDoc, problemAt }: SectionProps) {
           {t('admin.hours.dayHelp')}
         </p>
         <div className="field-grid">
-          {DAYS.map((day) => (
-            <div className="field" key={day}>
-              <label htmlFor={`${base}-${day}`}>{t(`day.${day}`)}</label>
-              <input
-                id={`${base}-${day}`}
-                value={days[day]}
-                aria-describedby={helpId}
-                onChange={(e) => setDay(day, e.target.value)}
-              />
-            </div>
-          ))}
+          {DAYS.map((day) => {
+            const error = problemAt(`officeHours.${day}`);
+            return (
+              <div className="field" key={day}>
+                <label htmlFor={`${base}-${day}`}>{t(`day.${day}`)}</label>
+                <input
+                  id={`${base}-${day}`}
+                  value={days[day]}
+                  aria-invalid={error !== undefined}
+                  aria-describedby={error === undefined ? helpId : `${helpId} ${base}-${day}-error`}
+                  onChange={(e) => setDay(day, e.target.value)}
+                />
+                <FieldError message={error} id={`${base}-${day}-error`} />
+              </div>
+            );
+          })}
         </div>
-        <FieldError message={problemAt('officeHours')} />
+        <FieldError message={problemAt('officeHours', true)} />
         <div className="field">
           <label htmlFor={`${base}-tz`}>{t('admin.hours.timezone')}</label>
           <input
             id={`${base}-tz`}
             value={doc.timezone ?? ''}
+            aria-invalid={problemAt('timezone') !== undefined}
+            aria-describedby={problemAt('timezone') === undefined ? undefined : `${base}-tz-error`}
             onChange={(e) => setDoc({ ...doc, timezone: e.target.value })}
           />
-          <FieldError message={problemAt('timezone')} />
+          <FieldError message={problemAt('timezone')} id={`${base}-tz-error`} />
         </div>
       </fieldset>
       <div className="card field">
@@ -198,12 +205,16 @@ function OfficeHoursFields({ doc, setDoc, problemAt }: SectionProps) {
           id={`${base}-holidays`}
           rows={6}
           value={holidays}
+          aria-invalid={problemAt('holidays') !== undefined}
+          aria-describedby={
+            problemAt('holidays') === undefined ? undefined : `${base}-holidays-error`
+          }
           onChange={(e) => {
             setHolidays(e.target.value);
             setDoc({ ...doc, holidays: holidaysFromText(e.target.value) });
           }}
         />
-        <FieldError message={problemAt('holidays')} />
+        <FieldError message={problemAt('holidays')} id={`${base}-holidays-error`} />
       </div>
     </>
   );
@@ -248,6 +259,8 @@ function OutboundFields({ doc, setDoc, problemAt }: SectionProps) {
           id={maxId}
           type="number"
           min={1}
+          aria-invalid={problemAt('maxExceptions') !== undefined}
+          aria-describedby={problemAt('maxExceptions') === undefined ? undefined : `${maxId}-error`}
           value={doc.maxExceptions ?? 15}
           onChange={(e) =>
             setDoc({
@@ -256,7 +269,7 @@ function OutboundFields({ doc, setDoc, problemAt }: SectionProps) {
             } as DirectoryDoc)
           }
         />
-        <FieldError message={problemAt('maxExceptions')} />
+        <FieldError message={problemAt('maxExceptions')} id={`${maxId}-error`} />
       </div>
     </>
   );

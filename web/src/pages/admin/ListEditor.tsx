@@ -28,7 +28,7 @@ interface Props {
   newItem: () => Item;
   addLabel: MessageKey;
   onChange: (items: Item[]) => void;
-  problemAt: (field: string) => string | undefined;
+  problemAt: (field: string, exact?: boolean) => string | undefined;
 }
 
 /** Extensions, ring groups, trunks: a card per item, a field per property, add and remove. */
@@ -59,7 +59,7 @@ export function ListEditor(props: Props) {
               />
             ))}
           </div>
-          <FieldError message={props.problemAt(`${props.section}.${index}`)} />
+          <FieldError message={props.problemAt(`${props.section}.${index}`, true)} />
           <button
             type="button"
             className="danger-outline"
@@ -122,6 +122,7 @@ function FieldInput({
 }) {
   const { t } = useI18n();
   const id = useId();
+  const errorId = useId();
   // Lists and maps keep the text as typed, so a trailing comma or a half-written line survives.
   const [text, setText] = useState(() => textOf(spec, value));
   const update = (next: string) => {
@@ -131,6 +132,7 @@ function FieldInput({
   const common = {
     id,
     'aria-invalid': error !== undefined,
+    'aria-describedby': error === undefined ? undefined : errorId,
   };
   return (
     <div className={`field${spec.kind === 'map' ? ' wide' : ''}`}>
@@ -155,7 +157,7 @@ function FieldInput({
           onChange={(e) => update(e.target.value)}
         />
       )}
-      <FieldError message={error} />
+      <FieldError message={error} id={errorId} />
     </div>
   );
 }

@@ -12,8 +12,11 @@ import type { DirectoryDoc } from './directory.js';
 export interface SectionProps {
   doc: DirectoryDoc;
   setDoc: (doc: DirectoryDoc) => void;
-  /** The message of the problem at this document path ("extensions.1.name"), if any. */
-  problemAt: (field: string) => string | undefined;
+  /**
+   * The message of the first problem at this document path ("extensions.1.name") or inside it
+   * ("officeHours.mon" has those of "officeHours.mon.0"); `exact`: at the path only.
+   */
+  problemAt: (field: string, exact?: boolean) => string | undefined;
 }
 
 interface Props {
@@ -90,7 +93,11 @@ function SectionForm({
     }
   };
 
-  const problemAt = (field: string) => problems.find((p) => fieldOf(p.path) === field)?.message;
+  const problemAt = (field: string, exact = false) =>
+    problems.find((p) => {
+      const at = fieldOf(p.path);
+      return at === field || (!exact && (at.startsWith(`${field}.`) || at.startsWith(`${field}[`)));
+    })?.message;
 
   return (
     <form
