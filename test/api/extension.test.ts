@@ -153,6 +153,7 @@ describe('extension, tester, history, voicemail, admin', () => {
       expect.objectContaining({
         id: 'call-1',
         caller: '+33600000000',
+        callerDisplay: '06 00 00 00 00',
         callee: '101',
         startedAt: '2026-11-25T09:30:00.000Z',
         endedAt: '2026-11-25T09:30:05.000Z',

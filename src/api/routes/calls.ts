@@ -1,4 +1,5 @@
 /** The call history of an extension, with the decision that routed each call. */
+import { displayNumber } from '../../domain/numbers.js';
 import { Type } from '@fastify/type-provider-typebox';
 import { listCalls } from '../../pbx/history/call-history.js';
 import type { ApiApp, ApiContext } from '../context.js';
@@ -27,6 +28,7 @@ export function callRoutes(app: ApiApp, ctx: ApiContext): void {
               Type.Object({
                 id: Type.String(),
                 caller: Type.String(),
+                callerDisplay: Type.String({ description: 'the caller as people write it' }),
                 callerName: Type.Union([Type.String(), Type.Null()]),
                 callee: Type.String(),
                 startedAt: Type.String(),
@@ -61,6 +63,7 @@ export function callRoutes(app: ApiApp, ctx: ApiContext): void {
         calls: records.map((call) => ({
           id: call.id,
           caller: call.caller,
+          callerDisplay: displayNumber(call.caller, directory.settings.country),
           callerName: call.callerName,
           callee: call.called,
           startedAt: new Date(call.startedAt).toISOString(),

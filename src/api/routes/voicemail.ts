@@ -1,4 +1,6 @@
 /** The voicemail inbox in the browser: list, listen, mark read, delete; the greeting. */
+import { displayNumber } from '../../domain/numbers.js';
+import type { Country } from '../../domain/types.js';
 import { createReadStream, writeFileSync } from 'node:fs';
 import { Type } from '@fastify/type-provider-typebox';
 import { decodeWavTo8kMono, encodeWav } from '../../media/wav.js';
@@ -19,6 +21,7 @@ const MessageParams = Type.Object({
 const MessageSchema = Type.Object({
   id: Type.String(),
   caller: Type.String(),
+  callerDisplay: Type.String({ description: 'the caller as people write it' }),
   callerName: Type.Union([Type.String(), Type.Null()]),
   receivedAt: Type.String(),
   durationMs: Type.Integer(),
@@ -27,10 +30,12 @@ const MessageSchema = Type.Object({
 /** A minute of 8 kHz 16-bit stereo at 48 kHz is under 12 MB; anything bigger is not a greeting. */
 const GREETING_LIMIT = 16 * 1024 * 1024;
 
-function messageView(message: VoicemailMessage) {
+function messageView(message: VoicemailMessage, country: Country) {
+  const caller = message.callerNumber ?? 'anonymous';
   return {
     id: message.id,
-    caller: message.callerNumber ?? 'anonymous',
+    caller,
+    callerDisplay: displayNumber(caller, country),
     callerName: message.callerName,
     receivedAt: new Date(message.receivedAt).toISOString(),
     durationMs: message.durationMs,
@@ -68,10 +73,11 @@ export function voicemailRoutes(app: ApiApp, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const mailbox = extensionOf(await ctx.directories.current(), request.params.ext).number;
+      const directory = await ctx.directories.current();
+      const mailbox = extensionOf(directory, request.params.ext).number;
       const messages = await repository.list(mailbox);
       messages.sort((a, b) => b.receivedAt - a.receivedAt || (a.id < b.id ? 1 : -1));
-      return { messages: messages.map(messageView) };
+      return { messages: messages.map((m) => messageView(m, directory.settings.country)) };
     },
   );
 
@@ -108,15 +114,16 @@ export function voicemailRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request) => {
       const { ext, id } = request.params;
       const message = await messageOf(ext, id);
+      const { country } = (await ctx.directories.current()).settings;
       if (!request.body.read) {
         if (message.state === 'saved') {
           throw invalid([{ path: 'read', code: 'api.unread-unsupported', params: {} }]);
         }
-        return messageView(message);
+        return messageView(message, country);
       }
       await repository.markSaved(id);
       ctx.events.emit({ type: 'voicemail', extension: ext });
-      return messageView(await messageOf(ext, id));
+      return messageView(await messageOf(ext, id), country);
     },
   );
 

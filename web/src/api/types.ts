@@ -136,6 +136,7 @@ export interface Simulation {
 export interface VoicemailMessage {
   id: string;
   caller: string;
+  callerDisplay: string;
   callerName: string | null;
   receivedAt: string;
   durationMs: number;
@@ -149,6 +150,7 @@ export type CallOutcome =
 export interface CallRecord {
   id: string;
   caller: string;
+  callerDisplay: string;
   callerName: string | null;
   callee: string;
   startedAt: string;

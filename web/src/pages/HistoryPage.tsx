@@ -37,8 +37,8 @@ export function HistoryPage() {
                   <div className="message-head">
                     <strong>
                       {call.callerName !== null && call.callerName !== ''
-                        ? `${call.callerName} (${call.caller})`
-                        : call.caller}
+                        ? `${call.callerName} (${call.callerDisplay})`
+                        : call.callerDisplay}
                     </strong>
                     <span className="badge">
                       {call.exception === null

@@ -82,7 +82,9 @@ export function VoicemailPage() {
   };
 
   const caller = (m: VoicemailMessage) =>
-    m.callerName !== null && m.callerName !== '' ? `${m.callerName} (${m.caller})` : m.caller;
+    m.callerName !== null && m.callerName !== ''
+      ? `${m.callerName} (${m.callerDisplay})`
+      : m.callerDisplay;
 
   return (
     <section className="page">
