@@ -25,6 +25,7 @@ import { formatHost } from '../../sip/transport/via.js';
 import type { MessageCounts } from '../../store/voicemail-repository.js';
 import type { Authenticator } from '../security/authenticator.js';
 import type { Binding } from '../registrar/bindings.js';
+import { peerDestination } from '../registrar/peer-destination.js';
 
 export const EVENT_PACKAGE = 'message-summary';
 const CONTENT_TYPE = 'application/simple-message-summary';
@@ -72,21 +73,6 @@ export function messageSummary(counts: MessageCounts, account: string): string {
     `Voice-Message: ${counts.newCount}/${counts.oldCount} (0/0)`,
     '',
   ].join('\r\n');
-}
-
-/**
- * Where to send requests to a peer that wrote `contact` and whose request came from `source`:
- * back to that address and port (NAT), unless it is UDP from the very host its Contact names,
- * where the Contact's port is the one it listens on. Over TCP or WebSocket, the same connection.
- */
-export function peerDestination(contact: string, source: Source): Destination {
-  if (source.protocol === 'udp') {
-    const uri = parseSipUri(contact);
-    if (uri !== null && uri.host === source.address) {
-      return { protocol: 'udp', address: source.address, port: uri.port ?? 5060 };
-    }
-  }
-  return { ...source };
 }
 
 interface Subscription {
