@@ -68,6 +68,8 @@ export interface PbxContext {
   stack: SipStack;
   /** The address phones and trunks reach this PBX at: our Contact and Via host. */
   host: string;
+  /** The address the PBX listens on (may be a wildcard): where media sockets bind too. */
+  bindHost: string;
   registrar: RegistrarService;
   authenticator: Authenticator;
   directory: () => Directory;
@@ -178,6 +180,7 @@ export class Pbx {
     this.calls = factory({
       stack: this.stack,
       host: advertisedHost(this.options.host),
+      bindHost: this.options.host,
       registrar: this.registrar,
       authenticator: this.authenticator,
       directory: () => this.directoryValue,

@@ -78,14 +78,14 @@ describe('calls between extensions, against SIPp phones', () => {
     expect(await lastCall(t)).toMatchObject({ outcome: 'cancelled', answeredBy: null });
   });
 
-  it('no answer in the ring timeout: the phone is CANCELled, voicemail ends with 480', async () => {
+  it('no answer in the ring timeout: the phone is CANCELled, the voicemail answers', async () => {
     const callee = await phone(t, '102', 'uas-cancelled.xml');
     const started = performance.now();
-    const caller = await sipp(t, 'uac-refused.xml', ['-s', '102', '-key', 'caller', '0491000000']);
+    const caller = await sipp(t, 'uac.xml', ['-s', '102', '-key', 'caller', '0491000000']);
     const elapsed = performance.now() - started;
     expect(caller.code, caller.stdout + caller.stderr).toBe(0);
-    // The plan is [ring 102 for 5 s, voicemail 102]; voicemail needs media, not built yet: 480.
-    expect(finalStatus(caller.messages)).toBe(480);
+    // The plan is [ring 102 for 5 s, voicemail 102]: the PBX answers for the voicemail.
+    expect(finalStatus(caller.messages)).toBe(200);
     expect(elapsed).toBeGreaterThanOrEqual(5000);
     const cancelled = await callee.done;
     expect(cancelled.code, cancelled.stdout + cancelled.stderr).toBe(0);
@@ -95,6 +95,6 @@ describe('calls between extensions, against SIPp phones', () => {
       { do: 'ring', extensions: ['102'], timeout: 5 },
       { do: 'voicemail', mailbox: '102' },
     ]);
-    expect(call).toMatchObject({ outcome: 'unavailable', finalStatus: 480 });
+    expect(call).toMatchObject({ outcome: 'voicemail', finalStatus: 200 });
   });
 });

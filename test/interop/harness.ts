@@ -4,11 +4,11 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import type { RemoteInfo } from 'node:dgram';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { buildDirectory } from '../../src/domain/document.js';
@@ -17,6 +17,11 @@ import { saveDirectory } from '../../src/store/directory-repository.js';
 import type { Db } from '../../src/store/database.js';
 import { Pbx } from '../../src/pbx/server.js';
 import { attachCallHandling } from '../../src/pbx/calls/call-handling.js';
+import type { CallHandlingOptions } from '../../src/pbx/calls/call-handling.js';
+import type { MediaLayer } from '../../src/media/media-layer.js';
+import { decodeG711, encodeG711 } from '../../src/media/g711.js';
+import { decodeRtp, encodeRtp } from '../../src/media/rtp-packet.js';
+import { encodeTelephoneEvent } from '../../src/media/telephone-event.js';
 import type { TimerValues } from '../../src/sip/transaction/types.js';
 import { listCalls } from '../../src/pbx/history/call-history.js';
 import type { CallRecord } from '../../src/pbx/history/call-history.js';
@@ -399,5 +404,205 @@ export async function lastCall(t: TestPbx): Promise<CallRecord> {
     if (call?.outcome !== null && call?.outcome !== undefined) return call;
     if (Date.now() > deadline) throw new Error('timed out waiting for the call history');
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A PBX taking calls with its voice on: prompts, voicemail and relayed media, RTP on 127.0.0.1. */
+export async function startVoicePbx(
+  document: unknown,
+  options: CallHandlingOptions = {},
+): Promise<TestPbx & { media: MediaLayer }> {
+  const t = await startTestPbx(document);
+  const { media } = attachCallHandling(t.pbx, {
+    t1: TEST_TIMERS.t1,
+    t2: TEST_TIMERS.t2,
+    ...options,
+  });
+  return { ...t, media };
+}
+
+/** Nothing left of any call, media included (RTP sessions, ports, the media clock). */
+export async function expectQuietMedia(
+  t: TestPbx & { media: MediaLayer },
+  timeoutMs = 5000,
+): Promise<void> {
+  await expectQuiet(t, timeoutMs);
+  await eventually(() => t.media.openSessions === 0, 'every RTP session to be closed', timeoutMs);
+  expect(t.media.ports.inUse).toBe(0);
+  expect(t.media.clock.subscribers).toBe(0);
+}
+
+/**
+ * `sipp` with files copied beside it (an `rtp_stream` WAV is read from SIPp's working folder) and
+ * a longer call timeout, for calls that last as long as prompts do.
+ */
+export async function sippWith(
+  target: TestPbx,
+  scenario: string,
+  extra: readonly string[] = [],
+  options: { files?: readonly string[]; timeoutS?: number; localPort?: number } = {},
+): Promise<SippResult> {
+  const localPort = options.localPort ?? (await freePort());
+  const work = mkdtempSync(join(tmpdir(), 'renvoi-sipp-'));
+  try {
+    for (const file of options.files ?? []) copyFileSync(file, join(work, basename(file)));
+    const timeoutS = options.timeoutS ?? 40;
+    const result = await runPeer(
+      'sipp',
+      [
+        `127.0.0.1:${target.port}`,
+        '-sf',
+        join(SCENARIOS, scenario),
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(localPort),
+        '-m',
+        '1',
+        '-timeout',
+        `${timeoutS}s`,
+        '-timeout_error',
+        '-nostdin',
+        '-trace_msg',
+        ...extra,
+      ],
+      { cwd: work, timeoutMs: (timeoutS + 5) * 1000 },
+    );
+    return { ...result, messages: tracedMessages(work) };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** One RTP packet as a test peer received it, its audio decoded. */
+export interface HeardPacket {
+  at: number;
+  payloadType: number;
+  marker: boolean;
+  pcm: Int16Array | null;
+}
+
+/**
+ * A phone's RTP side played by the test, on 127.0.0.1: it hears what the PBX sends (decoded
+ * G.711), learns where from, and sends a tone or RFC 4733 digits back there (symmetric RTP).
+ */
+export class RtpPeer {
+  readonly heard: HeardPacket[] = [];
+  private remote: { address: string; port: number } | undefined;
+  private toneTimer: NodeJS.Timeout | undefined;
+  private sequence = 1;
+  private timestamp = 1000;
+  private readonly ssrc = Math.floor(Math.random() * 0xffffffff);
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly port: number,
+  ) {
+    socket.on('message', (data, from) => {
+      let packet;
+      try {
+        packet = decodeRtp(data);
+      } catch {
+        return;
+      }
+      this.remote ??= { address: from.address, port: from.port };
+      const codec = packet.payloadType === 0 ? 'PCMU' : packet.payloadType === 8 ? 'PCMA' : null;
+      this.heard.push({
+        at: performance.now(),
+        payloadType: packet.payloadType,
+        marker: packet.marker,
+        pcm: codec === null ? null : decodeG711(codec, packet.payload),
+      });
+    });
+  }
+
+  /** On an even port, as RTP wants (RFC 3550 §11), with the next port free for RTCP. */
+  static async open(): Promise<RtpPeer> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const socket = createSocket('udp4');
+      const port = await new Promise<number>((resolve) => {
+        socket.once('error', () => resolve(-1));
+        socket.bind(0, '127.0.0.1', () => resolve(socket.address().port));
+      });
+      if (port > 0 && port % 2 === 0) return new RtpPeer(socket, port);
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+    }
+    throw new Error('no even UDP port for an RTP peer');
+  }
+
+  /** Where the PBX sends from, once it has sent something. */
+  get source(): { address: string; port: number } | undefined {
+    return this.remote;
+  }
+
+  /** Send a tone (PCMU, 20 ms frames) to the PBX until `stopTone`, once its address is known. */
+  startTone(frequencyHz: number, amplitude = 8000): void {
+    this.stopTone();
+    let n = 0;
+    this.toneTimer = setInterval(() => {
+      const remote = this.remote;
+      if (remote === undefined) return;
+      const pcm = Int16Array.from({ length: 160 }, (_, i) =>
+        Math.round(amplitude * Math.sin((2 * Math.PI * frequencyHz * (n * 160 + i)) / 8000)),
+      );
+      n++;
+      this.send(remote, 0, n === 1, encodeG711('PCMU', pcm), 160);
+    }, 20);
+  }
+
+  stopTone(): void {
+    clearInterval(this.toneTimer);
+    this.toneTimer = undefined;
+  }
+
+  /** RFC 4733: one key press, three packets of one event and its end, PT 101. */
+  async pressKeys(keys: string, gapMs = 250): Promise<void> {
+    for (const key of keys) {
+      const remote = this.remote;
+      if (remote === undefined) throw new Error('no RTP from the PBX yet');
+      const event = '0123456789*#'.indexOf(key);
+      if (event < 0) throw new Error(`not a key: ${key}`);
+      const start = this.timestamp;
+      for (let i = 1; i <= 6; i++) {
+        const end = i > 3;
+        const payload = encodeTelephoneEvent({
+          event,
+          end,
+          volume: 10,
+          duration: Math.min(i, 4) * 160,
+        });
+        this.send(remote, 101, i === 1, payload, 0, start);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      this.timestamp = start + 800;
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+  }
+
+  private send(
+    remote: { address: string; port: number },
+    payloadType: number,
+    marker: boolean,
+    payload: Uint8Array,
+    samples: number,
+    timestamp = this.timestamp,
+  ): void {
+    const data = encodeRtp({
+      marker,
+      payloadType,
+      sequenceNumber: this.sequence,
+      timestamp,
+      ssrc: this.ssrc,
+      csrcs: [],
+      payload,
+    });
+    this.sequence = (this.sequence + 1) & 0xffff;
+    if (samples > 0) this.timestamp = (timestamp + samples) >>> 0;
+    this.socket.send(data, remote.port, remote.address);
+  }
+
+  close(): Promise<void> {
+    this.stopTone();
+    return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 }

@@ -108,7 +108,7 @@ describe('SIP over WebSocket (RFC 7118)', () => {
       expect(t.pbx.registrar.contactsOf('101')[0]?.source.protocol).toBe('ws');
 
       // A SIPp caller dials 101: the INVITE must come down this WebSocket.
-      const caller = sipp(t, 'uac-refused.xml', ['-s', '101', '-key', 'caller', '0491000000']);
+      const caller = sipp(t, 'uac.xml', ['-s', '101', '-key', 'caller', '0491000000']);
       const invite = await phone.next();
       expect(invite.kind === 'request' && invite.method).toBe('INVITE');
       const head = (name: string) => invite.headers.getAll(name).map((v) => `${name}: ${v}`);
@@ -129,8 +129,8 @@ describe('SIP over WebSocket (RFC 7118)', () => {
       expect(ack.kind === 'request' && ack.method).toBe('ACK');
       const result = await caller;
       // 101's plan is [ring 101, voicemail 101]: the busy phone passes the call to the voicemail
-      // step, which ends it with 480 until the voice issue lands.
-      expect(finalStatus(result.messages)).toBe(480);
+      // step, which answers it.
+      expect(finalStatus(result.messages)).toBe(200);
       const [call] = await listCalls(t.db, { limit: 1 });
       expect(call?.plan).toEqual([
         { do: 'ring', extensions: ['101'], timeout: 20 },

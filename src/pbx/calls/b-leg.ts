@@ -49,8 +49,11 @@ export interface LegContext {
 export interface LegEvents {
   /** A 1xx other than 100 while the leg is live. */
   provisional(leg: BLeg, response: SipResponse): void;
-  /** A 2xx while the leg is live: true if the call takes it, false to drop it (ACK + BYE). */
-  answered(leg: BLeg, dialog: Dialog, response: SipResponse): boolean;
+  /**
+   * A 2xx while the leg is live: true if the call takes it (the ACK waits for `acknowledge`),
+   * `acknowledge` to take it and ACK at once (the PBX made the offer), false to drop it (ACK + BYE).
+   */
+  answered(leg: BLeg, dialog: Dialog, response: SipResponse): boolean | 'acknowledge';
   /** A live leg failed: final non-2xx, Timer B or transport error. */
   failed(leg: BLeg, failure: StepFailure, status: number | null): void;
   /** The leg holds nothing any more. */
@@ -249,11 +252,13 @@ export class BLeg {
       if (this.ack !== null) this.ctx.signaling.sendAck(this.ack, this.destination);
       return;
     }
-    if (this.live && this.events.answered(this, dialog, response)) {
+    const taken = this.live ? this.events.answered(this, dialog, response) : false;
+    if (taken !== false) {
       this.winner = dialog;
       this.fsm.transition('answered');
       // The early dialogs of other forks end with the INVITE transaction (RFC 3261 §12.3).
       for (const other of [...this.dialogs]) if (other !== dialog) this.dropDialog(other);
+      if (taken === 'acknowledge') this.acknowledge();
       return;
     }
     // RFC 3261 §13.2.2.4: a 2xx nobody wants (the call went elsewhere, our CANCEL crossed it, or

@@ -9,8 +9,13 @@
  *   authenticated extension is an internal caller.
  * - The trunk is reached only by an authenticated extension: an outside number from anyone else is
  *   challenged, never dialled (toll fraud).
+ * - `*97` is always challenged: the mailbox menu is the authenticated extension's own.
+ * - The PBX's media (prompts, voicemail, relayed trunk calls) uses RTP ports from
+ *   `RENVOI_RTP_PORTS` (default 10000-20000), bound on the PBX's host and announced with the
+ *   address phones reach it at.
  */
 import type { Logger } from 'pino';
+import { peerDestination } from '../registrar/peer-destination.js';
 import { canonicalNumber } from '../../domain/numbers.js';
 import { getFrom, getTo, parseSipUri, uriUser } from '../../sip/message/index.js';
 import type { SipRequest } from '../../sip/message/index.js';
@@ -22,18 +27,44 @@ import { storeHistory } from '../history/call-history.js';
 import type { BatchedHistoryWriter } from '../history/call-history.js';
 import { DirectoryTrunkDialler } from '../trunks/trunk-dialler.js';
 import { inboundTarget, trunkOf } from '../trunks/inbound.js';
-import { CallRouter } from './call-router.js';
+import { MediaLayer } from '../../media/media-layer.js';
+import { loadPromptSources, bundledPromptsDir } from '../voicemail/prompt-sources.js';
+import { sayer } from '../voicemail/prompt-catalog.js';
+import type { VoicemailCallContext } from '../voicemail/voicemail-drivers.js';
+import { CallRouter, MAILBOX_MENU } from './call-router.js';
 import type { CallTimers } from './call-session.js';
-import type { Locator } from './ports.js';
-import type { Binding } from '../registrar/bindings.js';
-import type { Destination } from '../../sip/transport/types.js';
+import type { CallVoice, Locator } from './ports.js';
+import { DEFAULT_RTP_PORTS, parsePortRange } from './port-range.js';
 import { StackSignaling } from './stack-signaling.js';
 
-export function attachCallHandling(pbx: Pbx, timers?: Partial<CallTimers>): void {
-  pbx.attachCalls((context) => new CallHandling(context, timers));
+export interface CallHandlingOptions extends Partial<CallTimers> {
+  /** RTP port range, "min-max"; default `RENVOI_RTP_PORTS`, else 10000-20000. */
+  rtpPorts?: string;
+  /** Address the RTP sockets bind to; default the PBX's host. */
+  mediaBindAddress?: string;
+  /** No RTP from a caller the PBX talks to for this long ends the call; default 60 000 ms. */
+  mediaInactivityMs?: number;
+  /** Shorter voicemail limits, for tests. */
+  voicemailLimits?: VoicemailCallContext['limits'];
+}
+
+/** What a test or the CLI may look at once calls are attached. */
+export interface CallHandlingHandle {
+  readonly media: MediaLayer;
+}
+
+export function attachCallHandling(
+  pbx: Pbx,
+  options: CallHandlingOptions = {},
+): CallHandlingHandle {
+  let handling: CallHandling | undefined;
+  pbx.attachCalls((context) => (handling = new CallHandling(context, options)));
+  if (handling === undefined) throw new Error('the PBX did not attach the calls');
+  return { media: handling.media };
 }
 
 class CallHandling implements CallHandler {
+  readonly media: MediaLayer;
   private readonly router: CallRouter;
   private readonly scheduler = new RealScheduler();
   private readonly log: Logger;
@@ -41,14 +72,46 @@ class CallHandling implements CallHandler {
 
   constructor(
     private readonly context: PbxContext,
-    timers: Partial<CallTimers> | undefined,
+    options: CallHandlingOptions,
   ) {
     this.log = context.log;
+    const ports = parsePortRange(
+      options.rtpPorts ?? process.env.RENVOI_RTP_PORTS ?? DEFAULT_RTP_PORTS,
+    );
+    this.media = new MediaLayer({
+      bindAddress: options.mediaBindAddress ?? context.bindHost,
+      advertisedAddress: context.host,
+      portMin: ports.min,
+      portMax: ports.max,
+      ...(options.mediaInactivityMs === undefined
+        ? {}
+        : { inactivityMs: options.mediaInactivityMs }),
+      onError: (error) => context.log.error({ err: error }, 'media clock subscriber failed'),
+    });
+    const bundled = bundledPromptsDir();
+    const voice: CallVoice = {
+      media: this.media,
+      languageOf: (number) => {
+        const directory = context.directory();
+        const extension = number === null ? undefined : directory.extensions.get(number);
+        return extension?.language ?? directory.settings.language;
+      },
+      // Read at each use: an admin's recording dropped in while the PBX runs is taken.
+      say: (language) => sayer(language, loadPromptSources(context.dataDir, bundled)),
+      pinOf: (extension) => context.directory().extensions.get(extension)?.voicemailPin ?? null,
+      repository: context.voicemail,
+      events: context.events,
+      ...(options.voicemailLimits === undefined ? {} : { limits: options.voicemailLimits }),
+    };
+    const timers: Partial<CallTimers> = {
+      ...(options.t1 === undefined ? {} : { t1: options.t1 }),
+      ...(options.t2 === undefined ? {} : { t2: options.t2 }),
+    };
     const locator: Locator = {
       contactsOf: (extension) =>
         context.registrar.contactsOf(extension).map((binding) => ({
           uri: binding.contact,
-          destination: destinationOf(binding),
+          destination: peerDestination(binding.contact, binding.source),
         })),
     };
     this.history = storeHistory(context.db);
@@ -60,7 +123,8 @@ class CallHandling implements CallHandler {
       trunks: new DirectoryTrunkDialler(context.directory, context.log),
       history: this.history,
       domain: context.host,
-      ...(timers === undefined ? {} : { timers }),
+      timers,
+      voice,
       log: (message) => context.log.info(message),
     });
   }
@@ -78,6 +142,7 @@ class CallHandling implements CallHandler {
     this.router.close();
     await this.router.flush();
     this.history.close();
+    await this.media.close();
   }
 
   handle(request: SipRequest, tx: ServerTransaction | null, source: Source): void {
@@ -123,14 +188,19 @@ class CallHandling implements CallHandler {
         tx.respond(buildReply(request, 404, 'Not Found'));
         return;
       }
-      this.router.handleInvite(request, tx, { to: target, trusted: trunk.trusted });
+      this.router.handleInvite(request, tx, {
+        to: target,
+        trusted: trunk.trusted,
+        fromTrunk: true,
+      });
       return;
     }
+    const menu = dialled === MAILBOX_MENU;
     const local = directory.extensions.has(dialled) || directory.ringGroups.has(dialled);
     const fromUser = userOf(getFrom(request)?.uri ?? '');
     const claimsExtension = fromUser !== null && directory.extensions.has(fromUser);
     const offersCredentials = request.headers.has('Proxy-Authorization');
-    if (local && !claimsExtension && !offersCredentials) {
+    if (local && !menu && !claimsExtension && !offersCredentials) {
       this.router.handleInvite(request, tx, { to: dialled });
       return;
     }
@@ -141,6 +211,10 @@ class CallHandling implements CallHandler {
     }
     if (auth.kind === 'respond') {
       tx.respond(auth.response);
+      return;
+    }
+    if (menu) {
+      this.router.handleMailboxMenu(request, tx, auth.username);
       return;
     }
     if (local) {
@@ -159,21 +233,4 @@ class CallHandling implements CallHandler {
 function userOf(uri: string): string | null {
   const parsed = parseSipUri(uri);
   return parsed === null ? null : (uriUser(parsed) ?? null);
-}
-
-/**
- * Where to send requests for a binding. A phone behind NAT registers a Contact it cannot be
- * reached at, so requests go back where its REGISTER came from (and over TCP or WebSocket, on the
- * same connection, RFC 5626). Over UDP from the very address its Contact names there is no NAT,
- * and the Contact's port is the one it listens on.
- */
-function destinationOf(binding: Binding): Destination {
-  const { source } = binding;
-  if (source.protocol === 'udp') {
-    const uri = parseSipUri(binding.contact);
-    if (uri !== null && uri.host === source.address) {
-      return { protocol: 'udp', address: source.address, port: uri.port ?? 5060 };
-    }
-  }
-  return { protocol: source.protocol, address: source.address, port: source.port };
 }

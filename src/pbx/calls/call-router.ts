@@ -31,7 +31,7 @@ import type { CallHistorySink } from '../history/call-history.js';
 import { CallSession } from './call-session.js';
 import type { CallEnd, CallTimers } from './call-session.js';
 import { privacyRequested } from './identity.js';
-import type { Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
+import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
 
 export interface CallRouterOptions {
   directory: () => Directory;
@@ -46,6 +46,8 @@ export interface CallRouterOptions {
   clock?: () => Date;
   timers?: Partial<CallTimers>;
   log?: (message: string) => void;
+  /** The PBX's voice and media relay (absent: SDP passes through, voice steps end with 480). */
+  voice?: CallVoice;
 }
 
 /** What the PBX knows about a new INVITE beyond the request itself. */
@@ -56,7 +58,12 @@ export interface InviteContext {
   authenticatedAs?: string;
   /** The request comes from a trusted node (a trusted trunk): its P-Asserted-Identity counts. */
   trusted?: boolean;
+  /** The request comes from a trunk: the PBX relays its media. */
+  fromTrunk?: boolean;
 }
+
+/** What the phones dial for their mailbox menu (design §5). */
+export const MAILBOX_MENU = '*97';
 
 function userOf(nameAddrUri: string | undefined): string | null {
   if (nameAddrUri === undefined) return null;
@@ -129,7 +136,32 @@ export class CallRouter {
       directory,
       now,
     );
-    return this.startSession(tx, decision, caller, callerName, now);
+    return this.startSession(tx, decision, caller, callerName, now, {
+      fromTrunk: context.fromTrunk === true,
+    });
+  }
+
+  /**
+   * `*97` from an authenticated extension: its own mailbox menu. The history records it as a call
+   * to `*97` with no plan.
+   */
+  handleMailboxMenu(request: SipRequest, tx: ServerTx, extension: string): CallSession {
+    const directory = this.options.directory();
+    const { caller, callerName } = this.identify(
+      request,
+      { to: MAILBOX_MENU, authenticatedAs: extension },
+      directory,
+    );
+    const decision: Decision = {
+      to: MAILBOX_MENU,
+      exception: null,
+      action: null,
+      plan: [],
+      trace: [],
+    };
+    return this.startSession(tx, decision, caller, callerName, this.clock(), {
+      mailboxMenu: extension,
+    });
   }
 
   /**
@@ -160,6 +192,7 @@ export class CallRouter {
     caller: Caller,
     callerName: string | null,
     now: Date,
+    extra: { fromTrunk?: boolean; mailboxMenu?: string } = {},
   ): CallSession {
     const id = randomUUID();
     const session = new CallSession({
@@ -174,6 +207,8 @@ export class CallRouter {
       trunks: this.options.trunks,
       domain: this.options.domain,
       ...(this.options.timers === undefined ? {} : { timers: this.options.timers }),
+      ...(this.options.voice === undefined ? {} : { voice: this.options.voice }),
+      ...extra,
       log: this.log,
       events: {
         answered: (s, by) =>

@@ -57,14 +57,21 @@ import {
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Scheduler } from '../../sip/timers.js';
 import type { Destination } from '../../sip/transport/types.js';
+import { SdpError } from '../../media/sdp.js';
+import type { RtpSession } from '../../media/rtp-session.js';
+import type { VoiceDriver } from '../voicemail/voice-driver.js';
+import { depositDriver, menuDriver } from '../voicemail/voicemail-drivers.js';
+import type { VoicemailCallContext } from '../voicemail/voicemail-drivers.js';
 import { BLeg } from './b-leg.js';
+import { CallMedia } from './caller-media.js';
 import type { LegContext, LegEvents } from './b-leg.js';
-import { internalPresentation, trunkPresentation } from './identity.js';
+import { callerUser, internalPresentation, trunkPresentation } from './identity.js';
 import type { Presentation } from './identity.js';
 import { BUSY_HERE, TEMPORARILY_UNAVAILABLE, combineFailures, planExhausted } from './outcome.js';
 import type { CallOutcome, FinalResponse, StepFailure } from './outcome.js';
 import { OwnedTimers } from './owned-timers.js';
 import type {
+  CallVoice,
   ClientTx,
   Locator,
   ResponseHandlers,
@@ -73,15 +80,25 @@ import type {
   TrunkDialler,
 } from './ports.js';
 
-export type CallState = 'routing' | 'ringing' | 'answered' | 'releasing' | 'ended';
+export type CallState =
+  'routing' | 'ringing' | 'announcing' | 'voicemail' | 'answered' | 'releasing' | 'ended';
 
 const TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
-  routing: ['ringing', 'releasing'],
+  routing: ['ringing', 'announcing', 'voicemail', 'releasing'],
   ringing: ['routing', 'answered', 'releasing'],
+  announcing: ['routing', 'releasing'],
+  voicemail: ['releasing'],
   answered: ['releasing'],
   releasing: ['ended'],
   ended: [],
 };
+
+/**
+ * How a ringing step carries media: SDP passed through between phones; `anchored`, the PBX
+ * answering the caller's offer and offering its own to the callee (a trunk on either side);
+ * `pbx-answered`, the caller already talking to the PBX (after a prompt) and hearing its ringback.
+ */
+type LegMedia = 'passthrough' | 'anchored' | 'pbx-answered';
 
 /** Methods relayed between the legs of an answered call. */
 const RELAYED = new Set(['INVITE', 'UPDATE', 'INFO', 'OPTIONS', 'MESSAGE']);
@@ -129,6 +146,12 @@ export interface CallSessionOptions {
   timers?: Partial<CallTimers>;
   log?: (message: string) => void;
   events?: CallEvents;
+  /** The PBX's voice and media relay; absent, SDP passes through and voice steps end with 480. */
+  voice?: CallVoice;
+  /** The caller is a trunk: its media is relayed by the PBX (design §5). */
+  fromTrunk?: boolean;
+  /** `*97`: instead of the plan, the mailbox menu of this extension (the caller's own). */
+  mailboxMenu?: string;
 }
 
 export interface CallHoldings {
@@ -139,6 +162,8 @@ export interface CallHoldings {
   dialogs: number;
   /** 2xx responses we retransmit until their ACK. */
   pendingAcks: number;
+  /** RTP sessions, playbacks, bridges and voicemail services (caller-media.ts). */
+  media: number;
 }
 
 /** A 2xx to an INVITE we sent and retransmit until its ACK (RFC 3261 §13.3.1.4). */
@@ -170,10 +195,20 @@ interface Relay {
   ack: SipRequest | null;
 }
 
-function contentOf(m: SipRequest | SipResponse): { body?: Buffer; contentType?: string } {
+interface Content {
+  body?: Buffer;
+  contentType?: string;
+}
+
+function contentOf(m: SipRequest | SipResponse): Content {
   if (m.body.length === 0) return {};
   const contentType = m.headers.get('Content-Type');
   return contentType === undefined ? { body: m.body } : { body: m.body, contentType };
+}
+
+/** RFC 3311, RFC 3261 §14: the in-dialog requests that may carry an SDP offer. */
+function isOfferCarrier(method: string): boolean {
+  return method === 'INVITE' || method === 'UPDATE';
 }
 
 function copyHeaders(from: SipRequest | SipResponse, names: readonly string[]): [string, string][] {
@@ -208,7 +243,25 @@ export class CallSession {
   private readonly legContext: LegContext;
   private readonly legEvents: LegEvents;
   private aDialog: Dialog | null = null;
-  private sides: { caller: Side; callee: Side } | null = null;
+  /** Our dialog with the caller once it has our 2xx, and with the B-leg that answered. */
+  private callerSide: Side | null = null;
+  private calleeSide: Side | null = null;
+  private readonly voice: CallVoice | null;
+  private readonly fromTrunk: boolean;
+  private readonly mailboxMenu: string | null;
+  private readonly media: CallMedia | null;
+  /** The caller's media ends at the PBX (answered by it, or relayed): re-INVITEs answered here. */
+  private callerMediaHere = false;
+  /** The same for the answered B-leg. */
+  private calleeMediaHere = false;
+  /** Media mode of the ringing step. */
+  private legMedia: LegMedia = 'passthrough';
+  /** Our SDP for the caller in a relayed call: the answer to its offer, or our offer (late offer). */
+  private callerSdp: string | null = null;
+  /** Runs once the caller has acknowledged the 2xx the PBX answered it with. */
+  private onCallerReady: (() => void) | null = null;
+  /** The media has been released (or there never was any). */
+  private mediaReleased = false;
   private winner: BLeg | null = null;
   private stepIndex = -1;
   private stepFailures: StepFailure[] = [];
@@ -233,6 +286,10 @@ export class CallSession {
     this.t2 = options.timers?.t2 ?? 4000;
     this.log = (m) => (options.log ?? console.info)(`call ${this.id}: ${m}`);
     this.events = options.events ?? {};
+    this.voice = options.voice ?? null;
+    this.fromTrunk = options.fromTrunk ?? false;
+    this.mailboxMenu = options.mailboxMenu ?? null;
+    this.media = this.voice === null ? null : new CallMedia(this.voice.media);
     this.timers = new OwnedTimers(options.scheduler);
     this.fsm = new StateMachine<CallState>(`call ${this.id}`, 'routing', TRANSITIONS);
     this.aCallId = getCallId(this.invite.request) ?? '';
@@ -281,14 +338,17 @@ export class CallSession {
   holdings(): CallHoldings {
     let dialogs = this.aDialog !== null && this.aDialog.state !== 'terminated' ? 1 : 0;
     for (const leg of this.legs.values()) dialogs += leg.dialogCount;
-    const sides = this.sides === null ? [] : [this.sides.caller, this.sides.callee];
+    const sides = [this.callerSide, this.calleeSide];
+    const media = this.media?.holdings();
     return {
       serverTransactions: this.serverTxs.size,
       clientTransactions: this.clientTxs.size,
       timers: this.timers.size,
       legs: this.legs.size,
       dialogs,
-      pendingAcks: sides.filter((s) => s.ackWait !== null).length,
+      pendingAcks: sides.filter((s) => s !== null && s.ackWait !== null).length,
+      media:
+        media === undefined ? 0 : media.sessions + media.playbacks + media.bridges + media.drivers,
     };
   }
 
@@ -317,6 +377,10 @@ export class CallSession {
       this.rejectCaller({ status: 400, reason: 'Missing Contact or From tag' }, 'failed');
       return;
     }
+    if (this.mailboxMenu !== null) {
+      this.runMailboxMenu(this.mailboxMenu);
+      return;
+    }
     this.nextStep();
   }
 
@@ -326,17 +390,21 @@ export class CallSession {
    */
   cancel(cancelTx: ServerTx): void {
     this.signaling.respond(cancelTx, buildReply(cancelTx.request, 200, 'OK', this.aTag));
-    if (this.state === 'routing' || this.state === 'ringing') {
+    if (this.callerSide === null && this.unanswered()) {
       this.rejectCaller({ status: 487, reason: 'Request Terminated' }, 'cancelled');
     }
   }
 
+  /** The caller has no final response yet. */
+  private unanswered(): boolean {
+    return this.serverTxs.has(this.invite) && this.state !== 'releasing' && this.state !== 'ended';
+  }
+
   /** End the call at once, e.g. at shutdown: 503 to an unanswered caller, BYEs after the answer. */
   terminate(): void {
-    if (this.state === 'routing' || this.state === 'ringing') {
+    if (this.callerSide !== null) this.hangUp('pbx');
+    else if (this.unanswered()) {
       this.rejectCaller({ status: 503, reason: 'Service Unavailable' }, 'failed');
-    } else if (this.state === 'answered') {
-      this.hangUp('pbx');
     }
   }
 
@@ -371,7 +439,7 @@ export class CallSession {
     if (step === undefined) {
       const unknown = this.decision.trace.some((t) => t.code === 'unknown-destination');
       const final = planExhausted(this.lastFailure, unknown);
-      this.rejectCaller(final, final.outcome);
+      this.endCall(final, final.outcome);
       return;
     }
     switch (step.do) {
@@ -382,22 +450,269 @@ export class CallSession {
         this.dial(step);
         return;
       case 'busy':
-        this.rejectCaller(BUSY_HERE, 'busy');
+        this.endCall(BUSY_HERE, 'busy');
         return;
       case 'announce':
+        this.announce(step);
+        return;
       case 'voicemail':
-        this.unavailableStep(step);
+        this.deposit(step);
         return;
     }
   }
 
-  private unavailableStep(step: Extract<Step, { do: 'announce' | 'voicemail' }>): void {
-    this.log(
-      step.do === 'voicemail'
-        ? `voicemail step not available yet (mailbox ${step.mailbox}): ending with 480`
-        : `announce step not available yet (prompt ${step.prompt}): ending with 480`,
+  /**
+   * The end of the plan, or a `busy` step: the final response to a caller still waiting for one,
+   * else (the PBX answered it for a prompt) a BYE.
+   */
+  private endCall(final: FinalResponse, outcome: CallOutcome): void {
+    if (this.callerSide === null) {
+      this.rejectCaller(final, outcome);
+      return;
+    }
+    this.log(`plan ended after the PBX answered: ${final.status} ${final.reason} (${outcome})`);
+    this.hangUp('pbx', { outcome, status: 200, answeredBy: null });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The PBX's own voice: prompts, voicemail, the *97 menu
+
+  private announce(step: Extract<Step, { do: 'announce' }>): void {
+    const voice = this.voice;
+    if (voice === null) {
+      this.noVoice(`announce ${step.prompt}`);
+      return;
+    }
+    const extension = step.extension ?? this.decision.to;
+    const say = voice.say(voice.languageOf(extension));
+    const files =
+      step.prompt === 'locating'
+        ? say({ prompt: 'locating', extension })
+        : say({ prompt: step.prompt });
+    this.fsm.transition('announcing');
+    const index = this.stepIndex;
+    this.withCallerMedia('announcing', () => {
+      const media = this.media as CallMedia;
+      media.play(files.map((path) => ({ kind: 'wav', path }))).then(
+        (result) => {
+          if (this.state !== 'announcing' || this.stepIndex !== index) return;
+          if (result.reason !== 'completed') return;
+          this.fsm.transition('routing');
+          this.nextStep();
+        },
+        (error: unknown) => this.mediaFailed(`prompt ${step.prompt}`, error),
+      );
+    });
+  }
+
+  private deposit(step: Extract<Step, { do: 'voicemail' }>): void {
+    const voice = this.voice;
+    if (voice === null) {
+      this.noVoice(`voicemail ${step.mailbox}`);
+      return;
+    }
+    this.fsm.transition('voicemail');
+    this.withCallerMedia('voicemail', (session) => {
+      const number = callerUser(this.caller);
+      void depositDriver(this.voicemailContext(voice, session, step.mailbox), {
+        mailbox: step.mailbox,
+        callerNumber: number,
+        callerName: this.callerName,
+      }).then(
+        (driver) => this.runDriver(driver, step.mailbox),
+        (error: unknown) => this.mediaFailed(`voicemail ${step.mailbox}`, error),
+      );
+    });
+  }
+
+  private runMailboxMenu(mailbox: string): void {
+    const voice = this.voice;
+    if (voice === null) {
+      this.stepIndex = 0;
+      this.noVoice(`mailbox menu ${mailbox}`);
+      return;
+    }
+    this.stepIndex = 0;
+    this.fsm.transition('voicemail');
+    this.withCallerMedia('voicemail', (session) => {
+      void menuDriver(this.voicemailContext(voice, session, mailbox), {
+        mailbox,
+        pin: voice.pinOf(mailbox),
+      }).then(
+        (driver) => this.runDriver(driver, mailbox),
+        (error: unknown) => this.mediaFailed(`mailbox menu ${mailbox}`, error),
+      );
+    });
+  }
+
+  private voicemailContext(
+    voice: CallVoice,
+    session: RtpSession,
+    mailbox: string,
+  ): VoicemailCallContext {
+    return {
+      media: voice.media,
+      session,
+      timers: this.timers,
+      repository: voice.repository,
+      events: voice.events,
+      say: voice.say(voice.languageOf(mailbox)),
+      log: this.log,
+      ...(voice.limits === undefined ? {} : { limits: voice.limits }),
+    };
+  }
+
+  private runDriver<C extends { do: string }>(driver: VoiceDriver<C>, mailbox: string): void {
+    const media = this.media as CallMedia;
+    if (this.state !== 'voicemail') {
+      // The caller left while the mailbox was being read: nothing was started.
+      void driver.hangup();
+      return;
+    }
+    this.log(`voicemail of ${mailbox}`);
+    media.run(driver).then(
+      (end) => {
+        if (end !== 'caller-gone' && this.state === 'voicemail') this.hangUp('pbx');
+      },
+      (error: unknown) => this.mediaFailed(`voicemail ${mailbox}`, error),
     );
+  }
+
+  /** Without a media layer (unit tests of signalling), a voice step cannot run. */
+  private noVoice(what: string): void {
+    this.log(`${what}: no media layer, ending with 480`);
     this.rejectCaller(TEMPORARILY_UNAVAILABLE, 'unavailable');
+  }
+
+  /**
+   * Answer the caller from the PBX's own session if it is not answered yet (RFC 3264: our answer
+   * to its offer, or our offer when its INVITE had none, answered in its ACK), then run `ready`
+   * once it has acknowledged, with its session. Only while the call stays in `state`.
+   */
+  private withCallerMedia(state: CallState, ready: (session: RtpSession) => void): void {
+    const media = this.media as CallMedia;
+    const index = this.stepIndex;
+    const still = (): boolean => this.state === state && this.stepIndex === index;
+    media.openCaller().then(
+      (session) => {
+        if (!still()) return;
+        this.callerMediaHere = true;
+        const go = (): void => {
+          if (still()) ready(session);
+        };
+        if (this.callerSide !== null) {
+          // Answered already: at once, or once the ACK still awaited comes.
+          if (this.onCallerReady === null) go();
+          else this.onCallerReady = go;
+          return;
+        }
+        const sdp = this.callerSdpFor(session);
+        if (sdp === null) return;
+        this.onCallerReady = go;
+        this.answerCaller(sdp);
+      },
+      (error: unknown) => this.mediaFailed('media ports', error),
+    );
+  }
+
+  /**
+   * Our SDP toward the caller: the answer to the offer of its INVITE, else an offer. An offer we
+   * cannot answer ends the call: 488 (RFC 3261 §21.4.26) or 400 when it cannot be read.
+   */
+  private callerSdpFor(session: RtpSession): string | null {
+    if (this.callerSdp !== null) return this.callerSdp;
+    const offer = contentOf(this.invite.request).body;
+    try {
+      this.callerSdp =
+        offer === undefined ? session.createOffer() : session.answer(offer.toString('utf8'));
+      return this.callerSdp;
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      this.log(`caller SDP refused: ${error.message}`);
+      const final: FinalResponse =
+        error.code === 'malformed'
+          ? { status: 400, reason: 'Bad Request' }
+          : { status: 488, reason: 'Not Acceptable Here' };
+      this.rejectCaller(final, 'failed');
+      return null;
+    }
+  }
+
+  /** The PBX answers the caller itself: 200 with our SDP, then the ACK (with its answer if late). */
+  private answerCaller(sdp: string): void {
+    const ok = this.respondToCaller(200, 'OK', {
+      body: Buffer.from(sdp),
+      contentType: 'application/sdp',
+    });
+    const side = this.newCallerSide();
+    const lateOffer = contentOf(this.invite.request).body === undefined;
+    this.waitForAck(side, this.inviteSeq(), this.invite, ok, (ack) => {
+      if (lateOffer && !this.acceptCallerAnswer(ack)) return;
+      const ready = this.onCallerReady;
+      this.onCallerReady = null;
+      ready?.();
+    });
+  }
+
+  /** RFC 3264 §4: the caller's answer to our offer, in its ACK. False when unusable (call ended). */
+  private acceptCallerAnswer(ack: SipRequest): boolean {
+    const session = this.media?.caller;
+    const body = contentOf(ack).body;
+    try {
+      if (session === null || session === undefined || body === undefined) {
+        throw new SdpError('no-audio', 'the ACK carries no answer to our offer');
+      }
+      session.acceptAnswer(body.toString('utf8'));
+      return true;
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      this.log(`caller's answer refused: ${error.message}`);
+      this.hangUp('pbx');
+      return false;
+    }
+  }
+
+  private newCallerSide(): Side {
+    const dialog = this.aDialog;
+    if (dialog === null) throw new Error('the caller dialog exists once a 2xx is sent');
+    this.callerSide = {
+      name: 'caller',
+      dialog,
+      destination: this.invite.source,
+      inviteBusy: false,
+      ackWait: null,
+    };
+    const session = this.media?.caller;
+    // No RTP from the caller for the inactivity time ends the call (design §5).
+    session?.once('inactive', () => {
+      if (this.callerSide === null || !this.live()) return;
+      this.log('no media from the caller: hanging up');
+      this.hangUp('pbx');
+    });
+    return this.callerSide;
+  }
+
+  /** Not yet releasing. */
+  private live(): boolean {
+    return this.state !== 'releasing' && this.state !== 'ended';
+  }
+
+  /** The media layer failed (no port, a prompt missing): the call cannot go on. */
+  private mediaFailed(what: string, error: unknown): void {
+    if (!this.live()) return;
+    this.log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (this.callerSide !== null) this.hangUp('pbx');
+    else this.rejectCaller({ status: 503, reason: 'Service Unavailable' }, 'failed');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Ringing: phones and the trunk
+
+  /** How the step about to ring carries media (see LegMedia). */
+  private legMediaFor(step: Step): LegMedia {
+    if (this.media === null) return 'passthrough';
+    if (this.callerSide !== null) return 'pbx-answered';
+    return step.do === 'dial' || this.fromTrunk ? 'anchored' : 'passthrough';
   }
 
   private ring(step: Extract<Step, { do: 'ring' }>): void {
@@ -417,17 +732,19 @@ export class CallSession {
     this.fsm.transition('ringing');
     this.armStepTimer(step.timeout);
     // All legs exist before any starts: a leg failing at once must see its siblings still live.
-    const legs = targets.map((t) =>
-      this.createLeg(
-        t.extension,
-        t.uri,
-        `<sip:${t.extension}@${this.domain}>`,
-        t.destination,
-        presentation,
-        [],
+    this.startLegs(step, (content) =>
+      targets.map((t) =>
+        this.createLeg(
+          t.extension,
+          t.uri,
+          `<sip:${t.extension}@${this.domain}>`,
+          t.destination,
+          presentation,
+          [],
+          content,
+        ),
       ),
     );
-    for (const leg of legs) leg.start();
   }
 
   private dial(step: Extract<Step, { do: 'dial' }>): void {
@@ -440,14 +757,51 @@ export class CallSession {
     const presentation = trunkPresentation(this.caller, this.callerName, step.presentation, route);
     this.fsm.transition('ringing');
     this.armStepTimer(step.timeout);
-    this.createLeg(
-      step.number,
-      route.requestUri,
-      route.to,
-      route.destination,
-      presentation,
-      route.headers ?? [],
-    ).start();
+    this.startLegs(step, (content) => [
+      this.createLeg(
+        step.number,
+        route.requestUri,
+        route.to,
+        route.destination,
+        presentation,
+        route.headers ?? [],
+        content,
+      ),
+    ]);
+  }
+
+  /**
+   * Create the step's legs with the SDP its media mode calls for, and start them. Passthrough: the
+   * caller's offer, unchanged (design §5). Otherwise the PBX's own offer from the callee session,
+   * once the sessions are open; relaying for a caller not answered yet first answers its offer
+   * (kept for the 183 and the 200), and a caller the PBX already answered hears ringback.
+   */
+  private startLegs(step: Step, make: (content: Content) => BLeg[]): void {
+    this.legMedia = this.legMediaFor(step);
+    if (this.legMedia === 'passthrough') {
+      for (const leg of make(contentOf(this.invite.request))) leg.start();
+      return;
+    }
+    const media = this.media as CallMedia;
+    const index = this.stepIndex;
+    const anchored = this.legMedia === 'anchored';
+    Promise.all([anchored ? media.openCaller() : null, media.openCallee()]).then(
+      ([caller, callee]) => {
+        if (this.state !== 'ringing' || this.stepIndex !== index) return;
+        if (caller !== null) {
+          if (this.callerSdpFor(caller) === null) return;
+          this.callerMediaHere = true;
+        } else {
+          // Design §4: the caller answered by the PBX hears the French ringback while it rings.
+          media
+            .play([{ kind: 'ringback' }])
+            .catch((error: unknown) => this.mediaFailed('ringback', error));
+        }
+        const offer = Buffer.from(callee.createOffer());
+        for (const leg of make({ body: offer, contentType: 'application/sdp' })) leg.start();
+      },
+      (error: unknown) => this.mediaFailed('media ports', error),
+    );
   }
 
   private armStepTimer(seconds: number | null): void {
@@ -461,6 +815,7 @@ export class CallSession {
 
   private stepFailed(failure: StepFailure): void {
     this.timers.clear('step');
+    this.media?.unbridge();
     this.lastFailure = failure;
     if (this.state === 'ringing') this.fsm.transition('routing');
     this.nextStep();
@@ -473,6 +828,7 @@ export class CallSession {
     destination: Destination,
     presentation: Presentation,
     extra: readonly (readonly [string, string])[],
+    content: Content,
   ): BLeg {
     const h = new Headers();
     h.append('Max-Forwards', String(this.maxForwards));
@@ -485,8 +841,7 @@ export class CallSession {
     for (const [name, value] of presentation.headers) h.append(name, value);
     for (const [name, value] of extra) h.append(name, value);
     const invite = createRequest('INVITE', uri, h);
-    // The caller's offer goes to every callee unchanged (design §5: SDP passes through).
-    const { body, contentType } = contentOf(this.invite.request);
+    const { body, contentType } = content;
     if (body !== undefined) {
       h.append('Content-Type', contentType ?? 'application/sdp');
       invite.body = body;
@@ -514,6 +869,11 @@ export class CallSession {
 
   private legProvisional(leg: BLeg, response: SipResponse): void {
     if (!this.current(leg)) return;
+    if (this.legMedia === 'pbx-answered') return;
+    if (this.legMedia === 'anchored') {
+      this.relayedProvisional(response);
+      return;
+    }
     const content = contentOf(response);
     if (content.body !== undefined && !this.earlyMediaSent) {
       this.earlyMediaSent = true;
@@ -525,38 +885,109 @@ export class CallSession {
     }
   }
 
-  private legAnswered(leg: BLeg, dialog: Dialog, response: SipResponse): boolean {
+  /**
+   * A relayed leg's early media: its SDP answers our offer, the bridge starts, and the caller gets
+   * a 183 with our own answer once (the same SDP its 200 will carry). A caller without an offer
+   * of its own gets a 180 only: an offer in an unreliable 183 would be no valid exchange.
+   */
+  private relayedProvisional(response: SipResponse): void {
+    const media = this.media as CallMedia;
+    const body = contentOf(response).body;
+    const early =
+      body !== undefined &&
+      this.acceptCalleeSdp(body) &&
+      contentOf(this.invite.request).body !== undefined;
+    if (early) {
+      media.bridge();
+      if (!this.earlyMediaSent && this.callerSdp !== null) {
+        this.earlyMediaSent = true;
+        this.ringingSent = true;
+        this.respondToCaller(183, 'Session Progress', {
+          body: Buffer.from(this.callerSdp),
+          contentType: 'application/sdp',
+        });
+        return;
+      }
+    }
+    if (!this.ringingSent) {
+      this.ringingSent = true;
+      this.respondToCaller(180, 'Ringing', {});
+    }
+  }
+
+  /** The callee's SDP answers our offer; false when it is unusable. */
+  private acceptCalleeSdp(body: Buffer): boolean {
+    const callee = this.media?.callee;
+    if (callee === null || callee === undefined) return false;
+    try {
+      callee.acceptAnswer(body.toString('utf8'));
+      return true;
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      this.log(`callee SDP refused: ${error.message}`);
+      return false;
+    }
+  }
+
+  private legAnswered(leg: BLeg, dialog: Dialog, response: SipResponse): boolean | 'acknowledge' {
     if (!this.current(leg)) return false;
+    if (this.legMedia !== 'passthrough') {
+      const body = contentOf(response).body;
+      const usable =
+        body === undefined
+          ? this.media?.callee?.negotiated !== undefined
+          : this.acceptCalleeSdp(body);
+      if (!usable) {
+        // RFC 3261 §13.2.2.4: the leg ACKs and BYEs a 2xx we do not take; the step fails with it.
+        this.log(`B-leg ${leg.id}: answer without usable SDP, dropped`);
+        this.stepFailures.push('rejected');
+        const ringing = this.bLegs.some((l) => l !== leg && l.step === this.stepIndex && l.live);
+        if (!ringing) this.stepFailed(combineFailures(this.stepFailures));
+        return false;
+      }
+    }
     this.timers.clear('step');
     this.fsm.transition('answered');
     this.winner = leg;
     for (const other of this.legs.values()) if (other !== leg) other.cancel();
-    const ok = this.respondToCaller(200, 'OK', contentOf(response));
-    const aDialog = this.aDialog;
-    if (aDialog === null) throw new Error('the caller dialog exists once a 2xx is sent');
-    this.sides = {
-      caller: {
-        name: 'caller',
-        dialog: aDialog,
-        destination: this.invite.source,
-        inviteBusy: false,
-        ackWait: null,
-      },
-      callee: {
-        name: 'callee',
-        dialog,
-        destination: leg.destination,
-        inviteBusy: false,
-        ackWait: null,
-      },
+    this.calleeSide = {
+      name: 'callee',
+      dialog,
+      destination: leg.destination,
+      inviteBusy: false,
+      ackWait: null,
     };
-    this.waitForAck(this.sides.caller, this.inviteSeq(), this.invite, ok, (ack) => {
-      const content = contentOf(ack);
-      leg.acknowledge(content.body, content.contentType);
-    });
+    if (this.legMedia === 'passthrough') {
+      const ok = this.respondToCaller(200, 'OK', contentOf(response));
+      const side = this.newCallerSide();
+      this.waitForAck(side, this.inviteSeq(), this.invite, ok, (ack) => {
+        const content = contentOf(ack);
+        leg.acknowledge(content.body, content.contentType);
+      });
+    } else {
+      this.calleeMediaHere = true;
+      (this.media as CallMedia).bridge();
+      if (this.legMedia === 'anchored') this.answerRelayedCaller();
+    }
     this.log(`answered by ${leg.target}`);
     this.events.answered?.(this, leg.target);
-    return true;
+    // Our offer was in our INVITE and its answer in this 2xx: the ACK goes now, empty.
+    return this.legMedia === 'passthrough' ? true : 'acknowledge';
+  }
+
+  /** A relayed call is answered: 200 to the caller with our SDP (an offer when it made none). */
+  private answerRelayedCaller(): void {
+    const sdp = this.callerSdp;
+    if (sdp === null) throw new Error('a relayed caller has our SDP before the answer');
+    const ok = this.respondToCaller(200, 'OK', {
+      body: Buffer.from(sdp),
+      contentType: 'application/sdp',
+    });
+    const side = this.newCallerSide();
+    const lateOffer = contentOf(this.invite.request).body === undefined;
+    this.waitForAck(side, this.inviteSeq(), this.invite, ok, (ack) => {
+      if (lateOffer) this.acceptCallerAnswer(ack);
+    });
   }
 
   private legFailed(leg: BLeg, failure: StepFailure): void {
@@ -622,53 +1053,141 @@ export class CallSession {
   }
 
   private fromCaller(dialog: Dialog, request: SipRequest, tx: ServerTx | null): void {
-    const sides = this.sides;
+    const side = this.callerSide;
     if (request.method === 'ACK') {
-      if (sides !== null) this.receiveAck(sides.caller, request);
+      if (side !== null) this.receiveAck(side, request);
       return;
     }
     if (tx === null) return;
     if (!this.checkOrder(dialog, request, tx)) return;
     if (request.method === 'BYE') {
       this.reply(tx, 200, 'OK');
-      if (this.state === 'answered') {
+      if (side !== null && this.live()) {
         dialog.terminate();
         this.hangUp('caller');
-      } else if (this.state === 'routing' || this.state === 'ringing') {
+      } else if (this.unanswered()) {
         // RFC 3261 §15.1.2: the caller may BYE an early dialog; its INVITE gets 487.
         this.rejectCaller({ status: 487, reason: 'Request Terminated' }, 'cancelled');
       }
       return;
     }
-    if (this.state === 'answered' && sides !== null) {
-      this.relay(sides.caller, sides.callee, request, tx);
+    if (side === null || !this.live()) {
+      this.notYet(tx);
       return;
     }
-    this.notYet(tx);
+    const callee = this.state === 'answered' ? this.calleeSide : null;
+    if (this.callerMediaHere && isOfferCarrier(request.method)) {
+      this.answerOffer(side, this.media?.caller ?? null, callee, request, tx);
+    } else if (callee !== null) {
+      this.relay(side, callee, request, tx);
+    } else {
+      this.answerAlone(request, tx);
+    }
   }
 
   private fromCallee(leg: BLeg, dialog: Dialog, request: SipRequest, tx: ServerTx | null): void {
-    const sides = this.sides;
-    const joined = this.state === 'answered' && leg === this.winner && sides !== null;
+    const side = this.calleeSide;
+    const joined =
+      this.state === 'answered' && leg === this.winner && side !== null && dialog === side.dialog;
     if (request.method === 'ACK') {
-      if (joined && dialog === sides.callee.dialog) this.receiveAck(sides.callee, request);
+      if (joined) this.receiveAck(side, request);
       return;
     }
     if (tx === null) return;
     if (!this.checkOrder(dialog, request, tx)) return;
     if (request.method === 'BYE') {
       this.reply(tx, 200, 'OK');
-      if (joined && dialog === sides.callee.dialog) {
+      if (joined) {
         leg.remoteHangUp();
         this.hangUp('callee');
       }
       return;
     }
-    if (joined && dialog === sides.callee.dialog) {
-      this.relay(sides.callee, sides.caller, request, tx);
+    if (!joined) {
+      this.notYet(tx);
       return;
     }
-    this.notYet(tx);
+    const caller = this.callerSide;
+    if (this.calleeMediaHere && isOfferCarrier(request.method)) {
+      this.answerOffer(side, this.media?.callee ?? null, caller, request, tx);
+    } else if (caller !== null) {
+      this.relay(side, caller, request, tx);
+    }
+  }
+
+  /**
+   * A re-INVITE or UPDATE on a leg whose media ends at the PBX (hold, resume, a new address):
+   * answered here from that leg's session, never relayed — the other leg's media is the PBX's own
+   * and does not change. RFC 3264 §8: an offer gets our answer; a re-INVITE without one gets our
+   * offer, answered in its ACK; an UPDATE without SDP only refreshes the target.
+   */
+  private answerOffer(
+    side: Side,
+    session: RtpSession | null,
+    other: Side | null,
+    request: SipRequest,
+    tx: ServerTx,
+  ): void {
+    const invite = request.method === 'INVITE';
+    const busy = (s: Side | null): boolean => s !== null && (s.inviteBusy || s.ackWait !== null);
+    if (invite && (busy(side) || busy(other))) {
+      // RFC 3261 §14.2: one INVITE at a time per dialog.
+      this.reply(tx, 491, 'Request Pending');
+      return;
+    }
+    if (session === null || session.closed) {
+      this.reply(tx, 500, 'Server Internal Error', [['Retry-After', '1']]);
+      return;
+    }
+    const offer = contentOf(request).body;
+    let sdp: string | undefined;
+    try {
+      if (offer !== undefined) sdp = session.answer(offer.toString('utf8'));
+      else if (invite) sdp = session.createOffer();
+    } catch (error) {
+      if (!(error instanceof SdpError)) throw error;
+      this.log(`${side.name}'s ${request.method} refused: ${error.message}`);
+      if (error.code === 'malformed') this.reply(tx, 400, 'Bad Request');
+      else this.reply(tx, 488, 'Not Acceptable Here');
+      return;
+    }
+    // The far end comes back from hold: count its silence from now.
+    session.touch();
+    side.dialog.refreshTarget(request);
+    const response = buildReply(request, 200, 'OK');
+    response.headers.append('Contact', `<${side.dialog.localContact}>`);
+    response.headers.append('Allow', ALLOW);
+    if (sdp !== undefined) {
+      response.headers.append('Content-Type', 'application/sdp');
+      response.body = Buffer.from(sdp);
+    }
+    this.signaling.respond(tx, response);
+    if (!invite) return;
+    side.inviteBusy = true;
+    this.waitForAck(side, getCSeq(request)?.seq ?? 0, tx, response, (ack) => {
+      side.inviteBusy = false;
+      if (offer !== undefined) return;
+      const answer = contentOf(ack).body;
+      try {
+        if (answer === undefined) throw new SdpError('no-audio', 'the ACK carries no answer');
+        session.acceptAnswer(answer.toString('utf8'));
+      } catch (error) {
+        if (!(error instanceof SdpError)) throw error;
+        // RFC 3261 §14.1: an unusable answer in an ACK leaves nothing to do but end the call.
+        this.log(`${side.name}'s answer in the ACK refused: ${error.message}`);
+        this.hangUp('pbx');
+      }
+    });
+  }
+
+  /** Requests from a caller talking to the PBX alone (a prompt, the voicemail). */
+  private answerAlone(request: SipRequest, tx: ServerTx): void {
+    // INFO (DTMF some phones send this way, RFC 6086) and OPTIONS (keep-alive) are acknowledged.
+    if (request.method === 'INFO' || request.method === 'OPTIONS') {
+      this.reply(tx, 200, 'OK', request.method === 'OPTIONS' ? [['Allow', ALLOW]] : []);
+      return;
+    }
+    this.reply(tx, 501, 'Not Implemented', [['Allow', ALLOW]]);
   }
 
   /**
@@ -842,22 +1361,38 @@ export class CallSession {
     wait.onAck(ack);
   }
 
-  /** End an answered call: BYE to whichever side did not hang up (both when the PBX does). */
-  private hangUp(by: 'caller' | 'callee' | 'pbx'): void {
-    const sides = this.sides;
-    if (sides === null || this.state !== 'answered') return;
-    for (const side of [sides.caller, sides.callee]) {
+  /**
+   * End a call whose caller has our 2xx: BYE to whichever side did not hang up (both when the PBX
+   * does), CANCEL to legs still ringing. `end`: the outcome when it is not a bridged call's.
+   */
+  private hangUp(by: 'caller' | 'callee' | 'pbx', end?: CallEnd): void {
+    const caller = this.callerSide;
+    if (caller === null || !this.live()) return;
+    for (const side of [caller, this.calleeSide]) {
+      if (side === null) continue;
       this.timers.clear(`ack:${side.name}`);
       side.ackWait = null;
     }
+    this.timers.clear('step');
     // RFC 3261 §15.1.2: requests pending in the dialog when it ends get 487.
     for (const relay of [...this.relays]) {
       this.answerRelay(relay, buildReply(relay.request, 487, 'Request Terminated'));
     }
-    this.finish({ outcome: 'answered', status: 200, answeredBy: this.winner?.target ?? null });
+    this.finish(end ?? this.answeredEnd());
+    for (const leg of this.legs.values()) leg.cancel();
     if (by !== 'callee') this.winner?.hangUp();
-    if (by !== 'caller') this.byeCaller(sides.caller.dialog);
+    if (by !== 'caller') this.byeCaller(caller.dialog);
     this.maybeReleased();
+  }
+
+  /** How an answered call ended: bridged to whoever answered, or taken by the PBX's voice. */
+  private answeredEnd(): CallEnd {
+    if (this.winner !== null) {
+      return { outcome: 'answered', status: 200, answeredBy: this.winner.target };
+    }
+    if (this.state === 'voicemail') return { outcome: 'voicemail', status: 200, answeredBy: null };
+    // Hung up during a prompt or while the bounce rang: nobody was reached.
+    return { outcome: 'cancelled', status: 200, answeredBy: null };
   }
 
   private byeCaller(dialog: Dialog): void {
@@ -889,16 +1424,43 @@ export class CallSession {
 
   private finish(end: CallEnd): void {
     this.end = end;
+    this.onCallerReady = null;
     this.fsm.transition('releasing');
     this.events.ended?.(this, end);
+    const media = this.media;
+    if (media === null) {
+      this.mediaReleased = true;
+      return;
+    }
+    // The voicemail service closes its recording first; the sessions close after it.
+    const releasing = media.release();
+    if (media.empty) {
+      // Nothing was ever opened (a call between phones): released now, not a turn later.
+      this.mediaReleased = true;
+      return;
+    }
+    releasing.then(
+      () => {
+        this.mediaReleased = true;
+        this.maybeReleased();
+      },
+      (error: unknown) => {
+        this.log(`media release failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.mediaReleased = true;
+        this.maybeReleased();
+      },
+    );
   }
 
   private maybeReleased(): void {
     if (this.state !== 'releasing') return;
     if (this.legs.size > 0 || this.clientTxs.size > 0 || this.serverTxs.size > 0) return;
+    // The voicemail driver's timer is cleared by its own release, which may still be running.
+    if (!this.mediaReleased) return;
     this.timers.clearAll();
     if (this.aDialog !== null && this.aDialog.state !== 'terminated') this.aDialog.terminate();
-    this.sides = null;
+    this.callerSide = null;
+    this.calleeSide = null;
     this.winner = null;
     this.fsm.transition('ended');
     this.events.released?.(this);

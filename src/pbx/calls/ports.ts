@@ -3,7 +3,12 @@
  * the registrar (`Locator`) and the trunks (`TrunkDialler`). Tests give fakes; production gives
  * `StackSignaling`, the registrar and the trunk module.
  */
-import type { Caller } from '../../domain/types.js';
+import type { Caller, Language } from '../../domain/types.js';
+import type { MediaLayer } from '../../media/media-layer.js';
+import type { VoicemailRepository } from '../../store/voicemail-repository.js';
+import type { EventBus } from '../events.js';
+import type { Say } from '../voicemail/prompt-catalog.js';
+import type { VoicemailCallContext } from '../voicemail/voicemail-drivers.js';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Destination, Source } from '../../sip/transport/types.js';
 
@@ -85,4 +90,22 @@ export interface TrunkDialler {
     caller: Caller,
     callerName: string | null,
   ): TrunkRoute | null;
+}
+
+/**
+ * What the PBX's own voice needs (prompts, voicemail, relayed media). A call without it passes SDP
+ * through and cannot run `announce` or `voicemail` steps.
+ */
+export interface CallVoice {
+  media: MediaLayer;
+  /** The language of an extension's prompts; the system's for a ring group or an unknown number. */
+  languageOf(number: string | null): Language;
+  /** Prompt files in a language (admin recordings first). */
+  say(language: Language): Say;
+  /** The `*97` PIN of an extension (null: none asked). */
+  pinOf(extension: string): string | null;
+  repository: VoicemailRepository;
+  events: EventBus;
+  /** Test hooks for the voicemail machines' limits. */
+  limits?: VoicemailCallContext['limits'];
 }

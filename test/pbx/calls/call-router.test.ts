@@ -85,13 +85,13 @@ describe('CallRouter', () => {
     temp.remove();
   });
 
-  it("the guide's 06* 07* exception: extension 100's voicemail box, 480 today", async () => {
+  it("the guide's 06* 07* exception: extension 100's voicemail box (480 without a media layer)", async () => {
     const tx = new FakeServerTx(invite('"Mobile" <sip:+33612345678@carrier.test>'));
     const session = router.handleInvite(tx.request, tx, { to: '101' });
     expect(session.decision.exception).toBe(0);
     expect(session.decision.plan).toEqual([{ do: 'voicemail', mailbox: '100' }]);
     expect(tx.statuses).toEqual([480]);
-    expect(logs.some((l) => l.includes('voicemail step not available yet'))).toBe(true);
+    expect(logs.some((l) => l.includes('voicemail 100: no media layer'))).toBe(true);
     expect(router.active()).toHaveLength(0);
     await router.flush();
     const [call] = await listCalls(db, { extension: '101', limit: 5 });

@@ -193,7 +193,7 @@ describe('CallSession: other steps', () => {
     expectReleased(call);
   });
 
-  it('a voicemail step ends the call with 480 and says why', () => {
+  it('without a media layer a voicemail step ends the call with 480 and says why', () => {
     const call = startCall([RING_100, { do: 'voicemail', mailbox: '100' }], {
       contacts: { '100': [device(1)] },
     });
@@ -201,7 +201,7 @@ describe('CallSession: other steps', () => {
     leg.reply(180, { toTag: 'd1' });
     call.scheduler.advance(20_000);
     expect(call.invite.statuses).toEqual([180, 480]);
-    expect(call.logs.some((l) => l.includes('voicemail step not available yet'))).toBe(true);
+    expect(call.logs.some((l) => l.includes('voicemail 100: no media layer'))).toBe(true);
     expect(call.ends[0]?.outcome).toBe('unavailable');
     expect(call.session.state).toBe('releasing');
     call.sig.only('CANCEL').reply(200);

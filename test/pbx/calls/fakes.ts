@@ -281,6 +281,7 @@ export function expectReleased(call: Call): void {
     legs: 0,
     dialogs: 0,
     pendingAcks: 0,
+    media: 0,
   });
   expect(call.session.bLegs).toEqual([]);
   expect(call.scheduler.pending).toBe(0);
