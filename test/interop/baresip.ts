@@ -85,6 +85,8 @@ export interface BaresipOptions {
   /** WAV played as the microphone (8 kHz mono); silence when absent. */
   source?: string;
   answer?: 'auto' | 'manual';
+  /** Subscribes to its mailbox's message-waiting (baresip's `mwi` module). */
+  mwi?: boolean;
 }
 
 export class Baresip {
@@ -133,6 +135,7 @@ export class Baresip {
         'module account.so',
         'module menu.so',
         'module ctrl_tcp.so',
+        ...(this.options.mwi === true ? ['module mwi.so'] : []),
         `ctrl_tcp_listen ${netns.peerAddress}:${ctrlPort}`,
         `snd_path ${join(this.dir, 'rec')}`,
         '',
