@@ -126,8 +126,8 @@ async function createDemoDirectoryIfEmpty(
   if (first !== undefined) first.role = 'admin';
   for (const ext of doc.extensions) {
     ext.password = randomBytes(9).toString('base64url');
-    if (ext.voicemailPin !== undefined)
-      ext.voicemailPin = String(1000 + (randomBytes(2).readUInt16BE() % 9000));
+    // Every demo user can listen to their voicemail with *97.
+    ext.voicemailPin = String(1000 + (randomBytes(2).readUInt16BE() % 9000));
   }
   const built = buildDirectory(doc);
   if (!built.ok) throw new Error('the demo directory is invalid');
@@ -154,7 +154,7 @@ function printDemo(directory: Directory, out: (s: string) => void): void {
   for (const ext of directory.extensions.values()) {
     const role = ext.role === 'admin' ? ', admin' : '';
     out(
-      `  extension ${ext.number} (${ext.name}${role}): user ${ext.number}, password ${ext.password}`,
+      `  extension ${ext.number} (${ext.name}${role}): user ${ext.number}, password ${ext.password}, voicemail PIN ${ext.voicemailPin ?? '-'}`,
     );
   }
   out('Try a decision: npx renvoi simulate --to 101 --from "+33 6 12 34 56 78"');
