@@ -91,7 +91,7 @@ describe('web client: the call history and the tester agree with a live call', (
       await expect.poll(() => calls.first().textContent(), { timeout: 30_000 }).toContain('occupé');
       const text = await calls.first().textContent();
       // The caller as the PBX stores it, in E.164.
-      expect(text).toContain('Caller (+33491000000)');
+      expect(text).toContain('Caller (04 91 00 00 00)');
       expect(text).toContain('Exception 3');
       expect(await calls.first().locator('.sentence').textContent()).toMatch(/^Exception 3/);
       await page.screenshot({ path: join(shots, 'history.png'), fullPage: true });

@@ -101,7 +101,7 @@ describe('web client: the voicemail inbox', () => {
       await openInbox(page);
       await expect.poll(() => messages().count(), { timeout: 30_000 }).toBe(2);
       const first = await messages().nth(0).textContent();
-      expect(first).toContain('Claire Dubois (+33612345678)');
+      expect(first).toContain('Claire Dubois (06 12 34 56 78)');
       expect(first).toContain('0:03');
       expect(first).toContain('Nouveau');
       const second = await messages().nth(1).textContent();
@@ -267,7 +267,7 @@ describe('web client: the voicemail inbox', () => {
         rmSync(work, { recursive: true, force: true });
       }
       await expect.poll(() => messages().count(), { timeout: 30_000 }).toBe(before + 1);
-      expect(await messages().first().textContent()).toContain('+33491000000');
+      expect(await messages().first().textContent()).toContain('04 91 00 00 00');
       await page.getByText('Nouveau message vocal.').waitFor();
       const [left] = await store
         .list('101')
