@@ -37,15 +37,22 @@ class Direction {
 
   constructor(private readonly to: RtpSession) {}
 
-  /** `talkspurt`: the packet's marker starts a talkspurt (audio), not an event (RFC 4733 §2.5.1.1). */
-  private map(packet: RtpPacket, talkspurt: boolean): { timestamp: number; first: boolean } {
+  /**
+   * Whether `packet` starts a new timestamp mapping (and sets it up when it does); `talkspurt`: the
+   * packet's marker starts a talkspurt (audio), not an event (RFC 4733 §2.5.1.1).
+   */
+  private remap(packet: RtpPacket, talkspurt: boolean): boolean {
     const first =
       this.offset === undefined || this.sourceSsrc !== packet.ssrc || (talkspurt && packet.marker);
     if (first) {
       this.offset = (this.to.resumeTimestamp() - packet.timestamp) | 0;
       this.sourceSsrc = packet.ssrc;
     }
-    return { timestamp: (packet.timestamp + (this.offset as number)) >>> 0, first };
+    return first;
+  }
+
+  private mapped(packet: RtpPacket): number {
+    return (packet.timestamp + (this.offset as number)) >>> 0;
   }
 
   audio(packet: RtpPacket, codec: G711Codec): void {
@@ -59,15 +66,11 @@ class Direction {
         ? packet.payload
         : encodeG711(target.codec, decodeG711(codec, packet.payload));
     if (codec !== target.codec) this.transcoded++;
-    const { timestamp, first } = this.map(packet, true);
-    // RFC 3551 §4.1: the first packet we send of a source's talkspurt carries the marker.
-    this.to.sendRelayed({
-      payloadType: target.payloadType,
-      marker: first,
-      timestamp,
-      payload,
-      samples: payload.length,
-    });
+    const first = this.remap(packet, true);
+    // Sent here, in the receive handler, not on the media clock: a relayed packet leaves as soon
+    // as it arrives, with no added delay or batching. RFC 3551 §4.1: the first packet we send of a
+    // source's talkspurt carries the marker.
+    this.to.relay(target.payloadType, first, this.mapped(packet), payload, payload.length);
     this.relayed++;
   }
 
@@ -77,15 +80,15 @@ class Direction {
       this.dropped++;
       return;
     }
-    const { timestamp } = this.map(packet, false);
+    this.remap(packet, false);
     // RFC 4733 §2.5.1.2: every packet of an event keeps the event's timestamp, mapped unchanged.
-    this.to.sendRelayed({
-      payloadType: target.telephoneEventPt,
-      marker: packet.marker,
-      timestamp,
-      payload: packet.payload,
-      samples: event.duration,
-    });
+    this.to.relay(
+      target.telephoneEventPt,
+      packet.marker,
+      this.mapped(packet),
+      packet.payload,
+      event.duration,
+    );
     this.events++;
   }
 }

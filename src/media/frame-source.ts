@@ -73,12 +73,16 @@ export class FrameSequence {
     this.current = sources[0] && generator(sources[0]);
   }
 
-  /** The next 160-sample frame, or undefined when every source has been played. */
-  next(): Int16Array | undefined {
+  /**
+   * The next 160-sample frame, or undefined when every source has been played. With `into` (160
+   * samples) the frame is written there and `into` returned, so a player can reuse one buffer.
+   */
+  next(into?: Int16Array): Int16Array | undefined {
     while (this.current) {
       const first = this.current(this.position);
       if (first !== undefined) {
-        const frame = new Int16Array(FRAME_SAMPLES);
+        const frame = into ?? new Int16Array(FRAME_SAMPLES);
+        if (into) into.fill(0);
         frame[0] = first;
         for (let i = 1; i < FRAME_SAMPLES; i++) {
           const sample = this.current(this.position + i);

@@ -24,6 +24,21 @@ export function encodeG711(codec: G711Codec, pcm: Int16Array): Uint8Array {
   return codec === 'PCMU' ? alawmulaw.mulaw.encode(pcm) : alawmulaw.alaw.encode(pcm);
 }
 
+/**
+ * `encodeG711` into a buffer the caller keeps (the player encodes a frame per stream per tick, so
+ * it reuses one rather than allocating). `out` must be as long as `pcm`; it is returned.
+ */
+export function encodeG711Into(codec: G711Codec, pcm: Int16Array, out: Uint8Array): Uint8Array {
+  if (out.length < pcm.length) {
+    throw new RangeError(`G.711 output of ${out.length} octets for ${pcm.length} samples`);
+  }
+  const encodeSample =
+    codec === 'PCMU' ? alawmulaw.mulaw.encodeSample : alawmulaw.alaw.encodeSample;
+  // The mask turns the µ-law encoder's negative results into octets, as the array form does.
+  for (let i = 0; i < pcm.length; i++) out[i] = encodeSample(pcm[i] as number) & 0xff;
+  return out;
+}
+
 export function decodeG711(codec: G711Codec, encoded: Uint8Array): Int16Array {
   return codec === 'PCMU' ? alawmulaw.mulaw.decode(encoded) : alawmulaw.alaw.decode(encoded);
 }

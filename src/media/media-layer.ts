@@ -37,6 +37,8 @@ export interface MediaLayerOptions {
   readonly inactivityMs?: number;
   readonly rtcpIntervalMs?: number;
   readonly reorderDepth?: number;
+  /** The media clock's `leadMs` (media-clock.ts): its precise wait before each tick; default 1. */
+  readonly clockLeadMs?: number;
   /** A subscriber of the media clock threw (a bug): the clock goes on, this reports it. */
   readonly onError?: (error: unknown) => void;
 }
@@ -48,7 +50,7 @@ export class MediaLayer {
   private readonly sessions = new Set<RtpSession>();
 
   constructor(private readonly options: MediaLayerOptions) {
-    this.clock = new MediaClock({ onError: options.onError });
+    this.clock = new MediaClock({ onError: options.onError, leadMs: options.clockLeadMs });
     this.ports = new PortAllocator(options.portMin, options.portMax);
   }
 

@@ -10,6 +10,8 @@
  */
 import { FrameSequence } from './frame-source.js';
 import type { PlaySource, ResolvedSource } from './frame-source.js';
+import { FRAME_SAMPLES, encodeG711Into } from './g711.js';
+import type { G711Codec } from './g711.js';
 import type { MediaClock } from './media-clock.js';
 import type { RtpSession } from './rtp-session.js';
 import type { DtmfDigit } from './telephone-event.js';
@@ -98,17 +100,38 @@ export class Playback {
       this.finish('completed');
       return;
     }
-    let pending: Int16Array | undefined = first;
-    this.unsubscribe = this.options.clock.subscribe((tick) => {
-      const frame = pending ?? this.frames?.next();
-      pending = undefined;
-      if (!frame) {
+    // One frame and one payload buffer for the whole playback, reused on every tick: the packet
+    // is copied out of them when it is sent.
+    const frame = first;
+    const payload = new Uint8Array(FRAME_SAMPLES);
+    let pending = true;
+    let encodedAs: G711Codec | undefined;
+    const load = (): void => {
+      const codec = this.session.negotiated?.codec;
+      encodedAs = pending && codec ? codec : undefined;
+      if (encodedAs) encodeG711Into(encodedAs, frame, payload);
+    };
+    load();
+    // The tick only sends what was prepared; the next frame is read and encoded in the clock's
+    // second phase, once every stream has sent (media-clock.ts).
+    const onTick = (tick: number): void => {
+      if (!pending) {
         this.finish('completed');
         return;
       }
-      this.session.sendFrame(frame, tick);
+      // A re-INVITE may have changed the codec since the frame was encoded.
+      if (encodedAs !== undefined && encodedAs === this.session.negotiated?.codec) {
+        this.session.sendEncodedFrame(payload, tick);
+      } else {
+        this.session.sendFrame(frame, tick);
+      }
       this.framesPlayed++;
-    });
+    };
+    const prepare = (): void => {
+      pending = this.frames?.next(frame) !== undefined;
+      load();
+    };
+    this.unsubscribe = this.options.clock.subscribe(onTick, prepare);
   }
 
   private detach(): void {

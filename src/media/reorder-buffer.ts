@@ -27,6 +27,11 @@ export class ReorderBuffer<T extends { readonly sequenceNumber: number }> {
   push(packet: T): T[] {
     const seq = packet.sequenceNumber;
     if (this.next === undefined) this.next = seq;
+    if (seq === this.next && this.held.size === 0) {
+      // The usual case, the next packet with nothing held: straight through, no map entry.
+      this.next = (seq + 1) & 0xffff;
+      return [packet];
+    }
     const delta = sequenceDelta(seq, this.next);
     if (Math.abs(delta) > RESYNC_DISTANCE) {
       // A new sender (new SSRC after re-INVITE) or a jump: start over rather than drop everything.

@@ -33,20 +33,68 @@ export function encodeRtp(packet: RtpPacket): Buffer {
   if (packet.csrcs.length > 15) throw new RtpFormatError('more than 15 CSRCs');
   const headerLength = RTP_HEADER + 4 * packet.csrcs.length;
   const out = Buffer.allocUnsafe(headerLength + packet.payload.length);
+  writeRtpHeader(
+    out,
+    packet.marker,
+    packet.payloadType,
+    packet.sequenceNumber,
+    packet.timestamp,
+    packet.ssrc,
+  );
   out[0] = (RTP_VERSION << 6) | packet.csrcs.length;
-  out[1] = (packet.marker ? 0x80 : 0) | packet.payloadType;
-  out.writeUInt16BE(packet.sequenceNumber & 0xffff, 2);
-  out.writeUInt32BE(packet.timestamp >>> 0, 4);
-  out.writeUInt32BE(packet.ssrc >>> 0, 8);
-  packet.csrcs.forEach((csrc, i) => out.writeUInt32BE(csrc >>> 0, RTP_HEADER + 4 * i));
+  for (let i = 0; i < packet.csrcs.length; i++) {
+    out.writeUInt32BE((packet.csrcs[i] as number) >>> 0, RTP_HEADER + 4 * i);
+  }
   out.set(packet.payload, headerLength);
   return out;
 }
 
+/**
+ * One RTP packet without CSRCs, as a media session sends it: header and payload in one buffer, no
+ * intermediate object (this runs for every packet sent). The payload type must be in 0-127.
+ */
+export function encodeRtpPacket(
+  marker: boolean,
+  payloadType: number,
+  sequenceNumber: number,
+  timestamp: number,
+  ssrc: number,
+  payload: Uint8Array,
+): Buffer {
+  const out = Buffer.allocUnsafe(RTP_HEADER + payload.length);
+  writeRtpHeader(out, marker, payloadType, sequenceNumber, timestamp, ssrc);
+  out.set(payload, RTP_HEADER);
+  return out;
+}
+
+function writeRtpHeader(
+  out: Buffer,
+  marker: boolean,
+  payloadType: number,
+  sequenceNumber: number,
+  timestamp: number,
+  ssrc: number,
+): void {
+  out[0] = RTP_VERSION << 6;
+  out[1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
+  out.writeUInt16BE(sequenceNumber & 0xffff, 2);
+  out.writeUInt32BE(timestamp >>> 0, 4);
+  out.writeUInt32BE(ssrc >>> 0, 8);
+}
+
+/** The CSRC list of the (nearly) every packet that has none, shared rather than allocated. */
+const NO_CSRCS: readonly number[] = Object.freeze([]);
+
+const readUint32 = (data: Uint8Array, offset: number): number =>
+  (((data[offset] as number) << 24) |
+    ((data[offset + 1] as number) << 16) |
+    ((data[offset + 2] as number) << 8) |
+    (data[offset + 3] as number)) >>>
+  0;
+
 /** Parse one RTP datagram; the payload is a view on `data`, not a copy. */
 export function decodeRtp(data: Uint8Array): RtpPacket {
   if (data.length < RTP_HEADER) throw new RtpFormatError(`RTP packet of ${data.length} bytes`);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const first = data[0] as number;
   const version = first >> 6;
   if (version !== RTP_VERSION) throw new RtpFormatError(`RTP version ${version}`);
@@ -55,12 +103,16 @@ export function decodeRtp(data: Uint8Array): RtpPacket {
   const csrcCount = first & 0x0f;
   let offset = RTP_HEADER + 4 * csrcCount;
   if (data.length < offset) throw new RtpFormatError('RTP packet shorter than its CSRC list');
-  const csrcs: number[] = [];
-  for (let i = 0; i < csrcCount; i++) csrcs.push(view.getUint32(RTP_HEADER + 4 * i));
+  let csrcs = NO_CSRCS;
+  if (csrcCount > 0) {
+    const list: number[] = [];
+    for (let i = 0; i < csrcCount; i++) list.push(readUint32(data, RTP_HEADER + 4 * i));
+    csrcs = list;
+  }
   if (extension) {
     // RFC 3550 §5.3.1: 16-bit profile field, 16-bit length in 32-bit words, then the words.
     if (data.length < offset + 4) throw new RtpFormatError('RTP header extension truncated');
-    offset += 4 + 4 * view.getUint16(offset + 2);
+    offset += 4 + 4 * (((data[offset + 2] as number) << 8) | (data[offset + 3] as number));
     if (data.length < offset) throw new RtpFormatError('RTP header extension truncated');
   }
   let end = data.length;
@@ -79,9 +131,9 @@ export function decodeRtp(data: Uint8Array): RtpPacket {
   return {
     marker: (second & 0x80) !== 0,
     payloadType,
-    sequenceNumber: view.getUint16(2),
-    timestamp: view.getUint32(4),
-    ssrc: view.getUint32(8),
+    sequenceNumber: ((data[2] as number) << 8) | (data[3] as number),
+    timestamp: readUint32(data, 4),
+    ssrc: readUint32(data, 8),
     csrcs,
     payload: data.subarray(offset, end),
   };

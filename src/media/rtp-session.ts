@@ -23,6 +23,9 @@
  */
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import type { LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { randomBytes, randomInt } from 'node:crypto';
 import { FRAME_MS, FRAME_SAMPLES, codecForPayloadType, encodeG711 } from './g711.js';
@@ -36,7 +39,7 @@ import {
   decodeRtp,
   encodeBye,
   encodeReceiverReport,
-  encodeRtp,
+  encodeRtpPacket,
   encodeSenderReport,
   ntpNow,
 } from './rtp-packet.js';
@@ -103,8 +106,26 @@ interface Endpoint {
   port: number;
 }
 
+/**
+ * `dgram` resolves the destination of every datagram, even an IP address, through a callback on
+ * the next tick; media goes to addresses, so they are answered at once, and names (an SDP may
+ * carry one) still go through the resolver.
+ */
+function lookupAddress(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options, callback);
+}
+
 function bindSocket(address: string, port: number): Promise<Socket> {
-  const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
+  const socket = createSocket({
+    type: address.includes(':') ? 'udp6' : 'udp4',
+    lookup: lookupAddress,
+  });
   return new Promise((resolve, reject) => {
     socket.once('error', (err) => {
       socket.close();
@@ -129,7 +150,11 @@ function closeSocket(socket: Socket): Promise<void> {
   });
 }
 
-const nowMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+/**
+ * Monotonic milliseconds, fractional: cheaper than dividing a BigInt for every packet, and the
+ * reception jitter (RFC 3550 §6.4.1) gets sub-millisecond arrival times.
+ */
+const nowMs = (): number => performance.now();
 
 export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private state: 'open' | 'closed' = 'open';
@@ -356,15 +381,26 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   /** Send a packet whose payload type, marker and timestamp the caller chose (the bridge). */
   sendRelayed(packet: OutgoingPacket): boolean {
-    if (!this.canSend) return false;
-    this.lastTick = undefined;
-    this.transmit(
+    return this.relay(
       packet.payloadType,
       packet.marker,
       packet.timestamp,
       packet.payload,
       packet.samples,
     );
+  }
+
+  /** `sendRelayed` without the packet object, for the bridge's per-packet path. */
+  relay(
+    payloadType: number,
+    marker: boolean,
+    timestamp: number,
+    payload: Uint8Array,
+    samples: number,
+  ): boolean {
+    if (!this.canSend) return false;
+    this.lastTick = undefined;
+    this.transmit(payloadType, marker, timestamp, payload, samples);
     return true;
   }
 
@@ -376,15 +412,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     samples: number,
   ): void {
     const target = this.remoteTarget as Endpoint;
-    const data = encodeRtp({
-      marker,
-      payloadType,
-      sequenceNumber: this.sequence,
-      timestamp,
-      ssrc: this.ssrc,
-      csrcs: [],
-      payload,
-    });
+    const data = encodeRtpPacket(marker, payloadType, this.sequence, timestamp, this.ssrc, payload);
     this.sequence = (this.sequence + 1) & 0xffff;
     this.lastTimestamp = timestamp >>> 0;
     this.lastSamples = samples;

@@ -25,6 +25,22 @@ describe('FrameSequence', () => {
     expect(frames[2]?.[80]).toBe(0);
   });
 
+  it('writes into a reused frame what it would return afresh, padding included', () => {
+    const sources: ResolvedSource[] = [
+      { kind: 'pcm', samples: new Int16Array(400).fill(7) },
+      { kind: 'tone', frequencyHz: 1000, ms: 50 },
+    ];
+    const fresh = all(sources);
+    const seq = new FrameSequence(sources);
+    const reused = new Int16Array(160).fill(-1);
+    const copies: Int16Array[] = [];
+    for (let frame = seq.next(reused); frame && copies.length < 100; frame = seq.next(reused)) {
+      expect(frame).toBe(reused);
+      copies.push(frame.slice());
+    }
+    expect(copies).toEqual(fresh);
+  });
+
   it('chains sources in order', () => {
     const frames = all([
       { kind: 'silence', ms: 40 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeG711, encodeG711, silentFrame } from '../../src/media/g711.js';
+import { decodeG711, encodeG711, encodeG711Into, silentFrame } from '../../src/media/g711.js';
 
 describe('G.711', () => {
   it('encodes silence as 0xFF (µ-law) and 0xD5 (A-law)', () => {
@@ -21,6 +21,15 @@ describe('G.711', () => {
   });
 
   for (const codec of ['PCMU', 'PCMA'] as const) {
+    it(`${codec}: encoding into a reused buffer gives what encoding afresh gives`, () => {
+      const pcm = new Int16Array(65536);
+      for (let i = 0; i < pcm.length; i++) pcm[i] = i - 32768;
+      const out = new Uint8Array(65536).fill(0x55);
+      expect(encodeG711Into(codec, pcm, out)).toBe(out);
+      expect(out).toEqual(encodeG711(codec, pcm));
+      expect(() => encodeG711Into(codec, pcm, new Uint8Array(10))).toThrow(RangeError);
+    });
+
     it(`${codec}: round trip stays within the logarithmic step (about 1/16 of the value)`, () => {
       const pcm = new Int16Array(65536);
       for (let i = 0; i < pcm.length; i++) pcm[i] = i - 32768;

@@ -87,4 +87,72 @@ describe('MediaClock', () => {
   it('refuses a non-positive period', () => {
     expect(() => new MediaClock({ periodMs: 0 })).toThrow(RangeError);
   });
+
+  it('refuses a lead outside [0, period)', () => {
+    expect(() => new MediaClock({ periodMs: 20, leadMs: 20 })).toThrow(RangeError);
+    expect(() => new MediaClock({ periodMs: 20, leadMs: -1 })).toThrow(RangeError);
+    expect(() => new MediaClock({ periodMs: 20, leadMs: 0 })).not.toThrow();
+  });
+
+  for (const leadMs of [0, 1]) {
+    it(`runs every subscriber's tick before any preparation (lead ${leadMs} ms)`, async () => {
+      const c = new MediaClock({ periodMs: 5, leadMs });
+      clocks.push(c);
+      const calls: string[] = [];
+      const offs: (() => void)[] = [];
+      await new Promise<void>((resolve) => {
+        for (const name of ['a', 'b', 'c']) {
+          offs.push(
+            c.subscribe(
+              (tick) => calls.push(`${name}${tick}`),
+              (tick) => {
+                calls.push(`prepare ${name}${tick}`);
+                if (calls.length >= 12) resolve();
+              },
+            ),
+          );
+        }
+      });
+      for (const off of offs) off();
+      const first = Number(/\d+/.exec(calls[0] as string)?.[0]);
+      const t = (k: number) => first + k;
+      expect(calls.slice(0, 12)).toEqual([
+        `a${t(0)}`,
+        `b${t(0)}`,
+        `c${t(0)}`,
+        `prepare a${t(0)}`,
+        `prepare b${t(0)}`,
+        `prepare c${t(0)}`,
+        `a${t(1)}`,
+        `b${t(1)}`,
+        `c${t(1)}`,
+        `prepare a${t(1)}`,
+        `prepare b${t(1)}`,
+        `prepare c${t(1)}`,
+      ]);
+    });
+  }
+
+  it('does not prepare for a subscriber that left during the tick', async () => {
+    const c = clock(5);
+    const prepared: string[] = [];
+    let offB: () => void = () => undefined;
+    await new Promise<void>((resolve) => {
+      const offA = c.subscribe(
+        () => {
+          offB();
+        },
+        () => {
+          prepared.push('a');
+          offA();
+          resolve();
+        },
+      );
+      offB = c.subscribe(
+        () => undefined,
+        () => prepared.push('b'),
+      );
+    });
+    expect(prepared).toEqual(['a']);
+  });
 });
