@@ -5,17 +5,22 @@
  *     prompt to its own UDP socket in a separate peer process, which stamps every arrival; the
  *     send-time jitter of a stream is |inter-arrival − 20 ms|, p50 and p99 per stream.
  * (b) Relayed calls: M calls, each two PBX sessions joined by a bridge; the peer process sends a
- *     20 ms PCMU stream from both ends of every call and counts what arrives at the other end.
- *     Loss is counted per direction; CPU is the PBX process's user+system time per relayed stream.
+ *     20 ms PCMU stream from both ends of every call and counts, frame by frame, what arrives at
+ *     the other end. Counting waits until nothing more arrives, so a packet is lost only if it
+ *     never arrives; how late packets were shows as the relay latency. Where the lost ones went is
+ *     told by the counters at each hop: sent by the peer, received by the PBX sessions, relayed,
+ *     received by the peer, and the kernel's UDP drop counters (/proc/net/snmp, system-wide).
+ *     CPU is the PBX process's user+system time per relayed stream.
  *
  * Each step runs `--runs` times and the medians are printed as Markdown. Everything on 127.0.0.1,
  * bounded in count and time. Options: --streams 50,100,200,400 --calls 100,200,300,400,500,600
- * --seconds 10 --runs 3 --only prompts,relay
+ * --seconds 10 --runs 3 --only prompts,relay --lead <ms> (how long before each tick the media clock's
+ * timer fires, the rest being a precise sleep; default the media layer's, 0 to compare without it).
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,11 +36,13 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '10' },
     runs: { type: 'string', default: '3' },
     only: { type: 'string', default: 'prompts,relay' },
+    lead: { type: 'string' },
   },
 });
 const SECONDS = Number(opts.seconds);
 const RUNS = Number(opts.runs);
 const ONLY = new Set(opts.only.split(','));
+const LEAD_MS = opts.lead === undefined ? undefined : Number(opts.lead);
 const here = dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'renvoi-media-bench-'));
 
@@ -112,8 +119,11 @@ interface PromptRun {
   p50: number;
   p99Median: number;
   p99Max: number;
+  /** In the PBX: |interval between the starts of two ticks − 20 ms|, p99, ms. */
+  tickP99: number;
   lossPct: number;
   cpuPerStreamPct: number;
+  load1: number;
 }
 
 async function promptRun(count: number, prompt: string): Promise<PromptRun> {
@@ -122,6 +132,7 @@ async function promptRun(count: number, prompt: string): Promise<PromptRun> {
     advertisedAddress: '127.0.0.1',
     portMin: 40000,
     portMax: 40000 + 4 * count + 10,
+    clockLeadMs: LEAD_MS,
   });
   const peer = new Peer();
   try {
@@ -133,22 +144,33 @@ async function promptRun(count: number, prompt: string): Promise<PromptRun> {
       sessions.push(s);
     }
     await media.wavs.load(prompt);
+    const load1 = loadavg()[0] as number;
     const cpuBefore = cpuMs();
     const wallBefore = performance.now();
+    // Subscribed before the players, so it runs first in each tick: when the tick began.
+    const tickStarts: number[] = [];
+    const stopWatching = media.clock.subscribe(() => tickStarts.push(performance.now()));
     await Promise.all(sessions.map((s) => media.play(s, [{ kind: 'wav', path: prompt }]).done));
+    stopWatching();
+    const tickDeviations = tickStarts
+      .slice(1)
+      .map((t, i) => Math.abs(t - (tickStarts[i] as number) - 20))
+      .sort((a, b) => a - b);
     const cpu = cpuMs() - cpuBefore;
     const wall = performance.now() - wallBefore;
-    await new Promise((r) => setTimeout(r, 200));
-    const { streams } = await peer.ask<'report'>({ cmd: 'report' });
     const expected = SECONDS * 50;
+    await drain(peer, expected * count);
+    const { streams } = await peer.ask<'report'>({ cmd: 'report' });
     const received = streams.reduce((n, s) => n + s.packets, 0);
     await media.close();
     return {
       p50: median(streams.map((s: StreamReport) => s.p50)),
       p99Median: median(streams.map((s) => s.p99)),
       p99Max: max(streams.map((s) => s.p99)),
+      tickP99: tickDeviations[Math.floor(0.99 * tickDeviations.length)] ?? NaN,
       lossPct: (100 * (expected * count - received)) / (expected * count),
       cpuPerStreamPct: (100 * cpu) / wall / count,
+      load1,
     };
   } finally {
     await peer.ask({ cmd: 'close' }).catch(() => undefined);
@@ -156,11 +178,47 @@ async function promptRun(count: number, prompt: string): Promise<PromptRun> {
 }
 
 interface RelayRun {
-  lossPct: number;
+  sent: number;
+  pbxReceived: number;
+  relayed: number;
+  received: number;
   lostPackets: number;
+  lossPct: number;
+  duplicates: number;
+  kernelDrops: number;
+  /** Time from the last packet sent to the last one counted: the PBX's backlog at the end. */
+  drainMs: number;
+  latencyP50: number;
+  latencyP99: number;
+  latencyMax: number;
   cpuPct: number;
   cpuPerStreamPct: number;
-  jitterP99: number;
+  load1: number;
+}
+
+/** The kernel's UDP counters (system-wide): datagrams dropped for a full buffer or memory. */
+function udpDrops(): number {
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('Udp:'));
+  const names = (lines[0] ?? '').split(/\s+/);
+  const values = (lines[1] ?? '').split(/\s+/).map(Number);
+  const field = (name: string): number => values[names.indexOf(name)] ?? 0;
+  return field('RcvbufErrors') + field('SndbufErrors') + field('MemErrors');
+}
+
+/** Wait until the peer has counted `expected` packets, or nothing new came for a second. */
+async function drain(peer: Peer, expected: number): Promise<void> {
+  let last = -1;
+  let still = 0;
+  for (let i = 0; i < 300; i++) {
+    const { packets } = await peer.ask<'count'>({ cmd: 'count' });
+    if (packets >= expected) return;
+    still = packets === last ? still + 1 : 0;
+    if (still >= 20) return;
+    last = packets;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function relayRun(calls: number): Promise<RelayRun> {
@@ -170,6 +228,7 @@ async function relayRun(calls: number): Promise<RelayRun> {
     portMin: 40000,
     portMax: 40000 + 8 * calls + 10,
     reorderDepth: 3,
+    clockLeadMs: LEAD_MS,
   });
   const peer = new Peer();
   try {
@@ -185,23 +244,42 @@ async function relayRun(calls: number): Promise<RelayRun> {
     const bridges = Array.from({ length: calls }, (_, i) =>
       media.bridge(sessions[i] as RtpSession, sessions[calls + i] as RtpSession),
     );
+    const load1 = loadavg()[0] as number;
+    const dropsBefore = udpDrops();
     const cpuBefore = cpuMs();
     const wallBefore = performance.now();
     const { perSocket } = await peer.ask<'sent'>({ cmd: 'send', targets, seconds: SECONDS });
-    const cpu = cpuMs() - cpuBefore;
     const wall = performance.now() - wallBefore;
-    await new Promise((r) => setTimeout(r, 500));
-    const { streams } = await peer.ask<'report'>({ cmd: 'report' });
+    const sentAt = performance.now();
     const expected = perSocket * 2 * calls;
-    const received = streams.reduce((n, s) => n + s.packets, 0);
+    await drain(peer, expected);
+    const drainMs = performance.now() - sentAt;
+    // Up to the last packet relayed, over the time the streams lasted: CPU per second of media,
+    // a backlog relayed late included.
+    const cpu = cpuMs() - cpuBefore;
+    const kernelDrops = udpDrops() - dropsBefore;
+    const { streams } = await peer.ask<'report'>({ cmd: 'report' });
+    const frames = streams.reduce((n, s) => n + s.frames, 0);
+    const pbxReceived = sessions.reduce((n, s) => n + s.statistics.packetsReceived, 0);
+    const relayed = bridges.reduce((n, b) => n + b.stats.aToB.relayed + b.stats.bToA.relayed, 0);
     for (const b of bridges) b.stop();
     await media.close();
     return {
-      lossPct: (100 * (expected - received)) / expected,
-      lostPackets: expected - received,
+      sent: expected,
+      pbxReceived,
+      relayed,
+      received: frames,
+      lostPackets: expected - frames,
+      lossPct: (100 * (expected - frames)) / expected,
+      duplicates: streams.reduce((n, s) => n + s.duplicates, 0),
+      kernelDrops,
+      drainMs,
+      latencyP50: median(streams.map((s) => s.latencyP50)),
+      latencyP99: median(streams.map((s) => s.latencyP99)),
+      latencyMax: max(streams.map((s) => s.latencyMax)),
       cpuPct: (100 * cpu) / wall,
       cpuPerStreamPct: (100 * cpu) / wall / (2 * calls),
-      jitterP99: median(streams.map((s) => s.p99)),
+      load1,
     };
   } finally {
     await peer.ask({ cmd: 'close' }).catch(() => undefined);
@@ -222,21 +300,29 @@ async function timerBaseline(): Promise<{ p50: number; p99: number }> {
   return { p50: deviations[125] as number, p99: deviations[247] as number };
 }
 
+const med = <T>(runs: T[], pick: (run: T) => number): number => median(runs.map(pick));
+
 async function main(): Promise<void> {
   const out: string[] = [];
-  const baseline = await timerBaseline();
+  const reference = (): Promise<string> =>
+    timerBaseline().then(
+      (b) =>
+        `a bare setTimeout(20) loop in this process deviates p50 ${fixed(b.p50)} ms, p99 ${fixed(b.p99)} ms; load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
+    );
   out.push(
-    `Node ${process.version}, ${SECONDS} s per run, median of ${RUNS} runs; load average ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}.`,
-    `Reference: a bare setTimeout(20) loop in this process deviates p50 ${fixed(baseline.p50)} ms, p99 ${fixed(baseline.p99)} ms.`,
+    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${SECONDS} s per run, median of ${RUNS} runs, media clock lead ${LEAD_MS ?? 'default'} ms.`,
+    `Reference before: ${await reference()}.`,
     '',
   );
   if (ONLY.has('prompts')) {
     const prompt = promptFile();
     out.push(
-      '| streams | jitter p50 (ms, median of streams) | p99 (median of streams) | p99 (worst stream) | loss % | PBX CPU % per stream |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: |',
+      'Prompt streams: send-time jitter = |inter-arrival − 20 ms| at the receiving peer; the tick start column is the same measure taken inside the PBX at the start of each media clock tick (before any packet is sent).',
+      '',
+      '| streams | jitter p50 (ms, median of streams) | p99 (median of streams) | p99 (worst stream) | PBX tick start p99 (ms) | loss % | PBX CPU % per stream | load (1 min) |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const n of opts.streams.split(',').map(Number)) {
       const runs: PromptRun[] = [];
@@ -245,15 +331,23 @@ async function main(): Promise<void> {
         log(`prompts ${n} run ${r + 1}: ${JSON.stringify(runs.at(-1))}`);
       }
       out.push(
-        `| ${n} | ${fixed(median(runs.map((r) => r.p50)))} | ${fixed(median(runs.map((r) => r.p99Median)))} | ${fixed(median(runs.map((r) => r.p99Max)))} | ${fixed(median(runs.map((r) => r.lossPct)), 3)} | ${fixed(median(runs.map((r) => r.cpuPerStreamPct)), 3)} |`,
+        `| ${n} | ${fixed(med(runs, (r) => r.p50))} | ${fixed(med(runs, (r) => r.p99Median))} | ${fixed(med(runs, (r) => r.p99Max))} | ${fixed(med(runs, (r) => r.tickP99))} | ${fixed(
+          med(runs, (r) => r.lossPct),
+          3,
+        )} | ${fixed(
+          med(runs, (r) => r.cpuPerStreamPct),
+          3,
+        )} | ${fixed(med(runs, (r) => r.load1))} |`,
       );
     }
     out.push('');
   }
   if (ONLY.has('relay')) {
     out.push(
-      '| relayed calls | streams | lost packets | loss % | PBX CPU % (one core = 100) | CPU % per stream | arrival jitter p99 (ms) |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      'Relayed calls: packets per hop (sent by the peer → received by the PBX → relayed → received by the peer), counted once nothing more arrives; kernel drops are /proc/net/snmp UDP RcvbufErrors+SndbufErrors+MemErrors during the run (whole machine).',
+      '',
+      '| relayed calls | streams | sent | PBX received | relayed | received | lost | loss % | kernel drops | backlog at end (ms) | relay latency p50 / p99 / max (ms) | PBX CPU % (one core = 100) | CPU % per stream | load (1 min) |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const m of opts.calls.split(',').map(Number)) {
       const runs: RelayRun[] = [];
@@ -262,10 +356,24 @@ async function main(): Promise<void> {
         log(`relay ${m} run ${r + 1}: ${JSON.stringify(runs.at(-1))}`);
       }
       out.push(
-        `| ${m} | ${2 * m} | ${median(runs.map((r) => r.lostPackets))} | ${fixed(median(runs.map((r) => r.lossPct)), 3)} | ${fixed(median(runs.map((r) => r.cpuPct)), 1)} | ${fixed(median(runs.map((r) => r.cpuPerStreamPct)), 3)} | ${fixed(median(runs.map((r) => r.jitterP99)))} |`,
+        `| ${m} | ${2 * m} | ${med(runs, (r) => r.sent)} | ${med(runs, (r) => r.pbxReceived)} | ${med(runs, (r) => r.relayed)} | ${med(runs, (r) => r.received)} | ${med(runs, (r) => r.lostPackets)} | ${fixed(
+          med(runs, (r) => r.lossPct),
+          3,
+        )} | ${med(runs, (r) => r.kernelDrops)} | ${fixed(
+          med(runs, (r) => r.drainMs),
+          0,
+        )} | ${fixed(med(runs, (r) => r.latencyP50))} / ${fixed(med(runs, (r) => r.latencyP99))} / ${fixed(med(runs, (r) => r.latencyMax))} | ${fixed(
+          med(runs, (r) => r.cpuPct),
+          1,
+        )} | ${fixed(
+          med(runs, (r) => r.cpuPerStreamPct),
+          3,
+        )} | ${fixed(med(runs, (r) => r.load1))} |`,
       );
     }
+    out.push('');
   }
+  out.push(`Reference after: ${await reference()}.`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
