@@ -542,9 +542,15 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.armInactivity(expectsMedia ? this.inactivityMs - idle : this.inactivityMs);
   }
 
-  /** Count from now again, e.g. when a re-INVITE takes the call off hold. */
+  /**
+   * Count from now again, e.g. when a re-INVITE takes the call off hold or a ringing leg is
+   * answered; a watch that already fired (and was let pass) starts again.
+   */
   touch(): void {
     this.lastActivityMs = nowMs();
+    if (this.inactivityTimer === undefined && this.state === 'open') {
+      this.armInactivity(this.inactivityMs);
+    }
   }
 
   private armRtcp(): void {

@@ -246,6 +246,19 @@ describe('RtpSession', () => {
     expect(events).toEqual({ quiet: 1, busy: 1 });
   });
 
+  it('watches again after touch() once the first watch fired', async () => {
+    const peer = await fx.peer();
+    const session = await fx.session({ inactivityMs: 60 });
+    session.answer(sdpFor(peer.port));
+    let inactive = 0;
+    session.on('inactive', () => inactive++);
+    await waitFor(() => inactive === 1);
+    session.touch();
+    await delay(20);
+    expect(inactive).toBe(1);
+    await waitFor(() => inactive === 2);
+  });
+
   it('sends RTCP sender reports to port + 1 and a BYE on close', async () => {
     const rtp = await fx.peer();
     const { RawPeer } = await import('./rtp-fixtures.js');
