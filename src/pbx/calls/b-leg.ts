@@ -9,6 +9,11 @@
  *      (any state before answered) ──────────────────► ended (final response, timeout, error)
  *
  * `releasing` waits for the BYEs the leg sent; `ended` holds nothing.
+ *
+ * The INVITE's client transaction outlives the leg: after a 2xx it stays in Accepted for Timer M
+ * (RFC 6026 §7.2) and still passes 2xx responses on. Its callbacks reach the leg only through a
+ * `LegLink`, emptied when the leg ends; from then on `LateAnswers` acknowledges what arrives, and
+ * the leg and its call can be collected.
  */
 import { StateMachine } from '../../sip/transaction/state.js';
 import { buildCancel } from '../../sip/transaction/requests.js';
@@ -17,6 +22,7 @@ import type { Dialog } from '../../sip/dialog/index.js';
 import { getCSeq, getTo } from '../../sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Destination } from '../../sip/transport/types.js';
+import { LateAnswers } from './late-answers.js';
 import { failureOfStatus } from './outcome.js';
 import type { StepFailure } from './outcome.js';
 import type { OwnedTimers } from './owned-timers.js';
@@ -60,7 +66,14 @@ export interface LegEvents {
   ended(leg: BLeg): void;
 }
 
+/** What the INVITE transaction's callbacks hold: the leg until it ends, then its late answers. */
+interface LegLink {
+  leg: BLeg | null;
+  readonly late: LateAnswers;
+}
+
 export class BLeg {
+  private link: LegLink | null = null;
   private readonly fsm: StateMachine<LegState>;
   private readonly dialogs = new DialogSet();
   private inviteTx: ClientTx | null = null;
@@ -115,11 +128,25 @@ export class BLeg {
   start(): void {
     if (this.started || !this.live) return;
     this.started = true;
-    this.inviteTx = this.ctx.send(this.invite, this.destination, {
-      onResponse: (r) => this.onResponse(r),
-      onTimeout: () => this.onNoFinal(null, 'timeout'),
-      onTransportError: (e) => this.onNoFinal(null, `transport error: ${e.message}`),
-    });
+    const contact = this.ctx.signaling.localContact(this.destination);
+    const late = new LateAnswers(this.invite, this.destination, this.ctx.signaling, contact);
+    this.link = { leg: this, late };
+    this.inviteTx = this.ctx.send(this.invite, this.destination, BLeg.inviteHandlers(this.link));
+  }
+
+  /**
+   * Made outside any method of the leg, so that the closures capture the link alone (a closure
+   * made in a method would share that method's context, and with it the leg).
+   */
+  private static inviteHandlers(link: LegLink): ResponseHandlers {
+    return {
+      onResponse: (r) => {
+        if (link.leg === null) link.late.answer(r);
+        else link.leg.onResponse(r);
+      },
+      onTimeout: () => link.leg?.onNoFinal(null, 'timeout'),
+      onTransportError: (e) => link.leg?.onNoFinal(null, `transport error: ${e.message}`),
+    };
   }
 
   /**
@@ -130,8 +157,7 @@ export class BLeg {
     if (!this.live) return;
     if (!this.started) {
       // Never sent: nothing to cancel.
-      this.fsm.transition('ended');
-      this.events.ended(this);
+      this.end();
       return;
     }
     this.fsm.transition('cancelling');
@@ -145,8 +171,7 @@ export class BLeg {
       }
       this.ctx.log(`B-leg ${this.id}: no final response to CANCEL, given up`);
       this.endDialogs();
-      this.fsm.transition('ended');
-      this.events.ended(this);
+      this.end();
     });
   }
 
@@ -157,6 +182,7 @@ export class BLeg {
   acknowledge(body?: Buffer, contentType?: string): void {
     if (this.winner === null || this.ack !== null) return;
     this.ack = this.winner.createAck(this.inviteSeq(), this.bodyOptions(body, contentType));
+    this.link?.late.acked(this.winner.id.remoteTag, this.ack);
     this.ctx.signaling.sendAck(this.ack, this.destination);
   }
 
@@ -173,7 +199,13 @@ export class BLeg {
   remoteHangUp(): void {
     if (this.state !== 'answered') return;
     this.endDialogs();
+    this.end();
+  }
+
+  /** Holds nothing any more: what the INVITE transaction still passes on goes to LateAnswers. */
+  private end(): void {
     this.fsm.transition('ended');
+    if (this.link !== null) this.link.leg = null;
     this.events.ended(this);
   }
 
@@ -264,7 +296,9 @@ export class BLeg {
     // RFC 3261 §13.2.2.4: a 2xx nobody wants (the call went elsewhere, our CANCEL crossed it, or
     // another fork answered first) is acknowledged and then ended with a BYE.
     this.ctx.log(`B-leg ${this.id}: 2xx not taken, ACK and BYE`);
-    this.ctx.signaling.sendAck(dialog.createAck(this.inviteSeq()), this.destination);
+    const ack = dialog.createAck(this.inviteSeq());
+    this.link?.late.acked(dialog.id.remoteTag, ack);
+    this.ctx.signaling.sendAck(ack, this.destination);
     if (this.state !== 'answered' && this.state !== 'releasing') this.fsm.transition('releasing');
     this.bye(dialog);
   }
@@ -275,6 +309,7 @@ export class BLeg {
     const wasLive = this.live;
     this.endDialogs();
     this.fsm.transition('ended');
+    if (this.link !== null) this.link.leg = null;
     if (wasLive) {
       this.ctx.log(`B-leg ${this.id} to ${this.target}: ${why}`);
       this.events.failed(this, failureOfStatus(status), status);
@@ -298,8 +333,7 @@ export class BLeg {
       this.dropDialog(dialog);
       if (this.byes === 0 && this.state === 'releasing' && this.inviteTx === null) {
         this.endDialogs();
-        this.fsm.transition('ended');
-        this.events.ended(this);
+        this.end();
       }
     };
     this.ctx.send(dialog.createRequest('BYE'), this.destination, {

@@ -38,6 +38,10 @@
  *   the call like a CANCEL (RFC 3261 §15.1.2) and any other in-dialog request gets 500 with
  *   Retry-After (§14.2).
  * - Max-Forwards is decremented on every request we send on behalf of a leg; 0 gets 483.
+ * - A released session must be collectable at once, although INVITE transactions it started stay
+ *   in Accepted for Timer M (RFC 6026 §7.2, 32 s) holding their callbacks: those reach the session
+ *   only through a `SessionLink` emptied on release (and a B-leg's through its own link, see
+ *   b-leg.ts), and are made in static methods, whose closures cannot capture the session.
  */
 import { randomBytes } from 'node:crypto';
 import type { Caller, Decision, Step } from '../../domain/types.js';
@@ -166,6 +170,11 @@ export interface CallHoldings {
   media: number;
 }
 
+/** What callbacks outliving the call hold: the session until it is released. */
+interface SessionLink {
+  session: CallSession | null;
+}
+
 /** A 2xx to an INVITE we sent and retransmit until its ACK (RFC 3261 §13.3.1.4). */
 interface AckWait {
   seq: number;
@@ -190,6 +199,10 @@ interface Side {
 interface Relay {
   request: SipRequest;
   tx: ServerTx;
+  from: Side;
+  to: Side;
+  /** The CSeq number of the request sent to `to`. */
+  outSeq: number;
   answered: boolean;
   /** The ACK we sent for the other leg's 2xx, resent if that 2xx is retransmitted. */
   ack: SipRequest | null;
@@ -240,6 +253,7 @@ export class CallSession {
   private readonly clientTxs = new Set<ClientTx>();
   private readonly serverTxs = new Set<ServerTx>();
   private readonly relays = new Set<Relay>();
+  private readonly link: SessionLink = { session: this };
   private readonly legContext: LegContext;
   private readonly legEvents: LegEvents;
   private aDialog: Dialog | null = null;
@@ -355,9 +369,7 @@ export class CallSession {
   /** Run the plan. */
   start(): void {
     if (this.stepIndex !== -1) throw new Error(`call ${this.id} already started`);
-    this.invite.user = {
-      onTransportError: (e) => this.callerLost(`transport error: ${e.message}`),
-    };
+    this.invite.user = CallSession.callerHandlers(this.link);
     const maxForwards = getMaxForwards(this.invite.request) ?? 70;
     // RFC 3261 §16.3 item 3, applied by our UAS to the request it would forward.
     if (maxForwards === 0) {
@@ -1248,71 +1260,86 @@ export class CallSession {
       maxForwards: maxForwards - 1,
       headers: copyHeaders(request, REQUEST_PASS),
     });
-    const outSeq = getCSeq(out)?.seq ?? 0;
-    const relay: Relay = { request, tx, answered: false, ack: null };
+    const relay: Relay = {
+      request,
+      tx,
+      from,
+      to,
+      outSeq: getCSeq(out)?.seq ?? 0,
+      answered: false,
+      ack: null,
+    };
     this.relays.add(relay);
     this.serverTxs.add(tx);
     if (invite) {
       from.inviteBusy = true;
       to.inviteBusy = true;
     }
-    const settle = (): void => {
-      from.inviteBusy = false;
-      to.inviteBusy = false;
-    };
-    this.send(out, to.destination, {
-      onResponse: (r) => {
-        if (r.status < 200) return;
-        const success = r.status < 300;
-        if (invite && !success) settle();
-        if (relay.answered) {
-          // RFC 3261 §13.2.2.4: every 2xx to our INVITE is acknowledged, even after the call ended.
-          if (invite && success) this.ackLate(relay, to, outSeq);
-          return;
-        }
-        if (success && isTargetRefresh(method)) {
-          to.dialog.refreshTarget(r);
-          from.dialog.refreshTarget(request);
-        }
-        const response = buildReply(request, r.status, r.reason);
-        for (const [name, value] of copyHeaders(r, RESPONSE_PASS)) {
-          response.headers.append(name, value);
-        }
-        if (success && isTargetRefresh(method)) {
-          response.headers.append('Contact', `<${from.dialog.localContact}>`);
-        }
-        const content = contentOf(r);
-        if (content.body !== undefined) {
-          response.headers.append('Content-Type', content.contentType ?? 'application/sdp');
-          response.body = content.body;
-        }
-        this.answerRelay(relay, response);
-        if (invite && success) {
-          this.waitForAck(from, getCSeq(request)?.seq ?? 0, tx, response, (ack) => {
-            settle();
-            relay.ack = to.dialog.createAck(outSeq, contentOf(ack));
-            this.signaling.sendAck(relay.ack, to.destination);
-          });
-        }
-      },
-      onTimeout: () => {
-        if (invite) settle();
-        if (!relay.answered) this.answerRelay(relay, buildReply(request, 408, 'Request Timeout'));
-      },
-      onTransportError: () => {
-        if (invite) settle();
-        if (!relay.answered) {
-          this.answerRelay(relay, buildReply(request, 503, 'Service Unavailable'));
-        }
-      },
-    });
+    this.send(out, to.destination, CallSession.relayHandlers(this.link, relay, this.signaling));
   }
 
-  private ackLate(relay: Relay, to: Side, outSeq: number): void {
-    if (relay.ack === null && to.dialog.state !== 'terminated') {
-      relay.ack = to.dialog.createAck(outSeq);
+  /** See the class comment: the relay's callbacks reach the session through the link only. */
+  private static relayHandlers(
+    link: SessionLink,
+    relay: Relay,
+    signaling: Signaling,
+  ): ResponseHandlers {
+    return {
+      onResponse: (r) => {
+        const session = link.session;
+        if (session !== null) session.relayResponse(relay, r);
+        else if (relay.request.method === 'INVITE' && r.status >= 200 && r.status < 300) {
+          ackLate(signaling, relay);
+        }
+      },
+      onTimeout: () => link.session?.relayFailed(relay, 408, 'Request Timeout'),
+      onTransportError: () => link.session?.relayFailed(relay, 503, 'Service Unavailable'),
+    };
+  }
+
+  /** The far end's response to a relayed request: passed back to the side that sent it. */
+  private relayResponse(relay: Relay, r: SipResponse): void {
+    if (r.status < 200) return;
+    const { request, tx, from, to } = relay;
+    const method = request.method;
+    const invite = method === 'INVITE';
+    const success = r.status < 300;
+    if (invite && !success) settleRelay(relay);
+    if (relay.answered) {
+      // RFC 3261 §13.2.2.4: every 2xx to our INVITE is acknowledged, even after the call ended.
+      if (invite && success) ackLate(this.signaling, relay);
+      return;
     }
-    if (relay.ack !== null) this.signaling.sendAck(relay.ack, to.destination);
+    if (success && isTargetRefresh(method)) {
+      to.dialog.refreshTarget(r);
+      from.dialog.refreshTarget(request);
+    }
+    const response = buildReply(request, r.status, r.reason);
+    for (const [name, value] of copyHeaders(r, RESPONSE_PASS)) {
+      response.headers.append(name, value);
+    }
+    if (success && isTargetRefresh(method)) {
+      response.headers.append('Contact', `<${from.dialog.localContact}>`);
+    }
+    const content = contentOf(r);
+    if (content.body !== undefined) {
+      response.headers.append('Content-Type', content.contentType ?? 'application/sdp');
+      response.body = content.body;
+    }
+    this.answerRelay(relay, response);
+    if (invite && success) {
+      this.waitForAck(from, getCSeq(request)?.seq ?? 0, tx, response, (ack) => {
+        settleRelay(relay);
+        relay.ack = to.dialog.createAck(relay.outSeq, contentOf(ack));
+        this.signaling.sendAck(relay.ack, to.destination);
+      });
+    }
+  }
+
+  /** No final response to a relayed request (Timer B or F, a transport error). */
+  private relayFailed(relay: Relay, status: number, reason: string): void {
+    if (relay.request.method === 'INVITE') settleRelay(relay);
+    if (!relay.answered) this.answerRelay(relay, buildReply(relay.request, status, reason));
   }
 
   private answerRelay(relay: Relay, response: SipResponse): void {
@@ -1462,6 +1489,7 @@ export class CallSession {
     this.callerSide = null;
     this.calleeSide = null;
     this.winner = null;
+    this.link.session = null;
     this.fsm.transition('ended');
     this.events.released?.(this);
   }
@@ -1472,33 +1500,76 @@ export class CallSession {
     destination: Destination,
     handlers: ResponseHandlers,
   ): ClientTx {
+    const counted = CallSession.counted(this.link, handlers);
+    const tx = this.signaling.sendRequest(request, destination, counted.handlers);
+    if (counted.sent(tx)) this.clientTxs.add(tx);
+    return tx;
+  }
+
+  /**
+   * `handlers`, and the session forgetting the transaction at its first final response, timeout
+   * or transport error; `sent` says whether it is still to be counted (an error may come first).
+   */
+  private static counted(
+    link: SessionLink,
+    handlers: ResponseHandlers,
+  ): { handlers: ResponseHandlers; sent(tx: ClientTx): boolean } {
     let done = false;
     let tx: ClientTx | null = null;
     const finish = (): void => {
       if (done) return;
       done = true;
-      if (tx !== null) this.forgetClient(tx);
+      if (tx !== null) link.session?.forgetClient(tx);
     };
-    tx = this.signaling.sendRequest(request, destination, {
-      onResponse: (r) => {
-        if (r.status >= 200) finish();
-        handlers.onResponse(r);
+    return {
+      handlers: {
+        onResponse: (r) => {
+          if (r.status >= 200) finish();
+          handlers.onResponse(r);
+        },
+        onTimeout: () => {
+          finish();
+          handlers.onTimeout();
+        },
+        onTransportError: (e) => {
+          finish();
+          handlers.onTransportError(e);
+        },
       },
-      onTimeout: () => {
-        finish();
-        handlers.onTimeout();
+      sent: (sentTx) => {
+        tx = sentTx;
+        return !done;
       },
-      onTransportError: (e) => {
-        finish();
-        handlers.onTransportError(e);
-      },
-    });
-    if (!done) this.clientTxs.add(tx);
-    return tx;
+    };
+  }
+
+  /** The caller's INVITE transaction holds these until the ACK, possibly after the release. */
+  private static callerHandlers(link: SessionLink): ServerTx['user'] {
+    return {
+      onTransportError: (e) => link.session?.callerLost(`transport error: ${e.message}`),
+    };
   }
 
   private forgetClient(tx: ClientTx): void {
     this.clientTxs.delete(tx);
     this.maybeReleased();
   }
+}
+
+/** An INVITE relay is over: either leg may start a new one. */
+function settleRelay(relay: Relay): void {
+  relay.from.inviteBusy = false;
+  relay.to.inviteBusy = false;
+}
+
+/**
+ * RFC 3261 §13.2.2.4: a 2xx to a relayed INVITE after its answer was given (or the call ended)
+ * gets our ACK again, or a new one when none was sent yet.
+ */
+function ackLate(signaling: Signaling, relay: Relay): void {
+  const to = relay.to;
+  if (relay.ack === null && to.dialog.state !== 'terminated') {
+    relay.ack = to.dialog.createAck(relay.outSeq);
+  }
+  if (relay.ack !== null) signaling.sendAck(relay.ack, to.destination);
 }
