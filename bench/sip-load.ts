@@ -25,6 +25,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -683,7 +684,10 @@ async function lingerPhase(template: string, callees: string): Promise<LingerRes
     work,
     eldFile,
     nodeArgs: PBX_NODE_ARGS,
-    ...(opts.snapshot === undefined ? {} : { env: { RENVOI_BENCH_SNAPSHOT: opts.snapshot } }),
+    // Every memory reading writes the snapshot: the one right after the calls is kept aside.
+    ...(opts.snapshot === undefined
+      ? {}
+      : { env: { RENVOI_BENCH_SNAPSHOT: `${opts.snapshot}.writing` } }),
   });
   try {
     const uasPort = await freePort();
@@ -696,8 +700,13 @@ async function lingerPhase(template: string, callees: string): Promise<LingerRes
     const t1 = Date.now();
     const afterCalls = await server.memory();
     log(`linger: heap ${(afterCalls.heapUsed / 1048576).toFixed(1)} MiB right after the calls`);
+    if (opts.snapshot !== undefined) {
+      renameSync(`${opts.snapshot}.writing`, opts.snapshot);
+      log(`linger: heap snapshot right after the calls in ${opts.snapshot}`);
+    }
     await sleep(TRANSACTIONS_GONE_MS);
     const settled = await server.memory();
+    if (opts.snapshot !== undefined) rmSync(`${opts.snapshot}.writing`, { force: true });
     const lines = readFileSync(eldFile, 'utf8')
       .trim()
       .split('\n')

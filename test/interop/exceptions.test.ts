@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectQuiet,
   finalStatus,
-  freePort,
   lastCall,
   phone,
+  quietPort,
   sipp,
   sippUas,
   startCallPbx,
@@ -75,7 +75,8 @@ describe('exception actions, against SIPp phones and a SIPp carrier', () => {
   let t: TestPbx;
   let trunkPort: number;
   beforeAll(async () => {
-    trunkPort = await freePort();
+    // In the directory for the whole file: a port no socket bound to port 0 can take meanwhile.
+    trunkPort = await quietPort();
     t = await startCallPbx(directory(trunkPort));
   });
   afterAll(async () => {
@@ -141,6 +142,7 @@ describe('exception actions, against SIPp phones and a SIPp carrier', () => {
     '%s without bounce: the carrier sees the caller, answers, and the call bridges',
     async (_action, extension, e164, requestUri) => {
       const carrier = sippUas('uas-trunk.xml', trunkPort);
+      await carrier.ready;
       const caller = await sipp(t, 'uac.xml', ['-s', extension, ...CALLER]);
       expect(caller.code, caller.stdout + caller.stderr).toBe(0);
       const answered = await carrier.done;

@@ -64,6 +64,73 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port');
 }
 
+/** The kernel's ephemeral port range: where a socket bound to port 0 anywhere on the host lands. */
+function ephemeralPorts(): { min: number; max: number } {
+  try {
+    const [min, max] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (min !== undefined && max !== undefined && min > 0 && max >= min) return { min, max };
+  } catch {
+    // Not Linux: the IANA dynamic range.
+  }
+  return { min: 49152, max: 65535 };
+}
+
+/** Where `quietPort` picks from: above the PBX's default RTP range, below `QUIET_RTP_PORTS`. */
+const QUIET_PORTS = { min: 22000, max: 29999 };
+
+/**
+ * An RTP port range for a test PBX that no other socket takes: below the ephemeral range (no
+ * socket bound to port 0 lands there) and apart from `quietPort`'s and the default RTP range.
+ */
+export const QUIET_RTP_PORTS = '30000-30999';
+
+/**
+ * A free port that stays free while a test file holds it between its peers' runs (a trunk's
+ * address, written in the directory once): outside the kernel's ephemeral range, so that no
+ * socket bound to port 0 (another test's RTP peer, a SIPp media socket, a benchmark) can take it
+ * meanwhile. A `freePort` is only safe for a peer started at once.
+ */
+export async function quietPort(): Promise<number> {
+  const ephemeral = ephemeralPorts();
+  const max = Math.min(QUIET_PORTS.max, ephemeral.min - 1);
+  if (max - QUIET_PORTS.min < 1000) return freePort();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = QUIET_PORTS.min + Math.floor(Math.random() * (max - QUIET_PORTS.min + 1));
+    if (await portFree(port)) return port;
+  }
+  throw new Error('no free quiet port');
+}
+
+/** Nothing is bound to `port` on 127.0.0.1, UDP or TCP. */
+async function portFree(port: number): Promise<boolean> {
+  const tcp = await new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+  if (!tcp) return false;
+  return new Promise<boolean>((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
+}
+
+/** A UDP socket is bound to `port` (Linux /proc/net/udp, local addresses in hex). */
+function udpBound(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  try {
+    return readFileSync('/proc/net/udp', 'utf8')
+      .split('\n')
+      .some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex) === true);
+  } catch {
+    return true;
+  }
+}
+
 export async function startTestPbx(
   document: unknown,
   dataDir = mkdtempSync(join(tmpdir(), 'renvoi-interop-')),
@@ -194,13 +261,15 @@ export async function sipp(
 
 /**
  * A SIPp UAS (a phone, or a trunk) on `port`, running one call of `scenario` in the background.
- * `done` settles when SIPp exits; `stop` kills it early.
+ * `done` settles when SIPp exits; `stop` kills it early. `ready` resolves once its port is bound
+ * (it rejects if SIPp exits first): with the tests' T1 of 10 ms a request gets no answer after
+ * 64*T1 = 640 ms, less than a SIPp may take to start on a loaded machine.
  */
 export function sippUas(
   scenario: string,
   port: number,
   extra: readonly string[] = [],
-): { done: Promise<SippResult>; stop: () => void } {
+): { done: Promise<SippResult>; ready: Promise<void>; stop: () => void } {
   const work = mkdtempSync(join(tmpdir(), 'renvoi-sipp-uas-'));
   const child = spawn(
     'sipp',
@@ -240,7 +309,27 @@ export function sippUas(
       resolve({ code, stdout, stderr, messages });
     });
   });
-  return { done, stop: () => child.kill() };
+  let exited = false;
+  void done.then(
+    () => (exited = true),
+    () => (exited = true),
+  );
+  const ready = (async () => {
+    const deadline = Date.now() + 10_000;
+    while (!udpBound(port)) {
+      if (exited) {
+        const result = await done;
+        throw new Error(
+          `SIPp (${scenario}) exited before listening: ${result.stdout}${result.stderr}`,
+        );
+      }
+      if (Date.now() > deadline) throw new Error(`SIPp (${scenario}) not listening on ${port}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  // A test that never waits for `ready` must not see its rejection as unhandled.
+  ready.catch(() => undefined);
+  return { done, ready, stop: () => child.kill() };
 }
 
 /**
