@@ -82,7 +82,10 @@ export interface BaresipOptions {
   user: string;
   password: string;
   pbxPort: number;
-  /** WAV played as the microphone (8 kHz mono); silence when absent. */
+  /**
+   * WAV played as the microphone (8 kHz mono); two minutes of silence when absent. baresip hangs
+   * up when its file ends, so it must outlast the call.
+   */
   source?: string;
   answer?: 'auto' | 'manual';
   /** Subscribes to its mailbox's message-waiting (baresip's `mwi` module). */
@@ -120,7 +123,7 @@ export class Baresip {
     mkdirSync(join(this.dir, 'rec'));
     const source = this.options.source ?? join(this.dir, 'silence.wav');
     if (this.options.source === undefined)
-      writeFileSync(source, encodeWav(new Int16Array(8000 * 10)));
+      writeFileSync(source, encodeWav(new Int16Array(8000 * 120)));
     writeFileSync(
       join(this.dir, 'config'),
       [
