@@ -108,16 +108,29 @@ export interface RunningRenvoi {
   /** The PBX's SIP port (udp and tcp) on 127.0.0.1. */
   sipPort: number;
   stop: () => Promise<void>;
+  /** SIGKILL, as a crash: the data directory stays, for a restart on it. */
+  kill: () => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Start on this data directory as it is (no import): a restart. */
+  dataDir?: string;
+  env?: Record<string, string>;
 }
 
 const START_TIMEOUT_MS = 20_000;
 
 /** Imports `document` (YAML) into a fresh data dir and starts `renvoi start` on free ports. */
-export async function startRenvoi(document: string): Promise<RunningRenvoi> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'renvoi-e2e-'));
-  const file = join(dataDir, 'directory.yaml');
-  writeFileSync(file, document);
-  renvoi(['import', file, '--data', dataDir]);
+export async function startRenvoi(
+  document: string,
+  options: StartOptions = {},
+): Promise<RunningRenvoi> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'renvoi-e2e-'));
+  if (options.dataDir === undefined) {
+    const file = join(dataDir, 'directory.yaml');
+    writeFileSync(file, document);
+    renvoi(['import', file, '--data', dataDir]);
+  }
   const [sipPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
@@ -137,7 +150,7 @@ export async function startRenvoi(document: string): Promise<RunningRenvoi> {
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, RENVOI_LOG_LEVEL: 'warn' },
+      env: { ...process.env, RENVOI_LOG_LEVEL: 'warn', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -153,6 +166,12 @@ export async function startRenvoi(document: string): Promise<RunningRenvoi> {
     stop: async () => {
       await stopChild(child);
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
@@ -175,7 +194,7 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

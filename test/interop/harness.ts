@@ -526,7 +526,7 @@ export async function expectQuietMedia(
  * a longer call timeout, for calls that last as long as prompts do.
  */
 export async function sippWith(
-  target: TestPbx,
+  target: Pick<TestPbx, 'port'>,
   scenario: string,
   extra: readonly string[] = [],
   options: { files?: readonly string[]; timeoutS?: number; localPort?: number } = {},
