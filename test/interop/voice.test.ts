@@ -6,9 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { soundOf, steadyRuns } from './sounds.js';
+import type { Sound } from './sounds.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
-import { rms, toneRatio } from '../../src/media/tone-analysis.js';
+import { toneRatio } from '../../src/media/tone-analysis.js';
 import { sayer } from '../../src/pbx/voicemail/prompt-catalog.js';
 import { loadPromptSources } from '../../src/pbx/voicemail/prompt-sources.js';
 import { wavDurationMs } from '../../src/store/voicemail-repository.js';
@@ -49,56 +51,14 @@ function directory(trunkPort: number) {
   };
 }
 
-/** What a 20 ms frame sounds like. */
-type Sound = 'silence' | 'speech' | 'ringback' | 'beep' | 'caller' | 'mobile';
-
-const TONES: readonly [Sound, number][] = [
-  ['ringback', 440],
-  ['beep', 1000],
-  ['caller', 700],
-  ['mobile', 1400],
-];
-
-function soundOf(pcm: Int16Array): Sound {
-  if (rms(pcm) < 300) return 'silence';
-  for (const [sound, hz] of TONES) if (toneRatio(pcm, hz) > 0.8) return sound;
-  return 'speech';
+/** The decoded frames a test peer heard, in order. */
+function framesHeard(heard: readonly HeardPacket[]): Int16Array[] {
+  return heard.flatMap((p) => (p.pcm === null ? [] : [p.pcm]));
 }
 
 /** The sounds heard, in order, each run of one sound once (silence left out). */
 function runs(heard: readonly HeardPacket[]): Sound[] {
-  const out: Sound[] = [];
-  for (const packet of heard) {
-    if (packet.pcm === null) continue;
-    const sound = soundOf(packet.pcm);
-    if (sound === 'silence') continue;
-    if (out.at(-1) !== sound) out.push(sound);
-  }
-  return out;
-}
-
-/** `sounds` with runs shorter than `min` frames dropped (a tonal-looking frame inside speech). */
-function steadyRuns(heard: readonly HeardPacket[], min = 5): Sound[] {
-  const frames = heard.filter((p) => p.pcm !== null).map((p) => soundOf(p.pcm as Int16Array));
-  const out: Sound[] = [];
-  let current: Sound | null = null;
-  let length = 0;
-  const flush = (): void => {
-    if (current !== null && current !== 'silence' && length >= min && out.at(-1) !== current) {
-      out.push(current);
-    }
-  };
-  for (const sound of frames) {
-    if (sound === current) {
-      length++;
-      continue;
-    }
-    flush();
-    current = sound;
-    length = 1;
-  }
-  flush();
-  return out;
+  return steadyRuns(framesHeard(heard), 1);
 }
 
 function readWav(path: string): Int16Array {
@@ -265,7 +225,7 @@ describe('voice with SIPp and RTP peers', () => {
       expect(trunk.messages).toMatch(/^Privacy: id/m);
       expect(trunk.messages).toMatch(/^From: "Anonymous" <sip:anonymous@anonymous\.invalid>/m);
       expect(trunk.messages).toContain('INVITE sip:0611223344@');
-      expect(steadyRuns(ear.heard)).toEqual(['speech', 'ringback', 'mobile']);
+      expect(steadyRuns(framesHeard(ear.heard))).toEqual(['speech', 'ringback', 'mobile']);
       expect(runs(mobile.heard)).toContain('caller');
       await expectQuietMedia(t);
       expect(await lastCall(t)).toMatchObject({
@@ -317,7 +277,7 @@ describe('voice with SIPp and RTP peers', () => {
       await speaking;
       const trunk = await carrier.done;
       expect(trunk.code, trunk.stdout + trunk.stderr).toBe(0);
-      expect(steadyRuns(ear.heard)).toEqual(expected);
+      expect(steadyRuns(framesHeard(ear.heard))).toEqual(expected);
       await expectQuietMedia(t);
       const messages = await t.pbx.voicemail.list('101');
       expect(messages).toHaveLength(before + 1);
