@@ -54,14 +54,7 @@ describe('bounce, heard from a baresip softphone', () => {
   });
 
   it('locating prompt, ringback, unavailable prompt, greeting, beep, then voicemail', async () => {
-    bruno = await Baresip.start({
-      netns,
-      sipPort: 5062,
-      ctrlPort: 4445,
-      user: '102',
-      password: 'secret-of-102',
-      pbxPort: t.port,
-    });
+    bruno = await Baresip.forExtension(netns, t.port, '102');
     await bruno.command('dial', `sip:101@${netns.hostAddress}:${t.port}`);
     await bruno.waitFor((e) => e.type === 'CALL_ESTABLISHED', 10_000);
     const recording = async () =>

@@ -44,23 +44,11 @@ describe('two baresip softphones call each other through the PBX', () => {
   });
 
   it('connects 101 to 102, each hears the tone the other sends, and both hang up', async () => {
-    const alice = await Baresip.start({
-      netns,
-      sipPort: 5060,
-      ctrlPort: 4444,
-      user: '101',
-      password: 'secret-of-101',
-      pbxPort: t.port,
+    const alice = await Baresip.forExtension(netns, t.port, '101', {
       source: join(FIXTURES, 'tone-440.wav'),
     });
     phones.push(alice);
-    const bruno = await Baresip.start({
-      netns,
-      sipPort: 5062,
-      ctrlPort: 4445,
-      user: '102',
-      password: 'secret-of-102',
-      pbxPort: t.port,
+    const bruno = await Baresip.forExtension(netns, t.port, '102', {
       source: join(FIXTURES, 'tone-1000.wav'),
     });
     phones.push(bruno);

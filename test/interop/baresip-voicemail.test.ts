@@ -66,24 +66,9 @@ describe('voicemail between two baresip softphones', () => {
   });
 
   it('leaves a message, lights the lamp, plays it back with *97, and turns the lamp off', async () => {
-    const bruno = await Baresip.start({
-      netns,
-      sipPort: 5062,
-      ctrlPort: 4445,
-      user: '102',
-      password: 'secret-of-102',
-      pbxPort: t.port,
-      answer: 'manual',
-      mwi: true,
-    });
+    const bruno = await Baresip.forExtension(netns, t.port, '102', { answer: 'manual', mwi: true });
     phones.push(bruno);
-    const alice = await Baresip.start({
-      netns,
-      sipPort: 5060,
-      ctrlPort: 4444,
-      user: '101',
-      password: 'secret-of-101',
-      pbxPort: t.port,
+    const alice = await Baresip.forExtension(netns, t.port, '101', {
       source: longTone(join(t.dataDir, 'alice-tone.wav'), 60),
     });
     phones.push(alice);

@@ -118,6 +118,28 @@ export class Baresip {
     return phone;
   }
 
+  /**
+   * The phone of a test extension: user `ext`, password `secret-of-<ext>` (the interop tests'
+   * convention), SIP and control ports of its own in the namespace, so several share one.
+   */
+  static forExtension(
+    netns: Netns,
+    pbxPort: number,
+    extension: string,
+    options: Pick<BaresipOptions, 'source' | 'answer' | 'mwi'> = {},
+  ): Promise<Baresip> {
+    const offset = Number(extension) % 100;
+    return Baresip.start({
+      netns,
+      sipPort: 5000 + 2 * offset,
+      ctrlPort: 4400 + offset,
+      user: extension,
+      password: `secret-of-${extension}`,
+      pbxPort,
+      ...options,
+    });
+  }
+
   private async launch(): Promise<void> {
     const { netns, sipPort, ctrlPort, user, password, pbxPort } = this.options;
     mkdirSync(join(this.dir, 'rec'));
