@@ -12,6 +12,7 @@ import {
   PageProblems,
   ROOT,
   ensureBuilt,
+  frenchPage,
   launchBrowser,
   renvoi,
   screenshotDir,
@@ -88,12 +89,7 @@ describe('web client: the admin pages', () => {
     await ensureBuilt();
     app = await startRenvoi(startingDocument());
     browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 860 },
-      locale: 'fr-FR',
-    });
-    page = await context.newPage();
-    problems = new PageProblems(page);
+    ({ page, problems } = await frenchPage(browser));
     await signIn(page, problems, app.url, '100');
   }, 300_000);
 

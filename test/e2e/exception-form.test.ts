@@ -11,6 +11,7 @@ import {
   PageProblems,
   ROOT,
   ensureBuilt,
+  frenchPage,
   launchBrowser,
   renvoi,
   signIn,
@@ -76,12 +77,7 @@ describe('web client: the exception form by keyboard, labels, a removed mobile',
     await ensureBuilt();
     app = await startRenvoi(startingDocument());
     browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 860 },
-      locale: 'fr-FR',
-    });
-    page = await context.newPage();
-    problems = new PageProblems(page);
+    ({ page, problems } = await frenchPage(browser));
   }, 300_000);
 
   afterAll(async () => {

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { freePort } from '../interop/harness.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -220,6 +220,18 @@ export async function launchBrowser(): Promise<Browser> {
  * HTTP errors. The one expected error is the session check before login (GET /api/session → 401),
  * which is how the client learns it must show the login page.
  */
+/** A desktop-sized page in French, with its problems watched: where most browser tests start. */
+export async function frenchPage(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; problems: PageProblems }> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 860 },
+    locale: 'fr-FR',
+  });
+  const page = await context.newPage();
+  return { context, page, problems: new PageProblems(page) };
+}
+
 export class PageProblems {
   readonly list: string[] = [];
   private signedIn = false;

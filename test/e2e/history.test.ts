@@ -14,6 +14,7 @@ import {
   PageProblems,
   ROOT,
   ensureBuilt,
+  frenchPage,
   launchBrowser,
   renvoi,
   screenshotDir,
@@ -46,12 +47,7 @@ describe('web client: the call history and the tester agree with a live call', (
     await ensureBuilt();
     app = await startRenvoi(startingDocument());
     browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 860 },
-      locale: 'fr-FR',
-    });
-    page = await context.newPage();
-    problems = new PageProblems(page);
+    ({ page, problems } = await frenchPage(browser));
   }, 300_000);
 
   afterAll(async () => {
