@@ -70,17 +70,13 @@ export class RegistrarService {
   }
 
   async handle(request: SipRequest, tx: ServerTransaction, source: Source): Promise<void> {
-    const auth = this.deps.authenticator.authenticate(request, source, 'registrar');
-    if (auth.kind === 'drop') return;
-    if (auth.kind === 'respond') {
-      tx.respond(auth.response);
-      return;
-    }
+    const username = this.deps.authenticator.admit(request, tx, source, 'registrar');
+    if (username === null) return;
     const to = getTo(request);
     const toUri = to === null ? null : parseUri(to.uri);
     const aor = toUri?.kind === 'sip' ? uriUser(toUri) : undefined;
     // RFC 3261 §10.3 step 6: the authenticated user may only change its own bindings.
-    if (aor === undefined || aor !== auth.username || !this.deps.isExtension(aor)) {
+    if (aor === undefined || aor !== username || !this.deps.isExtension(aor)) {
       tx.respond(buildReply(request, 403, 'Forbidden'));
       return;
     }

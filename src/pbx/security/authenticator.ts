@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import { buildReply } from '../../sip/stack.js';
-import type { Source } from '../../sip/stack.js';
+import type { ServerTransaction, Source } from '../../sip/stack.js';
 import type { DigestServer } from '../../sip/auth/digest.js';
 import type { AuthGuard } from './auth-guard.js';
 import { authenticationOutcome } from './auth-guard.js';
@@ -34,6 +34,23 @@ export class Authenticator {
    * reads Authorization; a proxy with 407 / Proxy-Authenticate and Proxy-Authorization
    * (RFC 3261 §22.1, §22.3).
    */
+  /**
+   * `authenticate`, with the answer given: a challenge or 403 is sent, a dropped request's
+   * transaction ended. The authenticated user, or null when the request is dealt with.
+   */
+  admit(
+    request: SipRequest,
+    tx: ServerTransaction,
+    source: Source,
+    role: 'registrar' | 'proxy',
+  ): string | null {
+    const auth = this.authenticate(request, source, role);
+    if (auth.kind === 'accept') return auth.username;
+    if (auth.kind === 'respond') tx.respond(auth.response);
+    else tx.terminate();
+    return null;
+  }
+
   authenticate(request: SipRequest, source: Source, role: 'registrar' | 'proxy'): AuthResult {
     const { digest, guard, log, clock } = this.deps;
     const now = clock();

@@ -141,15 +141,8 @@ export class MwiService {
       this.refresh(request, tx, source);
       return;
     }
-    const auth = this.deps.authenticator.authenticate(request, source, 'registrar');
-    if (auth.kind === 'drop') {
-      tx.terminate();
-      return;
-    }
-    if (auth.kind === 'respond') {
-      tx.respond(auth.response);
-      return;
-    }
+    const username = this.deps.authenticator.admit(request, tx, source, 'registrar');
+    if (username === null) return;
     const uri = parseSipUri(request.uri);
     const mailbox = uri === null ? undefined : uriUser(uri);
     if (mailbox === undefined || !this.deps.isMailbox(mailbox)) {
@@ -157,7 +150,7 @@ export class MwiService {
       return;
     }
     // Only the extension itself learns whether its mailbox holds messages.
-    if (mailbox !== auth.username) {
+    if (mailbox !== username) {
       tx.respond(buildReply(request, 403, 'Forbidden'));
       return;
     }
@@ -234,16 +227,9 @@ export class MwiService {
       tx.respond(buildReply(request, 481, 'Subscription Does Not Exist'));
       return;
     }
-    const auth = this.deps.authenticator.authenticate(request, source, 'registrar');
-    if (auth.kind === 'drop') {
-      tx.terminate();
-      return;
-    }
-    if (auth.kind === 'respond') {
-      tx.respond(auth.response);
-      return;
-    }
-    if (auth.username !== subscription.mailbox) {
+    const username = this.deps.authenticator.admit(request, tx, source, 'registrar');
+    if (username === null) return;
+    if (username !== subscription.mailbox) {
       tx.respond(buildReply(request, 403, 'Forbidden'));
       return;
     }
