@@ -32,6 +32,8 @@ import { callRoutes } from './routes/calls.js';
 import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
 import { voicemailRoutes } from './routes/voicemail.js';
+import { promptRoutes } from './routes/prompts.js';
+import { registerWavBody } from './wav-body.js';
 
 export interface ApiOptions {
   db: Db;
@@ -48,7 +50,7 @@ export interface StartApiOptions extends ApiOptions {
   port: number;
 }
 
-/** Request bodies other than a directory or a greeting are small. */
+/** Request bodies other than a directory or a recording are small. */
 const BODY_LIMIT = 256 * 1024;
 
 function packageRoot(): string {
@@ -154,6 +156,7 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 
   registerAuth(app, context);
+  registerWavBody(app);
   sessionRoutes(app, context);
   extensionRoutes(app, context);
   exceptionRoutes(app, context);
@@ -162,6 +165,7 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
   adminRoutes(app, context);
   eventRoutes(app, context);
   voicemailRoutes(app, context);
+  promptRoutes(app, context);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const webRoot = options.webRoot ?? join(packageRoot(), 'web', 'dist');

@@ -12,6 +12,7 @@ import {
   TrunksAdminPage,
 } from './pages/admin/AdminPages.js';
 import { ImportExportPage } from './pages/admin/ImportExportPage.js';
+import { PromptsPage } from './pages/admin/PromptsPage.js';
 import { ExceptionFormPage } from './pages/ExceptionFormPage.js';
 import { ExceptionsPage } from './pages/ExceptionsPage.js';
 import { HistoryPage } from './pages/HistoryPage.js';
@@ -56,6 +57,7 @@ const PAGES: Record<string, Page> = {
     render: () => <OfficeHoursAdminPage />,
   },
   '/admin/outbound': { title: 'nav.outbound', admin: true, render: () => <OutboundAdminPage /> },
+  '/admin/prompts': { title: 'nav.prompts', admin: true, render: () => <PromptsPage /> },
   '/admin/import-export': {
     title: 'nav.importExport',
     admin: true,

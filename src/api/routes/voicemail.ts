@@ -11,6 +11,7 @@ import type { VoicemailMessage } from '../../store/voicemail-repository.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { ApiError, invalid } from '../errors.js';
 import { ErrorSchema, ExtParams } from '../schemas.js';
+import { WAV_BODY_LIMIT } from '../wav-body.js';
 import { extensionOf } from './edit.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
@@ -27,8 +28,6 @@ const MessageSchema = Type.Object({
   durationMs: Type.Integer(),
   read: Type.Boolean(),
 });
-/** A minute of 8 kHz 16-bit stereo at 48 kHz is under 12 MB; anything bigger is not a greeting. */
-const GREETING_LIMIT = 16 * 1024 * 1024;
 
 function messageView(message: VoicemailMessage, country: Country) {
   const caller = message.callerNumber ?? 'anonymous';
@@ -55,12 +54,6 @@ export function voicemailRoutes(app: ApiApp, ctx: ApiContext): void {
     }
     return message;
   };
-
-  app.addContentTypeParser(
-    ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'],
-    { parseAs: 'buffer', bodyLimit: GREETING_LIMIT },
-    (_request, body, done) => done(null, body),
-  );
 
   app.get(
     '/api/extensions/:ext/voicemail',
@@ -149,7 +142,7 @@ export function voicemailRoutes(app: ApiApp, ctx: ApiContext): void {
   app.put(
     '/api/extensions/:ext/greeting',
     {
-      bodyLimit: GREETING_LIMIT,
+      bodyLimit: WAV_BODY_LIMIT,
       schema: {
         tags,
         summary: 'Upload the greeting (WAV; converted to 8 kHz 16-bit mono)',

@@ -27,6 +27,10 @@ export const api: Catalog = {
     'api.no-message': 'Ce message vocal n’existe pas.',
     'api.unread-unsupported': 'Un message écouté ne peut pas redevenir nouveau.',
     'api.greeting-length': 'L’annonce doit durer entre un instant et {max} s.',
+    'api.no-prompt': 'Il n’y a pas de message système « {name} » en langue « {language} ».',
+    'api.prompt-not-wav':
+      'Ce fichier n’est pas un enregistrement WAV lisible : envoyez un fichier .wav (PCM, µ-law ou A-law).',
+    'api.prompt-length': 'L’enregistrement doit durer entre un instant et {max} s.',
     'api.too-large': 'Le fichier est trop gros (au plus {max} Mo).',
     'api.unsupported-type': 'Type de contenu non pris en charge : {type}.',
     'api.internal': 'Erreur interne : réessayez plus tard.',
@@ -121,6 +125,10 @@ export const api: Catalog = {
     'api.no-message': 'This voicemail message does not exist.',
     'api.unread-unsupported': 'A message listened to cannot become new again.',
     'api.greeting-length': 'The greeting must last more than an instant and at most {max} s.',
+    'api.no-prompt': 'There is no system prompt "{name}" in language "{language}".',
+    'api.prompt-not-wav':
+      'This file is not a readable WAV recording: send a .wav file (PCM, µ-law or A-law).',
+    'api.prompt-length': 'The recording must last more than an instant and at most {max} s.',
     'api.too-large': 'The file is too large (at most {max} MB).',
     'api.unsupported-type': 'Unsupported content type: {type}.',
     'api.internal': 'Internal error: try again later.',

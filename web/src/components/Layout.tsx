@@ -25,6 +25,7 @@ export const ADMIN_NAV: readonly NavItem[] = [
   { route: '/admin/trunks', label: 'nav.trunks', icon: '⇅' },
   { route: '/admin/office-hours', label: 'nav.officeHours', icon: '◷' },
   { route: '/admin/outbound', label: 'nav.outbound', icon: '↗' },
+  { route: '/admin/prompts', label: 'nav.prompts', icon: '♪' },
   { route: '/admin/import-export', label: 'nav.importExport', icon: '⇵' },
 ];
 

@@ -37,6 +37,7 @@ export const en: Messages = {
   'nav.officeHours': 'Office hours and holidays',
   'nav.outbound': 'Outbound call policy',
   'nav.importExport': 'Import/Export',
+  'nav.prompts': 'System prompts',
 
   'status.available': 'Available',
   'status.away': 'Away',
@@ -271,6 +272,19 @@ export const en: Messages = {
   'admin.io.file': 'YAML or JSON file',
   'admin.io.upload': 'Import the file',
   'admin.io.imported': 'Directory imported.',
+
+  'admin.prompts.intro':
+    'What the PBX says on the phone, in each language. Replace a prompt with your own recording (a WAV file, converted to 8 kHz mono); it is used from the next call on.',
+  'admin.prompts.language': 'Language of the prompts',
+  'admin.prompts.numbers': 'Numbers (0 to 99)',
+  'admin.prompts.replaced': 'Replaced',
+  'admin.prompts.bundled': 'Original',
+  'admin.prompts.play': 'Listen to "{name}"',
+  'admin.prompts.file': 'WAV file for "{name}"',
+  'admin.prompts.upload': 'Upload',
+  'admin.prompts.restore': 'Restore',
+  'admin.prompts.saved': 'The prompt "{name}" is replaced by your recording.',
+  'admin.prompts.restored': 'The prompt "{name}" is restored.',
 
   'error.generic': 'Something went wrong: {message}',
 };

@@ -39,6 +39,7 @@ export const fr = {
   'nav.officeHours': 'Heures de bureau et jours fériés',
   'nav.outbound': "Politique d'appels sortants",
   'nav.importExport': 'Import/Export',
+  'nav.prompts': 'Messages vocaux du système',
 
   'status.available': 'Disponible',
   'status.away': 'Absent',
@@ -276,6 +277,19 @@ export const fr = {
   'admin.io.file': 'Fichier YAML ou JSON',
   'admin.io.upload': 'Importer le fichier',
   'admin.io.imported': 'Annuaire importé.',
+
+  'admin.prompts.intro':
+    'Ce que le standard dit au téléphone, dans chaque langue. Remplacez un message par votre propre enregistrement (fichier WAV, converti en 8 kHz mono) ; il est utilisé dès l’appel suivant.',
+  'admin.prompts.language': 'Langue des messages',
+  'admin.prompts.numbers': 'Nombres (de 0 à 99)',
+  'admin.prompts.replaced': 'Remplacé',
+  'admin.prompts.bundled': 'D’origine',
+  'admin.prompts.play': 'Écouter « {name} »',
+  'admin.prompts.file': 'Fichier WAV pour « {name} »',
+  'admin.prompts.upload': 'Envoyer',
+  'admin.prompts.restore': 'Rétablir',
+  'admin.prompts.saved': 'Le message « {name} » est remplacé par votre enregistrement.',
+  'admin.prompts.restored': 'Le message « {name} » est rétabli.',
 
   'error.generic': 'Une erreur est survenue : {message}',
 } as const;
