@@ -29,6 +29,9 @@
  *   timed out is dropped the same way: the call has moved on.
  * - The winner's 2xx is acknowledged only when the caller acknowledges ours, with the caller's ACK
  *   body: that is what makes a late offer (offer in the 2xx, answer in the ACK) work end to end.
+ *   A caller's BYE may overtake its ACK (RFC 3261 §15 allows BYE on the confirmed dialog): we
+ *   stop retransmitting our 2xx and the callee gets its ACK, without body since no answer came
+ *   (§13.2.2.4: ACK, then BYE at once), before our BYE (see `hangUp` and `BLeg.hangUp`).
  * - Our 2xx to an INVITE (initial or re-INVITE) is retransmitted from T1, doubling up to T2,
  *   until its ACK comes (RFC 3261 §13.3.1.4); after 64*T1 without ACK the call is ended with BYEs.
  * - In-dialog requests after the answer (re-INVITE, UPDATE, INFO, OPTIONS, MESSAGE) are relayed

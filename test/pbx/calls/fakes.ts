@@ -234,6 +234,7 @@ export function startCall(
     caller?: CallSessionOptions['caller'];
     callerName?: string | null;
     trace?: Decision['trace'];
+    voice?: CallSessionOptions['voice'];
   } = {},
 ): Call {
   const sig = new FakeSignaling();
@@ -260,6 +261,7 @@ export function startCall(
     trunks: options.trunks ?? new FakeTrunks(null),
     domain: 'pbx.test',
     log: (m) => call.logs.push(m),
+    ...(options.voice === undefined ? {} : { voice: options.voice }),
     events: {
       answered: (_s, by) => call.answered.push(by),
       ended: (_s, end) => call.ends.push(end),
