@@ -204,21 +204,14 @@ class CallHandling implements CallHandler {
       this.router.handleInvite(request, tx, { to: dialled });
       return;
     }
-    const auth = this.context.authenticator.authenticate(request, source, 'proxy');
-    if (auth.kind === 'drop') {
-      tx.terminate();
-      return;
-    }
-    if (auth.kind === 'respond') {
-      tx.respond(auth.response);
-      return;
-    }
+    const username = this.context.authenticator.admit(request, tx, source, 'proxy');
+    if (username === null) return;
     if (menu) {
-      this.router.handleMailboxMenu(request, tx, auth.username);
+      this.router.handleMailboxMenu(request, tx, username);
       return;
     }
     if (local) {
-      this.router.handleInvite(request, tx, { to: dialled, authenticatedAs: auth.username });
+      this.router.handleInvite(request, tx, { to: dialled, authenticatedAs: username });
       return;
     }
     const e164 = canonicalNumber(dialled, directory.settings.country);
@@ -226,7 +219,7 @@ class CallHandling implements CallHandler {
       tx.respond(buildReply(request, 404, 'Not Found'));
       return;
     }
-    this.router.handleOutbound(request, tx, e164, auth.username);
+    this.router.handleOutbound(request, tx, e164, username);
   }
 }
 
