@@ -655,6 +655,18 @@ export class CallSession {
 
   /** The PBX answers the caller itself: 200 with our SDP, then the ACK (with its answer if late). */
   private answerCaller(sdp: string): void {
+    this.okCallerWithSdp(sdp, () => {
+      const ready = this.onCallerReady;
+      this.onCallerReady = null;
+      ready?.();
+    });
+  }
+
+  /**
+   * 200 to the caller with our SDP, an offer when its INVITE had none (RFC 3264 §4): its ACK then
+   * brings the answer. `acknowledged` runs once the ACK came with a usable answer, if one was due.
+   */
+  private okCallerWithSdp(sdp: string, acknowledged: () => void): void {
     const ok = this.respondToCaller(200, 'OK', {
       body: Buffer.from(sdp),
       contentType: 'application/sdp',
@@ -663,9 +675,7 @@ export class CallSession {
     const lateOffer = contentOf(this.invite.request).body === undefined;
     this.waitForAck(side, this.inviteSeq(), this.invite, ok, (ack) => {
       if (lateOffer && !this.acceptCallerAnswer(ack)) return;
-      const ready = this.onCallerReady;
-      this.onCallerReady = null;
-      ready?.();
+      acknowledged();
     });
   }
 
@@ -994,15 +1004,7 @@ export class CallSession {
   private answerRelayedCaller(): void {
     const sdp = this.callerSdp;
     if (sdp === null) throw new Error('a relayed caller has our SDP before the answer');
-    const ok = this.respondToCaller(200, 'OK', {
-      body: Buffer.from(sdp),
-      contentType: 'application/sdp',
-    });
-    const side = this.newCallerSide();
-    const lateOffer = contentOf(this.invite.request).body === undefined;
-    this.waitForAck(side, this.inviteSeq(), this.invite, ok, (ack) => {
-      if (lateOffer) this.acceptCallerAnswer(ack);
-    });
+    this.okCallerWithSdp(sdp, () => undefined);
   }
 
   private legFailed(leg: BLeg, failure: StepFailure): void {
