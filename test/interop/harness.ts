@@ -221,17 +221,20 @@ export interface SippResult extends PeerResult {
 
 /**
  * SIPp with one call of a scenario from test/interop/scenarios, from `localPort` (a free local
- * port unless given: a trunk calls from its own).
+ * port unless given: a trunk calls from its own). `files` are copied beside it (an `rtp_stream`
+ * WAV is read from SIPp's working folder); `timeoutS` bounds the call (longer for prompts).
  */
 export async function sipp(
-  target: TestPbx,
+  target: Pick<TestPbx, 'port'>,
   scenario: string,
   extra: readonly string[] = [],
-  options: { localPort?: number } = {},
+  options: { localPort?: number; files?: readonly string[]; timeoutS?: number } = {},
 ): Promise<SippResult & { localPort: number }> {
   const localPort = options.localPort ?? (await freePort());
   const work = mkdtempSync(join(tmpdir(), 'renvoi-sipp-'));
   try {
+    for (const file of options.files ?? []) copyFileSync(file, join(work, basename(file)));
+    const timeoutS = options.timeoutS ?? 15;
     const result = await runPeer(
       'sipp',
       [
@@ -245,13 +248,13 @@ export async function sipp(
         '-m',
         '1',
         '-timeout',
-        '15s',
+        `${timeoutS}s`,
         '-timeout_error',
         '-nostdin',
         '-trace_msg',
         ...extra,
       ],
-      { cwd: work },
+      { cwd: work, timeoutMs: Math.max(20, timeoutS + 5) * 1000 },
     );
     return { ...result, messages: tracedMessages(work), localPort };
   } finally {
@@ -521,46 +524,14 @@ export async function expectQuietMedia(
   expect(t.media.clock.subscribers).toBe(0);
 }
 
-/**
- * `sipp` with files copied beside it (an `rtp_stream` WAV is read from SIPp's working folder) and
- * a longer call timeout, for calls that last as long as prompts do.
- */
-export async function sippWith(
+/** `sipp` for calls that last as long as prompts do: a 40 s call timeout unless told. */
+export function sippWith(
   target: Pick<TestPbx, 'port'>,
   scenario: string,
   extra: readonly string[] = [],
   options: { files?: readonly string[]; timeoutS?: number; localPort?: number } = {},
 ): Promise<SippResult> {
-  const localPort = options.localPort ?? (await freePort());
-  const work = mkdtempSync(join(tmpdir(), 'renvoi-sipp-'));
-  try {
-    for (const file of options.files ?? []) copyFileSync(file, join(work, basename(file)));
-    const timeoutS = options.timeoutS ?? 40;
-    const result = await runPeer(
-      'sipp',
-      [
-        `127.0.0.1:${target.port}`,
-        '-sf',
-        join(SCENARIOS, scenario),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(localPort),
-        '-m',
-        '1',
-        '-timeout',
-        `${timeoutS}s`,
-        '-timeout_error',
-        '-nostdin',
-        '-trace_msg',
-        ...extra,
-      ],
-      { cwd: work, timeoutMs: (timeoutS + 5) * 1000 },
-    );
-    return { ...result, messages: tracedMessages(work) };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  return sipp(target, scenario, extra, { timeoutS: 40, ...options });
 }
 
 /** One RTP packet as a test peer received it, its audio decoded. */
