@@ -2,7 +2,7 @@ import { useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { ApiError, api, apiText } from '../../api/client.js';
 import type { Problem } from '../../api/types.js';
-import { Notice } from '../../components/Notice.js';
+import { ProblemsNotice } from '../../components/Notice.js';
 import { useI18n } from '../../i18n/index.js';
 
 function download(name: string, type: string, text: string): void {
@@ -109,20 +109,7 @@ export function ImportExportPage() {
           {t('admin.io.upload')}
         </button>
       </form>
-      {message !== null && (
-        <Notice kind={message.kind}>
-          {message.text}
-          {problems.length > 0 && (
-            <ul className="problems">
-              {problems.map((p, i) => (
-                <li key={i}>
-                  <code>{p.path}</code> : {p.message}
-                </li>
-              ))}
-            </ul>
-          )}
-        </Notice>
-      )}
+      <ProblemsNotice message={message} problems={problems} />
     </section>
   );
 }

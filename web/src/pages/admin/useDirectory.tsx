@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { ApiError, api } from '../../api/client.js';
 import type { Problem } from '../../api/types.js';
 import { LoadState } from '../../components/LoadState.js';
-import { Notice } from '../../components/Notice.js';
+import { ProblemsNotice } from '../../components/Notice.js';
 import { fieldOf } from '../../components/problems.js';
 import { useAsync } from '../../components/useAsync.js';
 import { useI18n } from '../../i18n/index.js';
@@ -109,20 +109,7 @@ function SectionForm({
       noValidate
     >
       {render({ doc, setDoc, problemAt })}
-      {message !== null && (
-        <Notice kind={message.kind}>
-          {message.text}
-          {problems.length > 0 && (
-            <ul className="problems">
-              {problems.map((p, i) => (
-                <li key={i}>
-                  <code>{p.path}</code> : {p.message}
-                </li>
-              ))}
-            </ul>
-          )}
-        </Notice>
-      )}
+      <ProblemsNotice message={message} problems={problems} />
       <div className="actions sticky-actions">
         <button type="submit" className="primary" disabled={saving}>
           {saving ? t('form.saving') : t('admin.save')}
