@@ -18,12 +18,12 @@ import type { InviteServerTransaction } from './transaction/invite-server.js';
 import type { ClientTransactionUser, TimerValues } from './transaction/types.js';
 import { TransportLayer } from './transport/layer.js';
 import type { ListenOptions, TransportLayerOptions } from './transport/layer.js';
-import { buildReply } from './transport/reply.js';
+import { buildReply } from './message/reply.js';
 import { viaTransport } from './transport/types.js';
 import type { Destination, Source, TransportProtocol } from './transport/types.js';
 import { replaceTopVia } from './transport/via.js';
 
-export { buildReply, createTag } from './transport/reply.js';
+export { buildReply, createTag } from './message/reply.js';
 export { buildAckForError, buildCancel } from './transaction/requests.js';
 export type { ClientTransaction, ServerTransaction } from './transaction/layer.js';
 export type { Destination, Source, TransportProtocol } from './transport/types.js';

@@ -15,7 +15,7 @@
  * `LegLink`, emptied when the leg ends; from then on `LateAnswers` acknowledges what arrives, and
  * the leg and its call can be collected.
  */
-import { StateMachine } from '../../sip/transaction/state.js';
+import { StateMachine } from '../../shared/state-machine.js';
 import { buildCancel } from '../../sip/transaction/requests.js';
 import { DialogSet, createUacDialog } from '../../sip/dialog/index.js';
 import type { Dialog } from '../../sip/dialog/index.js';

@@ -25,7 +25,7 @@ import {
   uriUser,
 } from '../../sip/message/index.js';
 import type { SipRequest } from '../../sip/message/index.js';
-import { buildReply } from '../../sip/transport/reply.js';
+import { buildReply } from '../../sip/message/reply.js';
 import type { Scheduler } from '../../sip/timers.js';
 import type { CallHistorySink } from '../history/call-history.js';
 import { CallSession } from './call-session.js';

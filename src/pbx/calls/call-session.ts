@@ -48,8 +48,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Caller, Decision, Step } from '../../domain/types.js';
-import { StateMachine } from '../../sip/transaction/state.js';
-import { buildReply, createTag } from '../../sip/transport/reply.js';
+import { StateMachine } from '../../shared/state-machine.js';
+import { buildReply, createTag } from '../../sip/message/reply.js';
 import { createUasDialog, isTargetRefresh } from '../../sip/dialog/index.js';
 import type { Dialog } from '../../sip/dialog/index.js';
 import {

@@ -12,7 +12,7 @@
  *   recording -# | silence | timer | hangup-> stopping -recordingStopped-> goodbye | done
  *   goodbye -playbackEnded | hangup-> done
  */
-import { StateMachine } from '../../sip/transaction/state.js';
+import { StateMachine } from '../../shared/state-machine.js';
 import type { MediaCommand, MediaEvent } from './media-commands.js';
 import { VoicemailFlowError } from './media-commands.js';
 import type { Say } from './prompt-catalog.js';

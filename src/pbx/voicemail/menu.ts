@@ -17,7 +17,7 @@
  * keys during the short notices ("message deleted") are ignored. A menu left without an answer for
  * `inputTimeoutMs` is said again, three times at most.
  */
-import { StateMachine } from '../../sip/transaction/state.js';
+import { StateMachine } from '../../shared/state-machine.js';
 import type { Digit, MediaCommand, MediaEvent } from './media-commands.js';
 import { VoicemailFlowError } from './media-commands.js';
 import type { Say, SimplePrompt } from './prompt-catalog.js';

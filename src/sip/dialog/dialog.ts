@@ -29,7 +29,7 @@ import {
   formatUri,
 } from '../message/index.js';
 import type { NameAddr, SipMessage, SipRequest, SipResponse } from '../message/index.js';
-import { StateMachine } from '../transaction/state.js';
+import { StateMachine } from '../../shared/state-machine.js';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 

@@ -2,7 +2,7 @@
 import type { TimerHandle } from '../timers.js';
 import { LingeringTransaction } from './lingering.js';
 import type { Resend } from './lingering.js';
-import { StateMachine } from './state.js';
+import { StateMachine } from '../../shared/state-machine.js';
 import type { TransactionContext, TransactionKind } from './types.js';
 
 export abstract class TransactionBase<S extends string> {

@@ -1,5 +1,4 @@
 export * from './types.js';
-export * from './state.js';
 export * from './keys.js';
 export * from './requests.js';
 export * from './invite-client.js';

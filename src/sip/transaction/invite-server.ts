@@ -1,6 +1,6 @@
 /** INVITE server transaction (RFC 3261 §17.2.1, with the Accepted state of RFC 6026 §7.1). */
 import type { SipRequest, SipResponse } from '../message/index.js';
-import { buildReply } from '../transport/reply.js';
+import { buildReply } from '../message/reply.js';
 import type { Source } from '../transport/types.js';
 import { TransactionBase } from './base.js';
 import type { ServerTransactionUser, TransactionContext } from './types.js';

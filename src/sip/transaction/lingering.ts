@@ -8,7 +8,7 @@
 import type { SipRequest, SipResponse } from '../message/index.js';
 import type { TimerHandle } from '../timers.js';
 import type { Destination, Source } from '../transport/types.js';
-import { StateMachine } from './state.js';
+import { StateMachine } from '../../shared/state-machine.js';
 import type { TransactionContext, TransactionKind } from './types.js';
 
 export type LingeringState = 'Completed' | 'Terminated';

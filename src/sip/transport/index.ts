@@ -1,6 +1,5 @@
 export * from './types.js';
 export * from './via.js';
-export * from './reply.js';
 export * from './connection.js';
 export * from './udp.js';
 export * from './tcp.js';

@@ -28,7 +28,7 @@ import type {
 import type { Scheduler } from '../timers.js';
 import { ConnectionTable } from './connection.js';
 import type { Connection } from './connection.js';
-import { buildReply } from './reply.js';
+import { buildReply } from '../message/reply.js';
 import { TcpConnection, TcpListener, remoteOf } from './tcp.js';
 import { TransportError, protocolOfVia } from './types.js';
 import type {

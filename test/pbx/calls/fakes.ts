@@ -3,7 +3,7 @@ import type { Decision, Step } from '../../../src/domain/types.js';
 import { getCSeq, getTo, parseMessage } from '../../../src/sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../../src/sip/message/index.js';
 import { FakeScheduler } from '../../../src/sip/timers.js';
-import { buildReply } from '../../../src/sip/transport/reply.js';
+import { buildReply } from '../../../src/sip/message/reply.js';
 import type { Destination, Source } from '../../../src/sip/transport/types.js';
 import { CallSession } from '../../../src/pbx/calls/call-session.js';
 import type { CallEnd, CallSessionOptions } from '../../../src/pbx/calls/call-session.js';

@@ -7,8 +7,8 @@ import {
 } from '../../../src/sip/dialog/index.js';
 import { getCSeq, getFrom, getTo } from '../../../src/sip/message/index.js';
 import type { SipResponse } from '../../../src/sip/message/index.js';
-import { InvalidTransitionError } from '../../../src/sip/transaction/state.js';
-import { buildReply } from '../../../src/sip/transport/reply.js';
+import { InvalidTransitionError } from '../../../src/shared/state-machine.js';
+import { buildReply } from '../../../src/sip/message/reply.js';
 import { parseRequest } from '../../pbx/calls/fakes.js';
 
 const CONTACT = 'sip:renvoi@192.0.2.1:5060';

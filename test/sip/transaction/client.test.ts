@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getTopVia } from '../../../src/sip/message/index.js';
-import { InvalidTransitionError } from '../../../src/sip/transaction/index.js';
+import { InvalidTransitionError } from '../../../src/shared/state-machine.js';
 import { TCP, UDP, flush, isRequest, recorder, request, response, setup } from './fixtures.js';
 
 describe('INVITE client transaction (RFC 3261 §17.1.1, RFC 6026)', () => {

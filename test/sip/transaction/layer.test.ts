@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeScheduler } from '../../../src/sip/timers.js';
 import { buildCancel } from '../../../src/sip/transaction/index.js';
-import { buildReply } from '../../../src/sip/transport/index.js';
+import { buildReply } from '../../../src/sip/message/index.js';
 import type { Source } from '../../../src/sip/transport/index.js';
 import { UDP, recorder, request, response, setup } from './fixtures.js';
 

@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { serializeMessage } from '../../../src/sip/message/index.js';
 import type { SipMessage } from '../../../src/sip/message/index.js';
-import { buildReply } from '../../../src/sip/transport/index.js';
+import { buildReply } from '../../../src/sip/message/index.js';
 import type { Source } from '../../../src/sip/transport/index.js';
 import {
   TCP,

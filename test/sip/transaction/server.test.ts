@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { SipRequest } from '../../../src/sip/message/index.js';
 import {
-  InvalidTransitionError,
   InviteServerTransaction,
   NonInviteServerTransaction,
 } from '../../../src/sip/transaction/index.js';
+
+import { InvalidTransitionError } from '../../../src/shared/state-machine.js';
 import type { ServerTransaction } from '../../../src/sip/transaction/index.js';
-import { buildReply } from '../../../src/sip/transport/index.js';
+import { buildReply } from '../../../src/sip/message/index.js';
 import type { Source } from '../../../src/sip/transport/index.js';
 import { flush, isStatus, request, setup } from './fixtures.js';
 

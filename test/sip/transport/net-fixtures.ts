@@ -6,7 +6,7 @@ import { StreamParser, parseMessage } from '../../../src/sip/message/index.js';
 import type { SipMessage } from '../../../src/sip/message/index.js';
 import { SipStack } from '../../../src/sip/stack.js';
 import type { RequestHandler, SipStackOptions } from '../../../src/sip/stack.js';
-import { buildReply } from '../../../src/sip/transport/index.js';
+import { buildReply } from '../../../src/sip/message/index.js';
 
 /** Short timers so that real-socket transactions drain within a test. */
 export const FAST_TIMERS = { t1: 5, t2: 40, t4: 20, trying: 50, timerD: 100 };

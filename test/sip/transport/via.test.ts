@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { getTopVia, parseVia } from '../../../src/sip/message/index.js';
 import {
-  buildReply,
   normalizeAddress,
   responseAddress,
   stampReceived,
 } from '../../../src/sip/transport/index.js';
+
+import { buildReply } from '../../../src/sip/message/index.js';
 import { parseOk, wire } from '../helpers.js';
 
 function req(via: string): ReturnType<typeof parseOk> {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { parseMessage } from '../../../src/sip/message/index.js';
 import type { SipMessage } from '../../../src/sip/message/index.js';
-import { buildReply } from '../../../src/sip/transport/index.js';
+import { buildReply } from '../../../src/sip/message/index.js';
 import type { Source } from '../../../src/sip/transport/index.js';
 import { requestBytes, startStack, waitFor } from './net-fixtures.js';
 import type { TestStack } from './net-fixtures.js';

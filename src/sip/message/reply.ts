@@ -2,8 +2,9 @@
  * Building a response from a request's headers (RFC 3261 §8.2.6.2). Works on a bare `Headers`
  * so that the transport can answer 400 to a request it could only partly parse.
  */
-import { Headers, createResponse, parseNameAddr } from '../message/index.js';
-import type { SipResponse } from '../message/index.js';
+import { parseNameAddr } from './headers.js';
+import { Headers, createResponse } from './types.js';
+import type { SipResponse } from './types.js';
 import { randomToken } from '../random.js';
 
 /** A random token for a To or From tag (RFC 3261 §19.3: at least 32 bits of randomness). */
