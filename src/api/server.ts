@@ -90,7 +90,7 @@ function asApiError(error: FastifyError): ApiError | null {
 }
 
 export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; context: ApiContext }> {
-  const secret = await loadOrCreateSecret(options.db, 'web-session');
+  const secret = await loadOrCreateSecret(options.db, options.dataDir, 'web-session');
   const context: ApiContext = {
     db: options.db,
     dataDir: options.dataDir,
