@@ -13,6 +13,9 @@ import { at, parsePath } from '../../src/domain/problem-path.js';
 import { describeProblem, message, missingTranslations } from '../../src/i18n/index.js';
 import type { Directory, Problem } from '../../src/domain/types.js';
 
+/** Before every validity date of these tests. */
+const NOW = new Date('2026-01-15T10:00:00Z');
+
 /** The document of design §6. */
 function sample(): Record<string, unknown> {
   return {
@@ -147,6 +150,9 @@ describe('buildDirectory: the design document', () => {
       periods: {},
       statuses: [],
       enabled: true,
+      from: null,
+      until: null,
+      repeat: null,
       action: { type: 'extension', target: '100', voicemail: true },
     });
     expect(alice?.exceptions[2]?.action).toEqual({ type: 'mobile', bounce: true });
@@ -658,7 +664,7 @@ describe('buildDirectory: rules', () => {
       bounce: true,
     });
     // (Exception 2 is shadowed by exception 1 in this sample: not this test's concern.)
-    expect(checkDirectory(d).filter((f) => f.kind === 'broken')).toEqual([
+    expect(checkDirectory(d, NOW).filter((f) => f.kind === 'broken')).toEqual([
       { kind: 'broken', extension: '101', exception: 2, reason: 'no-mobile' },
       { kind: 'broken', extension: '101', forwarding: 'away', reason: 'no-mobile' },
     ]);

@@ -49,8 +49,10 @@ describe('voicemail repository (real SQLite)', () => {
     remove();
   });
 
-  it('appends the voicemail migration last', () => {
-    expect(migrationNames().at(-1)).toBe('0005-voicemail');
+  it('applies the voicemail migration after the call history, in name order', () => {
+    const names = migrationNames();
+    expect(names.indexOf('0005-voicemail')).toBe(names.indexOf('0004-call-history') + 1);
+    expect(names).toEqual([...names].sort());
   });
 
   it('creates a message in state recording, with its folder, when recording starts', async () => {
