@@ -35,6 +35,7 @@ import { eventRoutes } from './routes/events.js';
 import { voicemailRoutes } from './routes/voicemail.js';
 import { promptRoutes } from './routes/prompts.js';
 import { registerWavBody } from './wav-body.js';
+import { WavConverter } from '../media/wav-conversion.js';
 
 export interface ApiOptions {
   db: Db;
@@ -44,6 +45,8 @@ export interface ApiOptions {
   /** The web client's built files; default `web/dist` of the package, served when present. */
   webRoot?: string;
   clock?: () => number;
+  /** How uploaded recordings are converted; default two at once, 30 s each at most. */
+  converter?: WavConverter;
 }
 
 export interface StartApiOptions extends ApiOptions {
@@ -65,6 +68,10 @@ function packageRoot(): string {
 }
 
 function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
+  // RFC 9110 §10.2.3: a 503 says when to come back.
+  if (error.status === 503 && typeof error.params.seconds === 'number') {
+    void reply.header('retry-after', String(error.params.seconds));
+  }
   return reply
     .code(error.status)
     .type('application/json; charset=utf-8')
@@ -115,6 +122,7 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
     directories: new DirectoryAccess(options.db),
     sessions: new SessionKeeper(secret, options.clock),
     events: options.events ?? new EventBus(),
+    converter: options.converter ?? new WavConverter(),
   };
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
@@ -123,15 +131,14 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
     // No hook has read its language yet, so its Accept-Language is read here.
     frameworkErrors: (_error, request, reply) => {
       const accept = request.headers['accept-language'];
-      const lang = requestLanguage(
-        undefined,
-        undefined,
-        typeof accept === 'string' ? accept : undefined,
+      const header = typeof accept === 'string' ? accept : undefined;
+      const lang = requestLanguage(undefined, undefined, header);
+      request.lang = lang;
+      void sendError(
+        request,
+        reply as FastifyReply,
+        new ApiError(400, 'bad-request', 'api.bad-url'),
       );
-      void reply
-        .code(400)
-        .type('application/json; charset=utf-8')
-        .send(errorBody(lang, new ApiError(400, 'bad-request', 'api.bad-url')));
     },
     ajv: {
       // Removing unknown keys while trying the branches of a union corrupts the value; the

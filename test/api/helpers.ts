@@ -13,6 +13,7 @@ import { saveDirectory } from '../../src/store/directory-repository.js';
 import type { Db } from '../../src/store/database.js';
 import { buildApi } from '../../src/api/server.js';
 import type { ApiApp, ApiContext } from '../../src/api/context.js';
+import type { WavConverter } from '../../src/media/wav-conversion.js';
 
 export const GUIDE = join(import.meta.dirname, '..', '..', 'examples', 'guide.yaml');
 
@@ -41,6 +42,7 @@ export interface HarnessOptions {
   log?: Logger;
   /** The web client's files; default a folder that does not exist (no web client). */
   webRoot?: string;
+  converter?: WavConverter;
 }
 
 export async function startHarness(
@@ -57,6 +59,7 @@ export async function startHarness(
     dataDir,
     log: options.log ?? pino({ level: 'silent' }),
     webRoot: options.webRoot ?? join(dataDir, 'no-web'),
+    ...(options.converter === undefined ? {} : { converter: options.converter }),
   });
   return {
     app,
