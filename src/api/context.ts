@@ -12,6 +12,7 @@ import type {} from '@fastify/swagger';
 import type { Extension, Language } from '../domain/types.js';
 import type { Db } from '../store/database.js';
 import type { DirectoryAccess } from './directory-access.js';
+import type { WavConverter } from '../media/wav-conversion.js';
 import type { EventBus } from '../pbx/events.js';
 import type { Session, SessionKeeper } from './session.js';
 
@@ -21,6 +22,8 @@ export interface ApiContext {
   directories: DirectoryAccess;
   sessions: SessionKeeper;
   events: EventBus;
+  /** Uploaded recordings to 8 kHz, off the event loop, a few at once. */
+  converter: WavConverter;
 }
 
 export type ApiApp = FastifyInstance<

@@ -23,6 +23,7 @@ import { DirectoryAccess } from './directory-access.js';
 import { ApiError, errorBody, invalid } from './errors.js';
 import { EventBus } from '../pbx/events.js';
 import { validationProblems } from './validation.js';
+import { requestLanguage } from './messages.js';
 import { SessionKeeper } from './session.js';
 import { sessionRoutes } from './routes/session.js';
 import { extensionRoutes } from './routes/extension.js';
@@ -34,6 +35,7 @@ import { eventRoutes } from './routes/events.js';
 import { voicemailRoutes } from './routes/voicemail.js';
 import { promptRoutes } from './routes/prompts.js';
 import { registerWavBody } from './wav-body.js';
+import { WavConverter } from '../media/wav-conversion.js';
 
 export interface ApiOptions {
   db: Db;
@@ -43,6 +45,8 @@ export interface ApiOptions {
   /** The web client's built files; default `web/dist` of the package, served when present. */
   webRoot?: string;
   clock?: () => number;
+  /** How uploaded recordings are converted; default two at once, 30 s each at most. */
+  converter?: WavConverter;
 }
 
 export interface StartApiOptions extends ApiOptions {
@@ -64,19 +68,40 @@ function packageRoot(): string {
 }
 
 function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
+  // RFC 9110 §10.2.3: a 503 says when to come back.
+  if (error.status === 503 && typeof error.params.seconds === 'number') {
+    void reply.header('retry-after', String(error.params.seconds));
+  }
   return reply
     .code(error.status)
     .type('application/json; charset=utf-8')
     .send(errorBody(request.lang, error));
 }
 
+/** "16 MiB", "256 KiB": a body limit as people read it, in the units the catalog words. */
+function sizeParams(bytes: number): { max: number; unit: string } {
+  const mib = bytes / (1024 * 1024);
+  if (mib >= 1) return { max: Math.round(mib * 10) / 10, unit: 'MiB' };
+  return { max: Math.round((bytes / 1024) * 10) / 10, unit: 'KiB' };
+}
+
 /** Fastify's own errors (schema, body, size) as the API's errors, in the caller's language. */
-function asApiError(error: FastifyError): ApiError | null {
+function asApiError(error: FastifyError, request: FastifyRequest): ApiError | null {
   if (error instanceof ApiError) return error;
   if (error.validation !== undefined) return invalid(validationProblems(error.validation));
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(413, 'too-large', 'api.too-large', { max: 32 });
+      // The route's own limit (a recording, a directory) or the app's: the one that refused.
+      return new ApiError(
+        413,
+        'too-large',
+        'api.too-large',
+        sizeParams(request.routeOptions.bodyLimit ?? BODY_LIMIT),
+      );
+    // A path that leaves the web client's folder or holds a NUL ("/%2e%2e", "/x%00.wav"): there is
+    // nothing there, which is all a prober needs to know.
+    case 'FST_STATIC_FORBIDDEN_PATH':
+      return new ApiError(404, 'not-found', 'api.not-found');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError(415, 'unsupported-type', 'api.unsupported-type', {
         type: error.message.replace(/^Unsupported Media Type:?\s*/, ''),
@@ -97,10 +122,24 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
     directories: new DirectoryAccess(options.db),
     sessions: new SessionKeeper(secret, options.clock),
     events: options.events ?? new EventBus(),
+    converter: options.converter ?? new WavConverter(),
   };
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
+    // A URL that does not decode ("/%", "/%c0%ae") is answered before any route or hook runs.
+    // No hook has read its language yet, so its Accept-Language is read here.
+    frameworkErrors: (_error, request, reply) => {
+      const accept = request.headers['accept-language'];
+      const header = typeof accept === 'string' ? accept : undefined;
+      const lang = requestLanguage(undefined, undefined, header);
+      request.lang = lang;
+      void sendError(
+        request,
+        reply as FastifyReply,
+        new ApiError(400, 'bad-request', 'api.bad-url'),
+      );
+    },
     ajv: {
       // Removing unknown keys while trying the branches of a union corrupts the value; the
       // schemas refuse unknown keys instead, and say which.
@@ -115,7 +154,7 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = asApiError(error);
+    const known = asApiError(error, request);
     if (known !== null) return sendError(request, reply, known);
     if (error.statusCode === 429) {
       return sendError(
@@ -123,6 +162,12 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
         reply,
         new ApiError(429, 'rate-limited', 'api.too-many-logins', { seconds: 60 }),
       );
+    }
+    // Another client error a plugin raised: the client's fault, not the server's, so no error line.
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      request.log.info({ code: error.code, url: request.url }, 'refused request');
+      return sendError(request, reply, new ApiError(status, 'bad-request', 'api.bad-request'));
     }
     request.log.error(
       { err: error, method: request.method, url: request.routeOptions.url },

@@ -6,6 +6,7 @@ import { VoicemailRepository } from '../../src/store/voicemail-repository.js';
 import { encodeWav } from '../../src/media/wav.js';
 import { storeHistory } from '../../src/pbx/history/call-history.js';
 import { route } from '../../src/domain/route.js';
+import { ensureBuilt } from '../e2e/harness.js';
 import { as, login, startHarness } from './helpers.js';
 import type { Harness, Login } from './helpers.js';
 
@@ -14,10 +15,12 @@ describe('extension, tester, history, voicemail, admin', () => {
   let alice: Login;
   let bruno: Login;
   beforeAll(async () => {
+    // Uploaded recordings are converted by a worker that runs from the build.
+    await ensureBuilt();
     h = await startHarness();
     alice = await login(h.app, '101', 'change-me-101');
     bruno = await login(h.app, '102', 'change-me-102');
-  });
+  }, 300_000);
   afterAll(async () => h.close());
 
   it('reads the extension and changes its status, telling live listeners', async () => {

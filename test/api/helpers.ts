@@ -1,8 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { pino } from 'pino';
+import type { Logger } from 'pino';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildDirectory } from '../../src/domain/document.js';
 import { openStore } from '../../src/cli/data-dir.js';
@@ -10,6 +13,7 @@ import { saveDirectory } from '../../src/store/directory-repository.js';
 import type { Db } from '../../src/store/database.js';
 import { buildApi } from '../../src/api/server.js';
 import type { ApiApp, ApiContext } from '../../src/api/context.js';
+import type { WavConverter } from '../../src/media/wav-conversion.js';
 
 export const GUIDE = join(import.meta.dirname, '..', '..', 'examples', 'guide.yaml');
 
@@ -33,7 +37,18 @@ export interface Harness {
   close: () => Promise<void>;
 }
 
-export async function startHarness(doc: unknown = guideDocument()): Promise<Harness> {
+export interface HarnessOptions {
+  /** Where the API logs; silent by default. */
+  log?: Logger;
+  /** The web client's files; default a folder that does not exist (no web client). */
+  webRoot?: string;
+  converter?: WavConverter;
+}
+
+export async function startHarness(
+  doc: unknown = guideDocument(),
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'renvoi-api-'));
   const db = await openStore(dataDir);
   const built = buildDirectory(doc);
@@ -42,8 +57,9 @@ export async function startHarness(doc: unknown = guideDocument()): Promise<Harn
   const { app, context } = await buildApi({
     db,
     dataDir,
-    log: pino({ level: 'silent' }),
-    webRoot: join(dataDir, 'no-web'),
+    log: options.log ?? pino({ level: 'silent' }),
+    webRoot: options.webRoot ?? join(dataDir, 'no-web'),
+    ...(options.converter === undefined ? {} : { converter: options.converter }),
   });
   return {
     app,
@@ -95,4 +111,67 @@ export function as(app: ApiApp, who: Login) {
       headers: { cookie: who.cookie, 'x-csrf-token': who.csrf, ...headers },
       ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
     });
+}
+
+export interface LogLine {
+  level: number;
+  msg?: string;
+  [key: string]: unknown;
+}
+
+/** A logger at info level whose lines are kept, parsed, for a test to read. */
+export function capturedLog(): { log: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const log = pino(
+    { level: 'info' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) },
+  );
+  return { log, lines };
+}
+
+/** Pino's number for the error level: a line at or above it is an error. */
+export const ERROR_LEVEL = 50;
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One request over a real socket with the path sent exactly as written: `fetch` would normalise
+ * "/%2e%2e" to "/" before it left the test.
+ */
+export function rawRequest(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string | number> = {},
+  body?: Buffer,
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path}: no answer in 60 s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The harness's app on a real port of 127.0.0.1 (closed with the harness). */
+export async function listen(h: Harness): Promise<number> {
+  await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = h.app.server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('not listening');
+  return address.port;
 }

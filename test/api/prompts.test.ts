@@ -6,6 +6,7 @@ import { promptTexts } from '../../src/i18n/catalog/prompts.js';
 import { decodeWavTo8kMono } from '../../src/media/wav.js';
 import { promptFile } from '../../src/pbx/voicemail/prompt-catalog.js';
 import { bundledPromptsDir, loadPromptSources } from '../../src/pbx/voicemail/prompt-sources.js';
+import { ensureBuilt } from '../e2e/harness.js';
 import { as, login, startHarness } from './helpers.js';
 import type { Harness, Login } from './helpers.js';
 
@@ -48,10 +49,12 @@ describe('admin: system prompts', () => {
     prompts.find((p) => p.language === language && p.name === name);
 
   beforeAll(async () => {
+    // Uploaded recordings are converted by a worker that runs from the build.
+    await ensureBuilt();
     h = await startHarness();
     alice = await login(h.app, '101', 'change-me-101');
     bruno = await login(h.app, '102', 'change-me-102');
-  });
+  }, 300_000);
   afterAll(async () => h.close());
 
   it('lists every prompt of both languages with its catalog text, none replaced at first', async () => {

@@ -307,6 +307,31 @@ describe('web client: the voicemail inbox', () => {
   );
 
   it(
+    'refuses a WAV declaring 1 Hz at once, saying in French what is wrong, and keeps the greeting',
+    async () => {
+      // A 2 KB file whose header declares a sample rate of 1 Hz (the rest is a valid header).
+      const wav = encodeWav(new Int16Array(1000), 8000);
+      wav.writeUInt32LE(1, 24);
+      wav.writeUInt32LE(2, 28);
+      await page.getByLabel('Fichier du message d’accueil').setInputFiles({
+        name: 'accueil.wav',
+        mimeType: 'audio/wav',
+        buffer: wav,
+      });
+      await page.getByRole('button', { name: 'Envoyer le message d’accueil' }).click();
+      // Before, the PBX converted the file first: 32 s with everything stalled.
+      await page
+        .getByText(
+          'Ce WAV annonce une fréquence d’échantillonnage de 1 Hz : elle doit être comprise entre 8000 et 192000 Hz.',
+        )
+        .waitFor({ timeout: 15_000 });
+      problems.expectAndClear(/400.*\/greeting/);
+      expect(await store.greeting('101')).toBeNull();
+    },
+    SLOW,
+  );
+
+  it(
     'refuses a file that is not a WAV, saying so, and keeps the greeting',
     async () => {
       await page.getByLabel('Fichier du message d’accueil').setInputFiles({

@@ -4,21 +4,18 @@
  * the bundled one (pbx/voicemail/prompt-catalog.ts); the PBX reads that folder again for every
  * call, so a replacement is heard from the next call on without a restart.
  */
-import { randomUUID } from 'node:crypto';
-import { createReadStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type } from '@fastify/type-provider-typebox';
 import type { Language } from '../../domain/types.js';
 import { promptTexts } from '../../i18n/catalog/prompts.js';
 import type { PromptName } from '../../i18n/catalog/prompts.js';
-import { SAMPLE_RATE } from '../../media/g711.js';
-import { decodeWavTo8kMono, encodeWav } from '../../media/wav.js';
 import { promptFile } from '../../pbx/voicemail/prompt-catalog.js';
 import { bundledPromptsDir, loadPromptSources } from '../../pbx/voicemail/prompt-sources.js';
 import type { ApiApp, ApiContext } from '../context.js';
-import { ApiError, invalid } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { ErrorSchema } from '../schemas.js';
-import { WAV_BODY_LIMIT } from '../wav-body.js';
+import { WAV_BODY_LIMIT, convertUpload, wavBody } from '../wav-body.js';
 
 const LANGUAGES: readonly Language[] = ['fr', 'en'];
 /** The longest bundled prompt (the message menu) lasts about 15 s; a recording may take longer. */
@@ -108,40 +105,34 @@ export function promptRoutes(app: ApiApp, ctx: ApiContext): void {
       bodyLimit: WAV_BODY_LIMIT,
       schema: {
         tags,
-        summary: 'Replace a prompt by a recording (WAV; converted to 8 kHz 16-bit mono)',
+        summary:
+          'Replace a prompt by a recording (WAV: PCM, float, µ-law or A-law, 8 to 192 kHz, at ' +
+          'most 120 s; converted to 8 kHz 16-bit mono)',
         params: PromptParams,
-        response: { 204: Type.Null(), 413: ErrorSchema, 415: ErrorSchema, ...errors },
+        response: {
+          204: Type.Null(),
+          413: ErrorSchema,
+          415: ErrorSchema,
+          503: ErrorSchema,
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
       const { language, name } = promptOf(request.params.lang, request.params.name);
-      if (!Buffer.isBuffer(request.body)) {
-        throw new ApiError(415, 'unsupported-type', 'api.unsupported-type', {
-          type: request.headers['content-type'] ?? '-',
-        });
-      }
-      let pcm: Int16Array;
-      try {
-        pcm = decodeWavTo8kMono(request.body, 'the recording');
-      } catch {
-        throw invalid([{ path: '', code: 'api.prompt-not-wav', params: {} }]);
-      }
-      if (pcm.length === 0 || (pcm.length * 1000) / SAMPLE_RATE > MAX_PROMPT_MS) {
-        throw invalid([
-          { path: '', code: 'api.prompt-length', params: { max: MAX_PROMPT_MS / 1000 } },
-        ]);
-      }
+      const body = wavBody(request);
       const target = replacementPath(language, name);
       mkdirSync(join(target, '..'), { recursive: true });
       // A call starting meanwhile finds the old file or the new one, never half of one; the
       // temporary name does not end in .wav, so the PBX never takes it for a replacement.
-      const temporary = join(target, '..', `.${name}.${randomUUID()}.tmp`);
-      try {
-        writeFileSync(temporary, encodeWav(pcm));
-        renameSync(temporary, target);
-      } finally {
-        rmSync(temporary, { force: true });
-      }
+      await convertUpload(
+        ctx.converter,
+        request,
+        body,
+        { maxMs: MAX_PROMPT_MS },
+        target,
+        'api.prompt-length',
+      );
       return reply.code(204).send(null);
     },
   );

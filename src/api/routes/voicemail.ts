@@ -1,17 +1,15 @@
 /** The voicemail inbox in the browser: list, listen, mark read, delete; the greeting. */
 import { displayNumber } from '../../domain/numbers.js';
 import type { Country } from '../../domain/types.js';
-import { createReadStream, writeFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { Type } from '@fastify/type-provider-typebox';
-import { decodeWavTo8kMono, encodeWav } from '../../media/wav.js';
-import { SAMPLE_RATE } from '../../media/g711.js';
 import { MAX_GREETING_MS } from '../../pbx/voicemail/menu.js';
 import { VoicemailRepository } from '../../store/voicemail-repository.js';
 import type { VoicemailMessage } from '../../store/voicemail-repository.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { ApiError, invalid } from '../errors.js';
 import { ErrorSchema, ExtParams } from '../schemas.js';
-import { WAV_BODY_LIMIT } from '../wav-body.js';
+import { WAV_BODY_LIMIT, convertUpload, wavBody } from '../wav-body.js';
 import { extensionOf } from './edit.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
@@ -145,33 +143,31 @@ export function voicemailRoutes(app: ApiApp, ctx: ApiContext): void {
       bodyLimit: WAV_BODY_LIMIT,
       schema: {
         tags,
-        summary: 'Upload the greeting (WAV; converted to 8 kHz 16-bit mono)',
+        summary:
+          'Upload the greeting (WAV: PCM, float, µ-law or A-law, 8 to 192 kHz, at most 60 s; ' +
+          'converted to 8 kHz 16-bit mono)',
         params: ExtParams,
-        response: { 204: Type.Null(), 413: ErrorSchema, 415: ErrorSchema, ...errors },
+        response: {
+          204: Type.Null(),
+          413: ErrorSchema,
+          415: ErrorSchema,
+          503: ErrorSchema,
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
       const mailbox = extensionOf(await ctx.directories.current(), request.params.ext).number;
-      if (!Buffer.isBuffer(request.body)) {
-        throw new ApiError(415, 'unsupported-type', 'api.unsupported-type', {
-          type: request.headers['content-type'] ?? '-',
-        });
-      }
-      let pcm: Int16Array;
-      try {
-        pcm = decodeWavTo8kMono(request.body, 'greeting');
-      } catch (error) {
-        throw invalid([
-          { path: '', code: 'api.bad-audio', params: { reason: (error as Error).message } },
-        ]);
-      }
-      if ((pcm.length * 1000) / SAMPLE_RATE > MAX_GREETING_MS || pcm.length === 0) {
-        throw invalid([
-          { path: '', code: 'api.greeting-length', params: { max: MAX_GREETING_MS / 1000 } },
-        ]);
-      }
-      // Written beside the current greeting and swapped in, so a failure leaves it in place.
-      writeFileSync(repository.greetingRecordingPath(mailbox), encodeWav(pcm));
+      const body = wavBody(request);
+      // Converted beside the current greeting and swapped in, so a failure leaves it in place.
+      await convertUpload(
+        ctx.converter,
+        request,
+        body,
+        { maxMs: MAX_GREETING_MS },
+        repository.greetingRecordingPath(mailbox),
+        'api.greeting-length',
+      );
       await repository.commitGreeting(mailbox);
       return reply.code(204).send(null);
     },

@@ -23,15 +23,35 @@ export const api: Catalog = {
       'Le nouvel ordre doit citer chaque exception une fois et une seule (de 0 à {last}).',
     'api.bad-at': '« {at} » n’est pas une date et une heure (par exemple 2026-11-25T10:30).',
     'api.bad-document': 'Le document n’est ni du JSON ni du YAML lisible : {reason}',
-    'api.bad-audio': 'Ce fichier n’est pas un WAV lisible : {reason}',
     'api.no-message': 'Ce message vocal n’existe pas.',
     'api.unread-unsupported': 'Un message écouté ne peut pas redevenir nouveau.',
-    'api.greeting-length': 'L’annonce doit durer entre un instant et {max} s.',
+    'api.greeting-length':
+      'L’annonce doit durer entre un instant et {max} s ; ce fichier dure {seconds} s.',
     'api.no-prompt': 'Il n’y a pas de message système « {name} » en langue « {language} ».',
-    'api.prompt-not-wav':
+    'api.audio.not-wav':
       'Ce fichier n’est pas un enregistrement WAV lisible : envoyez un fichier .wav (PCM, µ-law ou A-law).',
-    'api.prompt-length': 'L’enregistrement doit durer entre un instant et {max} s.',
-    'api.too-large': 'Le fichier est trop gros (au plus {max} Mo).',
+    'api.audio.encoding':
+      'Ce WAV est dans un encodage non pris en charge ({format}) : envoyez du PCM, du flottant, du µ-law ou de l’A-law.',
+    'api.audio.bits':
+      'Ce WAV annonce {bits} bits par échantillon, ce qui n’existe pas dans son encodage ({encoding}).',
+    'api.audio.sample-rate':
+      'Ce WAV annonce une fréquence d’échantillonnage de {rate} Hz : elle doit être comprise entre {min} et {max} Hz.',
+    'api.audio.channels': 'Ce WAV annonce {channels} canaux : il en faut de 1 à {max}.',
+    'api.audio.frame':
+      'L’en-tête de ce WAV est incohérent : des trames de {blockAlign} octets pour {channels} canal(aux) de {bits} bits.',
+    'api.audio.truncated':
+      'Ce WAV est tronqué : son en-tête annonce {declared} octets de son, le fichier n’en contient que {present}.',
+    'api.audio.busy':
+      'D’autres fichiers audio sont en cours de conversion : réessayez dans {seconds} s.',
+    'api.audio.failed':
+      'La conversion de ce fichier audio n’a pas abouti à temps : réessayez dans {seconds} s.',
+    'api.prompt-length':
+      'L’enregistrement doit durer entre un instant et {max} s ; ce fichier dure {seconds} s.',
+    'api.too-large': 'Le fichier est trop gros (au plus {max} {unit:api.unit}).',
+    'api.unit.MiB': 'Mio',
+    'api.unit.KiB': 'Kio',
+    'api.bad-request': 'Requête refusée.',
+    'api.bad-url': 'Adresse mal formée.',
     'api.unsupported-type': 'Type de contenu non pris en charge : {type}.',
     'api.internal': 'Erreur interne : réessayez plus tard.',
     'api.validation.required': 'ce champ est obligatoire.',
@@ -128,15 +148,34 @@ export const api: Catalog = {
     'api.order': 'The new order must name every exception exactly once (0 to {last}).',
     'api.bad-at': '"{at}" is not a date and time (for example 2026-11-25T10:30).',
     'api.bad-document': 'The document is neither readable JSON nor YAML: {reason}',
-    'api.bad-audio': 'This file is not a readable WAV: {reason}',
     'api.no-message': 'This voicemail message does not exist.',
     'api.unread-unsupported': 'A message listened to cannot become new again.',
-    'api.greeting-length': 'The greeting must last more than an instant and at most {max} s.',
+    'api.greeting-length':
+      'The greeting must last more than an instant and at most {max} s; this file lasts {seconds} s.',
     'api.no-prompt': 'There is no system prompt "{name}" in language "{language}".',
-    'api.prompt-not-wav':
+    'api.audio.not-wav':
       'This file is not a readable WAV recording: send a .wav file (PCM, µ-law or A-law).',
-    'api.prompt-length': 'The recording must last more than an instant and at most {max} s.',
-    'api.too-large': 'The file is too large (at most {max} MB).',
+    'api.audio.encoding':
+      'This WAV uses an encoding that is not supported ({format}): send PCM, floating point, µ-law or A-law.',
+    'api.audio.bits':
+      'This WAV declares {bits} bits per sample, which its encoding ({encoding}) does not have.',
+    'api.audio.sample-rate':
+      'This WAV declares a sample rate of {rate} Hz: it must be between {min} and {max} Hz.',
+    'api.audio.channels': 'This WAV declares {channels} channels: it must have 1 to {max}.',
+    'api.audio.frame':
+      'This WAV’s header is inconsistent: frames of {blockAlign} bytes for {channels} channel(s) of {bits} bits.',
+    'api.audio.truncated':
+      'This WAV is truncated: its header declares {declared} bytes of sound, the file holds only {present}.',
+    'api.audio.busy': 'Other audio files are being converted: try again in {seconds} s.',
+    'api.audio.failed':
+      'Converting this audio file did not finish in time: try again in {seconds} s.',
+    'api.prompt-length':
+      'The recording must last more than an instant and at most {max} s; this file lasts {seconds} s.',
+    'api.too-large': 'The file is too large (at most {max} {unit:api.unit}).',
+    'api.unit.MiB': 'MiB',
+    'api.unit.KiB': 'KiB',
+    'api.bad-request': 'Request refused.',
+    'api.bad-url': 'Badly formed address.',
     'api.unsupported-type': 'Unsupported content type: {type}.',
     'api.internal': 'Internal error: try again later.',
     'api.validation.required': 'this field is required.',
