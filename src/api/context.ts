@@ -13,6 +13,7 @@ import type { Extension, Language } from '../domain/types.js';
 import type { Db } from '../store/database.js';
 import type { DirectoryAccess } from './directory-access.js';
 import type { EventBus } from '../pbx/events.js';
+import type { PbxMetrics } from '../pbx/metrics.js';
 import type { Session, SessionKeeper } from './session.js';
 
 export interface ApiContext {
@@ -21,6 +22,8 @@ export interface ApiContext {
   directories: DirectoryAccess;
   sessions: SessionKeeper;
   events: EventBus;
+  /** Counts failed logins; absent when the API runs without the PBX's metrics (tests). */
+  metrics?: PbxMetrics;
 }
 
 export type ApiApp = FastifyInstance<

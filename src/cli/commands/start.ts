@@ -14,6 +14,7 @@ import { attachCallHandling } from '../../pbx/calls/call-handling.js';
 import { openStore } from '../data-dir.js';
 import { startApi } from '../../api/server.js';
 import { EventBus } from '../../pbx/events.js';
+import { PbxMetrics } from '../../pbx/metrics.js';
 
 export interface StartArgs {
   dataDir: string;
@@ -41,7 +42,9 @@ export async function runStart(args: StartArgs): Promise<number> {
   try {
     const created = await createDemoDirectoryIfEmpty(db);
     const events = new EventBus();
+    const metrics = new PbxMetrics();
     pbx = await Pbx.start({
+      metrics,
       db,
       dataDir: args.dataDir,
       host: args.host,
@@ -59,6 +62,7 @@ export async function runStart(args: StartArgs): Promise<number> {
       port: args.httpPort,
       log,
       events,
+      metrics: { metrics, token: metricsToken(process.env.RENVOI_METRICS_TOKEN) },
     });
     const shown = args.host === '0.0.0.0' || args.host === '::' ? '<this machine>' : args.host;
     const webHost = args.host === '0.0.0.0' || args.host === '::' ? 'localhost' : args.host;
@@ -100,6 +104,12 @@ function digestAlgorithms(setting: string | undefined): DigestAlgorithm[] | unde
     }
   }
   return algorithms as DigestAlgorithm[];
+}
+
+/** An empty variable is no token: loopback scrapers then need none (routes/metrics.ts). */
+function metricsToken(setting: string | undefined): string | null {
+  const token = setting?.trim() ?? '';
+  return token === '' ? null : token;
 }
 
 function signalled(): Promise<void> {
