@@ -12,6 +12,7 @@ import { Pbx } from '../../pbx/server.js';
 import type { DigestAlgorithm } from '../../sip/auth/digest.js';
 import { attachCallHandling } from '../../pbx/calls/call-handling.js';
 import { openStore } from '../data-dir.js';
+import { markRunning } from '../running.js';
 import { startApi } from '../../api/server.js';
 import { EventBus } from '../../pbx/events.js';
 import { PbxMetrics } from '../../pbx/metrics.js';
@@ -37,6 +38,7 @@ export async function runStart(args: StartArgs): Promise<number> {
   // The API writes through a connection of its own: the PBX notices another connection's commits
   // (SQLite data_version) and reloads the directory, as it does after `renvoi import`.
   const apiDb = await openStore(args.dataDir);
+  const unmark = markRunning(args.dataDir);
   let pbx: Pbx | undefined;
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   try {
@@ -87,6 +89,7 @@ export async function runStart(args: StartArgs): Promise<number> {
     await pbx?.close();
     await apiDb.destroy();
     await db.destroy();
+    unmark();
   }
 }
 
