@@ -13,6 +13,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,6 +141,7 @@ describe('renvoi backup and restore', () => {
       'an admin recording',
     );
     expect(existsSync(join(backup, 'renvoi-backup.json'))).toBe(true);
+    expect(statSync(backup).mode & 0o777).toBe(0o700);
     // Nothing half-made left beside it.
     expect(readdirSync(root).sort()).toEqual(['backup', 'data']);
   });

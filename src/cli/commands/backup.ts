@@ -65,7 +65,8 @@ export async function runBackup(args: BackupArgs): Promise<number> {
   // Built aside and renamed at the end: a backup that failed half-way is never taken for one.
   const partial = sibling(target, 'partial');
   try {
-    mkdirSync(partial);
+    // Owner only: it holds every password and voicemail message.
+    mkdirSync(partial, { mode: 0o700 });
     await backupDatabase(database, join(partial, DATABASE_FILE));
     cpSync(dataDir, partial, {
       recursive: true,
