@@ -14,6 +14,7 @@ import type { Db } from '../store/database.js';
 import type { DirectoryAccess } from './directory-access.js';
 import type { WavConverter } from '../media/wav-conversion.js';
 import type { EventBus } from '../pbx/events.js';
+import type { PbxMetrics } from '../pbx/metrics.js';
 import type { Session, SessionKeeper } from './session.js';
 
 export interface ApiContext {
@@ -24,6 +25,8 @@ export interface ApiContext {
   events: EventBus;
   /** Uploaded recordings to 8 kHz, off the event loop, a few at once. */
   converter: WavConverter;
+  /** Counts failed logins; absent when the API runs without the PBX's metrics (tests). */
+  metrics?: PbxMetrics;
 }
 
 export type ApiApp = FastifyInstance<

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import type { Directory, Problem } from '../domain/types.js';
 import { buildDirectory, toDocument } from '../domain/document.js';
 import type { DirectoryDocument } from '../domain/document.js';
+import { keepStoredSecrets } from '../domain/document-merge.js';
 import type { Db } from '../store/database.js';
 import { editDirectory, loadDirectory } from '../store/directory-repository.js';
 import { invalid } from './errors.js';
@@ -82,13 +83,18 @@ export class DirectoryAccess {
     return outcome;
   }
 
-  /** Replaces the whole directory with a document; 400 with every problem and its path. */
+  /**
+   * Replaces the whole directory with a document; 400 with every problem and its path. An
+   * existing extension's password, PIN and role are kept where its entry has none
+   * (document-merge.ts); a new extension needs its password in the document.
+   */
   async replace(input: unknown): Promise<Directory> {
-    const built = buildDirectory(input);
-    if (!built.ok) throw invalid(built.problems);
-    const { directory } = built;
     const version = await this.dataVersion();
-    await editDirectory(this.db, () => ({ result: undefined, save: { directory } }));
+    const directory = await editDirectory(this.db, (current) => {
+      const built = buildDirectory(keepStoredSecrets(input, toDocument(current), null).document);
+      if (!built.ok) throw invalid(built.problems);
+      return { result: built.directory, save: { directory: built.directory } };
+    });
     this.cached = { version, directory };
     return directory;
   }

@@ -36,12 +36,16 @@ import { voicemailRoutes } from './routes/voicemail.js';
 import { promptRoutes } from './routes/prompts.js';
 import { registerWavBody } from './wav-body.js';
 import { WavConverter } from '../media/wav-conversion.js';
+import { metricsRoutes } from './routes/metrics.js';
+import type { MetricsAccess } from './routes/metrics.js';
 
 export interface ApiOptions {
   db: Db;
   dataDir: string;
   log: Logger;
   events?: EventBus;
+  /** The PBX's metrics, served at /metrics; absent: no /metrics. */
+  metrics?: MetricsAccess;
   /** The web client's built files; default `web/dist` of the package, served when present. */
   webRoot?: string;
   clock?: () => number;
@@ -123,6 +127,7 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
     sessions: new SessionKeeper(secret, options.clock),
     events: options.events ?? new EventBus(),
     converter: options.converter ?? new WavConverter(),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics.metrics }),
   };
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
@@ -211,6 +216,7 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
   eventRoutes(app, context);
   voicemailRoutes(app, context);
   promptRoutes(app, context);
+  if (options.metrics !== undefined) metricsRoutes(app, context, options.metrics);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const webRoot = options.webRoot ?? join(packageRoot(), 'web', 'dist');
@@ -238,6 +244,7 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
 
 /** Serves the API and the web client; `port` 0 takes any free port. */
 export async function startApi(options: StartApiOptions): Promise<{
+  app: ApiApp;
   port: number;
   events: EventBus;
   close: () => Promise<void>;
@@ -246,5 +253,5 @@ export async function startApi(options: StartApiOptions): Promise<{
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return { port, events: context.events, close: () => app.close() };
+  return { app, port, events: context.events, close: () => app.close() };
 }

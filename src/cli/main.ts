@@ -7,6 +7,7 @@ import { runExport } from './commands/export.js';
 import { runSimulate } from './commands/simulate.js';
 import { runCheck } from './commands/check.js';
 import { runStart } from './commands/start.js';
+import { runBackup, runRestore } from './commands/backup.js';
 
 const USAGE = `Usage: renvoi <command> [options]
 
@@ -20,6 +21,9 @@ Commands:
                                            print the routing decision without placing a call
   check [--data DIR] [--json]              list exceptions that can never fire, duplicates,
                                            broken ones and forwarding loops
+  backup DIR [--data DIR]                  copy the data (database, voicemail, prompts) to a new
+                                           directory DIR, safely while the PBX runs
+  restore DIR [--data DIR]                 replace the data with backup DIR (the PBX stopped)
 
 Options:
   --data DIR     data directory (default $RENVOI_DATA or ./data)
@@ -129,6 +133,16 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       });
     case 'check':
       return runCheck({ dataDir, lang, json: values.json, out, err });
+    case 'backup':
+    case 'restore': {
+      const [target, ...extra] = positionals;
+      if (target === undefined || extra.length > 0) {
+        err(`renvoi ${command}: name exactly one backup directory`);
+        return 2;
+      }
+      const args = { target: resolve(target), dataDir, out, err };
+      return command === 'backup' ? runBackup(args) : runRestore(args);
+    }
     default:
       err(`renvoi: unknown command "${command}"\n\n${USAGE}`);
       return 2;

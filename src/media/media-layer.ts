@@ -41,6 +41,8 @@ export interface MediaLayerOptions {
   readonly clockLeadMs?: number;
   /** A subscriber of the media clock threw (a bug): the clock goes on, this reports it. */
   readonly onError?: (error: unknown) => void;
+  /** Each session as it closes, its statistics final (metrics). */
+  readonly onSessionClosed?: (session: RtpSession) => void;
 }
 
 export class MediaLayer {
@@ -69,7 +71,10 @@ export class MediaLayer {
       reorderDepth: this.options.reorderDepth,
     });
     this.sessions.add(session);
-    session.once('close', () => this.sessions.delete(session));
+    session.once('close', () => {
+      this.sessions.delete(session);
+      this.options.onSessionClosed?.(session);
+    });
     return session;
   }
 

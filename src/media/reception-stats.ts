@@ -53,6 +53,12 @@ export class ReceptionStats {
     return this.received;
   }
 
+  /** Expected minus received since the first packet (RFC 3550 A.3), without ending an interval. */
+  get lost(): number {
+    if (this.received === 0) return 0;
+    return this.cycles + this.maxSeq - this.baseSeq + 1 - this.received;
+  }
+
   get jitter(): number {
     return this.jitterUnits;
   }

@@ -98,6 +98,9 @@ export interface RtpSessionStats {
   readonly octetsSent: number;
   readonly packetsReceived: number;
   readonly malformedReceived: number;
+  /** From the current source (SSRC): expected minus received, RFC 3550 §6.4.1. */
+  readonly packetsLost: number;
+  /** Interarrival jitter in timestamp units (RFC 3550 §6.4.1). */
   readonly jitter: number;
 }
 
@@ -253,6 +256,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       octetsSent: this.octetsSent,
       packetsReceived: this.packetsReceived,
       malformedReceived: this.malformed,
+      packetsLost: this.stats?.lost ?? 0,
       jitter: this.stats?.jitter ?? 0,
     };
   }

@@ -25,6 +25,7 @@ import type { ResolvedHosts } from './trunks/inbound.js';
 import { TrunkRegistration } from './trunks/trunk-registration.js';
 import { MwiService } from './voicemail/mwi.js';
 import { EventBus } from './events.js';
+import { PbxMetrics } from './metrics.js';
 
 /** Methods answered out of dialog; the rest of the B2BUA's methods are the calls' business. */
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, SUBSCRIBE';
@@ -48,6 +49,8 @@ export interface PbxOptions {
    * know SHA-256 find it offered too.
    */
   digestAlgorithms?: DigestAlgorithm[];
+  /** Shared with the API, which serves it at /metrics; absent: the PBX counts for itself. */
+  metrics?: PbxMetrics;
   /** How often to look for a directory imported by another process, ms. */
   reloadEveryMs?: number;
   clock?: () => number;
@@ -79,6 +82,7 @@ export interface PbxContext {
   dataDir: string;
   voicemail: VoicemailRepository;
   events: EventBus;
+  metrics: PbxMetrics;
 }
 
 export class Pbx {
@@ -93,6 +97,7 @@ export class Pbx {
   readonly voicemail: VoicemailRepository;
   readonly mwi: MwiService;
   readonly events: EventBus;
+  readonly metrics: PbxMetrics;
   private readonly stopListening: () => void;
   private readonly authenticator: Authenticator;
 
@@ -104,17 +109,18 @@ export class Pbx {
   ) {
     this.directoryValue = directory;
     const clock = options.clock ?? Date.now;
+    this.metrics = options.metrics ?? new PbxMetrics({ defaultMetrics: false });
+    const guard = new AuthGuard({ log: (message) => options.log.warn(message) });
     this.authenticator = new Authenticator({
       digest: new DigestServer(
         { realm: 'renvoi', secret, algorithms: options.digestAlgorithms ?? ['MD5'] },
         clock,
       ),
-      guard: new AuthGuard({
-        log: (message) => options.log.warn(message),
-      }),
+      guard,
       password: (user) => this.directoryValue.extensions.get(user)?.password ?? null,
       log: options.log,
       clock,
+      onFailure: (blockedNow) => this.metrics.sipAuthFailure(blockedNow),
     });
     this.registrar = new RegistrarService({
       db: options.db,
@@ -132,6 +138,11 @@ export class Pbx {
       counts: (mailbox) => this.voicemail.counts(mailbox),
       contactsOf: (mailbox) => this.registrar.contactsOf(mailbox),
       log: options.log,
+    });
+    this.metrics.attach({
+      activeCalls: () => this.calls?.active() ?? 0,
+      registrations: () => this.registrar.registeredCount(),
+      blockedAddresses: () => guard.blockedCount(clock()),
     });
     this.events = options.events ?? new EventBus();
     this.stopListening = this.events.subscribe((event) => {
@@ -190,6 +201,7 @@ export class Pbx {
       dataDir: this.options.dataDir,
       voicemail: this.voicemail,
       events: this.events,
+      metrics: this.metrics,
     });
   }
 
@@ -225,6 +237,7 @@ export class Pbx {
     for (const registration of this.trunkRegistrations) registration.stop();
     await this.calls?.close();
     this.stopListening();
+    this.metrics.detach();
     this.mwi.close();
     await this.stack.close();
   }

@@ -51,6 +51,10 @@ describe('renvoi start, the first time', () => {
     const alice = users[1];
     expect((await login('101', alice?.[3] ?? '')).status).toBe(200);
     expect((await login('101', 'change-me-101')).status).toBe(401);
+    // A scraper on this machine reads the metrics, the failed login above counted.
+    const metrics = await fetch(new URL('/metrics', web));
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^renvoi_auth_failures_total\{protocol="web"\} 1$/m);
 
     stop();
     expect(await running).toBe(0);

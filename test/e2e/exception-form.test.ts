@@ -243,7 +243,10 @@ describe('web client: the exception form by keyboard, labels, a removed mobile',
       await page.locator('summary').click();
       expect(await unnamedControls(page)).toEqual([]);
       // And the admin pages.
-      const admin = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const admin = await browser.newContext({
+        viewport: { width: 1280, height: 860 },
+        locale: 'fr-FR',
+      });
       const adminPage = await admin.newPage();
       const adminProblems = new PageProblems(adminPage);
       await signIn(adminPage, adminProblems, app.url, '100');

@@ -392,7 +392,10 @@ describe('web client: the guide in the browser', () => {
   it(
     'offers Mon mobile only with a mobile number, and keeps users to their own extension',
     async () => {
-      const other = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const other = await browser.newContext({
+        viewport: { width: 1280, height: 860 },
+        locale: 'fr-FR',
+      });
       const bruno = await other.newPage();
       const brunoProblems = new PageProblems(bruno);
       await bruno.goto(app.url);
@@ -416,7 +419,10 @@ describe('web client: the guide in the browser', () => {
   it(
     'lets an admin edit the directory and shows its problems',
     async () => {
-      const other = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const other = await browser.newContext({
+        viewport: { width: 1280, height: 860 },
+        locale: 'fr-FR',
+      });
       const admin = await other.newPage();
       const adminProblems = new PageProblems(admin);
       await admin.goto(app.url);

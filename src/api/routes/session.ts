@@ -81,6 +81,7 @@ export function sessionRoutes(app: ApiApp, ctx: ApiContext): void {
       );
       if (user === undefined || !ok) {
         await failures(request);
+        ctx.metrics?.webLoginFailure();
         throw new ApiError(401, 'bad-credentials', 'api.bad-credentials');
       }
       const { cookie, session } = ctx.sessions.issue(user.number, user.password);

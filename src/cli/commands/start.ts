@@ -13,8 +13,10 @@ import type { DigestAlgorithm } from '../../sip/auth/digest.js';
 import { attachCallHandling } from '../../pbx/calls/call-handling.js';
 import { openStore } from '../data-dir.js';
 import { makePrivate } from '../../store/data-directory.js';
+import { markRunning } from '../running.js';
 import { startApi } from '../../api/server.js';
 import { EventBus } from '../../pbx/events.js';
+import { PbxMetrics } from '../../pbx/metrics.js';
 
 export interface StartArgs {
   dataDir: string;
@@ -40,12 +42,15 @@ export async function runStart(args: StartArgs): Promise<number> {
   // The API writes through a connection of its own: the PBX notices another connection's commits
   // (SQLite data_version) and reloads the directory, as it does after `renvoi import`.
   const apiDb = await openStore(args.dataDir);
+  const unmark = markRunning(args.dataDir);
   let pbx: Pbx | undefined;
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   try {
     const created = await createDemoDirectoryIfEmpty(db);
     const events = new EventBus();
+    const metrics = new PbxMetrics();
     pbx = await Pbx.start({
+      metrics,
       db,
       dataDir: args.dataDir,
       host: args.host,
@@ -63,6 +68,7 @@ export async function runStart(args: StartArgs): Promise<number> {
       port: args.httpPort,
       log,
       events,
+      metrics: { metrics, token: metricsToken(process.env.RENVOI_METRICS_TOKEN) },
     });
     const shown = args.host === '0.0.0.0' || args.host === '::' ? '<this machine>' : args.host;
     const webHost = args.host === '0.0.0.0' || args.host === '::' ? 'localhost' : args.host;
@@ -87,6 +93,7 @@ export async function runStart(args: StartArgs): Promise<number> {
     await pbx?.close();
     await apiDb.destroy();
     await db.destroy();
+    unmark();
   }
 }
 
@@ -104,6 +111,12 @@ function digestAlgorithms(setting: string | undefined): DigestAlgorithm[] | unde
     }
   }
   return algorithms as DigestAlgorithm[];
+}
+
+/** An empty variable is no token: loopback scrapers then need none (routes/metrics.ts). */
+function metricsToken(setting: string | undefined): string | null {
+  const token = setting?.trim() ?? '';
+  return token === '' ? null : token;
 }
 
 function signalled(): Promise<void> {

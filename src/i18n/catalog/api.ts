@@ -13,6 +13,8 @@ export const api: Catalog = {
     'api.csrf': 'Jeton de sécurité absent ou périmé : rechargez la page.',
     'api.forbidden': 'Vous n’avez pas accès à l’extension {extension}.',
     'api.admin-only': 'Cette page est réservée aux administrateurs.',
+    'api.metrics-forbidden':
+      'Les métriques sont réservées aux administrateurs connectés, à cette machine ou au jeton configuré (RENVOI_METRICS_TOKEN).',
     'api.not-found': 'Cette adresse n’existe pas.',
     'api.no-extension': 'L’extension {extension} n’existe pas.',
     'api.no-exception': 'Il n’y a pas d’exception n° {number}.',
@@ -139,6 +141,8 @@ export const api: Catalog = {
     'api.csrf': 'Security token missing or expired: reload the page.',
     'api.forbidden': 'You have no access to extension {extension}.',
     'api.admin-only': 'This page is for administrators only.',
+    'api.metrics-forbidden':
+      'Metrics are for logged-in administrators, this machine, or the configured token (RENVOI_METRICS_TOKEN).',
     'api.not-found': 'There is nothing at this address.',
     'api.no-extension': 'Extension {extension} does not exist.',
     'api.no-exception': 'There is no exception number {number}.',

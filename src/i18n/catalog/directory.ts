@@ -63,6 +63,10 @@ export const directory: Catalog = {
     'directory.problem-count': '{count} problème(s) : rien n’a été importé',
     'directory.imported':
       'importé : {extensions} extension(s), {exceptions} exception(s), {groups} groupe(s), {trunks} trunk(s)',
+    'directory.passwords-set':
+      'mots de passe remplacés par ceux du document : {extensions} (les autres extensions gardent le leur)',
+    'directory.password-generated':
+      'nouvelle extension {extension} sans mot de passe dans le document : mot de passe {password}',
   },
   en: {
     'directory.not-object': 'expected a mapping of keys to values here, not {value}',
@@ -120,5 +124,9 @@ export const directory: Catalog = {
     'directory.problem-count': '{count} problem(s): nothing was imported',
     'directory.imported':
       'imported {extensions} extension(s), {exceptions} exception(s), {groups} ring group(s), {trunks} trunk(s)',
+    'directory.passwords-set':
+      'passwords replaced by the document’s: {extensions} (the other extensions keep theirs)',
+    'directory.password-generated':
+      'new extension {extension} has no password in the document: its password is {password}',
   },
 };

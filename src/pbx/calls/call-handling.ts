@@ -24,6 +24,7 @@ import { buildReply } from '../../sip/stack.js';
 import type { ServerTransaction, Source } from '../../sip/stack.js';
 import type { CallHandler, Pbx, PbxContext } from '../server.js';
 import { storeHistory } from '../history/call-history.js';
+import { countReception, countingOutcomes } from '../metrics.js';
 import type { BatchedHistoryWriter } from '../history/call-history.js';
 import { DirectoryTrunkDialler } from '../trunks/trunk-dialler.js';
 import { inboundTarget, trunkOf } from '../trunks/inbound.js';
@@ -87,6 +88,7 @@ class CallHandling implements CallHandler {
         ? {}
         : { inactivityMs: options.mediaInactivityMs }),
       onError: (error) => context.log.error({ err: error }, 'media clock subscriber failed'),
+      onSessionClosed: countReception(context.metrics, context.resolvedHosts),
     });
     const bundled = bundledPromptsDir();
     const voice: CallVoice = {
@@ -121,7 +123,7 @@ class CallHandling implements CallHandler {
       signaling: new StackSignaling(context.stack, context.host),
       scheduler: this.scheduler,
       trunks: new DirectoryTrunkDialler(context.directory, context.log),
-      history: this.history,
+      history: countingOutcomes(this.history, context.metrics),
       domain: context.host,
       timers,
       voice,

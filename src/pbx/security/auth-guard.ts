@@ -56,6 +56,13 @@ export class AuthGuard {
     return this.entries.size;
   }
 
+  /** Addresses blocked at `now`; a walk over the tracked ones, for a metrics scrape. */
+  blockedCount(now: number): number {
+    let n = 0;
+    for (const entry of this.entries.values()) if (entry.blockedUntil > now) n++;
+    return n;
+  }
+
   isBlocked(address: string, now: number): boolean {
     const entry = this.entries.get(address);
     if (entry === undefined) return false;

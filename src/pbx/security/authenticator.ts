@@ -24,6 +24,8 @@ export interface AuthenticatorDeps {
   password: (username: string) => string | null;
   log: Logger;
   clock: () => number;
+  /** Told of each failure that counts against an address (metrics). */
+  onFailure?: (blockedNow: boolean) => void;
 }
 
 export class Authenticator {
@@ -70,6 +72,7 @@ export class Authenticator {
     const outcome = authenticationOutcome(result);
     if (outcome.failure) {
       const { blockedNow } = guard.recordFailure(source.address, now);
+      this.deps.onFailure?.(blockedNow);
       // The reason and the claimed user help an admin; the credentials themselves are never logged.
       log.warn(
         {

@@ -21,17 +21,32 @@ interface I18n {
 
 const I18nContext = createContext<I18n | null>(null);
 
-function storedLanguage(): Language {
+/** The language the user chose on this browser, if they ever did. */
+function chosenLanguage(): Language | null {
   try {
     const stored = localStorage.getItem(STORAGE_KEY);
-    if (stored === 'fr' || stored === 'en') {
-      setApiLanguage(stored);
-      return stored;
-    }
+    if (stored === 'fr' || stored === 'en') return stored;
   } catch {
-    // Storage refused (private mode): French, the default.
+    // Storage refused (private mode): nothing was remembered.
   }
-  return 'fr';
+  return null;
+}
+
+/** The first of the browser's preferred languages that the client speaks (fr-CA is French). */
+function browserLanguage(): Language | null {
+  const preferred = navigator.languages.length > 0 ? navigator.languages : [navigator.language];
+  for (const tag of preferred) {
+    const primary = tag.toLowerCase().split('-')[0];
+    if (primary === 'fr' || primary === 'en') return primary;
+  }
+  return null;
+}
+
+/** The user's choice; until they make one, the browser's language; French, the default, last. */
+function initialLanguage(): Language {
+  const language = chosenLanguage() ?? browserLanguage() ?? 'fr';
+  setApiLanguage(language);
+  return language;
 }
 
 export function format(template: string, values: Record<string, string | number> = {}): string {
@@ -41,7 +56,7 @@ export function format(template: string, values: Record<string, string | number>
 }
 
 export function I18nProvider({ children }: { children: ReactNode }) {
-  const [language, setLanguageState] = useState<Language>(storedLanguage);
+  const [language, setLanguageState] = useState<Language>(initialLanguage);
 
   const setLanguage = useCallback((next: Language) => {
     setApiLanguage(next);
