@@ -66,6 +66,11 @@ export interface TransportLayerOptions {
   maxBodyBytes?: number;
   /** Passed to `validateMessage` for every request received. */
   validation?: ValidateOptions;
+  /**
+   * Sources whose Via `maddr` is honoured for responses (trunks); default none, see
+   * `responseAddress`.
+   */
+  trustsMaddr?: (source: Source) => boolean;
   /** A handler threw: the transport keeps going and reports it here. Default console.error. */
   onError?: (error: unknown) => void;
 }
@@ -115,6 +120,7 @@ export class TransportLayer implements MessageTransport {
   private readonly parserLimits: { maxHeaderBytes: number; maxBodyBytes: number };
   private readonly validation: ValidateOptions;
   private readonly reportError: (error: unknown) => void;
+  private readonly trustsMaddr: (source: Source) => boolean;
 
   constructor(options: TransportLayerOptions) {
     this.scheduler = options.scheduler;
@@ -130,6 +136,7 @@ export class TransportLayer implements MessageTransport {
     };
     this.validation = options.validation ?? {};
     this.reportError = options.onError ?? ((e) => console.error('SIP transport:', e));
+    this.trustsMaddr = options.trustsMaddr ?? (() => false);
   }
 
   /** Where valid messages go, requests already stamped with received/rport. */
@@ -201,7 +208,8 @@ export class TransportLayer implements MessageTransport {
       const conn = this.connections.byId(source.connectionId);
       if (conn) return conn.send(data, onError);
     }
-    this.sendBytes(data, { protocol, ...responseAddress(via) }, onError);
+    const honourMaddr = source !== undefined && this.trustsMaddr(source);
+    this.sendBytes(data, { protocol, ...responseAddress(via, honourMaddr) }, onError);
   }
 
   stats(): { sockets: number; connections: number } {
