@@ -143,6 +143,11 @@ export class SipStack {
     };
   }
 
+  /** Inbound connections held (by one address, or all) and bytes held for incomplete messages. */
+  connectionHoldings(address?: string): { inbound: number; pendingBytes: number } {
+    return this.transport.holdings(address);
+  }
+
   /**
    * Releases every socket, connection, transaction and timer. Sending stops first: the client
    * transactions' TUs then learn that no response will come (see TransactionLayer.close), and

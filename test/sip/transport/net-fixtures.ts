@@ -126,8 +126,12 @@ export class RawTcp {
     socket.on('close', () => (this.closed = true));
   }
 
-  static async open(port: number): Promise<RawTcp> {
-    const socket = connect({ host: '127.0.0.1', port });
+  static open(port: number): Promise<RawTcp> {
+    return RawTcp.wrap(connect({ host: '127.0.0.1', port }));
+  }
+
+  /** A socket being connected (e.g. from a chosen local address). */
+  static async wrap(socket: Socket): Promise<RawTcp> {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
