@@ -89,9 +89,9 @@ export class RawUdp {
     });
   }
 
-  static async open(): Promise<RawUdp> {
+  static async open(address = '127.0.0.1'): Promise<RawUdp> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => socket.bind(0, address, resolve));
     return new RawUdp(socket);
   }
 
