@@ -4,7 +4,6 @@
  * not move, and bytes held for incomplete messages bounded and given back on close.
  */
 import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,8 +11,16 @@ import { WebSocket } from 'ws';
 import { parseMessage } from '../../../src/sip/message/index.js';
 import { createRequest, Headers } from '../../../src/sip/message/index.js';
 import type { SipStack } from '../../../src/sip/stack.js';
-import { RawTcp, delay, requestBytes, startStack, waitFor } from './net-fixtures.js';
-import type { TestStack } from './net-fixtures.js';
+import {
+  RawTcp,
+  delay,
+  openFrom,
+  openMany as openConnections,
+  requestBytes,
+  startStack,
+  waitFor,
+} from './net-fixtures.js';
+import type { SlowConnection, TestStack } from './net-fixtures.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -32,45 +39,14 @@ function portOf(stack: SipStack, protocol: 'tcp' | 'ws'): number {
   return p;
 }
 
-/** A raw TCP connection from `localAddress`; `closed` turns true when the stack drops it. */
-interface Slow {
-  socket: Socket;
-  closed: boolean;
-  received: string;
-}
-
-function openFrom(port: number, localAddress: string): Promise<Slow> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, localAddress });
-    const slow: Slow = { socket, closed: false, received: '' };
-    socket.on('data', (d: Buffer) => (slow.received += d.toString('latin1')));
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      slow.closed = true;
-      resolve(slow);
-    });
-    socket.once('connect', () => resolve(slow));
-  });
-}
-
-/** `count` connections from each address, `batch` at a time, each sending `first` and waiting. */
-async function openMany(
-  port: number,
-  addresses: readonly string[],
-  count: number,
-  first: string | Buffer,
-): Promise<Slow[]> {
-  const all: Slow[] = [];
-  cleanups.push(() => all.forEach((s) => s.socket.destroy()));
-  for (let i = 0; i < count; i++) {
-    const batch = await Promise.all(addresses.map((a) => openFrom(port, a)));
-    for (const s of batch) if (!s.closed) s.socket.write(first);
-    all.push(...batch);
-  }
-  return all;
-}
-
 /** OPTIONS over a fresh TCP connection from `localAddress`: the status answered. */
+/** `openMany`, closed after the test. */
+function openMany(...args: Parameters<typeof openConnections>): Promise<SlowConnection[]> {
+  const all: SlowConnection[] = [];
+  cleanups.push(() => all.forEach((s) => s.socket.destroy()));
+  return openConnections(args[0], args[1], args[2], args[3], all);
+}
+
 async function optionsOverTcp(port: number, localAddress = '127.0.0.1'): Promise<number> {
   const socket = connect({ host: '127.0.0.1', port, localAddress });
   const c = await RawTcp.wrap(socket);
