@@ -21,6 +21,7 @@ import { repairWav } from '../media/wav.js';
 import { AuthGuard } from './security/auth-guard.js';
 import { Authenticator } from './security/authenticator.js';
 import { RegistrarService } from './registrar/registrar-service.js';
+import { trunkOf } from './trunks/inbound.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
 import { TrunkRegistration } from './trunks/trunk-registration.js';
 import { MwiService } from './voicemail/mwi.js';
@@ -153,11 +154,15 @@ export class Pbx {
   static async start(options: PbxOptions): Promise<Pbx> {
     const directory = await loadDirectory(options.db);
     const secret = await loadOrCreateSecret(options.db, options.dataDir, 'sip-digest');
+    // Bound once the PBX exists: the transport asks only when a response is sent.
+    let trunkSource: (source: Source) => boolean = () => false;
     const stack = new SipStack({
       ...(options.timers === undefined ? {} : { timers: options.timers }),
+      transport: { trustsMaddr: (source) => trunkSource(source) },
       onError: (error) => options.log.error({ err: error }, 'SIP stack error'),
     });
     const pbx = new Pbx(stack, options, directory, secret);
+    trunkSource = (source) => trunkOf(pbx.directoryValue, source, pbx.hosts) !== undefined;
     await pbx.registrar.load();
     // A message being recorded when the PBX died is repaired and kept (design §5).
     const recovered = await pbx.voicemail.recoverInterruptedRecordings(repairWav, {

@@ -12,6 +12,7 @@ import { TransactionLayer } from './transaction/layer.js';
 import type {
   ClientTransaction,
   ServerTransaction,
+  TransactionLimits,
   TransactionStats,
 } from './transaction/layer.js';
 import type { InviteServerTransaction } from './transaction/invite-server.js';
@@ -35,6 +36,11 @@ export interface SipStackOptions {
   timers?: Partial<TimerValues>;
   /** Connection limits, idle timeout, message size limits, validation options. */
   transport?: Omit<TransportLayerOptions, 'scheduler' | 'onError'>;
+  /** Server transaction limits; a request beyond them gets 503 with `Retry-After`. */
+  transactions?: Partial<TransactionLimits> & {
+    /** Seconds written in that `Retry-After`. Default 10. */
+    retryAfterSeconds?: number;
+  };
   /** Exceptions thrown by handlers. Default console.error. */
   onError?: (error: unknown) => void;
 }
@@ -64,6 +70,7 @@ export class SipStack {
   private readonly transactions: TransactionLayer;
   private readonly reportError: (error: unknown) => void;
   private handler: RequestHandler | undefined;
+  private readonly retryAfter: number;
 
   constructor(options: SipStackOptions = {}) {
     this.scheduler = options.scheduler ?? new RealScheduler();
@@ -73,10 +80,13 @@ export class SipStack {
       scheduler: this.scheduler,
       onError: this.reportError,
     });
+    const { retryAfterSeconds, ...limits } = options.transactions ?? {};
+    this.retryAfter = retryAfterSeconds ?? 10;
     this.transactions = new TransactionLayer({
       transport: this.transport,
       scheduler: this.scheduler,
       timers: options.timers ?? {},
+      limits,
       onError: this.reportError,
     });
     this.transport.onMessage((message, source) => this.receive(message, source));
@@ -143,6 +153,11 @@ export class SipStack {
     };
   }
 
+  /** Inbound connections held (by one address, or all) and bytes held for incomplete messages. */
+  connectionHoldings(address?: string): { inbound: number; pendingBytes: number } {
+    return this.transport.holdings(address);
+  }
+
   /**
    * Releases every socket, connection, transaction and timer. Sending stops first: the client
    * transactions' TUs then learn that no response will come (see TransactionLayer.close), and
@@ -182,6 +197,12 @@ export class SipStack {
     const incoming = this.transactions.receiveRequest(message, source);
     if (incoming.kind === 'ack') this.deliver(message, null, source);
     else if (incoming.kind === 'new') this.deliver(message, incoming.tx, source);
+    else if (incoming.kind === 'overloaded') {
+      // RFC 3261 §21.5.4: stateless, so that an overload costs no state; Retry-After says when.
+      const reply = buildReply(message, 503, 'Service Unavailable');
+      reply.headers.append('Retry-After', String(this.retryAfter));
+      this.transport.sendResponse(reply, source, () => undefined);
+    }
   }
 
   private deliver(request: SipRequest, tx: ServerTransaction | null, source: Source): void {

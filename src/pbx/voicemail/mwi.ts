@@ -40,6 +40,11 @@ export interface MwiOptions {
   unsolicited: boolean;
   /** At most this many subscriptions, all mailboxes together: memory stays bounded. */
   maxSubscriptions: number;
+  /**
+   * At most this many per mailbox: a phone (or a script with its password) subscribing again
+   * and again without ending its subscriptions cannot take everyone's share.
+   */
+  maxPerMailbox: number;
 }
 
 export const DEFAULT_MWI_OPTIONS: MwiOptions = {
@@ -48,6 +53,7 @@ export const DEFAULT_MWI_OPTIONS: MwiOptions = {
   maxExpires: 3600,
   unsolicited: true,
   maxSubscriptions: 10_000,
+  maxPerMailbox: 10,
 };
 
 export interface MwiDeps {
@@ -167,6 +173,21 @@ export class MwiService {
       response.headers.append('Retry-After', '300');
       tx.respond(response);
       return;
+    }
+    if (expires > 0) {
+      const mine = [...this.subscriptions.values()].filter((s) => s.mailbox === mailbox);
+      if (mine.length >= this.options.maxPerMailbox) {
+        // RFC 3261 §21.5.4: full for now; Retry-After says when the first of them expires.
+        const first = Math.min(...mine.map((s) => s.expiresAt));
+        const response = buildReply(request, 503, 'Too Many Subscriptions For This Mailbox');
+        response.headers.append(
+          'Retry-After',
+          String(Math.max(1, Math.ceil((first - this.clock()) / 1000))),
+        );
+        tx.respond(response);
+        this.deps.log.warn({ mailbox, address: source.address }, 'MWI subscriptions full');
+        return;
+      }
     }
     const response = this.accept(request, expires, createTag(), source);
     const contact = request.headers.get('Contact');

@@ -43,6 +43,7 @@ export abstract class TransactionBase<S extends string> {
 
   protected go(to: S | 'Terminated'): void {
     this.fsm.transition(to);
+    if (to !== 'Trying' && to !== 'Proceeding') this.ctx.settled(this);
     if (to !== 'Terminated') return;
     if (this.lingering !== undefined) {
       this.lingering.terminate();

@@ -28,6 +28,8 @@ export class InviteServerTransaction extends TransactionBase<
   user: ServerTransactionUser = {};
   private lastProvisional: SipResponse | undefined;
   private lastFinal: SipResponse | undefined;
+  /** A provisional response left: the client has stopped retransmitting (§17.1.1.2). */
+  private provisionalSent = false;
   private readonly reliable: boolean;
 
   constructor(
@@ -75,7 +77,13 @@ export class InviteServerTransaction extends TransactionBase<
       this.lastFinal = response;
       const { t1 } = this.ctx.timers;
       // RFC 3261 §17.2.1: Timer G (unreliable only) from T1; Timer H = 64*T1 waits for the ACK.
-      if (!this.reliable) this.armG(t1);
+      // But Timer G only covers a lost final response once the client has stopped retransmitting,
+      // i.e. after a provisional one. Before that (an immediate 407, 403, 404…) the client still
+      // retransmits its INVITE on Timer A (§17.1.1.2) and each retransmission gets the final
+      // response again below, so Timer G would only multiply what a source that never ACKs
+      // receives: 11 responses per spoofed INVITE, a reflection amplifier. One answer per INVITE
+      // received bounds that at 1:1.
+      if (!this.reliable && this.provisionalSent) this.armG(t1);
       this.arm('H', 64 * t1, () => {
         this.go('Terminated');
         this.tell(() => this.user.onTimeout?.());
@@ -114,6 +122,7 @@ export class InviteServerTransaction extends TransactionBase<
 
   private sendProvisional(response: SipResponse): void {
     this.lastProvisional = response;
+    this.provisionalSent = true;
     this.send(response);
   }
 

@@ -9,7 +9,7 @@ import { TransportError } from '../transport/types.js';
 import type { Destination, MessageTransport, Source } from '../transport/types.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
-import type { LingeringTransaction } from './lingering.js';
+import { LingeringTransaction } from './lingering.js';
 import { clientKey, responseKey, serverKey } from './keys.js';
 import { NonInviteClientTransaction } from './non-invite-client.js';
 import { NonInviteServerTransaction } from './non-invite-server.js';
@@ -33,7 +33,9 @@ export type IncomingRequest =
   /** An ACK for a 2xx: it belongs to the TU/dialog, not to any transaction (RFC 3261 §17.2.3). */
   | { kind: 'ack' }
   /** Unreadable Via or CSeq: nothing sensible can be done (validation normally prevents it). */
-  | { kind: 'invalid' };
+  | { kind: 'invalid' }
+  /** A limit is reached: no transaction was made; answer 503 statelessly (RFC 3261 §21.5.4). */
+  | { kind: 'overloaded' };
 
 export type TransactionStats = Record<TransactionKind, number>;
 
@@ -41,16 +43,42 @@ export interface TransactionLayerOptions {
   transport: MessageTransport;
   scheduler: Scheduler;
   timers?: Partial<TimerValues>;
+  limits?: Partial<TransactionLimits>;
   /** A TU callback threw. Default console.error. */
   onError?: (error: unknown) => void;
 }
+
+export interface TransactionLimits {
+  /**
+   * Server transactions at once, but those only waiting out Timer J or K (a few bytes each).
+   * Default 100,000: 1,000 calls/s keep 32,000 INVITE transactions in Accepted (Timer L).
+   */
+  maxServerTransactions: number;
+  /**
+   * Server transactions from one address still waiting for the TU's final response: the
+   * requests a source has the PBX working on at once. Default 1,000.
+   */
+  maxAwaitingPerAddress: number;
+}
+
+const DEFAULT_LIMITS: TransactionLimits = {
+  maxServerTransactions: 100_000,
+  maxAwaitingPerAddress: 1_000,
+};
 
 export class TransactionLayer {
   private readonly clients = new Map<string, ClientTransaction | LingeringTransaction>();
   private readonly servers = new Map<string, ServerTransaction | LingeringTransaction>();
   private readonly ctx: TransactionContext;
+  private readonly limits: TransactionLimits;
+  /** Server transactions in `servers` that are not lingering records. */
+  private liveServers = 0;
+  /** Server transactions waiting for the TU's final response, and their source address. */
+  private readonly awaiting = new Map<object, string>();
+  private readonly awaitingBy = new Map<string, number>();
 
   constructor(options: TransactionLayerOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.ctx = {
       transport: options.transport,
       scheduler: options.scheduler,
@@ -58,8 +86,11 @@ export class TransactionLayer {
       onTerminated: (tx) => this.forget(tx),
       linger: (tx, record) => {
         const map: Map<string, unknown> = this.mapOf(tx.kind);
-        if (map.get(tx.key) === tx) map.set(tx.key, record);
+        if (map.get(tx.key) !== tx) return;
+        map.set(tx.key, record);
+        if (map === this.servers) this.liveServers--;
       },
+      settled: (tx) => this.settled(tx),
       reportError: options.onError ?? ((e) => console.error('SIP transaction user:', e)),
     };
   }
@@ -115,11 +146,21 @@ export class TransactionLayer {
       existing.receiveRetransmission();
       return { kind: 'absorbed' };
     }
+    const address = source.address;
+    if (
+      this.liveServers >= this.limits.maxServerTransactions ||
+      (this.awaitingBy.get(address) ?? 0) >= this.limits.maxAwaitingPerAddress
+    ) {
+      return { kind: 'overloaded' };
+    }
     const tx =
       request.method === 'INVITE'
         ? new InviteServerTransaction(key, request, source, this.ctx)
         : new NonInviteServerTransaction(key, request, source, this.ctx);
     this.servers.set(key, tx);
+    this.liveServers++;
+    this.awaiting.set(tx, address);
+    this.awaitingBy.set(address, (this.awaitingBy.get(address) ?? 0) + 1);
     tx.start();
     return { kind: 'new', tx };
   }
@@ -158,7 +199,18 @@ export class TransactionLayer {
 
   private forget(tx: { readonly key: string; readonly kind: TransactionKind }): void {
     const map: Map<string, unknown> = this.mapOf(tx.kind);
-    if (map.get(tx.key) === tx) map.delete(tx.key);
+    if (map.get(tx.key) !== tx) return;
+    map.delete(tx.key);
+    if (map === this.servers && !(tx instanceof LingeringTransaction)) this.liveServers--;
+  }
+
+  private settled(tx: object): void {
+    const address = this.awaiting.get(tx);
+    if (address === undefined) return;
+    this.awaiting.delete(tx);
+    const n = (this.awaitingBy.get(address) ?? 1) - 1;
+    if (n > 0) this.awaitingBy.set(address, n);
+    else this.awaitingBy.delete(address);
   }
 
   private mapOf(kind: TransactionKind): Map<string, unknown> {

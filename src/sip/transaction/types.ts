@@ -61,6 +61,8 @@ export interface TransactionContext {
     tx: { readonly key: string; readonly kind: TransactionKind },
     record: LingeringRecord,
   ): void;
+  /** The transaction left Trying/Proceeding: its final response is given, or it ended. */
+  settled(tx: object): void;
   /** A TU callback threw; the transaction carries on. */
   reportError(error: unknown): void;
 }

@@ -27,7 +27,9 @@ import type {
 } from '../message/index.js';
 import type { Scheduler } from '../timers.js';
 import { ConnectionTable } from './connection.js';
-import type { Connection } from './connection.js';
+import type { Connection, ConnectionLimits } from './connection.js';
+import { InboundLimits } from './inbound-limits.js';
+import type { InboundSlot } from './inbound-limits.js';
 import { buildReply } from '../message/reply.js';
 import { TcpConnection, TcpListener, remoteOf } from './tcp.js';
 import { TransportError, protocolOfVia } from './types.js';
@@ -57,15 +59,41 @@ export interface TransportLayerOptions {
   scheduler: Scheduler;
   /** TCP and WebSocket connections open at once, both directions. Default 1024. */
   maxConnections?: number;
+  /**
+   * Of those, how many only this side may open (to trunks, to phones over TCP), so that inbound
+   * connections never starve our own. Default 1/16 of `maxConnections`.
+   */
+  outboundReserve?: number;
+  /** Inbound connections (and WebSocket handshakes) from one address. Default 64. */
+  maxConnectionsPerAddress?: number;
   /** A connection without traffic for this long is closed. Default 5 minutes. */
   idleTimeoutMs?: number;
+  /**
+   * Time to a complete message: from the first byte of a message on any connection, and from
+   * accept on a connection a peer opened, to the last byte. More bytes do not extend it, so a
+   * trickle cannot hold a connection. Also bounds a WebSocket handshake. Default 10 s.
+   */
+  messageTimeoutMs?: number;
   /** Bytes queued for one connection before it is cut off. Default 1 MiB. */
   maxWriteBufferBytes?: number;
-  /** Largest header section and body accepted on any transport. Defaults 64 KiB and 1 MiB. */
+  /**
+   * Largest header section and body accepted on any transport: a connection holds at most their
+   * sum for a message under way. Defaults 16 KiB and 64 KiB (more than a UDP datagram can carry).
+   */
   maxHeaderBytes?: number;
   maxBodyBytes?: number;
+  /**
+   * Bytes held for incomplete messages, all connections together; beyond it the connection
+   * holding the most is closed. Default 32 MiB.
+   */
+  maxPendingBytes?: number;
   /** Passed to `validateMessage` for every request received. */
   validation?: ValidateOptions;
+  /**
+   * Sources whose Via `maddr` is honoured for responses (trunks); default none, see
+   * `responseAddress`.
+   */
+  trustsMaddr?: (source: Source) => boolean;
   /** A handler threw: the transport keeps going and reports it here. Default console.error. */
   onError?: (error: unknown) => void;
 }
@@ -108,28 +136,43 @@ export class TransportLayer implements MessageTransport {
   private ws: WsListener | undefined;
   private advertised = '127.0.0.1';
   private readonly connections: ConnectionTable;
+  private readonly inbound: InboundLimits;
+  private readonly maxConnections: number;
+  private readonly maxPendingBytes: number;
+  private pendingBytes = 0;
+  private readonly limits: ConnectionLimits;
   private handler: MessageHandler = () => undefined;
   private closed = false;
-  private readonly scheduler: Scheduler;
-  private readonly maxWriteBufferBytes: number;
   private readonly parserLimits: { maxHeaderBytes: number; maxBodyBytes: number };
   private readonly validation: ValidateOptions;
   private readonly reportError: (error: unknown) => void;
+  private readonly trustsMaddr: (source: Source) => boolean;
 
   constructor(options: TransportLayerOptions) {
-    this.scheduler = options.scheduler;
     this.connections = new ConnectionTable({
       scheduler: options.scheduler,
       idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
-      maxConnections: options.maxConnections ?? 1024,
     });
-    this.maxWriteBufferBytes = options.maxWriteBufferBytes ?? 1024 * 1024;
+    this.maxConnections = options.maxConnections ?? 1024;
+    const reserve = options.outboundReserve ?? Math.ceil(this.maxConnections / 16);
+    this.inbound = new InboundLimits({
+      maxInbound: Math.max(0, this.maxConnections - reserve),
+      maxPerAddress: options.maxConnectionsPerAddress ?? 64,
+    });
+    this.maxPendingBytes = options.maxPendingBytes ?? 32 * 1024 * 1024;
+    this.limits = {
+      scheduler: options.scheduler,
+      maxWriteBufferBytes: options.maxWriteBufferBytes ?? 1024 * 1024,
+      messageTimeoutMs: options.messageTimeoutMs ?? 10_000,
+      onPending: (conn, delta) => this.pendingChanged(conn, delta),
+    };
     this.parserLimits = {
-      maxHeaderBytes: options.maxHeaderBytes ?? 64 * 1024,
-      maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+      maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
+      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
     };
     this.validation = options.validation ?? {};
     this.reportError = options.onError ?? ((e) => console.error('SIP transport:', e));
+    this.trustsMaddr = options.trustsMaddr ?? (() => false);
   }
 
   /** Where valid messages go, requests already stamped with received/rport. */
@@ -155,8 +198,9 @@ export class TransportLayer implements MessageTransport {
       if (options.ws !== undefined) {
         this.ws = await WsListener.listen(host, options.ws, {
           maxPayloadBytes: this.parserLimits.maxHeaderBytes + this.parserLimits.maxBodyBytes,
-          accept: () => !this.closed && !this.connections.full,
-          onConnection: (socket, req) => this.acceptWs(socket, req),
+          handshakeTimeoutMs: this.limits.messageTimeoutMs,
+          admit: (socket) => this.admit(socket),
+          onConnection: (socket, req, slot) => this.acceptWs(socket, req, slot),
         });
       }
     } catch (e) {
@@ -201,12 +245,21 @@ export class TransportLayer implements MessageTransport {
       const conn = this.connections.byId(source.connectionId);
       if (conn) return conn.send(data, onError);
     }
-    this.sendBytes(data, { protocol, ...responseAddress(via) }, onError);
+    const honourMaddr = source !== undefined && this.trustsMaddr(source);
+    this.sendBytes(data, { protocol, ...responseAddress(via, honourMaddr) }, onError);
   }
 
   stats(): { sockets: number; connections: number } {
     const sockets = [this.udp, this.tcp, this.ws].filter((l) => l !== undefined).length;
     return { sockets, connections: this.connections.size };
+  }
+
+  /** Inbound connections and WebSocket handshakes held by `address`, and bytes pending. */
+  holdings(address?: string): { inbound: number; pendingBytes: number } {
+    return {
+      inbound: address === undefined ? this.inbound.size : this.inbound.heldBy(address),
+      pendingBytes: this.pendingBytes,
+    };
   }
 
   /**
@@ -249,9 +302,13 @@ export class TransportLayer implements MessageTransport {
     );
   }
 
-  /** Outbound TCP; a WebSocket client cannot be dialled, only reached on its own connection. */
+  /**
+   * Outbound TCP; a WebSocket client cannot be dialled, only reached on its own connection.
+   * Inbound connections stop short of `maxConnections` by the outbound reserve, so this finds room.
+   */
   private openConnection(destination: Destination): Connection | undefined {
-    if (destination.protocol !== 'tcp' || this.connections.full) return undefined;
+    if (destination.protocol !== 'tcp') return undefined;
+    if (this.inbound.size + this.connections.outbound >= this.maxConnections) return undefined;
     const address = normalizeAddress(destination.address);
     let socket: Socket;
     try {
@@ -263,46 +320,81 @@ export class TransportLayer implements MessageTransport {
     return this.adoptTcp(socket, address, destination.port);
   }
 
+  /** An inbound slot for a socket a peer opened, or undefined (then it is dropped). */
+  private admit(socket: Socket): InboundSlot | undefined {
+    const remote = remoteOf(socket);
+    if (this.closed || !remote) return undefined;
+    return this.inbound.admit(remote.address, () => socket.destroy());
+  }
+
   private accept(socket: Socket): void {
     const remote = remoteOf(socket);
-    if (this.closed || this.connections.full || !remote) {
+    const slot = this.admit(socket);
+    if (!remote || !slot) {
       socket.destroy();
       return;
     }
-    this.adoptTcp(socket, remote.address, remote.port);
+    this.adoptTcp(socket, remote.address, remote.port, slot);
   }
 
-  private adoptTcp(socket: Socket, address: string, port: number): TcpConnection {
-    const conn = new TcpConnection(this.connections.allocateId(), socket, address, port, {
-      scheduler: this.scheduler,
-      maxWriteBufferBytes: this.maxWriteBufferBytes,
-      parser: this.parserLimits,
-      onEvent: (c, event) => this.receiveStreamEvent(c, event),
-      onClose: (c) => this.connections.remove(c),
-    });
+  private adoptTcp(
+    socket: Socket,
+    address: string,
+    port: number,
+    slot?: InboundSlot,
+  ): TcpConnection {
+    const conn = new TcpConnection(
+      this.connections.allocateId(),
+      socket,
+      address,
+      port,
+      {
+        ...this.limits,
+        parser: this.parserLimits,
+        onEvent: (c, event) => this.receiveStreamEvent(c, event),
+        onClose: (c) => this.connections.remove(c),
+      },
+      slot,
+    );
     this.connections.add(conn);
     return conn;
   }
 
-  private acceptWs(socket: WebSocket, req: IncomingMessage): void {
+  private acceptWs(socket: WebSocket, req: IncomingMessage, slot: InboundSlot): void {
     const remote = remoteOf(req.socket);
     if (this.closed || !remote) {
+      slot.release();
       socket.terminate();
       return;
     }
     const conn = new WsConnection(
       this.connections.allocateId(),
       socket,
+      req.socket,
       remote.address,
       remote.port,
       {
-        scheduler: this.scheduler,
-        maxWriteBufferBytes: this.maxWriteBufferBytes,
+        ...this.limits,
         onMessage: (c, data) => this.receiveFrame(c, data),
         onClose: (c) => this.connections.remove(c),
       },
+      slot,
     );
     this.connections.add(conn);
+  }
+
+  /**
+   * Keeps the bytes held for incomplete messages, all connections together, under the bound: the
+   * connection holding the most gives way (its close subtracts what it held).
+   */
+  private pendingChanged(conn: Connection, delta: number): void {
+    this.pendingBytes += delta;
+    if (delta <= 0 || this.pendingBytes <= this.maxPendingBytes) return;
+    let largest = conn;
+    for (const c of this.connections.all()) {
+      if (c.pendingBytes > largest.pendingBytes) largest = c;
+    }
+    largest.close();
   }
 
   private receiveDatagram(data: Buffer, address: string, port: number): void {

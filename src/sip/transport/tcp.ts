@@ -6,16 +6,14 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { StreamParser } from '../message/index.js';
 import type { StreamEvent, StreamParserOptions } from '../message/index.js';
-import type { Scheduler } from '../timers.js';
 import { SocketConnection } from './connection.js';
+import type { ConnectionLimits } from './connection.js';
+import type { InboundSlot } from './inbound-limits.js';
 import { TransportError } from './types.js';
 import type { SendErrorHandler } from './types.js';
 import { normalizeAddress } from './via.js';
 
-export interface StreamConnectionHooks {
-  scheduler: Scheduler;
-  /** Bytes queued for writing beyond which the peer is considered stuck and cut off. */
-  maxWriteBufferBytes: number;
+export interface StreamConnectionHooks extends ConnectionLimits {
   parser: StreamParserOptions;
   onEvent(conn: TcpConnection, event: StreamEvent): void;
   onClose(conn: TcpConnection): void;
@@ -23,7 +21,7 @@ export interface StreamConnectionHooks {
 
 export class TcpConnection extends SocketConnection {
   readonly protocol = 'tcp';
-  private readonly parser: StreamParser;
+  private parser: StreamParser;
 
   constructor(
     id: number,
@@ -31,8 +29,9 @@ export class TcpConnection extends SocketConnection {
     remoteAddress: string,
     remotePort: number,
     private readonly hooks: StreamConnectionHooks,
+    slot?: InboundSlot,
   ) {
-    super(id, remoteAddress, remotePort, hooks, 'connection');
+    super(id, remoteAddress, remotePort, hooks, 'connection', slot);
     this.parser = new StreamParser(hooks.parser);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -64,10 +63,17 @@ export class TcpConnection extends SocketConnection {
     this.hooks.onClose(this);
   }
 
+  protected released(): void {
+    // A half-received message can hold up to the size limits: nothing of it outlives the close.
+    this.parser = new StreamParser(this.hooks.parser);
+  }
+
   private onData(chunk: Buffer): void {
     if (!this.open) return;
     this.touch();
+    let messages = 0;
     for (const event of this.parser.push(chunk)) {
+      if (event.type === 'message') messages++;
       this.hooks.onEvent(this, event);
       if (!this.open) return;
       if (event.type === 'error' && event.fatal) {
@@ -78,6 +84,8 @@ export class TcpConnection extends SocketConnection {
         return;
       }
     }
+    // Keep-alives and stray line ends are consumed at once; any byte held is part of a message.
+    this.progress(messages, this.parser.buffered);
   }
 }
 

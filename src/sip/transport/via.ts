@@ -46,13 +46,19 @@ export function stampReceived(message: SipMessage, address: string, port: number
 }
 
 /**
- * RFC 3261 §18.2.2 once the receiving connection (reliable transports) is gone: `maddr` first,
- * then `received` with the RFC 3581 `rport` or the sent-by port, else the sent-by itself.
+ * RFC 3261 §18.2.2 once the receiving connection (reliable transports) is gone: `maddr` first
+ * when `honourMaddr`, then `received` with the RFC 3581 `rport` or the sent-by port, else the
+ * sent-by itself.
+ *
+ * §18.2.2 sends a response to `maddr` whatever the request's source; on a hostile network that
+ * makes the PBX a reflector (one spoofable datagram in, responses and their retransmissions to
+ * an address of the sender's choosing). So `maddr` is honoured only for a source the caller
+ * trusts (a trunk); from anyone else the response goes where the request came from.
  */
-export function responseAddress(via: Via): { address: string; port: number } {
+export function responseAddress(via: Via, honourMaddr = false): { address: string; port: number } {
   const port = typeof via.rport === 'number' ? via.rport : (via.port ?? DEFAULT_SIP_PORT);
   const maddr = via.params.get('maddr');
-  if (typeof maddr === 'string' && maddr) {
+  if (honourMaddr && typeof maddr === 'string' && maddr) {
     return { address: normalizeAddress(maddr), port: via.port ?? DEFAULT_SIP_PORT };
   }
   if (via.received !== undefined) return { address: normalizeAddress(via.received), port };

@@ -8,16 +8,16 @@ import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
-import type { Scheduler } from '../timers.js';
+import type { Socket } from 'node:net';
 import { SocketConnection } from './connection.js';
+import type { ConnectionLimits } from './connection.js';
+import type { InboundSlot } from './inbound-limits.js';
 import { TransportError } from './types.js';
 import type { SendErrorHandler } from './types.js';
 
 export const SIP_SUBPROTOCOL = 'sip';
 
-export interface WsConnectionHooks {
-  scheduler: Scheduler;
-  maxWriteBufferBytes: number;
+export interface WsConnectionHooks extends ConnectionLimits {
   onMessage(conn: WsConnection, data: Buffer): void;
   onClose(conn: WsConnection): void;
 }
@@ -30,20 +30,39 @@ function toBuffer(data: RawData): Buffer {
 
 export class WsConnection extends SocketConnection {
   readonly protocol = 'ws';
+  /** Bytes on the wire since the last whole message: what `ws` holds of the next one, at most. */
+  private held = 0;
 
   constructor(
     id: number,
     private readonly socket: WebSocket,
+    /** The upgraded TCP socket under it, whose bytes show a frame under way. */
+    raw: Socket,
     remoteAddress: string,
     remotePort: number,
     private readonly hooks: WsConnectionHooks,
+    slot?: InboundSlot,
   ) {
-    super(id, remoteAddress, remotePort, hooks, 'WebSocket');
+    super(id, remoteAddress, remotePort, hooks, 'WebSocket', slot);
+    raw.on('data', (chunk: Buffer) => {
+      if (!this.open) return;
+      this.held += chunk.length;
+      this.progress(0, this.held);
+    });
     socket.on('message', (data) => {
       if (!this.open) return;
       this.touch();
+      this.held = 0;
       hooks.onMessage(this, toBuffer(data));
+      this.progress(1, 0);
     });
+    // Control frames are whole messages of the WebSocket protocol (RFC 6455 §5.5).
+    const control = (): void => {
+      this.held = 0;
+      this.progress(0, 0);
+    };
+    socket.on('ping', control);
+    socket.on('pong', control);
     socket.on('error', () => undefined);
     socket.on('close', () => this.finish());
   }
@@ -67,6 +86,11 @@ export class WsConnection extends SocketConnection {
   protected closed(): void {
     this.hooks.onClose(this);
   }
+
+  protected released(): void {
+    // `ws` frees its receive buffers when the socket closes.
+    this.held = 0;
+  }
 }
 
 /** True when the handshake offers the `sip` subprotocol (RFC 7118 §4.1). */
@@ -83,9 +107,14 @@ function refuse(socket: Duplex, status: string): void {
 
 export interface WsListenerOptions {
   maxPayloadBytes: number;
-  /** Asked before each upgrade; false answers 503 (the connection limit). */
-  accept(): boolean;
-  onConnection(socket: WebSocket, req: IncomingMessage): void;
+  /** Time a client has to send its whole handshake. */
+  handshakeTimeoutMs: number;
+  /**
+   * Asked for each TCP connection before its handshake: a slot, or undefined to drop it (the
+   * connection limits). The slot passes to the WebSocket connection, or is released on close.
+   */
+  admit(socket: Socket): InboundSlot | undefined;
+  onConnection(socket: WebSocket, req: IncomingMessage, slot: InboundSlot): void;
 }
 
 export class WsListener {
@@ -102,15 +131,33 @@ export class WsListener {
       maxPayload: options.maxPayloadBytes,
       handleProtocols: (protocols) => (protocols.has(SIP_SUBPROTOCOL) ? SIP_SUBPROTOCOL : false),
     });
-    const server = createServer((_req, res) => {
-      res.writeHead(426, { Connection: 'close', Upgrade: 'websocket' });
-      res.end();
+    const server = createServer(
+      // Node checks the handshake timeouts this often (30 s by default).
+      { connectionsCheckingInterval: Math.min(options.handshakeTimeoutMs, 1000) },
+      (_req, res) => {
+        res.writeHead(426, { Connection: 'close', Upgrade: 'websocket' });
+        res.end();
+      },
+    );
+    // A handshake trickled byte by byte is cut off like a SIP message would be.
+    server.headersTimeout = options.handshakeTimeoutMs;
+    server.requestTimeout = options.handshakeTimeoutMs;
+    const slots = new WeakMap<Duplex, InboundSlot>();
+    server.on('connection', (socket: Socket) => {
+      const slot = options.admit(socket);
+      if (slot === undefined) {
+        socket.destroy();
+        return;
+      }
+      slots.set(socket, slot);
+      socket.once('close', () => slot.release());
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // RFC 7118 §4.1: only a client that negotiates `sip` is a SIP WebSocket client.
       if (!offersSip(req)) return refuse(socket, '400 Bad Request');
-      if (!options.accept()) return refuse(socket, '503 Service Unavailable');
-      wss.handleUpgrade(req, socket, head, (ws) => options.onConnection(ws, req));
+      const slot = slots.get(socket);
+      if (slot === undefined) return refuse(socket, '503 Service Unavailable');
+      wss.handleUpgrade(req, socket, head, (ws) => options.onConnection(ws, req, slot));
     });
     return new Promise((resolve, reject) => {
       server.once('error', reject);

@@ -237,6 +237,26 @@ describe('MWI subscriptions on loopback', () => {
     expect(new Set(seqs).size).toBe(4);
   });
 
+  it('bounds subscriptions per mailbox with 503 and the wait until the first expires', async () => {
+    const pbx = await startPbx({ maxPerMailbox: 3 });
+    const phones = await Promise.all([1, 2, 3, 4].map(() => Phone.start(pbx)));
+    for (const phone of phones.slice(0, 3)) {
+      expect((await phone.subscribe({ expires: 600 })).status).toBe(200);
+    }
+    const full = await phones[3]?.subscribe({ expires: 600 });
+    expect(full?.status).toBe(503);
+    expect(full?.reason).toBe('Too Many Subscriptions For This Mailbox');
+    expect(Number(full?.headers.get('Retry-After'))).toBeGreaterThanOrEqual(598);
+    expect(Number(full?.headers.get('Retry-After'))).toBeLessThanOrEqual(600);
+    expect(pbx.mwi.size).toBe(3);
+    // Another mailbox is not affected, and an unsubscribe makes room.
+    const other = await Phone.start(pbx);
+    expect((await other.subscribe({ mailbox: '102' })).status).toBe(200);
+    expect((await phones[0]?.subscribe({ expires: 0 }))?.status).toBe(200);
+    expect((await phones[3]?.subscribe({ expires: 600 }))?.status).toBe(200);
+    await settle(pbx);
+  });
+
   it('refreshes a subscription in its dialog and notifies again', async () => {
     const pbx = await startPbx();
     const phone = await Phone.start(pbx);

@@ -66,11 +66,12 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026)', () => {
     expect(transport.times(isStatus(180))).toEqual([0, 500]);
   });
 
-  it('over UDP retransmits a non-2xx final with Timer G capped at T2 and ends at Timer H', () => {
+  it('over UDP retransmits a non-2xx final after a provisional with Timer G capped at T2 and ends at Timer H', () => {
     const { clock, transport, layer } = setup({ t1: 500, t2: 4000 });
     const tx = inviteTx(layer);
     let timeouts = 0;
     tx.user = { onTimeout: () => timeouts++ };
+    tx.respond(buildReply(tx.request, 180, 'Ringing', 'b1'));
     tx.respond(buildReply(tx.request, 486, 'Busy Here', 'b1'));
     expect(tx.state).toBe('Completed');
     clock.advance(40_000);
@@ -83,9 +84,23 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026)', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('answers an immediate non-2xx once per INVITE received: no Timer G toward a client still retransmitting', () => {
+    const { clock, transport, layer } = setup({ t1: 500, t2: 4000 });
+    const tx = inviteTx(layer);
+    tx.respond(buildReply(tx.request, 407, 'Proxy Authentication Required', 'b1'));
+    clock.advance(1000);
+    // The client's Timer A retransmissions each get the same single answer.
+    expect(layer.receiveRequest(request('INVITE'), FROM_UDP)).toEqual({ kind: 'absorbed' });
+    clock.advance(40_000);
+    expect(transport.times(isStatus(407))).toEqual([0, 1000]);
+    expect(tx.state).toBe('Terminated');
+    expect(clock.pending).toBe(0);
+  });
+
   it('absorbs the ACK for a non-2xx (Confirmed) and ends at Timer I = T4 on UDP', () => {
     const { clock, transport, layer } = setup({ t4: 5000 });
     const tx = inviteTx(layer);
+    tx.respond(buildReply(tx.request, 183, 'Session Progress', 'b1'));
     tx.respond(buildReply(tx.request, 404, 'Not Found', 'b1'));
     clock.advance(700);
     expect(layer.receiveRequest(request('ACK', { toTag: 'b1' }), FROM_UDP)).toEqual({

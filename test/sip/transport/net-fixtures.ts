@@ -89,9 +89,9 @@ export class RawUdp {
     });
   }
 
-  static async open(): Promise<RawUdp> {
+  static async open(address = '127.0.0.1'): Promise<RawUdp> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => socket.bind(0, address, resolve));
     return new RawUdp(socket);
   }
 
@@ -126,8 +126,12 @@ export class RawTcp {
     socket.on('close', () => (this.closed = true));
   }
 
-  static async open(port: number): Promise<RawTcp> {
-    const socket = connect({ host: '127.0.0.1', port });
+  static open(port: number): Promise<RawTcp> {
+    return RawTcp.wrap(connect({ host: '127.0.0.1', port }));
+  }
+
+  /** A socket being connected (e.g. from a chosen local address). */
+  static async wrap(socket: Socket): Promise<RawTcp> {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
@@ -190,4 +194,45 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A raw TCP connection from a chosen local address; `closed` turns true when it is dropped. */
+export interface SlowConnection {
+  socket: Socket;
+  closed: boolean;
+  /** What the other side sent, as latin1 text. */
+  received: string;
+}
+
+export function openFrom(port: number, localAddress: string): Promise<SlowConnection> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, localAddress });
+    const slow: SlowConnection = { socket, closed: false, received: '' };
+    socket.on('data', (d: Buffer) => (slow.received += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      slow.closed = true;
+      resolve(slow);
+    });
+    socket.once('connect', () => resolve(slow));
+  });
+}
+
+/**
+ * `count` connections from each of `addresses` (one per address at a time), each sending `first`
+ * and then nothing. The caller destroys them (`socket.destroy()`).
+ */
+export async function openMany(
+  port: number,
+  addresses: readonly string[],
+  count: number,
+  first: string | Buffer,
+  into: SlowConnection[] = [],
+): Promise<SlowConnection[]> {
+  for (let i = 0; i < count; i++) {
+    const batch = await Promise.all(addresses.map((a) => openFrom(port, a)));
+    for (const s of batch) if (!s.closed) s.socket.write(first);
+    into.push(...batch);
+  }
+  return into;
 }

@@ -173,11 +173,16 @@ describe('TCP transport', () => {
 
   it('closes idle connections and bounds how many are open', async () => {
     const { stack } = await stackUnderTest(undefined, {
-      transport: { idleTimeoutMs: 150, maxConnections: 2 },
+      transport: { idleTimeoutMs: 150, maxConnections: 2, outboundReserve: 0 },
     });
     const port = portOf(stack, 'tcp');
     const c1 = await tcpClient(port);
     const c2 = await tcpClient(port);
+    // Connections that spoke are kept; a silent one would give way to a newcomer.
+    for (const c of [c1, c2]) {
+      await c.write(requestBytes({ transport: 'TCP' }));
+      await c.inbox.next();
+    }
     await waitFor(() => stack.stats().connections === 2);
     const c3 = await tcpClient(port);
     await waitFor(() => c3.closed);

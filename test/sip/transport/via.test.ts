@@ -59,13 +59,11 @@ describe('Via stamping (RFC 3261 §18.2.1, RFC 3581)', () => {
 });
 
 describe('response routing (RFC 3261 §18.2.2)', () => {
-  it('prefers maddr, then received with rport or the sent-by port, then the sent-by', () => {
-    expect(
-      responseAddress(via('SIP/2.0/UDP a.example.com:5070;maddr=224.0.1.75;received=1.2.3.4')),
-    ).toEqual({
-      address: '224.0.1.75',
-      port: 5070,
-    });
+  it('prefers maddr when trusted, then received with rport or the sent-by port, then the sent-by', () => {
+    const withMaddr = via('SIP/2.0/UDP a.example.com:5070;maddr=224.0.1.75;received=1.2.3.4');
+    expect(responseAddress(withMaddr, true)).toEqual({ address: '224.0.1.75', port: 5070 });
+    // Untrusted (the default): maddr would let a sender aim our responses at a third party.
+    expect(responseAddress(withMaddr)).toEqual({ address: '1.2.3.4', port: 5070 });
     expect(
       responseAddress(via('SIP/2.0/UDP a.example.com:5070;received=1.2.3.4;rport=9999')),
     ).toEqual({
