@@ -50,7 +50,8 @@ import { randomBytes } from 'node:crypto';
 import type { Caller, Decision, Step } from '../../domain/types.js';
 import { StateMachine } from '../../shared/state-machine.js';
 import { buildReply, createTag } from '../../sip/message/reply.js';
-import { createUasDialog, isTargetRefresh } from '../../sip/dialog/index.js';
+import { SessionDialog, checkInDialog, formDialog } from '../../sip/dialog/index.js';
+import type { SessionDialogHost } from '../../sip/dialog/index.js';
 import type { Dialog } from '../../sip/dialog/index.js';
 import {
   Headers,
@@ -64,19 +65,24 @@ import {
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Scheduler } from '../../sip/timers.js';
 import type { Destination } from '../../sip/transport/types.js';
-import { SdpError } from '../../media/sdp.js';
 import type { RtpSession } from '../../media/rtp-session.js';
-import type { VoiceDriver } from '../voicemail/voice-driver.js';
-import { depositDriver, menuDriver } from '../voicemail/voicemail-drivers.js';
-import type { VoicemailCallContext } from '../voicemail/voicemail-drivers.js';
 import { BLeg } from './b-leg.js';
 import { CallMedia } from './caller-media.js';
 import type { LegContext, LegEvents } from './b-leg.js';
-import { callerUser, internalPresentation, trunkPresentation } from './identity.js';
-import type { Presentation } from './identity.js';
-import { BUSY_HERE, TEMPORARILY_UNAVAILABLE, combineFailures, planExhausted } from './outcome.js';
+import { TEMPORARILY_UNAVAILABLE, combineFailures, planExhausted } from './outcome.js';
 import type { CallOutcome, FinalResponse, StepFailure } from './outcome.js';
+import { ALLOW, InDialogRelay, contentOf } from './in-dialog-relay.js';
+import type { Content, Side } from './in-dialog-relay.js';
+import { answerAlone, answerOffer, isOfferCarrier, notYet, reply } from './local-answers.js';
+import type { OfferHost } from './local-answers.js';
+import { OfferAnswer } from './offer-answer.js';
 import { OwnedTimers } from './owned-timers.js';
+import { announce } from './steps/announce.js';
+import { busy } from './steps/busy.js';
+import { dial } from './steps/dial.js';
+import { ring } from './steps/ring.js';
+import type { LegTarget, StepContext } from './steps/step-context.js';
+import { mailboxMenu, voicemail } from './steps/voicemail.js';
 import type {
   CallVoice,
   ClientTx,
@@ -106,14 +112,6 @@ const TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
  * `pbx-answered`, the caller already talking to the PBX (after a prompt) and hearing its ringback.
  */
 type LegMedia = 'passthrough' | 'anchored' | 'pbx-answered';
-
-/** Methods relayed between the legs of an answered call. */
-const RELAYED = new Set(['INVITE', 'UPDATE', 'INFO', 'OPTIONS', 'MESSAGE']);
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, UPDATE, INFO, OPTIONS, MESSAGE';
-/** Request headers that mean something to the far end and pass through a relay. */
-const REQUEST_PASS = ['Content-Disposition', 'Info-Package', 'Reason'];
-/** Response headers that pass back through a relay. */
-const RESPONSE_PASS = ['Content-Disposition', 'Retry-After', 'Allow', 'Warning'];
 
 /** RFC 3261 Appendix A; tests and long-haul links may change them. */
 export interface CallTimers {
@@ -178,59 +176,6 @@ interface SessionLink {
   session: CallSession | null;
 }
 
-/** A 2xx to an INVITE we sent and retransmit until its ACK (RFC 3261 §13.3.1.4). */
-interface AckWait {
-  seq: number;
-  tx: ServerTx;
-  response: SipResponse;
-  interval: number;
-  elapsed: number;
-  onAck(ack: SipRequest): void;
-}
-
-/** One end of the answered call, as seen by the relay. */
-interface Side {
-  readonly name: 'caller' | 'callee';
-  readonly dialog: Dialog;
-  readonly destination: Destination;
-  /** An INVITE transaction in progress on this dialog, either way (RFC 3261 §14.1, §14.2). */
-  inviteBusy: boolean;
-  ackWait: AckWait | null;
-}
-
-/** An in-dialog request relayed to the other leg, until its final response is relayed back. */
-interface Relay {
-  request: SipRequest;
-  tx: ServerTx;
-  from: Side;
-  to: Side;
-  /** The CSeq number of the request sent to `to`. */
-  outSeq: number;
-  answered: boolean;
-  /** The ACK we sent for the other leg's 2xx, resent if that 2xx is retransmitted. */
-  ack: SipRequest | null;
-}
-
-interface Content {
-  body?: Buffer;
-  contentType?: string;
-}
-
-function contentOf(m: SipRequest | SipResponse): Content {
-  if (m.body.length === 0) return {};
-  const contentType = m.headers.get('Content-Type');
-  return contentType === undefined ? { body: m.body } : { body: m.body, contentType };
-}
-
-/** RFC 3311, RFC 3261 §14: the in-dialog requests that may carry an SDP offer. */
-function isOfferCarrier(method: string): boolean {
-  return method === 'INVITE' || method === 'UPDATE';
-}
-
-function copyHeaders(from: SipRequest | SipResponse, names: readonly string[]): [string, string][] {
-  return names.flatMap((name) => from.headers.getAll(name).map((v): [string, string] => [name, v]));
-}
-
 export class CallSession {
   readonly id: string;
   readonly decision: Decision;
@@ -255,10 +200,13 @@ export class CallSession {
   private readonly legs = new Map<string, BLeg>();
   private readonly clientTxs = new Set<ClientTx>();
   private readonly serverTxs = new Set<ServerTx>();
-  private readonly relays = new Set<Relay>();
+  private readonly relays: InDialogRelay;
+  private readonly dialogHost: SessionDialogHost<ServerTx>;
+  private readonly offerHost: OfferHost;
   private readonly link: SessionLink = { session: this };
   private readonly legContext: LegContext;
   private readonly legEvents: LegEvents;
+  private readonly stepContext: StepContext;
   private aDialog: Dialog | null = null;
   /** Our dialog with the caller once it has our 2xx, and with the B-leg that answered. */
   private callerSide: Side | null = null;
@@ -273,8 +221,9 @@ export class CallSession {
   private calleeMediaHere = false;
   /** Media mode of the ringing step. */
   private legMedia: LegMedia = 'passthrough';
-  /** Our SDP for the caller in a relayed call: the answer to its offer, or our offer (late offer). */
-  private callerSdp: string | null = null;
+  /** RFC 3264 with the caller and the answered callee, when their media ends at the PBX. */
+  private callerOffers: OfferAnswer | null = null;
+  private calleeOffers: OfferAnswer | null = null;
   /** Runs once the caller has acknowledged the 2xx the PBX answered it with. */
   private onCallerReady: (() => void) | null = null;
   /** The media has been released (or there never was any). */
@@ -319,12 +268,70 @@ export class CallSession {
       send: (request, destination, handlers) => this.send(request, destination, handlers),
       forget: (tx) => this.forgetClient(tx),
       log: this.log,
+      dialogHost: () => this.dialogHost,
     };
     this.legEvents = {
       provisional: (leg, response) => this.legProvisional(leg, response),
-      answered: (leg, dialog, response) => this.legAnswered(leg, dialog, response),
+      answered: (leg, side, response) => this.legAnswered(leg, side, response),
       failed: (leg, failure) => this.legFailed(leg, failure),
       ended: (leg) => this.legEnded(leg),
+    };
+    this.stepContext = this.makeStepContext();
+    this.dialogHost = {
+      timers: this.timers,
+      t1: this.t1,
+      t2: this.t2,
+      respond: (tx, response) => this.signaling.respond(tx, response),
+      sendAck: (ack, destination) => this.signaling.sendAck(ack, destination),
+      ackTimedOut: (side) => {
+        // RFC 3261 §13.3.1.4: no ACK after 64*T1: the session SHOULD be terminated.
+        this.log(`no ACK from the ${side.name}: hanging up`);
+        this.hangUp('pbx');
+      },
+    };
+    this.offerHost = {
+      signaling: this.signaling,
+      log: (m) => this.log(m),
+      hangUp: () => this.hangUp('pbx'),
+    };
+    this.relays = new InDialogRelay({
+      signaling: this.signaling,
+      send: (request, destination, handlers) => this.send(request, destination, handlers),
+      hold: (tx) => this.serverTxs.add(tx),
+      answered: (tx) => {
+        this.serverTxs.delete(tx);
+        this.maybeReleased();
+      },
+    });
+  }
+
+  /** What the plan's steps (steps/*.ts) may see and do of this call. */
+  private makeStepContext(): StepContext {
+    return {
+      caller: this.caller,
+      callerName: this.callerName,
+      decision: this.decision,
+      domain: this.domain,
+      locator: this.locator,
+      trunks: this.trunks,
+      timers: this.timers,
+      voice: this.voice,
+      media: this.media,
+      step: () => this.stepIndex,
+      log: (m) => this.log(m),
+      still: (state, step) => this.state === state && this.stepIndex === step,
+      ring: (timeout, targets) => this.ring(timeout, targets),
+      enter: (state) => this.fsm.transition(state),
+      withCallerMedia: (state, ready) => this.withCallerMedia(state, ready),
+      next: () => {
+        this.fsm.transition('routing');
+        this.nextStep();
+      },
+      failed: (failure) => this.stepFailed(failure),
+      endCall: (final, outcome) => this.endCall(final, outcome),
+      hangUp: () => this.hangUp('pbx'),
+      mediaFailed: (what, error) => this.mediaFailed(what, error),
+      noVoice: (what) => this.noVoice(what),
     };
   }
 
@@ -363,7 +370,7 @@ export class CallSession {
       timers: this.timers.size,
       legs: this.legs.size,
       dialogs,
-      pendingAcks: sides.filter((s) => s !== null && s.ackWait !== null).length,
+      pendingAcks: sides.filter((s) => s !== null && s.awaitingAck).length,
       media:
         media === undefined ? 0 : media.sessions + media.playbacks + media.bridges + media.drivers,
     };
@@ -393,7 +400,8 @@ export class CallSession {
       return;
     }
     if (this.mailboxMenu !== null) {
-      this.runMailboxMenu(this.mailboxMenu);
+      this.stepIndex = 0;
+      mailboxMenu(this.stepContext, this.mailboxMenu);
       return;
     }
     this.nextStep();
@@ -459,19 +467,19 @@ export class CallSession {
     }
     switch (step.do) {
       case 'ring':
-        this.ring(step);
+        ring(this.stepContext, step);
         return;
       case 'dial':
-        this.dial(step);
+        dial(this.stepContext, step);
         return;
       case 'busy':
-        this.endCall(BUSY_HERE, 'busy');
+        busy(this.stepContext, step);
         return;
       case 'announce':
-        this.announce(step);
+        announce(this.stepContext, step);
         return;
       case 'voicemail':
-        this.deposit(step);
+        voicemail(this.stepContext, step);
         return;
     }
   }
@@ -491,107 +499,6 @@ export class CallSession {
 
   // -------------------------------------------------------------------------------------------
   // The PBX's own voice: prompts, voicemail, the *97 menu
-
-  private announce(step: Extract<Step, { do: 'announce' }>): void {
-    const voice = this.voice;
-    if (voice === null) {
-      this.noVoice(`announce ${step.prompt}`);
-      return;
-    }
-    const extension = step.extension ?? this.decision.to;
-    const say = voice.say(voice.languageOf(extension));
-    const files =
-      step.prompt === 'locating'
-        ? say({ prompt: 'locating', extension })
-        : say({ prompt: step.prompt });
-    this.fsm.transition('announcing');
-    const index = this.stepIndex;
-    this.withCallerMedia('announcing', () => {
-      const media = this.media as CallMedia;
-      media.play(files.map((path) => ({ kind: 'wav', path }))).then(
-        (result) => {
-          if (this.state !== 'announcing' || this.stepIndex !== index) return;
-          if (result.reason !== 'completed') return;
-          this.fsm.transition('routing');
-          this.nextStep();
-        },
-        (error: unknown) => this.mediaFailed(`prompt ${step.prompt}`, error),
-      );
-    });
-  }
-
-  private deposit(step: Extract<Step, { do: 'voicemail' }>): void {
-    const voice = this.voice;
-    if (voice === null) {
-      this.noVoice(`voicemail ${step.mailbox}`);
-      return;
-    }
-    this.fsm.transition('voicemail');
-    this.withCallerMedia('voicemail', (session) => {
-      const number = callerUser(this.caller);
-      void depositDriver(this.voicemailContext(voice, session, step.mailbox), {
-        mailbox: step.mailbox,
-        callerNumber: number,
-        callerName: this.callerName,
-      }).then(
-        (driver) => this.runDriver(driver, step.mailbox),
-        (error: unknown) => this.mediaFailed(`voicemail ${step.mailbox}`, error),
-      );
-    });
-  }
-
-  private runMailboxMenu(mailbox: string): void {
-    const voice = this.voice;
-    if (voice === null) {
-      this.stepIndex = 0;
-      this.noVoice(`mailbox menu ${mailbox}`);
-      return;
-    }
-    this.stepIndex = 0;
-    this.fsm.transition('voicemail');
-    this.withCallerMedia('voicemail', (session) => {
-      void menuDriver(this.voicemailContext(voice, session, mailbox), {
-        mailbox,
-        pin: voice.pinOf(mailbox),
-      }).then(
-        (driver) => this.runDriver(driver, mailbox),
-        (error: unknown) => this.mediaFailed(`mailbox menu ${mailbox}`, error),
-      );
-    });
-  }
-
-  private voicemailContext(
-    voice: CallVoice,
-    session: RtpSession,
-    mailbox: string,
-  ): VoicemailCallContext {
-    return {
-      media: voice.media,
-      session,
-      timers: this.timers,
-      repository: voice.repository,
-      events: voice.events,
-      say: voice.say(voice.languageOf(mailbox)),
-      log: this.log,
-      ...(voice.limits === undefined ? {} : { limits: voice.limits }),
-    };
-  }
-
-  private runDriver<C extends { do: string }>(driver: VoiceDriver<C>, mailbox: string): void {
-    const media = this.media as CallMedia;
-    if (this.state !== 'voicemail') {
-      // The caller left while the mailbox was being read: nothing was started.
-      void driver.hangup();
-      return;
-    }
-    this.log(`voicemail of ${mailbox}`);
-    media.run(driver).then(
-      (end) => {
-        if (end !== 'caller-gone' && this.state === 'voicemail') this.hangUp('pbx');
-      },
-      (error: unknown) => this.mediaFailed(`voicemail ${mailbox}`, error),
-    );
-  }
 
   /** Without a media layer (unit tests of signalling), a voice step cannot run. */
   private noVoice(what: string): void {
@@ -631,26 +538,37 @@ export class CallSession {
   }
 
   /**
+   * RFC 3264 on one side, following that side's session (the callee's is reused from one ringing
+   * step to the next).
+   */
+  private negotiation(side: 'caller' | 'callee', session: RtpSession): OfferAnswer {
+    const current = side === 'caller' ? this.callerOffers : this.calleeOffers;
+    if (current !== null && current.session === session) return current;
+    const created = new OfferAnswer(session, this.domain);
+    if (side === 'caller') this.callerOffers = created;
+    else this.calleeOffers = created;
+    return created;
+  }
+
+  /** The negotiation with a side whose media ends here, null when its session is gone. */
+  private offersOf(side: 'caller' | 'callee'): OfferAnswer | null {
+    const session = side === 'caller' ? this.media?.caller : this.media?.callee;
+    return session === null || session === undefined ? null : this.negotiation(side, session);
+  }
+
+  /**
    * Our SDP toward the caller: the answer to the offer of its INVITE, else an offer. An offer we
-   * cannot answer ends the call: 488 (RFC 3261 §21.4.26) or 400 when it cannot be read.
+   * cannot answer ends the call (see offer-answer.ts for the status).
    */
   private callerSdpFor(session: RtpSession): string | null {
-    if (this.callerSdp !== null) return this.callerSdp;
-    const offer = contentOf(this.invite.request).body;
-    try {
-      this.callerSdp =
-        offer === undefined ? session.createOffer() : session.answer(offer.toString('utf8'));
-      return this.callerSdp;
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.log(`caller SDP refused: ${error.message}`);
-      const final: FinalResponse =
-        error.code === 'malformed'
-          ? { status: 400, reason: 'Bad Request' }
-          : { status: 488, reason: 'Not Acceptable Here' };
-      this.rejectCaller(final, 'failed');
-      return null;
-    }
+    const offers = this.negotiation('caller', session);
+    if (offers.local !== null) return offers.local;
+    const exchange = offers.respond(contentOf(this.invite.request).body);
+    if (exchange.ok) return exchange.value;
+    const { status, reason, headers, why } = exchange.refusal;
+    this.log(`caller SDP refused: ${why}`);
+    this.rejectCaller({ status, reason, headers }, 'failed');
+    return null;
   }
 
   /** The PBX answers the caller itself: 200 with our SDP, then the ACK (with its answer if late). */
@@ -673,7 +591,7 @@ export class CallSession {
     });
     const side = this.newCallerSide();
     const lateOffer = contentOf(this.invite.request).body === undefined;
-    this.waitForAck(side, this.inviteSeq(), this.invite, ok, (ack) => {
+    side.awaitAck(this.inviteSeq(), this.invite, ok, (ack) => {
       if (lateOffer && !this.acceptCallerAnswer(ack)) return;
       acknowledged();
     });
@@ -681,32 +599,18 @@ export class CallSession {
 
   /** RFC 3264 §4: the caller's answer to our offer, in its ACK. False when unusable (call ended). */
   private acceptCallerAnswer(ack: SipRequest): boolean {
-    const session = this.media?.caller;
-    const body = contentOf(ack).body;
-    try {
-      if (session === null || session === undefined || body === undefined) {
-        throw new SdpError('no-audio', 'the ACK carries no answer to our offer');
-      }
-      session.acceptAnswer(body.toString('utf8'));
-      return true;
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.log(`caller's answer refused: ${error.message}`);
-      this.hangUp('pbx');
-      return false;
-    }
+    const offers = this.callerOffers;
+    const exchange = offers?.accept(contentOf(ack).body);
+    if (exchange?.ok === true) return true;
+    this.log(`caller's answer refused: ${exchange?.refusal.why ?? 'no caller media'}`);
+    this.hangUp('pbx');
+    return false;
   }
 
   private newCallerSide(): Side {
     const dialog = this.aDialog;
     if (dialog === null) throw new Error('the caller dialog exists once a 2xx is sent');
-    this.callerSide = {
-      name: 'caller',
-      dialog,
-      destination: this.invite.source,
-      inviteBusy: false,
-      ackWait: null,
-    };
+    this.callerSide = new SessionDialog('caller', dialog, this.invite.source, this.dialogHost);
     const session = this.media?.caller;
     // No RTP from the caller for the inactivity time ends the call (design §5).
     session?.once('inactive', () => {
@@ -740,59 +644,14 @@ export class CallSession {
     return step.do === 'dial' || this.fromTrunk ? 'anchored' : 'passthrough';
   }
 
-  private ring(step: Extract<Step, { do: 'ring' }>): void {
-    const own = this.caller.kind === 'internal' ? this.caller.extension : null;
-    const targets: { extension: string; uri: string; destination: Destination }[] = [];
-    for (const extension of step.extensions) {
-      if (extension === own) continue;
-      const contacts = this.locator.contactsOf(extension);
-      if (contacts.length === 0) this.log(`extension ${extension} is not registered: skipped`);
-      for (const c of contacts) targets.push({ extension, ...c });
-    }
-    if (targets.length === 0) {
-      this.stepFailed('unreachable');
-      return;
-    }
-    const presentation = internalPresentation(this.caller, this.callerName, this.domain);
+  /** A ringing step (ring or dial): one B-leg per target, the first 2xx winning. */
+  private ring(timeout: number | null, targets: readonly LegTarget[]): void {
+    const step = this.decision.plan[this.stepIndex];
+    if (step === undefined) throw new Error(`call ${this.id}: no step ${this.stepIndex} to ring`);
     this.fsm.transition('ringing');
-    this.armStepTimer(step.timeout);
+    this.armStepTimer(timeout);
     // All legs exist before any starts: a leg failing at once must see its siblings still live.
-    this.startLegs(step, (content) =>
-      targets.map((t) =>
-        this.createLeg(
-          t.extension,
-          t.uri,
-          `<sip:${t.extension}@${this.domain}>`,
-          t.destination,
-          presentation,
-          [],
-          content,
-        ),
-      ),
-    );
-  }
-
-  private dial(step: Extract<Step, { do: 'dial' }>): void {
-    const route = this.trunks.dial(step.number, step.presentation, this.caller, this.callerName);
-    if (route === null) {
-      this.log(`no trunk for ${step.number}`);
-      this.stepFailed('unreachable');
-      return;
-    }
-    const presentation = trunkPresentation(this.caller, this.callerName, step.presentation, route);
-    this.fsm.transition('ringing');
-    this.armStepTimer(step.timeout);
-    this.startLegs(step, (content) => [
-      this.createLeg(
-        step.number,
-        route.requestUri,
-        route.to,
-        route.destination,
-        presentation,
-        route.headers ?? [],
-        content,
-      ),
-    ]);
+    this.startLegs(step, (content) => targets.map((t) => this.createLeg(t, content)));
   }
 
   /**
@@ -822,7 +681,7 @@ export class CallSession {
             .play([{ kind: 'ringback' }])
             .catch((error: unknown) => this.mediaFailed('ringback', error));
         }
-        const offer = Buffer.from(callee.createOffer());
+        const offer = Buffer.from(this.negotiation('callee', callee).offer());
         for (const leg of make({ body: offer, contentType: 'application/sdp' })) leg.start();
       },
       (error: unknown) => this.mediaFailed('media ports', error),
@@ -846,15 +705,8 @@ export class CallSession {
     this.nextStep();
   }
 
-  private createLeg(
-    target: string,
-    uri: string,
-    to: string,
-    destination: Destination,
-    presentation: Presentation,
-    extra: readonly (readonly [string, string])[],
-    content: Content,
-  ): BLeg {
+  private createLeg(t: LegTarget, content: Content): BLeg {
+    const { target, uri, to, destination, presentation, extra } = t;
     const h = new Headers();
     h.append('Max-Forwards', String(this.maxForwards));
     h.append('From', `${presentation.from};tag=${createTag()}`);
@@ -924,11 +776,12 @@ export class CallSession {
       contentOf(this.invite.request).body !== undefined;
     if (early) {
       media.bridge();
-      if (!this.earlyMediaSent && this.callerSdp !== null) {
+      const sdp = this.callerOffers?.local ?? null;
+      if (!this.earlyMediaSent && sdp !== null) {
         this.earlyMediaSent = true;
         this.ringingSent = true;
         this.respondToCaller(183, 'Session Progress', {
-          body: Buffer.from(this.callerSdp),
+          body: Buffer.from(sdp),
           contentType: 'application/sdp',
         });
         return;
@@ -942,26 +795,18 @@ export class CallSession {
 
   /** The callee's SDP answers our offer; false when it is unusable. */
   private acceptCalleeSdp(body: Buffer): boolean {
-    const callee = this.media?.callee;
-    if (callee === null || callee === undefined) return false;
-    try {
-      callee.acceptAnswer(body.toString('utf8'));
-      return true;
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.log(`callee SDP refused: ${error.message}`);
-      return false;
-    }
+    const exchange = this.calleeOffers?.accept(body);
+    if (exchange === undefined) return false;
+    if (!exchange.ok) this.log(`callee SDP refused: ${exchange.refusal.why}`);
+    return exchange.ok;
   }
 
-  private legAnswered(leg: BLeg, dialog: Dialog, response: SipResponse): boolean | 'acknowledge' {
+  private legAnswered(leg: BLeg, side: Side, response: SipResponse): boolean | 'acknowledge' {
     if (!this.current(leg)) return false;
     if (this.legMedia !== 'passthrough') {
       const body = contentOf(response).body;
       const usable =
-        body === undefined
-          ? this.media?.callee?.negotiated !== undefined
-          : this.acceptCalleeSdp(body);
+        body === undefined ? this.calleeOffers?.state === 'stable' : this.acceptCalleeSdp(body);
       if (!usable) {
         // RFC 3261 §13.2.2.4: the leg ACKs and BYEs a 2xx we do not take; the step fails with it.
         this.log(`B-leg ${leg.id}: answer without usable SDP, dropped`);
@@ -975,17 +820,10 @@ export class CallSession {
     this.fsm.transition('answered');
     this.winner = leg;
     for (const other of this.legs.values()) if (other !== leg) other.cancel();
-    this.calleeSide = {
-      name: 'callee',
-      dialog,
-      destination: leg.destination,
-      inviteBusy: false,
-      ackWait: null,
-    };
+    this.calleeSide = side;
     if (this.legMedia === 'passthrough') {
       const ok = this.respondToCaller(200, 'OK', contentOf(response));
-      const side = this.newCallerSide();
-      this.waitForAck(side, this.inviteSeq(), this.invite, ok, (ack) => {
+      this.newCallerSide().awaitAck(this.inviteSeq(), this.invite, ok, (ack) => {
         const content = contentOf(ack);
         leg.acknowledge(content.body, content.contentType);
       });
@@ -1002,7 +840,7 @@ export class CallSession {
 
   /** A relayed call is answered: 200 to the caller with our SDP (an offer when it made none). */
   private answerRelayedCaller(): void {
-    const sdp = this.callerSdp;
+    const sdp = this.callerOffers?.local ?? null;
     if (sdp === null) throw new Error('a relayed caller has our SDP before the answer');
     this.okCallerWithSdp(sdp, () => undefined);
   }
@@ -1038,19 +876,14 @@ export class CallSession {
     status: number,
     reason: string,
     content: { body?: Buffer; contentType?: string },
+    headers: readonly (readonly [string, string])[] = [],
   ): SipResponse {
     const request = this.invite.request;
     const response = buildReply(request, status, reason, this.aTag);
+    for (const [name, value] of headers) response.headers.append(name, value);
     const contact = this.signaling.localContact(this.invite.source);
-    if (status > 100 && status < 300) {
-      for (const rr of request.headers.getAll('Record-Route')) {
-        response.headers.append('Record-Route', rr);
-      }
-      response.headers.append('Contact', `<${contact}>`);
-      if (status >= 200) response.headers.append('Allow', ALLOW);
-      if (this.aDialog === null) this.aDialog = createUasDialog(request, response, contact);
-      else if (status >= 200) this.aDialog.confirm();
-    }
+    this.aDialog = formDialog(request, response, contact, this.aDialog);
+    if (status >= 200 && status < 300) response.headers.append('Allow', ALLOW);
     if (content.body !== undefined) {
       response.headers.append('Content-Type', content.contentType ?? 'application/sdp');
       response.body = content.body;
@@ -1072,7 +905,7 @@ export class CallSession {
   private fromCaller(dialog: Dialog, request: SipRequest, tx: ServerTx | null): void {
     const side = this.callerSide;
     if (request.method === 'ACK') {
-      if (side !== null) this.receiveAck(side, request);
+      side?.receiveAck(request);
       return;
     }
     if (tx === null) return;
@@ -1089,16 +922,16 @@ export class CallSession {
       return;
     }
     if (side === null || !this.live()) {
-      this.notYet(tx);
+      notYet(this.signaling, tx);
       return;
     }
     const callee = this.state === 'answered' ? this.calleeSide : null;
     if (this.callerMediaHere && isOfferCarrier(request.method)) {
-      this.answerOffer(side, this.media?.caller ?? null, callee, request, tx);
+      answerOffer(this.offerHost, side, this.offersOf('caller'), callee, request, tx);
     } else if (callee !== null) {
-      this.relay(side, callee, request, tx);
+      this.relays.relay(side, callee, request, tx);
     } else {
-      this.answerAlone(request, tx);
+      answerAlone(this.signaling, request, tx);
     }
   }
 
@@ -1107,7 +940,7 @@ export class CallSession {
     const joined =
       this.state === 'answered' && leg === this.winner && side !== null && dialog === side.dialog;
     if (request.method === 'ACK') {
-      if (joined) this.receiveAck(side, request);
+      if (joined) side.receiveAck(request);
       return;
     }
     if (tx === null) return;
@@ -1121,111 +954,22 @@ export class CallSession {
       return;
     }
     if (!joined) {
-      this.notYet(tx);
+      notYet(this.signaling, tx);
       return;
     }
     const caller = this.callerSide;
     if (this.calleeMediaHere && isOfferCarrier(request.method)) {
-      this.answerOffer(side, this.media?.callee ?? null, caller, request, tx);
+      answerOffer(this.offerHost, side, this.offersOf('callee'), caller, request, tx);
     } else if (caller !== null) {
-      this.relay(side, caller, request, tx);
+      this.relays.relay(side, caller, request, tx);
     }
   }
 
-  /**
-   * A re-INVITE or UPDATE on a leg whose media ends at the PBX (hold, resume, a new address):
-   * answered here from that leg's session, never relayed — the other leg's media is the PBX's own
-   * and does not change. RFC 3264 §8: an offer gets our answer; a re-INVITE without one gets our
-   * offer, answered in its ACK; an UPDATE without SDP only refreshes the target.
-   */
-  private answerOffer(
-    side: Side,
-    session: RtpSession | null,
-    other: Side | null,
-    request: SipRequest,
-    tx: ServerTx,
-  ): void {
-    const invite = request.method === 'INVITE';
-    const busy = (s: Side | null): boolean => s !== null && (s.inviteBusy || s.ackWait !== null);
-    if (invite && (busy(side) || busy(other))) {
-      // RFC 3261 §14.2: one INVITE at a time per dialog.
-      this.reply(tx, 491, 'Request Pending');
-      return;
-    }
-    if (session === null || session.closed) {
-      this.reply(tx, 500, 'Server Internal Error', [['Retry-After', '1']]);
-      return;
-    }
-    const offer = contentOf(request).body;
-    let sdp: string | undefined;
-    try {
-      if (offer !== undefined) sdp = session.answer(offer.toString('utf8'));
-      else if (invite) sdp = session.createOffer();
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.log(`${side.name}'s ${request.method} refused: ${error.message}`);
-      if (error.code === 'malformed') this.reply(tx, 400, 'Bad Request');
-      else this.reply(tx, 488, 'Not Acceptable Here');
-      return;
-    }
-    // The far end comes back from hold: count its silence from now.
-    session.touch();
-    side.dialog.refreshTarget(request);
-    const response = buildReply(request, 200, 'OK');
-    response.headers.append('Contact', `<${side.dialog.localContact}>`);
-    response.headers.append('Allow', ALLOW);
-    if (sdp !== undefined) {
-      response.headers.append('Content-Type', 'application/sdp');
-      response.body = Buffer.from(sdp);
-    }
-    this.signaling.respond(tx, response);
-    if (!invite) return;
-    side.inviteBusy = true;
-    this.waitForAck(side, getCSeq(request)?.seq ?? 0, tx, response, (ack) => {
-      side.inviteBusy = false;
-      if (offer !== undefined) return;
-      const answer = contentOf(ack).body;
-      try {
-        if (answer === undefined) throw new SdpError('no-audio', 'the ACK carries no answer');
-        session.acceptAnswer(answer.toString('utf8'));
-      } catch (error) {
-        if (!(error instanceof SdpError)) throw error;
-        // RFC 3261 §14.1: an unusable answer in an ACK leaves nothing to do but end the call.
-        this.log(`${side.name}'s answer in the ACK refused: ${error.message}`);
-        this.hangUp('pbx');
-      }
-    });
-  }
-
-  /** Requests from a caller talking to the PBX alone (a prompt, the voicemail). */
-  private answerAlone(request: SipRequest, tx: ServerTx): void {
-    // INFO (DTMF some phones send this way, RFC 6086) and OPTIONS (keep-alive) are acknowledged.
-    if (request.method === 'INFO' || request.method === 'OPTIONS') {
-      this.reply(tx, 200, 'OK', request.method === 'OPTIONS' ? [['Allow', ALLOW]] : []);
-      return;
-    }
-    this.reply(tx, 501, 'Not Implemented', [['Allow', ALLOW]]);
-  }
-
-  /**
-   * RFC 3261 §12.2.2 for requests received in a dialog. A BYE on a dialog we already ended
-   * crossed ours and gets 200; anything else there gets 481.
-   */
+  /** RFC 3261 §12.2.2 for a request received in a dialog; false when it was answered here. */
   private checkOrder(dialog: Dialog, request: SipRequest, tx: ServerTx): boolean {
-    if (dialog.state === 'terminated') {
-      if (request.method === 'BYE') this.reply(tx, 200, 'OK');
-      else this.reply(tx, 481, 'Call/Transaction Does Not Exist');
-      return false;
-    }
-    const check = dialog.receiveRequest(request);
-    if (!check.ok) this.reply(tx, check.status, check.reason);
-    return check.ok;
-  }
-
-  /** RFC 3261 §14.2: not before the call is answered; retry in a few seconds. */
-  private notYet(tx: ServerTx): void {
-    const retry = 1 + Math.floor(Math.random() * 10);
-    this.reply(tx, 500, 'Server Internal Error', [['Retry-After', String(retry)]]);
+    const refused = checkInDialog(dialog, request);
+    if (refused !== null) this.reply(tx, refused.status, refused.reason);
+    return refused === null;
   }
 
   private reply(
@@ -1234,164 +978,11 @@ export class CallSession {
     reason: string,
     headers: readonly (readonly [string, string])[] = [],
   ): void {
-    const response = buildReply(tx.request, status, reason);
-    for (const [name, value] of headers) response.headers.append(name, value);
-    this.signaling.respond(tx, response);
+    reply(this.signaling, tx, status, reason, headers);
   }
 
   // -------------------------------------------------------------------------------------------
   // The answered call: relaying, ACKs, hanging up
-
-  private relay(from: Side, to: Side, request: SipRequest, tx: ServerTx): void {
-    const method = request.method;
-    if (!RELAYED.has(method)) {
-      this.reply(tx, 501, 'Not Implemented', [['Allow', ALLOW]]);
-      return;
-    }
-    const maxForwards = getMaxForwards(request) ?? 70;
-    if (maxForwards === 0) {
-      this.reply(tx, 483, 'Too Many Hops');
-      return;
-    }
-    const invite = method === 'INVITE';
-    const busy = (s: Side): boolean => s.inviteBusy || s.ackWait !== null;
-    if (invite && (busy(from) || busy(to))) {
-      // RFC 3261 §14.2: one INVITE at a time per dialog; the UAC retries after a random wait.
-      this.reply(tx, 491, 'Request Pending');
-      return;
-    }
-    const out = to.dialog.createRequest(method, {
-      ...contentOf(request),
-      maxForwards: maxForwards - 1,
-      headers: copyHeaders(request, REQUEST_PASS),
-    });
-    const relay: Relay = {
-      request,
-      tx,
-      from,
-      to,
-      outSeq: getCSeq(out)?.seq ?? 0,
-      answered: false,
-      ack: null,
-    };
-    this.relays.add(relay);
-    this.serverTxs.add(tx);
-    if (invite) {
-      from.inviteBusy = true;
-      to.inviteBusy = true;
-    }
-    this.send(out, to.destination, CallSession.relayHandlers(this.link, relay, this.signaling));
-  }
-
-  /** See the class comment: the relay's callbacks reach the session through the link only. */
-  private static relayHandlers(
-    link: SessionLink,
-    relay: Relay,
-    signaling: Signaling,
-  ): ResponseHandlers {
-    return {
-      onResponse: (r) => {
-        const session = link.session;
-        if (session !== null) session.relayResponse(relay, r);
-        else if (relay.request.method === 'INVITE' && r.status >= 200 && r.status < 300) {
-          ackLate(signaling, relay);
-        }
-      },
-      onTimeout: () => link.session?.relayFailed(relay, 408, 'Request Timeout'),
-      onTransportError: () => link.session?.relayFailed(relay, 503, 'Service Unavailable'),
-    };
-  }
-
-  /** The far end's response to a relayed request: passed back to the side that sent it. */
-  private relayResponse(relay: Relay, r: SipResponse): void {
-    if (r.status < 200) return;
-    const { request, tx, from, to } = relay;
-    const method = request.method;
-    const invite = method === 'INVITE';
-    const success = r.status < 300;
-    if (invite && !success) settleRelay(relay);
-    if (relay.answered) {
-      // RFC 3261 §13.2.2.4: every 2xx to our INVITE is acknowledged, even after the call ended.
-      if (invite && success) ackLate(this.signaling, relay);
-      return;
-    }
-    if (success && isTargetRefresh(method)) {
-      to.dialog.refreshTarget(r);
-      from.dialog.refreshTarget(request);
-    }
-    const response = buildReply(request, r.status, r.reason);
-    for (const [name, value] of copyHeaders(r, RESPONSE_PASS)) {
-      response.headers.append(name, value);
-    }
-    if (success && isTargetRefresh(method)) {
-      response.headers.append('Contact', `<${from.dialog.localContact}>`);
-    }
-    const content = contentOf(r);
-    if (content.body !== undefined) {
-      response.headers.append('Content-Type', content.contentType ?? 'application/sdp');
-      response.body = content.body;
-    }
-    this.answerRelay(relay, response);
-    if (invite && success) {
-      this.waitForAck(from, getCSeq(request)?.seq ?? 0, tx, response, (ack) => {
-        settleRelay(relay);
-        relay.ack = to.dialog.createAck(relay.outSeq, contentOf(ack));
-        this.signaling.sendAck(relay.ack, to.destination);
-      });
-    }
-  }
-
-  /** No final response to a relayed request (Timer B or F, a transport error). */
-  private relayFailed(relay: Relay, status: number, reason: string): void {
-    if (relay.request.method === 'INVITE') settleRelay(relay);
-    if (!relay.answered) this.answerRelay(relay, buildReply(relay.request, status, reason));
-  }
-
-  private answerRelay(relay: Relay, response: SipResponse): void {
-    relay.answered = true;
-    this.relays.delete(relay);
-    this.serverTxs.delete(relay.tx);
-    this.signaling.respond(relay.tx, response);
-    this.maybeReleased();
-  }
-
-  /** RFC 3261 §13.3.1.4: retransmit our 2xx from T1, doubling up to T2, until the ACK. */
-  private waitForAck(
-    side: Side,
-    seq: number,
-    tx: ServerTx,
-    response: SipResponse,
-    onAck: (ack: SipRequest) => void,
-  ): void {
-    side.ackWait = { seq, tx, response, interval: this.t1, elapsed: 0, onAck };
-    this.armAckTimer(side);
-  }
-
-  private armAckTimer(side: Side): void {
-    const wait = side.ackWait;
-    if (wait === null) return;
-    this.timers.set(`ack:${side.name}`, wait.interval, () => {
-      wait.elapsed += wait.interval;
-      if (wait.elapsed >= 64 * this.t1) {
-        // RFC 3261 §13.3.1.4: no ACK after 64*T1: the session SHOULD be terminated.
-        this.log(`no ACK from the ${side.name}: hanging up`);
-        side.ackWait = null;
-        this.hangUp('pbx');
-        return;
-      }
-      this.signaling.respond(wait.tx, wait.response);
-      wait.interval = Math.min(2 * wait.interval, this.t2);
-      this.armAckTimer(side);
-    });
-  }
-
-  private receiveAck(side: Side, ack: SipRequest): void {
-    const wait = side.ackWait;
-    if (wait === null || getCSeq(ack)?.seq !== wait.seq) return;
-    this.timers.clear(`ack:${side.name}`);
-    side.ackWait = null;
-    wait.onAck(ack);
-  }
 
   /**
    * End a call whose caller has our 2xx: BYE to whichever side did not hang up (both when the PBX
@@ -1400,16 +991,9 @@ export class CallSession {
   private hangUp(by: 'caller' | 'callee' | 'pbx', end?: CallEnd): void {
     const caller = this.callerSide;
     if (caller === null || !this.live()) return;
-    for (const side of [caller, this.calleeSide]) {
-      if (side === null) continue;
-      this.timers.clear(`ack:${side.name}`);
-      side.ackWait = null;
-    }
+    for (const side of [caller, this.calleeSide]) side?.stopAwaitingAck();
     this.timers.clear('step');
-    // RFC 3261 §15.1.2: requests pending in the dialog when it ends get 487.
-    for (const relay of [...this.relays]) {
-      this.answerRelay(relay, buildReply(relay.request, 487, 'Request Terminated'));
-    }
+    this.relays.terminate();
     this.finish(end ?? this.answeredEnd());
     for (const leg of this.legs.values()) leg.cancel();
     if (by !== 'callee') this.winner?.hangUp();
@@ -1446,7 +1030,9 @@ export class CallSession {
   /** Before the answer: the caller's final response, CANCEL to every leg. */
   private rejectCaller(final: FinalResponse, outcome: CallOutcome): void {
     this.timers.clear('step');
-    if (this.serverTxs.has(this.invite)) this.respondToCaller(final.status, final.reason, {});
+    if (this.serverTxs.has(this.invite)) {
+      this.respondToCaller(final.status, final.reason, {}, final.headers);
+    }
     if (this.aDialog !== null && this.aDialog.state !== 'terminated') this.aDialog.terminate();
     for (const leg of this.legs.values()) leg.cancel();
     this.log(`ended before answer: ${final.status} ${final.reason} (${outcome})`);
@@ -1495,6 +1081,7 @@ export class CallSession {
     this.calleeSide = null;
     this.winner = null;
     this.link.session = null;
+    this.relays.release();
     this.fsm.transition('ended');
     this.events.released?.(this);
   }
@@ -1559,22 +1146,4 @@ export class CallSession {
     this.clientTxs.delete(tx);
     this.maybeReleased();
   }
-}
-
-/** An INVITE relay is over: either leg may start a new one. */
-function settleRelay(relay: Relay): void {
-  relay.from.inviteBusy = false;
-  relay.to.inviteBusy = false;
-}
-
-/**
- * RFC 3261 §13.2.2.4: a 2xx to a relayed INVITE after its answer was given (or the call ended)
- * gets our ACK again, or a new one when none was sent yet.
- */
-function ackLate(signaling: Signaling, relay: Relay): void {
-  const to = relay.to;
-  if (relay.ack === null && to.dialog.state !== 'terminated') {
-    relay.ack = to.dialog.createAck(relay.outSeq);
-  }
-  if (relay.ack !== null) signaling.sendAck(relay.ack, to.destination);
 }
