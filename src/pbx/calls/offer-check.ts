@@ -11,7 +11,7 @@
  */
 import { SdpError, isNamedAddress, parseRemoteSdp } from '../../media/sdp.js';
 import type { SipRequest } from '../../sip/message/index.js';
-import { buildReply } from '../../sip/transport/reply.js';
+import { buildReply } from '../../sip/message/index.js';
 import type { ServerTx } from './ports.js';
 
 /** Why the offer of `request` cannot be taken, or null when it can (or there is none). */
