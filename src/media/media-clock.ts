@@ -44,6 +44,7 @@ export interface MediaClockOptions {
 interface Subscriber {
   readonly onTick: TickHandler;
   readonly prepare: TickHandler | undefined;
+  readonly onError: ((error: unknown) => void) | undefined;
 }
 
 /** A timer fires at most this much before its millisecond target (libuv rounds its clock down). */
@@ -102,10 +103,15 @@ export class MediaClock {
 
   /**
    * Run `onTick` on every tick from the next one on, and `prepare` after every subscriber's
-   * `onTick` of that tick; returns the unsubscribe function.
+   * `onTick` of that tick; returns the unsubscribe function. An error thrown by either goes to
+   * `onError` (the stream's owner, which ends its call), else to the clock's.
    */
-  subscribe(onTick: TickHandler, prepare?: TickHandler): () => void {
-    this.handlers.set(onTick, { onTick, prepare });
+  subscribe(
+    onTick: TickHandler,
+    prepare?: TickHandler,
+    onError?: (error: unknown) => void,
+  ): () => void {
+    this.handlers.set(onTick, { onTick, prepare, onError });
     this.snapshot = [...this.handlers.values()];
     if (this.timer === undefined) this.start();
     return () => this.unsubscribe(onTick);
@@ -177,20 +183,32 @@ export class MediaClock {
   private deliver(tick: number): void {
     this.delivered++;
     const subscribers = this.snapshot;
-    for (const subscriber of subscribers) this.call(subscriber.onTick, tick);
+    for (const subscriber of subscribers) this.call(subscriber, subscriber.onTick, tick);
     for (const subscriber of subscribers) {
       // A subscriber that left during this tick's first phase prepares nothing more.
       if (subscriber.prepare && this.handlers.get(subscriber.onTick) === subscriber) {
-        this.call(subscriber.prepare, tick);
+        this.call(subscriber, subscriber.prepare, tick);
       }
     }
   }
 
-  private call(handler: TickHandler, tick: number): void {
+  private call(subscriber: Subscriber, handler: TickHandler, tick: number): void {
     try {
       handler(tick);
     } catch (err) {
-      this.onError(err);
+      this.report(subscriber, err);
+    }
+  }
+
+  private report(subscriber: Subscriber, error: unknown): void {
+    if (subscriber.onError === undefined) {
+      this.onError(error);
+      return;
+    }
+    try {
+      subscriber.onError(error);
+    } catch (second) {
+      this.onError(second);
     }
   }
 }

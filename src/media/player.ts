@@ -131,7 +131,10 @@ export class Playback {
       pending = this.frames?.next(frame) !== undefined;
       load();
     };
-    this.unsubscribe = this.options.clock.subscribe(onTick, prepare);
+    // An error in this stream's tick ends its session (and so its call), not the clock's others.
+    this.unsubscribe = this.options.clock.subscribe(onTick, prepare, (error) =>
+      this.session.fail(error),
+    );
   }
 
   private detach(): void {

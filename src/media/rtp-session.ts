@@ -19,17 +19,20 @@
  *
  * Events: `audio` (packet, codec), in sequence order; `telephone-event` (packet, event); `dtmf`
  * (digit); `inactive` (no RTP or RTCP for `inactivityMs` while we expect some; emitted once);
- * `close`.
+ * `failed` (error), then `close`.
+ *
+ * Error boundary. Everything the session runs on its own — its timers, its sockets' handlers and
+ * what they call (the bridge, a recorder), its sends — runs inside `fail`'s boundary: an error
+ * there emits `failed` and closes the session, so its owner ends that call and no error reaches
+ * the event loop, where it would end the process. The player's clock ticks report to it too.
  */
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { lookup as dnsLookup } from 'node:dns';
-import type { LookupOneOptions } from 'node:dns';
-import { isIP } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { randomBytes, randomInt } from 'node:crypto';
 import { FRAME_MS, FRAME_SAMPLES, codecForPayloadType, encodeG711 } from './g711.js';
 import type { G711Codec } from './g711.js';
+import { SessionLookup } from './address-lookup.js';
 import type { PortAllocator } from './port-allocator.js';
 import { ReceptionStats } from './reception-stats.js';
 import { ReorderBuffer } from './reorder-buffer.js';
@@ -80,6 +83,7 @@ export interface RtpSessionEvents {
   'telephone-event': [packet: RtpPacket, event: TelephoneEvent];
   dtmf: [digit: DtmfDigit];
   inactive: [];
+  failed: [error: unknown];
   close: [];
 }
 
@@ -109,25 +113,10 @@ interface Endpoint {
   port: number;
 }
 
-/**
- * `dgram` resolves the destination of every datagram, even an IP address, through a callback on
- * the next tick; media goes to addresses, so they are answered at once, and names (an SDP may
- * carry one) still go through the resolver.
- */
-function lookupAddress(
-  hostname: string,
-  options: LookupOneOptions,
-  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
-): void {
-  const family = isIP(hostname);
-  if (family !== 0) callback(null, hostname, family);
-  else dnsLookup(hostname, options, callback);
-}
-
-function bindSocket(address: string, port: number): Promise<Socket> {
+function bindSocket(address: string, port: number, names: SessionLookup): Promise<Socket> {
   const socket = createSocket({
     type: address.includes(':') ? 'udp6' : 'udp4',
-    lookup: lookupAddress,
+    lookup: names.lookup,
   });
   return new Promise((resolve, reject) => {
     socket.once('error', (err) => {
@@ -203,8 +192,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   ) {
     super();
     this.reorder = new ReorderBuffer(options.reorderDepth ?? 3);
-    rtp.on('message', (data, rinfo) => this.onRtp(data, rinfo));
-    rtcp.on('message', (data, rinfo) => this.onRtcp(data, rinfo));
+    rtp.on(
+      'message',
+      this.guarded((data: Buffer, rinfo: RemoteInfo) => this.onRtp(data, rinfo)),
+    );
+    rtcp.on(
+      'message',
+      this.guarded((data: Buffer, rinfo: RemoteInfo) => this.onRtcp(data, rinfo)),
+    );
     this.armInactivity(this.inactivityMs);
     this.armRtcp();
   }
@@ -217,9 +212,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       const port = ports.acquire();
       if (port === undefined) break;
       let rtp: Socket | undefined;
+      // One resolver for both sockets: a name in the SDP is looked up once per session.
+      const names = new SessionLookup();
       try {
-        rtp = await bindSocket(options.bindAddress, port);
-        const rtcp = await bindSocket(options.bindAddress, port + 1);
+        rtp = await bindSocket(options.bindAddress, port, names);
+        const rtcp = await bindSocket(options.bindAddress, port + 1, names);
         return new RtpSession(rtp, rtcp, port, options);
       } catch (err) {
         if (rtp) await closeSocket(rtp);
@@ -424,7 +421,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.packetsSent++;
     this.octetsSent += payload.length;
     this.sentSinceReport = true;
-    this.rtp.send(data, target.port, target.address);
+    try {
+      this.rtp.send(data, target.port, target.address);
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   // ---- receiving ----
@@ -480,10 +481,13 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (this.reorderTimer) return;
     // A gap that nothing fills within the buffer's span: give up waiting and release what is held.
     const waitMs = (this.options.reorderDepth ?? 3) * FRAME_MS;
-    this.reorderTimer = setTimeout(() => {
-      this.reorderTimer = undefined;
-      for (const ready of this.reorder.flush()) this.emitAudio(ready);
-    }, waitMs);
+    this.reorderTimer = setTimeout(
+      this.guarded(() => {
+        this.reorderTimer = undefined;
+        for (const ready of this.reorder.flush()) this.emitAudio(ready);
+      }),
+      waitMs,
+    );
   }
 
   private onTelephoneEvent(packet: RtpPacket): void {
@@ -528,7 +532,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   private armInactivity(delayMs: number): void {
     if (this.inactivityMs <= 0) return;
-    this.inactivityTimer = setTimeout(() => this.checkInactivity(), delayMs);
+    this.inactivityTimer = setTimeout(
+      this.guarded(() => this.checkInactivity()),
+      delayMs,
+    );
   }
 
   private checkInactivity(): void {
@@ -562,12 +569,15 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     // RFC 3550 §6.3.5: a random interval between 0.5 and 1.5 times the mean, so that reports
     // from many sessions do not synchronise.
     const delay = mean * (0.5 + Math.random());
-    this.rtcpTimer = setTimeout(() => {
-      this.rtcpTimer = undefined;
-      if (this.state !== 'open') return;
-      this.sendRtcp(this.buildReport());
-      this.armRtcp();
-    }, delay);
+    this.rtcpTimer = setTimeout(
+      this.guarded(() => {
+        this.rtcpTimer = undefined;
+        if (this.state !== 'open') return;
+        this.sendRtcp(this.buildReport());
+        this.armRtcp();
+      }),
+      delay,
+    );
   }
 
   private buildReport(): Buffer {
@@ -594,7 +604,37 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       sent();
       return;
     }
-    this.rtcp.send(data, target.port, target.address, () => sent());
+    try {
+      this.rtcp.send(data, target.port, target.address, () => sent());
+    } catch (error) {
+      sent();
+      this.fail(error);
+    }
+  }
+
+  /** `fn` inside the session's error boundary. */
+  private guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return (...args) => {
+      try {
+        fn(...args);
+      } catch (error) {
+        this.fail(error);
+      }
+    };
+  }
+
+  /**
+   * The session's error boundary: `error` happened in something it ran (or, for the player,
+   * something run for it). Emits `failed` once, then closes; nothing is rethrown.
+   */
+  fail(error: unknown): void {
+    if (this.state !== 'open') return;
+    try {
+      this.emit('failed', error);
+    } catch {
+      // The owner's own handler failed: the session still closes, and the boundary holds.
+    }
+    void this.close();
   }
 
   private assertOpen(): void {

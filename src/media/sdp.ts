@@ -9,7 +9,15 @@
  *   with port 0 (§6: as many m-lines as the offer).
  * - Hold (RFC 3264 §8.4): the remote marks its stream sendonly or inactive, or, the RFC 2543 way,
  *   sets the connection address to 0.0.0.0.
+ * - Every number of the remote's audio stream is range-checked here, where it is read: RTP and
+ *   RTCP ports 1-65535 (an RTP port of 65535 without `a=rtcp` leaves none for RTCP, RFC 3550
+ *   §11), payload types 0-127 (RFC 3550 §5.1: seven bits), ptime 1-1000 ms. The connection
+ *   addresses are IP literals of the family the line says, or host names (RFC 4566 §5.7), which
+ *   the caller may refuse (`isNamedAddress`): the PBX resolves nothing an unknown peer names.
+ *   sdp-transform leaves a number it cannot round-trip ("", "065535", 1e21) a string: every
+ *   field is read as text or number here.
  */
+import { isIP } from 'node:net';
 import sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { FRAME_MS, PAYLOAD_TYPE } from './g711.js';
@@ -17,9 +25,25 @@ import type { G711Codec } from './g711.js';
 
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
-export type SdpErrorCode = 'malformed' | 'no-audio' | 'no-common-codec';
+export type SdpErrorCode =
+  'malformed' | 'no-audio' | 'no-common-codec' | 'out-of-range' | 'address';
 
-/** Why a remote SDP cannot be used; `no-audio` and `no-common-codec` are answered 488 (RFC 3261 §21.4.26). */
+/**
+ * RFC 3261 §20.43 warn-codes for each refusal: 301 incompatible network address formats, 304
+ * media type not available, 305 incompatible media format, 399 miscellaneous.
+ */
+const WARN_CODES: Readonly<Record<SdpErrorCode, number>> = {
+  malformed: 399,
+  'no-audio': 304,
+  'no-common-codec': 305,
+  'out-of-range': 305,
+  address: 301,
+};
+
+/**
+ * Why a remote SDP cannot be used; all but `malformed` are answered 488 (RFC 3261 §21.4.26),
+ * `malformed` 400, each with a Warning header carrying `warnCode` and the message.
+ */
 export class SdpError extends Error {
   constructor(
     readonly code: SdpErrorCode,
@@ -27,6 +51,10 @@ export class SdpError extends Error {
   ) {
     super(message);
     this.name = 'SdpError';
+  }
+
+  get warnCode(): number {
+    return WARN_CODES[this.code];
   }
 }
 
@@ -92,21 +120,89 @@ function parse(text: string): SessionDescription {
 
 const RTP_PROFILES = new Set(['RTP/AVP', 'RTP/AVPF']);
 
+/** A decimal field as a number, or null when it is none (sdp-transform may leave a string). */
+function integerOf(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  return typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : null;
+}
+
+function portOf(value: unknown, what: string): number {
+  const port = integerOf(value);
+  if (port === null || port < 1 || port > 65535) {
+    throw new SdpError('out-of-range', `${what} ${printable(value)} is not a port (1-65535)`);
+  }
+  return port;
+}
+
+function payloadTypeOf(value: unknown): number {
+  const pt = integerOf(value);
+  if (pt === null || pt > 127) {
+    throw new SdpError(
+      'out-of-range',
+      `payload type ${printable(value)} is not in 0-127 (RFC 3550 §5.1)`,
+    );
+  }
+  return pt;
+}
+
+/** A value of the remote's SDP quoted in our messages: short, and printable ASCII only. */
+function printable(value: unknown): string {
+  return String(value)
+    .slice(0, 40)
+    .replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** RFC 1123 §2.1 host name: dot-separated labels of letters, digits and inner hyphens. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+
+/** RFC 4566 §5.7: an IP literal of the line's family, or a host name; anything else is refused. */
+function addressOf(value: unknown, ipVersion: unknown, what: string): string {
+  const address = typeof value === 'string' ? value : '';
+  const family = isIP(address);
+  if (family !== 0) {
+    if (ipVersion !== undefined && String(ipVersion) !== String(family)) {
+      throw new SdpError(
+        'address',
+        `${what} ${printable(address)} is not an IP${ipVersion} address`,
+      );
+    }
+    return address;
+  }
+  if (!HOST_NAME.test(address)) {
+    throw new SdpError(
+      'address',
+      `${what} ${printable(address)} is neither an IP address nor a host name`,
+    );
+  }
+  return address;
+}
+
+/** The remote media names a host rather than an IP address (RFC 4566 §5.7 allows it). */
+export function isNamedAddress(remote: RemoteMedia): boolean {
+  return isIP(remote.address) === 0 || isIP(remote.rtcpAddress) === 0;
+}
+
 function isUsableAudio(m: MediaDescription): boolean {
-  return m.type === 'audio' && m.port !== 0 && RTP_PROFILES.has(m.protocol);
+  return m.type === 'audio' && integerOf(m.port) !== 0 && RTP_PROFILES.has(m.protocol);
+}
+
+/** The format list of an RTP m-line; every entry must be a payload type. */
+function payloadsOf(m: MediaDescription): number[] {
+  return String(m.payloads ?? '')
+    .split(/\s+/)
+    .filter((p) => p !== '')
+    .map(payloadTypeOf);
 }
 
 function codecsOf(m: MediaDescription): OfferedCodec[] {
-  const payloads = String(m.payloads ?? '')
-    .split(/\s+/)
-    .filter((p) => /^\d+$/.test(p))
-    .map(Number);
+  const payloads = payloadsOf(m);
   const out: OfferedCodec[] = [];
   for (const pt of payloads) {
-    const map = m.rtp.find((r) => r.payload === pt);
+    const map = m.rtp.find((r) => integerOf(r.payload) === pt);
     if (map) {
       const name = map.codec.toUpperCase();
-      if ((name === 'PCMU' || name === 'PCMA') && (map.rate ?? 8000) === 8000) {
+      if ((name === 'PCMU' || name === 'PCMA') && integerOf(map.rate ?? 8000) === 8000) {
         out.push({ codec: name, payloadType: pt });
       }
     } else if (pt === 0 || pt === 8) {
@@ -118,8 +214,10 @@ function codecsOf(m: MediaDescription): OfferedCodec[] {
 }
 
 function telephoneEventOf(m: MediaDescription): number | undefined {
-  const map = m.rtp.find((r) => r.codec.toLowerCase() === 'telephone-event' && r.rate === 8000);
-  return map?.payload;
+  const map = m.rtp.find(
+    (r) => r.codec.toLowerCase() === 'telephone-event' && integerOf(r.rate) === 8000,
+  );
+  return map === undefined ? undefined : (integerOf(map.payload) ?? undefined);
 }
 
 function audioIndex(session: SessionDescription): number {
@@ -129,7 +227,7 @@ function audioIndex(session: SessionDescription): number {
     throw new SdpError(
       'no-audio',
       audio
-        ? `SDP audio stream not usable (port ${audio.port}, profile ${audio.protocol})`
+        ? `SDP audio stream not usable (port ${printable(audio.port)}, profile ${printable(audio.protocol)})`
         : 'SDP has no audio stream',
     );
   }
@@ -137,19 +235,42 @@ function audioIndex(session: SessionDescription): number {
 }
 
 function remoteFrom(session: SessionDescription, m: MediaDescription): RemoteMedia {
-  const address = m.connection?.ip ?? session.connection?.ip;
-  if (!address) throw new SdpError('malformed', 'SDP has no connection address (c=)');
+  const connection = m.connection ?? session.connection;
+  if (!connection?.ip) throw new SdpError('malformed', 'SDP has no connection address (c=)');
+  const address = addressOf(connection.ip, connection.version, 'connection address');
+  const port = portOf(m.port, 'RTP port');
+  for (const map of [...m.rtp, ...m.fmtp]) payloadTypeOf(map.payload);
+  let rtcpPort: number;
+  if (m.rtcp !== undefined) rtcpPort = portOf(m.rtcp.port, 'RTCP port');
+  else if (port < 65535) rtcpPort = port + 1;
+  else {
+    throw new SdpError(
+      'out-of-range',
+      'RTP port 65535 leaves no port for RTCP (RFC 3550 §11) and there is no a=rtcp',
+    );
+  }
+  const rtcpAddress =
+    m.rtcp?.address === undefined
+      ? address
+      : addressOf(m.rtcp.address, m.rtcp.ipVer, 'RTCP address');
+  let ptime: number | undefined;
+  if (m.ptime !== undefined) {
+    ptime = Number(m.ptime);
+    if (!(ptime >= 1 && ptime <= 1000)) {
+      throw new SdpError('out-of-range', `ptime ${printable(m.ptime)} is not in 1-1000 ms`);
+    }
+  }
   const direction: MediaDirection = m.direction ?? session.direction ?? 'sendrecv';
   return {
     address,
-    port: m.port,
-    rtcpAddress: m.rtcp?.address ?? address,
-    rtcpPort: m.rtcp?.port ?? m.port + 1,
+    port,
+    rtcpAddress,
+    rtcpPort,
     codecs: codecsOf(m),
     telephoneEventPt: telephoneEventOf(m),
     direction,
     onHold: direction === 'sendonly' || direction === 'inactive' || address === '0.0.0.0',
-    ptime: m.ptime,
+    ptime,
   };
 }
 

@@ -155,4 +155,33 @@ describe('MediaClock', () => {
     });
     expect(prepared).toEqual(['a']);
   });
+
+  it("sends a subscriber's error to its own handler, else to the clock's, and goes on", async () => {
+    const reported: unknown[] = [];
+    const c = new MediaClock({ periodMs: 5, onError: (e) => reported.push(['clock', e]) });
+    clocks.push(c);
+    let ticks = 0;
+    const offs = [
+      c.subscribe(
+        () => {
+          throw new Error('tick');
+        },
+        () => {
+          throw new Error('prepare');
+        },
+        (e) => reported.push(['own', e]),
+      ),
+      c.subscribe(() => {
+        throw new Error('orphan');
+      }),
+      c.subscribe(() => void ticks++),
+    ];
+    await new Promise((r) => setTimeout(r, 40));
+    for (const off of offs) off();
+    expect(ticks).toBeGreaterThan(2);
+    const kinds = new Set(
+      reported.map((r) => `${(r as [string, Error])[0]}:${(r as [string, Error])[1].message}`),
+    );
+    expect(kinds).toEqual(new Set(['own:tick', 'own:prepare', 'clock:orphan']));
+  });
 });

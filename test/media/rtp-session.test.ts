@@ -1,5 +1,5 @@
-import { createSocket } from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Socket, createSocket } from 'node:dgram';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FRAME_SAMPLES, encodeG711 } from '../../src/media/g711.js';
 import { decodeRtcp } from '../../src/media/rtp-packet.js';
 import type { RtpPacket } from '../../src/media/rtp-packet.js';
@@ -282,6 +282,33 @@ describe('RtpSession', () => {
       expect(last.at(-1)).toEqual({ type: 'bye', ssrcs: [session.ssrc] });
     } finally {
       await rtcp.close();
+    }
+  });
+
+  it('an error in its RTCP timer fails the session: failed, then closed, nothing escapes', async () => {
+    const rtp = await fx.peer();
+    // The send of a report throws, as dgram does for a port out of range.
+    const send = Socket.prototype.send;
+    const spy = vi.spyOn(Socket.prototype, 'send').mockImplementation(function (
+      this: Socket,
+      ...args: unknown[]
+    ) {
+      if (args[1] === rtp.port + 1) throw new RangeError('Port should be > 0 and < 65536');
+      return Reflect.apply(send, this, args) as undefined;
+    });
+    try {
+      const session = await fx.session({ rtcpIntervalMs: 40 });
+      const failures: unknown[] = [];
+      session.on('failed', (error) => failures.push(error));
+      let closed = false;
+      session.on('close', () => (closed = true));
+      session.answer(sdpFor(rtp.port));
+      await waitFor(() => closed, 2000, 'the failed session to close');
+      expect(failures).toHaveLength(1);
+      expect(String(failures[0])).toMatch(/RangeError: Port should be/);
+      expect(session.closed).toBe(true);
+    } finally {
+      spy.mockRestore();
     }
   });
 });

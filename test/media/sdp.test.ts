@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   SdpError,
+  isNamedAddress,
   answerDirection,
   buildAnswer,
   buildOffer,
@@ -154,5 +155,77 @@ describe('remote media', () => {
     expect(answerDirection('inactive', 'sendrecv')).toBe('inactive');
     expect(answerDirection('sendrecv', 'sendonly')).toBe('sendonly');
     expect(answerDirection('sendonly', 'sendonly')).toBe('inactive');
+  });
+});
+
+describe('numbers and addresses of a remote SDP, checked where they are read', () => {
+  const refusal = (text: string): unknown => {
+    try {
+      parseRemoteSdp(text);
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+  const withConnection = (connection: string, lines: string[]) =>
+    offer(lines).replace('c=IN IP4 198.51.100.7', connection);
+
+  it.each([
+    ['an RTP port above 65535', ['m=audio 70000 RTP/AVP 0'], /RTP port 70000/],
+    ['an RTP port written with a leading zero past 65535', ['m=audio 0070000 RTP/AVP 0'], /RTP/],
+    ['an RTP port of 65535 without a=rtcp', ['m=audio 65535 RTP/AVP 0'], /no port for RTCP/],
+    ['an RTCP port above 65535', ['m=audio 5004 RTP/AVP 0', 'a=rtcp:65536'], /RTCP port 65536/],
+    ['an RTCP port of 0', ['m=audio 5004 RTP/AVP 0', 'a=rtcp:0'], /RTCP port 0/],
+    ['an empty RTCP port', ['m=audio 5004 RTP/AVP 0', 'a=rtcp:'], /RTCP port/],
+    ['a payload type of 128 in the m-line', ['m=audio 5004 RTP/AVP 0 128'], /payload type 128/],
+    ['a non-numeric format on an RTP m-line', ['m=audio 5004 RTP/AVP 0 x'], /payload type x/],
+    [
+      'a payload type of 300 in an rtpmap',
+      ['m=audio 5004 RTP/AVP 0', 'a=rtpmap:300 telephone-event/8000'],
+      /payload type 300/,
+    ],
+    ['a ptime of 0', ['m=audio 5004 RTP/AVP 0', 'a=ptime:0'], /ptime 0/],
+    ['a ptime of a day', ['m=audio 5004 RTP/AVP 0', 'a=ptime:86400000'], /ptime/],
+  ])('refuses %s: out-of-range, Warning 305', (_what, lines, message) => {
+    const err = refusal(offer(lines));
+    expect(err).toBeInstanceOf(SdpError);
+    expect(err).toMatchObject({ code: 'out-of-range', warnCode: 305, message });
+  });
+
+  it('accepts the edges of the ranges: port 1, port 65535 with its a=rtcp, payload type 127', () => {
+    expect(parseRemoteSdp(offer(['m=audio 1 RTP/AVP 0'])).rtcpPort).toBe(2);
+    const high = parseRemoteSdp(offer(['m=audio 65535 RTP/AVP 0 127', 'a=rtcp:65534']));
+    expect(high).toMatchObject({ port: 65535, rtcpPort: 65534 });
+    expect(parseRemoteSdp(offer(['m=audio 5004 RTP/AVP 0', 'a=ptime:30'])).ptime).toBe(30);
+  });
+
+  it('refuses an address that is neither an IP literal of its family nor a host name (301)', () => {
+    for (const c of [
+      'c=IN IP4 2001:db8::1',
+      'c=IN IP6 192.0.2.1',
+      'c=IN IP4 a_b..c',
+      'c=IN IP4 224.2.1.1/127',
+    ]) {
+      expect(refusal(withConnection(c, ['m=audio 5004 RTP/AVP 0'])), c).toMatchObject({
+        code: 'address',
+        warnCode: 301,
+      });
+    }
+    expect(
+      refusal(offer(['m=audio 5004 RTP/AVP 0', 'a=rtcp:5005 IN IP4 not/a/host'])),
+    ).toMatchObject({ code: 'address' });
+  });
+
+  it('reads a host name as such: the caller decides whether to resolve it', () => {
+    const named = parseRemoteSdp(
+      withConnection('c=IN IP4 media.example.invalid', ['m=audio 5004 RTP/AVP 0']),
+    );
+    expect(named.address).toBe('media.example.invalid');
+    expect(isNamedAddress(named)).toBe(true);
+    expect(isNamedAddress(parseRemoteSdp(offer(['m=audio 5004 RTP/AVP 0'])))).toBe(false);
+    const rtcpNamed = parseRemoteSdp(
+      offer(['m=audio 5004 RTP/AVP 0', 'a=rtcp:5005 IN IP4 rtcp.example.invalid']),
+    );
+    expect(isNamedAddress(rtcpNamed)).toBe(true);
   });
 });

@@ -58,6 +58,8 @@ describe('parseUri', () => {
     '1abc:x',
     'tel:',
     'sip:user@host>',
+    'sip:user@host:0',
+    'sip:user@host:65536',
   ])('rejects %s', (text) => {
     expect(parseUri(text)).toBeNull();
   });

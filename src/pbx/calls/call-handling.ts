@@ -128,6 +128,7 @@ class CallHandling implements CallHandler {
       timers,
       voice,
       log: (message) => context.log.info(message),
+      logError: (error, message) => context.log.error({ err: error }, message),
     });
   }
 

@@ -31,9 +31,11 @@ import type { SipRequest } from '../../sip/message/index.js';
 import { buildReply } from '../../sip/message/reply.js';
 import type { Scheduler } from '../../sip/timers.js';
 import type { CallHistorySink } from '../history/call-history.js';
+import { CallBoundary } from './call-boundary.js';
 import { CallSession } from './call-session.js';
 import type { CallEnd, CallTimers } from './call-session.js';
 import { privacyRequested } from './identity.js';
+import { refuseUnusableOffer } from './offer-check.js';
 import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
 
 export interface CallRouterOptions {
@@ -49,6 +51,8 @@ export interface CallRouterOptions {
   clock?: () => Date;
   timers?: Partial<CallTimers>;
   log?: (message: string) => void;
+  /** An error inside a call (its call is ended); default: `log`. */
+  logError?: (error: unknown, message: string) => void;
   /** The PBX's voice and media relay (absent: SDP passes through, voice steps end with 480). */
   voice?: CallVoice;
 }
@@ -87,6 +91,8 @@ export class CallRouter {
   private readonly log: (message: string) => void;
   /** History writes of one call, in order. */
   private readonly writes = new Map<string, Promise<void>>();
+  /** Each call's error boundary: what the router routes to a call runs inside it. */
+  private readonly boundaries = new WeakMap<CallSession, CallBoundary>();
 
   constructor(private readonly options: CallRouterOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -129,8 +135,12 @@ export class CallRouter {
     };
   }
 
-  /** A new INVITE (no To tag) for `context.to`: decide, run, record. */
-  handleInvite(request: SipRequest, tx: ServerTx, context: InviteContext): CallSession {
+  /**
+   * A new INVITE (no To tag) for `context.to`: decide, run, record. Null when its offer is refused
+   * at the edge (offer-check.ts): no call then.
+   */
+  handleInvite(request: SipRequest, tx: ServerTx, context: InviteContext): CallSession | null {
+    if (this.refused(tx, context.trusted === true)) return null;
     const directory = this.options.directory();
     const { caller, callerName } = this.identify(request, context, directory);
     const now = this.clock();
@@ -153,7 +163,8 @@ export class CallRouter {
    * `*97` from an authenticated extension: its own mailbox menu. The history records it as a call
    * to `*97` with no plan.
    */
-  handleMailboxMenu(request: SipRequest, tx: ServerTx, extension: string): CallSession {
+  handleMailboxMenu(request: SipRequest, tx: ServerTx, extension: string): CallSession | null {
+    if (this.refused(tx, false)) return null;
     const directory = this.options.directory();
     const { caller, callerName } = this.identify(
       request,
@@ -177,7 +188,13 @@ export class CallRouter {
    * the caller's identity as the trunk presents it. The outbound policy is the trunk dialler's
    * to enforce, at dial time.
    */
-  handleOutbound(request: SipRequest, tx: ServerTx, e164: string, extension: string): CallSession {
+  handleOutbound(
+    request: SipRequest,
+    tx: ServerTx,
+    e164: string,
+    extension: string,
+  ): CallSession | null {
+    if (this.refused(tx, false)) return null;
     const directory = this.options.directory();
     const { caller, callerName } = this.identify(
       request,
@@ -203,14 +220,18 @@ export class CallRouter {
     extra: { fromTrunk?: boolean; mailboxMenu?: string } = {},
   ): CallSession {
     const id = randomUUID();
+    const boundary = new CallBoundary(this.options.scheduler, this.options.signaling, (error) =>
+      this.logError(error, `call ${id}: error, the call is ended`),
+    );
     const session = new CallSession({
       id,
       invite: tx,
       decision,
       caller,
       callerName,
-      signaling: this.options.signaling,
-      scheduler: this.options.scheduler,
+      signaling: boundary,
+      scheduler: boundary,
+      onMediaFault: (error) => boundary.fault(error),
       locator: this.options.locator,
       trunks: this.options.trunks,
       domain: this.options.domain,
@@ -226,6 +247,8 @@ export class CallRouter {
         released: (s) => this.forget(s),
       },
     });
+    boundary.endWith(() => session.terminate());
+    this.boundaries.set(session, boundary);
     this.sessions.add(session);
     this.byId.set(id, session);
     this.byCallId.set(session.aCallId, session);
@@ -233,7 +256,7 @@ export class CallRouter {
     this.write(id, (h) =>
       h.recordStart({ id, startedAt: now.getTime(), caller, callerName, decision }),
     );
-    session.start();
+    boundary.run(() => session.start());
     return session;
   }
 
@@ -245,7 +268,7 @@ export class CallRouter {
   handleCancel(cancel: SipRequest, tx: ServerTx, inviteTx: ServerTx | undefined): void {
     const session = this.byCallId.get(getCallId(cancel) ?? '');
     if (inviteTx !== undefined && session !== undefined && session.invite === inviteTx) {
-      session.cancel(tx);
+      this.within(session, () => session.cancel(tx));
       return;
     }
     tx.respond(
@@ -261,12 +284,36 @@ export class CallRouter {
    */
   handleInDialog(request: SipRequest, tx: ServerTx | null): boolean {
     const session = this.byCallId.get(getCallId(request) ?? '');
-    return session !== undefined && session.receiveRequest(request, tx);
+    if (session === undefined) return false;
+    let mine = true;
+    // A request that made its call fail was the call's all the same: no 481 on top.
+    this.within(session, () => (mine = session.receiveRequest(request, tx)));
+    return mine;
+  }
+
+  /** The INVITE's offer cannot be used: answered 488 or 400 with a Warning. */
+  private refused(tx: ServerTx, trusted: boolean): boolean {
+    return refuseUnusableOffer(tx, trusted, this.options.domain, this.log);
+  }
+
+  /** Run `fn` for `session` inside its error boundary. */
+  private within(session: CallSession, fn: () => void): void {
+    const boundary = this.boundaries.get(session);
+    if (boundary === undefined) fn();
+    else boundary.run(fn);
+  }
+
+  private logError(error: unknown, message: string): void {
+    if (this.options.logError !== undefined) this.options.logError(error, message);
+    else
+      this.log(
+        `${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
   }
 
   /** End every call (shutdown). */
   close(): void {
-    for (const session of [...this.sessions]) session.terminate();
+    for (const session of [...this.sessions]) this.within(session, () => session.terminate());
   }
 
   /** Resolves when every history write queued so far is done. */

@@ -157,6 +157,8 @@ export interface CallSessionOptions {
   fromTrunk?: boolean;
   /** `*97`: instead of the plan, the mailbox menu of this extension (the caller's own). */
   mailboxMenu?: string;
+  /** An RTP session of the call failed (the call's error boundary, call-boundary.ts). */
+  onMediaFault?: (error: unknown) => void;
 }
 
 export interface CallHoldings {
@@ -255,7 +257,7 @@ export class CallSession {
     this.voice = options.voice ?? null;
     this.fromTrunk = options.fromTrunk ?? false;
     this.mailboxMenu = options.mailboxMenu ?? null;
-    this.media = this.voice === null ? null : new CallMedia(this.voice.media);
+    this.media = this.voice === null ? null : new CallMedia(this.voice.media, options.onMediaFault);
     this.timers = new OwnedTimers(options.scheduler);
     this.fsm = new StateMachine<CallState>(`call ${this.id}`, 'routing', TRANSITIONS);
     this.aCallId = getCallId(this.invite.request) ?? '';

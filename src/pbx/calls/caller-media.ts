@@ -45,7 +45,11 @@ export class CallMedia {
   private released = false;
   private releasing: Promise<void> | null = null;
 
-  constructor(readonly layer: MediaLayer) {}
+  /** `failed`: one of the call's RTP sessions failed (`RtpSession.fail`): the call must end. */
+  constructor(
+    readonly layer: MediaLayer,
+    private readonly failed: (error: unknown) => void = () => undefined,
+  ) {}
 
   get caller(): RtpSession | null {
     return this.callerSession;
@@ -98,6 +102,7 @@ export class CallMedia {
     this.opening++;
     try {
       const session = await this.layer.openSession();
+      session.once('failed', this.failed);
       if (this.released) {
         // The call ended while the ports were being bound.
         await session.close();

@@ -12,6 +12,7 @@ import {
   isWord,
   isWs,
   parseBoundedInt,
+  parsePort,
   quote,
   splitList,
   trimWs,
@@ -108,7 +109,7 @@ export function parseVia(value: string): Via | null {
     params: new Map(),
   };
   if (s.sep(0x3a)) {
-    const port = parseBoundedInt(s.token(), 65535);
+    const port = parsePort(s.token());
     if (port === null) return null;
     via.port = port;
   }
@@ -123,7 +124,7 @@ export function parseVia(value: string): Via | null {
     const rport = via.params.get('rport');
     if (rport === null || rport === undefined) via.rport = null;
     else {
-      const n = parseBoundedInt(rport, 65535);
+      const n = parsePort(rport);
       if (n === null) return null;
       via.rport = n;
     }

@@ -61,6 +61,12 @@ export function parseBoundedInt(s: string, max: number): number | null {
   return n <= max ? n : null;
 }
 
+/** A port: 1 to 65535 (port 0 names no destination; dgram throws on it). */
+export function parsePort(s: string): number | null {
+  const port = parseBoundedInt(s, 65535);
+  return port === null || port === 0 ? null : port;
+}
+
 export function isWs(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }

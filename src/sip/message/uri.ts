@@ -4,7 +4,7 @@
  * `uriEquals` applies the comparison rules of §19.1.4. Any other scheme (tel:, http:, urn:…) is kept
  * as an opaque absolute URI.
  */
-import { isDigits, normalizeEscapes, percentDecode, percentEncode } from './syntax.js';
+import { normalizeEscapes, parsePort, percentDecode, percentEncode } from './syntax.js';
 
 export interface SipUri {
   readonly kind: 'sip';
@@ -155,8 +155,9 @@ export function parseSipUri(text: string): SipUri | null {
   if (text.charCodeAt(i) === 0x3a) {
     const portEnd = findAny(text, i + 1, ';?');
     const port = text.slice(i + 1, portEnd);
-    if (!isDigits(port) || port.length > 5 || Number(port) > 65535) return null;
-    uri.port = Number(port);
+    const number = parsePort(port);
+    if (number === null) return null;
+    uri.port = number;
     i = portEnd;
   }
   while (text.charCodeAt(i) === 0x3b) {

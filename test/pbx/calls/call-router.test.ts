@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallRouter } from '../../../src/pbx/calls/call-router.js';
+import type { CallSession } from '../../../src/pbx/calls/call-session.js';
 import { listCalls, storeHistory } from '../../../src/pbx/history/call-history.js';
 import { FakeScheduler } from '../../../src/sip/timers.js';
 import { openDatabase } from '../../../src/store/database.js';
@@ -34,6 +35,12 @@ const DIRECTORY = directoryOf({
     { number: '102', name: 'Bruno', password: 'change-me-102' },
   ],
 });
+
+/** The call a routed INVITE started (none when its offer was refused). */
+function started(session: CallSession | null): CallSession {
+  if (session === null) throw new Error('the INVITE was refused at the edge');
+  return session;
+}
 
 function invite(from: string, extra: string[] = []) {
   return parseRequest(
@@ -87,7 +94,7 @@ describe('CallRouter', () => {
 
   it("the guide's 06* 07* exception: extension 100's voicemail box (480 without a media layer)", async () => {
     const tx = new FakeServerTx(invite('"Mobile" <sip:+33612345678@carrier.test>'));
-    const session = router.handleInvite(tx.request, tx, { to: '101' });
+    const session = started(router.handleInvite(tx.request, tx, { to: '101' }));
     expect(session.decision.exception).toBe(0);
     expect(session.decision.plan).toEqual([{ do: 'voicemail', mailbox: '100' }]);
     expect(tx.statuses).toEqual([480]);
@@ -114,7 +121,7 @@ describe('CallRouter', () => {
 
   it('an extension exception rings the target, then records the answer', async () => {
     const tx = new FakeServerTx(invite('<sip:0512345678@carrier.test>'));
-    const session = router.handleInvite(tx.request, tx, { to: '101' });
+    const session = started(router.handleInvite(tx.request, tx, { to: '101' }));
     const leg = sig.only('INVITE');
     expect(leg.destination).toEqual(device(3).destination);
     expect(leg.request.headers.get('To')).toBe('<sip:102@pbx.test>');
@@ -122,7 +129,7 @@ describe('CallRouter', () => {
     expect(tx.statuses).toEqual([200]);
     // 102 is now in a call: a second call to it finds it busy, then its busy destination.
     const second = new FakeServerTx(invite('<sip:+33999@carrier.test>'));
-    const busy = router.handleInvite(second.request, second, { to: '102' });
+    const busy = started(router.handleInvite(second.request, second, { to: '102' }));
     expect(busy.decision.trace).toContainEqual({
       code: 'status-forwarding',
       extension: '102',
@@ -172,7 +179,7 @@ describe('CallRouter', () => {
 
   it('routes CANCEL and in-dialog requests to their call', () => {
     const tx = new FakeServerTx(invite('<sip:0512345678@carrier.test>'));
-    const session = router.handleInvite(tx.request, tx, { to: '101' });
+    const session = started(router.handleInvite(tx.request, tx, { to: '101' }));
     sig.only('INVITE').reply(180, { toTag: 'b' });
     const cancel = parseRequest(
       [
