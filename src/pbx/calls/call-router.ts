@@ -60,6 +60,10 @@ export interface InviteContext {
   trusted?: boolean;
   /** The request comes from a trunk: the PBX relays its media. */
   fromTrunk?: boolean;
+  /** An outside SIP caller (neither trunk nor extension): routing never dials out for it. */
+  outsideSip?: boolean;
+  /** Told once when the call is released. */
+  onReleased?: () => void;
 }
 
 /** What the phones dial for their mailbox menu (design §5). */
@@ -132,13 +136,24 @@ export class CallRouter {
     const { caller, callerName } = this.identify(request, context, directory);
     const now = this.clock();
     const decision = route(
-      { to: context.to, from: caller, states: this.states(directory) },
+      {
+        to: context.to,
+        from: caller,
+        states: this.states(directory),
+        ...(context.outsideSip === true ? { outsideSip: true } : {}),
+      },
       directory,
       now,
     );
-    return this.startSession(tx, decision, caller, callerName, now, {
-      fromTrunk: context.fromTrunk === true,
-    });
+    return this.startSession(
+      tx,
+      decision,
+      caller,
+      callerName,
+      now,
+      { fromTrunk: context.fromTrunk === true },
+      context.onReleased,
+    );
   }
 
   /**
@@ -193,6 +208,7 @@ export class CallRouter {
     callerName: string | null,
     now: Date,
     extra: { fromTrunk?: boolean; mailboxMenu?: string } = {},
+    onReleased?: () => void,
   ): CallSession {
     const id = randomUUID();
     const session = new CallSession({
@@ -215,7 +231,10 @@ export class CallRouter {
           this.write(s.id, (h) => h.recordAnswer(s.id, this.clock().getTime(), by)),
         ended: (s, end: CallEnd) =>
           this.write(s.id, (h) => h.recordEnd(s.id, this.clock().getTime(), end)),
-        released: (s) => this.forget(s),
+        released: (s) => {
+          this.forget(s);
+          onReleased?.();
+        },
       },
     });
     this.sessions.add(session);
