@@ -27,7 +27,7 @@ import {
 import type { SipRequest } from '../../sip/message/index.js';
 import { buildReply } from '../../sip/message/reply.js';
 import type { Scheduler } from '../../sip/timers.js';
-import type { CallHistorySink } from '../history/call-history.js';
+import type { CallHistorySink, CallSource } from '../history/call-history.js';
 import { CallSession } from './call-session.js';
 import type { CallEnd, CallTimers } from './call-session.js';
 import { privacyRequested } from './identity.js';
@@ -152,7 +152,15 @@ export class CallRouter {
       callerName,
       now,
       { fromTrunk: context.fromTrunk === true },
-      context.onReleased,
+      {
+        source:
+          context.fromTrunk === true
+            ? 'trunk'
+            : context.authenticatedAs !== undefined
+              ? 'extension'
+              : 'outside',
+        ...(context.onReleased === undefined ? {} : { onReleased: context.onReleased }),
+      },
     );
   }
 
@@ -174,9 +182,15 @@ export class CallRouter {
       plan: [],
       trace: [],
     };
-    return this.startSession(tx, decision, caller, callerName, this.clock(), {
-      mailboxMenu: extension,
-    });
+    return this.startSession(
+      tx,
+      decision,
+      caller,
+      callerName,
+      this.clock(),
+      { mailboxMenu: extension },
+      { source: 'extension' },
+    );
   }
 
   /**
@@ -198,7 +212,17 @@ export class CallRouter {
       plan: [{ do: 'dial', number: e164, presentation: 'caller', timeout: null }],
       trace: [],
     };
-    return this.startSession(tx, decision, caller, callerName, this.clock());
+    return this.startSession(
+      tx,
+      decision,
+      caller,
+      callerName,
+      this.clock(),
+      {},
+      {
+        source: 'extension',
+      },
+    );
   }
 
   private startSession(
@@ -207,8 +231,8 @@ export class CallRouter {
     caller: Caller,
     callerName: string | null,
     now: Date,
-    extra: { fromTrunk?: boolean; mailboxMenu?: string } = {},
-    onReleased?: () => void,
+    extra: { fromTrunk?: boolean; mailboxMenu?: string },
+    record: { source: CallSource; onReleased?: () => void },
   ): CallSession {
     const id = randomUUID();
     const session = new CallSession({
@@ -233,7 +257,7 @@ export class CallRouter {
           this.write(s.id, (h) => h.recordEnd(s.id, this.clock().getTime(), end)),
         released: (s) => {
           this.forget(s);
-          onReleased?.();
+          record.onReleased?.();
         },
       },
     });
@@ -242,7 +266,14 @@ export class CallRouter {
     this.byCallId.set(session.aCallId, session);
     this.byCallId.set(session.bCallId, session);
     this.write(id, (h) =>
-      h.recordStart({ id, startedAt: now.getTime(), caller, callerName, decision }),
+      h.recordStart({
+        id,
+        startedAt: now.getTime(),
+        source: record.source,
+        caller,
+        callerName,
+        decision,
+      }),
     );
     session.start();
     return session;

@@ -206,6 +206,7 @@ export const en: Messages = {
   'history.outcome.failed': 'failed',
   'history.outcome.unavailable': 'unavailable',
   'history.outcome.voicemail': 'voicemail',
+  'history.outcome.interrupted': 'interrupted (the PBX stopped)',
   'history.outcome.ongoing': 'in progress',
 
   'admin.save': 'Save',

@@ -211,6 +211,7 @@ export const fr = {
   'history.outcome.failed': 'échoué',
   'history.outcome.unavailable': 'indisponible',
   'history.outcome.voicemail': 'messagerie vocale',
+  'history.outcome.interrupted': 'interrompu (arrêt du PBX)',
   'history.outcome.ongoing': 'en cours',
 
   'admin.save': 'Enregistrer',
