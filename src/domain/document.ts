@@ -180,8 +180,8 @@ export const DEFAULT_OUTSIDE_CALLS: Readonly<OutsideCalls> = {
   keepDays: 30,
 };
 const OUTSIDE_CALLS_RANGES = {
-  concurrent: { min: 1, max: 1000 },
-  perMinute: { min: 1, max: 100_000 },
+  concurrent: { min: 1, max: 10_000 },
+  perMinute: { min: 1, max: 1_000_000 },
   keepDays: { min: 0, max: 3650 },
 } as const;
 export const DEFAULT_RING_TIMEOUT = 20;
