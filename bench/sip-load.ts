@@ -160,6 +160,9 @@ function benchDirectory(): object {
     country: 'FR',
     timezone: 'Europe/Paris',
     officeHours: { 'mon-fri': ['09:00-12:30', '14:00-18:00'] },
+    // SIPp calls without credentials from one address, as an outside caller at up to 1,000
+    // calls/s: allowed, and the limits per source out of its reach.
+    outsideCalls: { allow: true, concurrent: 10_000, perMinute: 1_000_000 },
     extensions,
   };
 }

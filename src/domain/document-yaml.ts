@@ -6,6 +6,7 @@ const INLINE_MAPS = new Set([
   'action',
   'fallback',
   'outboundPolicy',
+  'outsideCalls',
   'noAnswer',
   'busy',
   'away',

@@ -14,6 +14,7 @@ import type {
   Holiday,
   Language,
   NumberClass,
+  OutsideCalls,
   Problem,
   Repeat,
   RingGroup,
@@ -149,6 +150,17 @@ export const DirectoryDocumentSchema = Type.Object(
       ),
     ),
     outboundPolicy: Opt(Type.Object({ allow: Type.Array(Literals(NUMBER_CLASSES)) }, strict)),
+    outsideCalls: Opt(
+      Type.Object(
+        {
+          allow: Opt(Type.Boolean()),
+          concurrent: Opt(Type.Integer()),
+          perMinute: Opt(Type.Integer()),
+          keepDays: Opt(Type.Integer()),
+        },
+        strict,
+      ),
+    ),
     extensions: Opt(Type.Array(ExtensionSchema)),
     ringGroups: Opt(Type.Array(RingGroupSchema)),
     trunks: Opt(Type.Array(TrunkSchema)),
@@ -167,6 +179,18 @@ export const DEFAULT_LANGUAGE: Language = 'fr';
 export const DEFAULT_MAX_EXCEPTIONS = 15;
 export const MAX_EXCEPTIONS_LIMIT = 100;
 export const DEFAULT_OUTBOUND_ALLOW: readonly NumberClass[] = ['fixed', 'mobile'];
+/** Outside SIP calls refused; when allowed, a few at once per address (a person, not a robot). */
+export const DEFAULT_OUTSIDE_CALLS: Readonly<OutsideCalls> = {
+  allow: false,
+  concurrent: 2,
+  perMinute: 10,
+  keepDays: 30,
+};
+const OUTSIDE_CALLS_RANGES = {
+  concurrent: { min: 1, max: 10_000 },
+  perMinute: { min: 1, max: 1_000_000 },
+  keepDays: { min: 0, max: 3650 },
+} as const;
 export const DEFAULT_RING_TIMEOUT = 20;
 export const DEFAULT_GROUP_TIMEOUT = 20;
 export const DEFAULT_SIP_PORT = 5060;
@@ -182,6 +206,7 @@ export function defaultSettings(): Settings {
     outboundPolicy: { allow: [...DEFAULT_OUTBOUND_ALLOW] },
     maxExceptions: DEFAULT_MAX_EXCEPTIONS,
     language: DEFAULT_LANGUAGE,
+    outsideCalls: { ...DEFAULT_OUTSIDE_CALLS },
   };
 }
 
@@ -458,7 +483,21 @@ function readSettings(r: Reader, doc: Obj): Settings {
       settings.outboundPolicy = { allow };
     }
   }
+  settings.outsideCalls = readOutsideCalls(r, doc.outsideCalls);
   return settings;
+}
+
+function readOutsideCalls(r: Reader, value: unknown): OutsideCalls {
+  const outside = { ...DEFAULT_OUTSIDE_CALLS };
+  if (value === undefined) return outside;
+  const obj = r.object(value, 'outsideCalls', OUTSIDE_CALLS_KEYS);
+  if (obj === null) return outside;
+  outside.allow = r.boolean(obj.allow, 'outsideCalls.allow', outside.allow);
+  for (const key of ['concurrent', 'perMinute', 'keepDays'] as const) {
+    const { min, max } = OUTSIDE_CALLS_RANGES[key];
+    outside[key] = r.integer(obj[key], at('outsideCalls', key), outside[key], min, max);
+  }
+  return outside;
 }
 
 function isRealDate(text: string): boolean {
@@ -530,6 +569,7 @@ const TRUNK_KEYS = [
   'trusted',
   'inbound',
 ] as const;
+const OUTSIDE_CALLS_KEYS = ['allow', 'concurrent', 'perMinute', 'keepDays'] as const;
 const DOCUMENT_KEYS = [
   'country',
   'timezone',
@@ -538,6 +578,7 @@ const DOCUMENT_KEYS = [
   'officeHours',
   'holidays',
   'outboundPolicy',
+  'outsideCalls',
   'extensions',
   'ringGroups',
   'trunks',
@@ -942,6 +983,12 @@ export function toDocument(directory: Directory): DirectoryDocument {
   if (settings.outboundPolicy.allow.join() !== DEFAULT_OUTBOUND_ALLOW.join()) {
     doc.outboundPolicy = { allow: [...settings.outboundPolicy.allow] };
   }
+  const outside = Object.fromEntries(
+    OUTSIDE_CALLS_KEYS.filter((k) => settings.outsideCalls[k] !== DEFAULT_OUTSIDE_CALLS[k]).map(
+      (k) => [k, settings.outsideCalls[k]],
+    ),
+  ) as Partial<OutsideCalls>;
+  if (Object.keys(outside).length > 0) doc.outsideCalls = outside;
 
   const extensions: ExtensionDocument[] = [];
   for (const ext of directory.extensions.values()) {

@@ -401,6 +401,14 @@ function pushAction(ctx: Context, owner: Owner, action: Action): void {
     case 'mobile':
     case 'external': {
       const number = dialledFor(owner, action, ctx.directory)?.e164 ?? '';
+      if (ctx.call.outsideSip === true) {
+        // Toll fraud: anybody can write any From, so an outside SIP caller never reaches the
+        // trunk (design §5); the forward ends where a broken one does.
+        ctx.trace.push({ code: 'outside-no-dial', extension: owner.number, number });
+        if (isGroup(owner)) endInFirstVoicemail(ctx);
+        else plan.push({ do: 'voicemail', mailbox: owner.number });
+        return;
+      }
       if (!action.bounce) {
         plan.push({ do: 'dial', number, presentation: 'caller', timeout: null });
         return;

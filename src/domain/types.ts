@@ -198,6 +198,21 @@ export interface OutboundPolicy {
   allow: NumberClass[];
 }
 
+/**
+ * SIP calls from an address that is neither a trunk nor an authenticated extension (issue 14).
+ * Refused by default: such a caller is challenged like anyone else, whatever it dials, so nothing
+ * tells a scanner which numbers exist.
+ */
+export interface OutsideCalls {
+  allow: boolean;
+  /** Calls one source address may have in progress at once. */
+  concurrent: number;
+  /** Calls one source address may start within a minute. */
+  perMinute: number;
+  /** Days the history keeps an outside caller's calls that nobody answered. */
+  keepDays: number;
+}
+
 export interface Settings {
   country: Country;
   timezone: string;
@@ -207,6 +222,7 @@ export interface Settings {
   /** 15 as in 3CX; an admin may raise it. */
   maxExceptions: number;
   language: Language;
+  outsideCalls: OutsideCalls;
 }
 
 /** The whole configuration, validated. Keyed by number for O(1) lookups. */
@@ -251,6 +267,11 @@ export interface IncomingCall {
    * `maxRepeatMinutes(directory)` minutes. Absent: none.
    */
   recentCalls?: readonly PastCall[];
+  /**
+   * The caller came over SIP from an address that is neither a trunk nor an authenticated
+   * extension: its caller ID is only its own claim, so it never makes the PBX dial out.
+   */
+  outsideSip?: boolean;
 }
 
 /**
@@ -294,7 +315,9 @@ export type TraceCode =
   | 'loop-detected'
   | 'hop-limit'
   | 'unknown-destination'
-  | 'outbound-refused';
+  | 'outbound-refused'
+  /** A forward to a mobile or external number, refused to an outside SIP caller. */
+  | 'outside-no-dial';
 
 export interface Decision {
   to: string;

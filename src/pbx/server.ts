@@ -16,6 +16,7 @@ import type { DigestAlgorithm } from '../sip/auth/digest.js';
 import type { Db } from '../store/database.js';
 import { loadDirectory } from '../store/directory-repository.js';
 import { loadOrCreateSecret } from '../store/secrets.js';
+import { closeInterruptedCalls, pruneOutsideCalls } from '../store/call-history-retention.js';
 import { VoicemailRepository } from '../store/voicemail-repository.js';
 import { repairWav } from '../media/wav.js';
 import { AuthGuard } from './security/auth-guard.js';
@@ -27,6 +28,9 @@ import { TrunkRegistration } from './trunks/trunk-registration.js';
 import { MwiService } from './voicemail/mwi.js';
 import { EventBus } from './events.js';
 import { PbxMetrics } from './metrics.js';
+
+const DAY_MS = 86_400_000;
+const HISTORY_PRUNE_EVERY_MS = 3_600_000;
 
 /** Methods answered out of dialog; the rest of the B2BUA's methods are the calls' business. */
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, SUBSCRIBE';
@@ -92,6 +96,7 @@ export class Pbx {
   private dataVersion = -1;
   private reloadTimer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
+  private historyTimer: NodeJS.Timeout | undefined;
   private calls: CallHandler | undefined;
   private trunkRegistrations: TrunkRegistration[] = [];
   readonly registrar: RegistrarService;
@@ -171,6 +176,10 @@ export class Pbx {
     for (const failure of recovered.failed) {
       options.log.error({ message: failure.id, err: failure.error }, 'cannot repair a recording');
     }
+    // Before any call is taken: a call the history still shows in progress died with the PBX.
+    const interrupted = closeInterruptedCalls(options.db, (options.clock ?? Date.now)());
+    if (interrupted > 0) options.log.info({ calls: interrupted }, 'calls interrupted by a stop');
+    pbx.pruneHistory();
     await pbx.resolveTrunkHosts();
     pbx.dataVersion = await pbx.readDataVersion();
     stack.onRequest((request, tx, source) => pbx.dispatch(request, tx, source));
@@ -188,6 +197,7 @@ export class Pbx {
     const every = options.reloadEveryMs ?? 1000;
     pbx.reloadTimer = setInterval(() => void pbx.reloadIfChanged(), every);
     pbx.purgeTimer = setInterval(() => void pbx.registrar.purge(), 30_000);
+    pbx.historyTimer = setInterval(() => pbx.pruneHistory(), HISTORY_PRUNE_EVERY_MS);
     return pbx;
   }
 
@@ -239,6 +249,7 @@ export class Pbx {
   async close(): Promise<void> {
     clearInterval(this.reloadTimer);
     clearInterval(this.purgeTimer);
+    clearInterval(this.historyTimer);
     for (const registration of this.trunkRegistrations) registration.stop();
     await this.calls?.close();
     this.stopListening();
@@ -282,6 +293,26 @@ export class Pbx {
       const response = buildReply(request, 405, 'Method Not Allowed');
       response.headers.append('Allow', 'OPTIONS, REGISTER');
       tx.respond(response);
+    }
+  }
+
+  /**
+   * Removes outside SIP callers' unanswered calls older than the directory's `outsideCalls.keepDays`;
+   * how many went.
+   */
+  pruneHistory(): number {
+    const keepMs = this.directoryValue.settings.outsideCalls.keepDays * DAY_MS;
+    try {
+      const pruned = pruneOutsideCalls(
+        this.options.db,
+        (this.options.clock ?? Date.now)() - keepMs,
+      );
+      if (pruned > 0)
+        this.options.log.info({ calls: pruned }, 'outside calls pruned from the history');
+      return pruned;
+    } catch (error) {
+      this.options.log.error({ err: error }, 'could not prune the call history');
+      return 0;
     }
   }
 

@@ -199,6 +199,18 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007-call-history-source': {
+    async up(db: Kysely<unknown>) {
+      // Who placed the call (trunk, extension or outside SIP caller): the retention of outside
+      // callers' unanswered calls (issue 14) prunes by it. Older rows stay null: never pruned.
+      await db.schema.alterTable('call_history').addColumn('source', 'text').execute();
+      await db.schema
+        .createIndex('call_history_source')
+        .on('call_history')
+        .columns(['source', 'started_at'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

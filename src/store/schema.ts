@@ -130,10 +130,15 @@ export interface CallHistoryTable {
   plan: string;
   /** JSON TraceEntry[]. */
   trace: string;
-  /** answered, busy, no-answer, cancelled, failed, unavailable; null while the call lasts. */
+  /**
+   * answered, busy, no-answer, cancelled, failed, unavailable, voicemail, interrupted (the PBX
+   * stopped during the call); null while the call lasts.
+   */
   outcome: string | null;
   answered_by: string | null;
   final_status: number | null;
+  /** trunk, extension or outside (a SIP caller that is neither); null for rows before 0006. */
+  source: string | null;
 }
 
 /** One voicemail message (pbx/voicemail); its audio is a WAV file under the data directory. */

@@ -141,6 +141,7 @@ describe('extension, tester, history, voicemail, admin', () => {
     void history.recordStart({
       id: 'call-1',
       startedAt,
+      source: 'trunk',
       caller: { kind: 'external', e164: '+33600000000', digits: '0600000000' },
       callerName: null,
       decision,

@@ -124,6 +124,7 @@ describe('buildDirectory: the design document', () => {
       outboundPolicy: { allow: ['fixed', 'mobile'] },
       maxExceptions: 15,
       language: 'fr',
+      outsideCalls: { allow: false, concurrent: 2, perMinute: 10, keepDays: 30 },
     });
     const secretariat = d.extensions.get('100');
     expect(secretariat).toEqual({
@@ -238,6 +239,36 @@ const rules: [string, (doc: Doc) => void, string, string][] = [
   ['bad language', (d) => (d.language = 'de'), 'language', 'directory.not-one-of'],
   ['maxExceptions 0', (d) => (d.maxExceptions = 0), 'maxExceptions', 'directory.out-of-range'],
   ['maxExceptions 101', (d) => (d.maxExceptions = 101), 'maxExceptions', 'directory.out-of-range'],
+  [
+    'outside calls allowed by a string',
+    (d) => (d.outsideCalls = { allow: 'yes' }),
+    'outsideCalls.allow',
+    'directory.not-boolean',
+  ],
+  [
+    'no concurrent outside call',
+    (d) => (d.outsideCalls = { allow: true, concurrent: 0 }),
+    'outsideCalls.concurrent',
+    'directory.out-of-range',
+  ],
+  [
+    'outside calls per minute not a number',
+    (d) => (d.outsideCalls = { perMinute: 'ten' }),
+    'outsideCalls.perMinute',
+    'directory.not-integer',
+  ],
+  [
+    'negative history retention',
+    (d) => (d.outsideCalls = { keepDays: -1 }),
+    'outsideCalls.keepDays',
+    'directory.out-of-range',
+  ],
+  [
+    'unknown outside-calls key',
+    (d) => (d.outsideCalls = { alow: true }),
+    'outsideCalls.alow',
+    'directory.unknown-key-suggest',
+  ],
   ['bad holiday', (d) => (d.holidays = ['2026-02-30']), 'holidays[0]', 'directory.bad-date'],
   [
     'duplicate holiday',
@@ -781,6 +812,7 @@ describe('toDocument', () => {
       maxExceptions: 20,
       holidays: ['2026-12-25', { date: '2027-01-01', name: "Jour de l'an" }],
       outboundPolicy: { allow: ['mobile', 'fixed', 'international'] },
+      outsideCalls: { allow: true, concurrent: 3, perMinute: 20, keepDays: 0 },
     });
     Object.assign(ext(doc, 0), {
       status: 'dnd',

@@ -104,6 +104,7 @@ function settings(over: Partial<Settings> = {}): Settings {
     outboundPolicy: { allow: ['fixed', 'mobile'] },
     maxExceptions: 15,
     language: 'fr',
+    outsideCalls: { allow: false, concurrent: 2, perMinute: 10, keepDays: 30 },
     ...over,
   };
 }
@@ -918,6 +919,7 @@ describe('trace words', () => {
     'hop-limit',
     'unknown-destination',
     'outbound-refused',
+    'outside-no-dial',
   ];
   const reasons = [
     'no-mobile',
@@ -1117,5 +1119,57 @@ describe('properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('an outside SIP caller (neither trunk nor extension) never makes the PBX dial out', () => {
+  const outside = (d: Directory, to: string, from: string, now: Date = OFFICE) =>
+    route({ to, from: caller(d, from), outsideSip: true }, d, now);
+
+  it('a spoofed From that fires a forward to an external number ends in voicemail', () => {
+    const d = guide('external-first');
+    const decision = outside(d, '101', '06 00 00 00 00');
+    expect(decision.exception).toBe(0);
+    expect(decision.plan).toEqual([vm('101')]);
+    expect(decision.plan.some((s) => s.do === 'dial')).toBe(false);
+    expect(decision.trace).toContainEqual({
+      code: 'outside-no-dial',
+      extension: '101',
+      number: '+33442930698',
+    });
+    // Said in words in both languages.
+    expect(
+      message('en', 'trace.outside-no-dial', { extension: '101', number: '+33442930698' }),
+    ).toContain('+33442930698');
+    expect(
+      message('fr', 'trace.outside-no-dial', { extension: '101', number: '+33442930698' }),
+    ).toContain('extérieur');
+    // The same caller from a trunk is forwarded.
+    expect(call(d, '101', '06 00 00 00 00').plan).toEqual(bounce('101', '+33442930698'));
+  });
+
+  it('mobile without bounce, and a ring group falling back to a mobile, dial nothing', () => {
+    const d = directory(
+      [
+        ext('101', {
+          mobile: '06 11 22 33 44',
+          exceptions: [exc('*', { type: 'mobile', bounce: false })],
+        }),
+        ext('102'),
+      ],
+      [
+        group('800', { members: ['102'], fallback: { type: 'system', target: '801' } }),
+        group('801', {
+          members: [],
+          fallback: { type: 'external', number: '04 42 93 06 98', bounce: false },
+        }),
+      ],
+    );
+    expect(outside(d, '101', '0491000000', NIGHT).plan).toEqual([vm('101')]);
+    const viaGroup = outside(d, '102', '0491000000');
+    expect(viaGroup.plan.some((s) => s.do === 'dial')).toBe(false);
+    const group800 = outside(d, '800', '0491000000');
+    expect(group800.plan).toEqual([ring(['102'])]);
+    expect(codes(group800.trace)).toContain('outside-no-dial');
   });
 });

@@ -350,6 +350,7 @@ function settings(over: Partial<Settings> = {}): Settings {
     outboundPolicy: { allow: ['fixed', 'mobile'] },
     maxExceptions: 15,
     language: 'fr',
+    outsideCalls: { allow: false, concurrent: 2, perMinute: 10, keepDays: 30 },
     ...over,
   };
 }

@@ -34,6 +34,7 @@ interface Doc {
   holidays?: unknown[];
   outboundPolicy?: { allow: string[] };
   maxExceptions?: number;
+  outsideCalls?: { allow?: boolean; concurrent?: number; perMinute?: number; keepDays?: number };
 }
 
 function guide(): Doc {
@@ -185,6 +186,26 @@ describe('web client: the admin pages', () => {
       const doc = exported();
       expect(doc.outboundPolicy?.allow).toContain('premium-rate');
       expect(doc.maxExceptions).toBe(12);
+    },
+    SLOW,
+  );
+
+  it(
+    'outside SIP calls: off by default; 0 calls at once is refused beside the field; allowed with limits is saved',
+    async () => {
+      await open("Politique d'appels sortants");
+      const allow = page.getByRole('checkbox', { name: 'Autoriser les appels SIP extérieurs' });
+      expect(await allow.isChecked()).toBe(false);
+      const concurrent = page.getByLabel('Appels simultanés par adresse');
+      await concurrent.fill('0');
+      await refused();
+      expect(await description(concurrent)).toMatch(/\d/);
+
+      await allow.check();
+      await concurrent.fill('3');
+      await page.getByLabel('Nouveaux appels par minute et par adresse').fill('20');
+      await saved();
+      expect(exported().outsideCalls).toEqual({ allow: true, concurrent: 3, perMinute: 20 });
     },
     SLOW,
   );

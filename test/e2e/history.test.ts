@@ -30,7 +30,10 @@ const CALLER = '0491000000';
 function startingDocument(): string {
   const doc = parse(readFileSync(join(ROOT, 'examples', 'guide.yaml'), 'utf8')) as {
     extensions: { number: string; exceptions?: unknown[] }[];
+    outsideCalls?: unknown;
   };
+  // The caller is SIPp without credentials: an outside SIP caller, let in (issue 14).
+  doc.outsideCalls = { allow: true };
   const alice = doc.extensions.find((e) => e.number === '101');
   alice?.exceptions?.splice(2, 0, { callerId: '04 91*', action: { type: 'busy' } });
   return stringify(doc);

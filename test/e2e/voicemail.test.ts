@@ -37,7 +37,10 @@ const SLOW = 120_000;
 function startingDocument(): string {
   const doc = parse(readFileSync(join(ROOT, 'examples', 'guide.yaml'), 'utf8')) as {
     extensions: { number: string; exceptions?: unknown[] }[];
+    outsideCalls?: unknown;
   };
+  // The caller is SIPp without credentials: an outside SIP caller, let in (issue 14).
+  doc.outsideCalls = { allow: true };
   doc.extensions
     .find((e) => e.number === '101')
     ?.exceptions?.unshift({ callerId: '04 91*', action: { type: 'voicemail' } });

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCalls } from '../../src/pbx/history/call-history.js';
-import { expectQuiet, phone, sipp, startCallPbx } from './harness.js';
+import { OUTSIDE_CALLERS, expectQuiet, phone, sipp, startCallPbx } from './harness.js';
 import type { TestPbx } from './harness.js';
 
 const DIRECTORY = {
+  ...OUTSIDE_CALLERS,
   extensions: [
     { number: '100', name: 'Secrétariat', password: 'secret-of-100' },
     {

@@ -1,12 +1,16 @@
 /**
  * Each exception action of the guide that needs no media, fired by an outside caller and carried
- * out against SIPp phones and a SIPp carrier behind the trunk.
+ * out against SIPp phones and a SIPp carrier behind the trunk. The caller is an outside SIP caller
+ * (let in by the outsideCalls setting), except where the call is forwarded out: such a caller
+ * comes in through a trunk of its own, since an unauthenticated SIP caller never is.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  OUTSIDE_CALLERS,
   expectQuiet,
   finalStatus,
   lastCall,
+  originTrunk,
   phone,
   quietPort,
   sipp,
@@ -18,9 +22,10 @@ import type { TestPbx } from './harness.js';
 /** The outside caller of every test: uas-trunk.xml expects it, national, in the trunk's From. */
 const CALLER = ['-key', 'caller', '+33491234567'];
 
-function directory(trunkPort: number) {
+function directory(trunkPort: number, originPort: number) {
   const every = (action: object) => [{ callerId: '*', action }];
   return {
+    ...OUTSIDE_CALLERS,
     extensions: [
       { number: '100', name: 'Secrétariat', password: 'secret-of-100' },
       { number: '102', name: 'Bruno Petit', password: 'secret-of-102' },
@@ -67,17 +72,22 @@ function directory(trunkPort: number) {
       // The shortest group timeout the directory accepts (document.ts TIMEOUT_RANGE).
       { number: '801', name: 'Hunt', strategy: 'hunt', members: ['102', '100'], timeout: 5 },
     ],
-    trunks: [{ name: 'carrier', host: '127.0.0.1', port: trunkPort, numberFormat: 'national' }],
+    trunks: [
+      { name: 'carrier', host: '127.0.0.1', port: trunkPort, numberFormat: 'national' },
+      originTrunk(originPort, { '0442000114': '114', '0442000115': '115' }),
+    ],
   };
 }
 
 describe('exception actions, against SIPp phones and a SIPp carrier', () => {
   let t: TestPbx;
   let trunkPort: number;
+  let originPort: number;
   beforeAll(async () => {
-    // In the directory for the whole file: a port no socket bound to port 0 can take meanwhile.
+    // In the directory for the whole file: ports no socket bound to port 0 can take meanwhile.
     trunkPort = await quietPort();
-    t = await startCallPbx(directory(trunkPort));
+    originPort = await quietPort();
+    t = await startCallPbx(directory(trunkPort, originPort));
   });
   afterAll(async () => {
     await t.remove();
@@ -136,14 +146,14 @@ describe('exception actions, against SIPp phones and a SIPp carrier', () => {
 
   // uas-trunk.xml fails the call unless the From shows 0491234567 (national) without Privacy.
   it.each([
-    ['external', '114', '+33442930698', 'sip:0442930698@'],
-    ['mobile', '115', '+33611223344', 'sip:0611223344@'],
+    ['external', '0442000114', '+33442930698', 'sip:0442930698@'],
+    ['mobile', '0442000115', '+33611223344', 'sip:0611223344@'],
   ])(
     '%s without bounce: the carrier sees the caller, answers, and the call bridges',
-    async (_action, extension, e164, requestUri) => {
+    async (_action, did, e164, requestUri) => {
       const carrier = sippUas('uas-trunk.xml', trunkPort);
       await carrier.ready;
-      const caller = await sipp(t, 'uac.xml', ['-s', extension, ...CALLER]);
+      const caller = await sipp(t, 'uac.xml', ['-s', did, ...CALLER], { localPort: originPort });
       expect(caller.code, caller.stdout + caller.stderr).toBe(0);
       const answered = await carrier.done;
       expect(answered.code, answered.stdout + answered.stderr).toBe(0);

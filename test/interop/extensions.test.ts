@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  OUTSIDE_CALLERS,
   callingAs,
   expectQuiet,
   finalStatus,
@@ -15,6 +16,7 @@ import {
 import type { TestPbx } from './harness.js';
 
 const DIRECTORY = {
+  ...OUTSIDE_CALLERS,
   extensions: [
     { number: '100', name: 'Secrétariat', password: 'secret-of-100' },
     { number: '101', name: 'Alice Martin', password: 'secret-of-101' },

@@ -29,6 +29,24 @@ import { expect } from 'vitest';
 
 export const SCENARIOS = join(import.meta.dirname, 'scenarios');
 
+/**
+ * Spread into a test directory whose caller is a peer without credentials calling an extension
+ * or ring group (SIPp's uac.xml): outside SIP calls are refused unless the admin allows them
+ * (issue 14). The limits per source are set out of reach: every test peer calls from 127.0.0.1.
+ */
+export const OUTSIDE_CALLERS = {
+  outsideCalls: { allow: true, concurrent: 1000, perMinute: 100_000 },
+} as const;
+
+/**
+ * A trunk the test's caller calls from (on `port` of 127.0.0.1): an outside caller whose calls
+ * may be forwarded out through the carrier, which an unauthenticated SIP caller's never are.
+ * `inbound` maps the numbers it dials (DIDs) to extensions.
+ */
+export function originTrunk(port: number, inbound: Record<string, string>) {
+  return { name: 'origin', host: '127.0.0.1', port, inbound };
+}
+
 /** Short SIP timers: Timer J (64·T1) ends in 640 ms, so leak checks need not wait 32 s. */
 export const TEST_TIMERS = { t1: 10, t2: 40, t4: 50, timerD: 100 };
 

@@ -135,6 +135,47 @@ describe('repeated authentication failures', () => {
       ]);
       expect(blocked.code).not.toBe(0);
       expect(t.pbx.registrar.contactsOf('100')).toEqual([]);
+      // Issue 14: the address is shared (an office NAT); the other phones behind it go on.
+      const neighbour = await sipp(t, 'register.xml', [
+        '-s',
+        '101',
+        '-au',
+        '101',
+        '-ap',
+        'secret-of-101',
+      ]);
+      expect(neighbour.code, neighbour.stderr + neighbour.stdout).toBe(0);
+      expect(t.pbx.registrar.contactsOf('101')).toHaveLength(1);
+    } finally {
+      await t.remove();
+    }
+  });
+
+  it('stops svcrack before it finds a password, while another user of that address registers', async () => {
+    const t = await startTestPbx({
+      extensions: [
+        ...DIRECTORY.extensions,
+        { number: '102', name: 'Guessable', password: '12345678' },
+      ],
+    });
+    try {
+      const crack = await runPeer(
+        'svcrack',
+        ['-u102', '-r12345600-12345699', '-p', String(t.port), '127.0.0.1'],
+        { timeoutMs: 60_000 },
+      );
+      const output = crack.stdout + crack.stderr;
+      expect(output).not.toContain('12345678');
+      expect(output).not.toMatch(/\|\s*102\s*\|/);
+      const neighbour = await sipp(t, 'register.xml', [
+        '-s',
+        '101',
+        '-au',
+        '101',
+        '-ap',
+        'secret-of-101',
+      ]);
+      expect(neighbour.code, neighbour.stderr + neighbour.stdout).toBe(0);
     } finally {
       await t.remove();
     }

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  OUTSIDE_CALLERS,
   TEST_TIMERS,
   eventually,
   expectQuiet,
@@ -17,6 +18,7 @@ import {
 import type { Datagram, TestPbx } from './harness.js';
 
 const DIRECTORY = {
+  ...OUTSIDE_CALLERS,
   extensions: [{ number: '100', name: 'Secrétariat', password: 'secret-of-100' }],
 };
 

@@ -15,12 +15,14 @@ import { sayer } from '../../src/pbx/voicemail/prompt-catalog.js';
 import { loadPromptSources } from '../../src/pbx/voicemail/prompt-sources.js';
 import { wavDurationMs } from '../../src/store/voicemail-repository.js';
 import {
+  OUTSIDE_CALLERS,
   QUIET_RTP_PORTS,
   RtpPeer,
   eventually,
   expectQuietMedia,
   freePort,
   lastCall,
+  originTrunk,
   quietPort,
   sippUas,
   sippWith,
@@ -34,8 +36,12 @@ const TONE_440 = join(FIXTURES, 'voice-tone-440.wav');
 /** Voicemail's end of message on silence, shortened so that the tests do not wait 5 s. */
 const END_SILENCE_MS = 1500;
 
-function directory(trunkPort: number) {
+/** The bounce callers come in through a trunk: an unauthenticated SIP caller is never dialled out for. */
+const BOUNCE_DID = '0442000101';
+
+function directory(trunkPort: number, originPort: number) {
   return {
+    ...OUTSIDE_CALLERS,
     extensions: [
       {
         number: '101',
@@ -47,7 +53,10 @@ function directory(trunkPort: number) {
       },
       { number: '102', name: 'Bruno Petit', password: 'secret-of-102', voicemailPin: '1234' },
     ],
-    trunks: [{ name: 'carrier', host: '127.0.0.1', port: trunkPort, numberFormat: 'national' }],
+    trunks: [
+      { name: 'carrier', host: '127.0.0.1', port: trunkPort, numberFormat: 'national' },
+      originTrunk(originPort, { [BOUNCE_DID]: '101' }),
+    ],
   };
 }
 
@@ -75,6 +84,7 @@ function toneIn(samples: Int16Array, hz: number): number {
 describe('voice with SIPp and RTP peers', () => {
   let t: TestPbx & { media: MediaLayer };
   let trunkPort: number;
+  let originPort: number;
   const peers: RtpPeer[] = [];
   const peer = async (): Promise<RtpPeer> => {
     const p = await RtpPeer.open();
@@ -86,7 +96,8 @@ describe('voice with SIPp and RTP peers', () => {
     // The trunk's port stays in the directory for the whole file and the PBX binds RTP ports of
     // its range at any time: both away from the ports a socket bound to port 0 may get.
     trunkPort = await quietPort();
-    t = await startVoicePbx(directory(trunkPort), {
+    originPort = await quietPort();
+    t = await startVoicePbx(directory(trunkPort, originPort), {
       rtpPorts: QUIET_RTP_PORTS,
       voicemailLimits: { endSilenceMs: END_SILENCE_MS },
     });
@@ -208,16 +219,12 @@ describe('voice with SIPp and RTP peers', () => {
       const answering = eventually(() => mobile.source !== undefined, 'the caller relayed', 30_000)
         .then(() => mobile.startTone(1400))
         .catch(() => undefined);
-      const caller = await sippWith(t, 'voice-caller.xml', [
-        '-s',
-        '101',
-        '-key',
-        'caller',
-        '0600000001',
-        '-key',
-        'rtp_port',
-        String(ear.port),
-      ]);
+      const caller = await sippWith(
+        t,
+        'voice-caller.xml',
+        ['-s', BOUNCE_DID, '-key', 'caller', '0600000001', '-key', 'rtp_port', String(ear.port)],
+        { localPort: originPort },
+      );
       await answering;
       expect(caller.code, caller.stdout + caller.stderr).toBe(0);
       const trunk = await carrier.done;
@@ -263,16 +270,12 @@ describe('voice with SIPp and RTP peers', () => {
       });
       // Settled below, after the caller's own result: a call that failed says why at once.
       speaking.catch(() => undefined);
-      const caller = await sippWith(t, 'voice-caller.xml', [
-        '-s',
-        '101',
-        '-key',
-        'caller',
-        '0600000001',
-        '-key',
-        'rtp_port',
-        String(ear.port),
-      ]);
+      const caller = await sippWith(
+        t,
+        'voice-caller.xml',
+        ['-s', BOUNCE_DID, '-key', 'caller', '0600000001', '-key', 'rtp_port', String(ear.port)],
+        { localPort: originPort },
+      );
       expect(caller.code, caller.stdout + caller.stderr).toBe(0);
       await speaking;
       const trunk = await carrier.done;

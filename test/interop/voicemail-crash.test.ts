@@ -2,7 +2,7 @@
  * Design §5: "A message being recorded when the PBX dies is still there after restart." A real
  * `renvoi start` takes a message from SIPp; it is killed (SIGKILL) mid-recording; started again on
  * the same data directory, the message is there, new, as long as what was recorded, with the
- * caller's tone in it.
+ * caller's tone in it; the call history no longer shows that call in progress (issue 14).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,9 +15,11 @@ import { loadPromptSources } from '../../src/pbx/voicemail/prompt-sources.js';
 import { VoicemailRepository, wavDurationMs } from '../../src/store/voicemail-repository.js';
 import { ensureBuilt, startRenvoi } from '../e2e/harness.js';
 import type { RunningRenvoi } from '../e2e/harness.js';
+import { listCalls } from '../../src/pbx/history/call-history.js';
 import { sippWith } from './harness.js';
 
 const DIRECTORY = `
+outsideCalls: { allow: true }
 extensions:
   - number: '101'
     name: Alice Martin
@@ -92,6 +94,11 @@ describe('a recording cut by a crash', () => {
       expect(samples.length / 8).toBeGreaterThan(recordedMs * 0.9);
       expect(Math.abs((message?.durationMs ?? 0) - samples.length / 8)).toBeLessThan(100);
       expect(toneRatio(samples.subarray(800), 440)).toBeGreaterThan(0.8);
+      // The call the kill cut is closed at start, not "in progress" forever.
+      const calls = await listCalls(store, { limit: 10 });
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({ called: '101', outcome: 'interrupted' });
+      expect(calls[0]?.endedAt).toEqual(expect.any(Number));
     } finally {
       await store.destroy();
     }

@@ -4,7 +4,7 @@ import { answerChallenge } from '../../src/sip/auth/digest.js';
 import { parseMessage } from '../../src/sip/message/index.js';
 import type { SipMessage } from '../../src/sip/message/index.js';
 import { listCalls } from '../../src/pbx/history/call-history.js';
-import { expectQuiet, finalStatus, sipp, startCallPbx } from './harness.js';
+import { OUTSIDE_CALLERS, expectQuiet, finalStatus, sipp, startCallPbx } from './harness.js';
 import type { TestPbx } from './harness.js';
 
 /**
@@ -82,6 +82,7 @@ describe('SIP over WebSocket (RFC 7118)', () => {
   let t: TestPbx;
   beforeAll(async () => {
     t = await startCallPbx({
+      ...OUTSIDE_CALLERS,
       extensions: [{ number: '101', name: 'Alice Martin', password: 'secret-of-101' }],
     });
   });

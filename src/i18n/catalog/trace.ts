@@ -27,6 +27,8 @@ export const trace: Catalog = {
     'trace.outbound-refused':
       '{extension} : exception {exception} ignorée : le {number} ({reason}) est refusé par la politique d’appels sortants',
     'trace.forwarding-broken': '{extension} : renvoi inutilisable : {reason}',
+    'trace.outside-no-dial':
+      '{extension} : pas de renvoi vers le {number} pour un appelant SIP extérieur non authentifié : messagerie vocale',
     'trace.no-exception': '{extension} : aucune exception ne s’applique',
     'trace.status-forwarding': '{extension} : renvoi selon le statut ({status}, {reason})',
     'trace.follow-extension': 'renvoi vers l’extension {target}, dont les règles s’appliquent',
@@ -85,6 +87,8 @@ export const trace: Catalog = {
     'trace.outbound-refused':
       '{extension}: exception {exception} skipped: {number} ({reason}) is refused by the outbound policy',
     'trace.forwarding-broken': '{extension}: forwarding cannot be used: {reason}',
+    'trace.outside-no-dial':
+      '{extension}: no forwarding to {number} for an unauthenticated outside SIP caller: voicemail instead',
     'trace.no-exception': '{extension}: no exception applies',
     'trace.status-forwarding': '{extension}: forwarding by status ({status}, {reason})',
     'trace.follow-extension': 'forwarded to extension {target}, whose own rules apply',

@@ -1,23 +1,21 @@
 /**
- * Where the PBX hands every request that is not REGISTER or OPTIONS: who may call what (design
- * §5), and which call a request belongs to.
+ * Where the PBX hands every request that is not REGISTER or OPTIONS: which call a request belongs
+ * to, and for a new INVITE, who may call what (design §5), decided by the admission chain
+ * (`admission/`):
  *
  * - A request from a trunk (by address and port) calls an inbound number, mapped to its extension
  *   or ring group; an unknown number gets 404.
- * - Anyone may call an extension or a ring group without authenticating, as an outside caller.
- * - A request whose From claims an extension is challenged (407), so nobody passes for one; an
- *   authenticated extension is an internal caller.
- * - The trunk is reached only by an authenticated extension: an outside number from anyone else is
- *   challenged, never dialled (toll fraud).
- * - `*97` is always challenged: the mailbox menu is the authenticated extension's own.
+ * - Anybody else is challenged (407) whatever the number, unless the admin allows outside SIP
+ *   calls: then a request that offers no credentials and claims no extension may call an
+ *   extension or a ring group, within limits per source address, and is never dialled out for.
+ * - Only an authenticated extension is an internal caller, reaches the trunk or its `*97` menu.
  * - The PBX's media (prompts, voicemail, relayed trunk calls) uses RTP ports from
  *   `RENVOI_RTP_PORTS` (default 10000-20000), bound on the PBX's host and announced with the
  *   address phones reach it at.
  */
 import type { Logger } from 'pino';
 import { peerDestination } from '../registrar/peer-destination.js';
-import { canonicalNumber } from '../../domain/numbers.js';
-import { getFrom, getTo, parseSipUri, uriUser } from '../../sip/message/index.js';
+import { getTo, parseSipUri, uriUser } from '../../sip/message/index.js';
 import type { SipRequest } from '../../sip/message/index.js';
 import { RealScheduler } from '../../sip/timers.js';
 import { buildReply } from '../../sip/stack.js';
@@ -27,12 +25,18 @@ import { storeHistory } from '../history/call-history.js';
 import { countReception, countingOutcomes } from '../metrics.js';
 import type { BatchedHistoryWriter } from '../history/call-history.js';
 import { DirectoryTrunkDialler } from '../trunks/trunk-dialler.js';
-import { inboundTarget, trunkOf } from '../trunks/inbound.js';
 import { MediaLayer } from '../../media/media-layer.js';
 import { loadPromptSources, bundledPromptsDir } from '../voicemail/prompt-sources.js';
 import { sayer } from '../voicemail/prompt-catalog.js';
 import type { VoicemailCallContext } from '../voicemail/voicemail-drivers.js';
-import { CallRouter, MAILBOX_MENU } from './call-router.js';
+import { CallRouter } from './call-router.js';
+import type { Attempt } from './admission/chain.js';
+import { admissionChain } from './admission/chain.js';
+import { authenticate } from './admission/authenticate.js';
+import { dispatch } from './admission/dispatch.js';
+import { fromTrunk } from './admission/from-trunk.js';
+import { outsideCaller } from './admission/outside-caller.js';
+import { SourceLimiter, sourceLimits } from './admission/source-limits.js';
 import type { CallTimers } from './call-session.js';
 import type { CallVoice, Locator } from './ports.js';
 import { DEFAULT_RTP_PORTS, parsePortRange } from './port-range.js';
@@ -70,6 +74,7 @@ class CallHandling implements CallHandler {
   private readonly scheduler = new RealScheduler();
   private readonly log: Logger;
   private readonly history: BatchedHistoryWriter;
+  private readonly admit: (attempt: Attempt) => void;
 
   constructor(
     private readonly context: PbxContext,
@@ -130,6 +135,13 @@ class CallHandling implements CallHandler {
       log: (message) => context.log.info(message),
       logError: (error, message) => context.log.error({ err: error }, message),
     });
+    this.admit = admissionChain([
+      fromTrunk(context.resolvedHosts, this.log),
+      outsideCaller(this.log),
+      sourceLimits(new SourceLimiter(), Date.now, this.log),
+      authenticate(context.authenticator, this.log),
+      dispatch(this.router, this.log),
+    ]);
   }
 
   active(): number {
@@ -177,52 +189,19 @@ class CallHandling implements CallHandler {
   }
 
   private invite(request: SipRequest, tx: ServerTransaction, source: Source): void {
-    const directory = this.context.directory();
     const dialled = userOf(request.uri);
     if (dialled === null) {
       tx.respond(buildReply(request, 404, 'Not Found'));
       return;
     }
-    const trunk = trunkOf(directory, source, this.context.resolvedHosts());
-    if (trunk !== undefined) {
-      const target = inboundTarget(directory, trunk, dialled);
-      if (target === undefined) {
-        this.log.info({ trunk: trunk.name, dialled }, 'inbound number not mapped');
-        tx.respond(buildReply(request, 404, 'Not Found'));
-        return;
-      }
-      this.router.handleInvite(request, tx, {
-        to: target,
-        trusted: trunk.trusted,
-        fromTrunk: true,
-      });
-      return;
-    }
-    const menu = dialled === MAILBOX_MENU;
-    const local = directory.extensions.has(dialled) || directory.ringGroups.has(dialled);
-    const fromUser = userOf(getFrom(request)?.uri ?? '');
-    const claimsExtension = fromUser !== null && directory.extensions.has(fromUser);
-    const offersCredentials = request.headers.has('Proxy-Authorization');
-    if (local && !menu && !claimsExtension && !offersCredentials) {
-      this.router.handleInvite(request, tx, { to: dialled });
-      return;
-    }
-    const username = this.context.authenticator.admit(request, tx, source, 'proxy');
-    if (username === null) return;
-    if (menu) {
-      this.router.handleMailboxMenu(request, tx, username);
-      return;
-    }
-    if (local) {
-      this.router.handleInvite(request, tx, { to: dialled, authenticatedAs: username });
-      return;
-    }
-    const e164 = canonicalNumber(dialled, directory.settings.country);
-    if (e164 === null) {
-      tx.respond(buildReply(request, 404, 'Not Found'));
-      return;
-    }
-    this.router.handleOutbound(request, tx, e164, username);
+    this.admit({
+      request,
+      tx,
+      source,
+      directory: this.context.directory(),
+      dialled,
+      onRelease: [],
+    });
   }
 }
 

@@ -30,7 +30,7 @@ import {
 import type { SipRequest } from '../../sip/message/index.js';
 import { buildReply } from '../../sip/message/reply.js';
 import type { Scheduler } from '../../sip/timers.js';
-import type { CallHistorySink } from '../history/call-history.js';
+import type { CallHistorySink, CallSource } from '../history/call-history.js';
 import { CallBoundary } from './call-boundary.js';
 import { CallSession } from './call-session.js';
 import type { CallEnd, CallTimers } from './call-session.js';
@@ -67,6 +67,10 @@ export interface InviteContext {
   trusted?: boolean;
   /** The request comes from a trunk: the PBX relays its media. */
   fromTrunk?: boolean;
+  /** An outside SIP caller (neither trunk nor extension): routing never dials out for it. */
+  outsideSip?: boolean;
+  /** Told once when the call is released. */
+  onReleased?: () => void;
 }
 
 /** What the phones dial for their mailbox menu (design §5). */
@@ -150,13 +154,28 @@ export class CallRouter {
         from: caller,
         states: this.states(directory),
         recentCalls: this.recentCalls(caller, directory, now),
+        ...(context.outsideSip === true ? { outsideSip: true } : {}),
       },
       directory,
       now,
     );
-    return this.startSession(tx, decision, caller, callerName, now, {
-      fromTrunk: context.fromTrunk === true,
-    });
+    return this.startSession(
+      tx,
+      decision,
+      caller,
+      callerName,
+      now,
+      { fromTrunk: context.fromTrunk === true },
+      {
+        source:
+          context.fromTrunk === true
+            ? 'trunk'
+            : context.authenticatedAs !== undefined
+              ? 'extension'
+              : 'outside',
+        ...(context.onReleased === undefined ? {} : { onReleased: context.onReleased }),
+      },
+    );
   }
 
   /**
@@ -178,9 +197,15 @@ export class CallRouter {
       plan: [],
       trace: [],
     };
-    return this.startSession(tx, decision, caller, callerName, this.clock(), {
-      mailboxMenu: extension,
-    });
+    return this.startSession(
+      tx,
+      decision,
+      caller,
+      callerName,
+      this.clock(),
+      { mailboxMenu: extension },
+      { source: 'extension' },
+    );
   }
 
   /**
@@ -208,7 +233,17 @@ export class CallRouter {
       plan: [{ do: 'dial', number: e164, presentation: 'caller', timeout: null }],
       trace: [],
     };
-    return this.startSession(tx, decision, caller, callerName, this.clock());
+    return this.startSession(
+      tx,
+      decision,
+      caller,
+      callerName,
+      this.clock(),
+      {},
+      {
+        source: 'extension',
+      },
+    );
   }
 
   private startSession(
@@ -217,7 +252,8 @@ export class CallRouter {
     caller: Caller,
     callerName: string | null,
     now: Date,
-    extra: { fromTrunk?: boolean; mailboxMenu?: string } = {},
+    extra: { fromTrunk?: boolean; mailboxMenu?: string },
+    record: { source: CallSource; onReleased?: () => void },
   ): CallSession {
     const id = randomUUID();
     const boundary = new CallBoundary(this.options.scheduler, this.options.signaling, (error) =>
@@ -244,7 +280,10 @@ export class CallRouter {
           this.write(s.id, (h) => h.recordAnswer(s.id, this.clock().getTime(), by)),
         ended: (s, end: CallEnd) =>
           this.write(s.id, (h) => h.recordEnd(s.id, this.clock().getTime(), end)),
-        released: (s) => this.forget(s),
+        released: (s) => {
+          this.forget(s);
+          record.onReleased?.();
+        },
       },
     });
     boundary.endWith(() => session.terminate());
@@ -254,7 +293,14 @@ export class CallRouter {
     this.byCallId.set(session.aCallId, session);
     this.byCallId.set(session.bCallId, session);
     this.write(id, (h) =>
-      h.recordStart({ id, startedAt: now.getTime(), caller, callerName, decision }),
+      h.recordStart({
+        id,
+        startedAt: now.getTime(),
+        source: record.source,
+        caller,
+        callerName,
+        decision,
+      }),
     );
     boundary.run(() => session.start());
     return session;

@@ -12,7 +12,7 @@
  *
  * Refusals (RFC 3261 §21.4.26, §20.43): an SDP that cannot be read gets 400; one we can read but
  * not use gets 488 with a Warning saying why — 304 when it offers no audio, 305 when no codec
- * is common.
+ * is common or a number is out of range, 301 for a media address we will not use.
  */
 import { SdpError } from '../../media/sdp.js';
 import type { SdpErrorCode } from '../../media/sdp.js';
@@ -29,10 +29,13 @@ export interface SdpRefusal {
   why: string;
 }
 
-const WARNINGS: Readonly<Record<SdpErrorCode, { code: number; text: string } | null>> = {
+/** The warn-text before the error's own words; the warn-code is the error's (media/sdp.ts). */
+const WARNINGS: Readonly<Record<SdpErrorCode, string | null>> = {
   malformed: null,
-  'no-audio': { code: 304, text: 'Media type not available' },
-  'no-common-codec': { code: 305, text: 'Incompatible media format' },
+  'no-audio': 'Media type not available',
+  'no-common-codec': 'Incompatible media format',
+  'out-of-range': 'Incompatible media format',
+  address: 'Incompatible network address formats',
 };
 
 /** A warn-text is a quoted-string (RFC 3261 §25.1): no raw quotes, backslashes or controls. */
@@ -50,9 +53,7 @@ export function refusalOf(error: SdpError, agent: string): SdpRefusal {
   return {
     status: 488,
     reason: 'Not Acceptable Here',
-    headers: [
-      ['Warning', `${warning.code} ${agent} ${quoted(`${warning.text}: ${error.message}`)}`],
-    ],
+    headers: [['Warning', `${error.warnCode} ${agent} ${quoted(`${warning}: ${error.message}`)}`]],
     why: error.message,
   };
 }

@@ -12,6 +12,7 @@
 import { SdpError, isNamedAddress, parseRemoteSdp } from '../../media/sdp.js';
 import type { SipRequest } from '../../sip/message/index.js';
 import { buildReply } from '../../sip/message/index.js';
+import { refusalOf } from './offer-answer.js';
 import type { ServerTx } from './ports.js';
 
 /** Why the offer of `request` cannot be taken, or null when it can (or there is none). */
@@ -33,18 +34,6 @@ export function offerProblem(request: SipRequest, trusted: boolean): SdpError | 
 }
 
 /**
- * RFC 3261 §20.43: `warn-code SP warn-agent SP warn-text`, the text a quoted-string (RFC 3261
- * §25.1), kept to printable ASCII.
- */
-export function warningValue(code: number, agent: string, text: string): string {
-  const quoted = text
-    .slice(0, 200)
-    .replace(/[^\x20-\x7e]/g, '?')
-    .replace(/["\\]/g, (c) => `\\${c}`);
-  return `${code} ${agent} "${quoted}"`;
-}
-
-/**
  * Answers `tx` 488 (or 400) with a Warning when its offer cannot be taken; true when it did.
  * `agent`: the PBX's host, the Warning's warn-agent.
  */
@@ -56,11 +45,9 @@ export function refuseUnusableOffer(
 ): boolean {
   const problem = offerProblem(tx.request, trusted);
   if (problem === null) return false;
-  const response =
-    problem.code === 'malformed'
-      ? buildReply(tx.request, 400, 'Bad Request')
-      : buildReply(tx.request, 488, 'Not Acceptable Here');
-  response.headers.append('Warning', warningValue(problem.warnCode, agent, problem.message));
+  const refusal = refusalOf(problem, agent);
+  const response = buildReply(tx.request, refusal.status, refusal.reason);
+  for (const [name, value] of refusal.headers) response.headers.append(name, value);
   log(`INVITE refused, its offer cannot be used: ${problem.message}`);
   tx.respond(response);
   return true;

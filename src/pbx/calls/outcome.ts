@@ -16,9 +16,19 @@
 export type StepFailure = 'busy' | 'unreachable' | 'no-answer' | 'rejected';
 
 /** What the call history stores (design: the outcome column). */
-/** `voicemail`: the PBX took the call (a message left, or the `*97` menu). */
+/**
+ * `voicemail`: the PBX took the call (a message left, or the `*97` menu); `interrupted`: the PBX
+ * stopped (killed) during the call, found at the next start.
+ */
 export type CallOutcome =
-  'answered' | 'busy' | 'no-answer' | 'cancelled' | 'failed' | 'unavailable' | 'voicemail';
+  | 'answered'
+  | 'busy'
+  | 'no-answer'
+  | 'cancelled'
+  | 'failed'
+  | 'unavailable'
+  | 'voicemail'
+  | 'interrupted';
 
 export interface FinalResponse {
   status: number;

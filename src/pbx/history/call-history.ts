@@ -12,9 +12,13 @@ import type { CallHistoryTable } from '../../store/schema.js';
 import { recentCallsFrom } from '../../store/recent-calls.js';
 import type { CallOutcome } from '../calls/outcome.js';
 
+/** Who placed a call: a trunk, an authenticated extension, or an outside SIP caller. */
+export type CallSource = 'trunk' | 'extension' | 'outside';
+
 export interface CallStart {
   id: string;
   startedAt: number;
+  source: CallSource;
   caller: Caller;
   callerName: string | null;
   decision: Decision;
@@ -154,8 +158,8 @@ export class BatchedHistoryWriter implements CallHistorySink {
     const sqlite = sqliteOf(db);
     this.insert = sqlite.prepare(
       `insert into call_history (id, started_at, answered_at, ended_at, caller, caller_name,
-         called, exception, action, plan, trace, outcome, answered_by, final_status)
-       values (?, ?, null, null, ?, ?, ?, ?, ?, ?, ?, null, null, null)`,
+         called, exception, action, plan, trace, outcome, answered_by, final_status, source)
+       values (?, ?, null, null, ?, ?, ?, ?, ?, ?, ?, null, null, null, ?)`,
     );
     this.answer = sqlite.prepare(
       'update call_history set answered_at = ?, answered_by = ? where id = ?',
@@ -249,6 +253,7 @@ export class BatchedHistoryWriter implements CallHistorySink {
           decision.action === null ? null : JSON.stringify(decision.action),
           JSON.stringify(decision.plan),
           JSON.stringify(decision.trace),
+          start.source,
         );
         return;
       }

@@ -1,7 +1,8 @@
 /**
  * Digest authentication of requests from phones, shared by the registrar (401) and calls (407).
  * One answer for an unknown extension and a wrong password (see authenticationOutcome), and
- * repeated failures from one address refused for a while by the AuthGuard.
+ * repeated failures of one user from one address (or of many users from one address) refused for
+ * a while by the AuthGuard.
  */
 import type { Logger } from 'pino';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
@@ -56,10 +57,11 @@ export class Authenticator {
   authenticate(request: SipRequest, source: Source, role: 'registrar' | 'proxy'): AuthResult {
     const { digest, guard, log, clock } = this.deps;
     const now = clock();
-    if (guard.isBlocked(source.address, now)) {
-      if (source.protocol === 'udp') return { kind: 'drop' };
-      return { kind: 'respond', response: buildReply(request, 403, 'Forbidden') };
-    }
+    const blocked = (): AuthResult =>
+      source.protocol === 'udp'
+        ? { kind: 'drop' }
+        : { kind: 'respond', response: buildReply(request, 403, 'Forbidden') };
+    if (guard.isBlocked(source.address, undefined, now)) return blocked();
     const credentials = request.headers.getAll(
       role === 'registrar' ? 'Authorization' : 'Proxy-Authorization',
     );
@@ -69,9 +71,16 @@ export class Authenticator {
       this.deps.password,
       now,
     );
+    if (result.username !== undefined && guard.isBlocked(source.address, result.username, now)) {
+      return blocked();
+    }
     const outcome = authenticationOutcome(result);
     if (outcome.failure) {
-      const { blockedNow } = guard.recordFailure(source.address, now);
+      const { blockedNow } = guard.recordFailure(
+        source.address,
+        result.ok ? undefined : result.username,
+        now,
+      );
       this.deps.onFailure?.(blockedNow);
       // The reason and the claimed user help an admin; the credentials themselves are never logged.
       log.warn(
@@ -87,7 +96,7 @@ export class Authenticator {
     }
     switch (outcome.kind) {
       case 'accept':
-        guard.recordSuccess(source.address);
+        guard.recordSuccess(source.address, outcome.username);
         return { kind: 'accept', username: outcome.username };
       case 'challenge': {
         const response =

@@ -34,6 +34,7 @@ describe('call history', () => {
     await storeHistory(db).recordStart({
       id: 'c1',
       startedAt: 1000,
+      source: 'trunk',
       caller: { kind: 'external', e164: '+33612345678', digits: '0612345678' },
       callerName: 'Bob',
       decision: DECISION,
@@ -69,6 +70,7 @@ describe('call history', () => {
       storeHistory(db).recordStart({
         id,
         startedAt: at,
+        source: 'extension',
         caller: { kind: 'internal', extension: caller },
         callerName: null,
         decision: { ...DECISION, to, exception: null, action: null },

@@ -156,7 +156,14 @@ export interface VoicemailMessage {
 
 /** How a call ended (the PBX's call history); null while it lasts. */
 export type CallOutcome =
-  'answered' | 'busy' | 'no-answer' | 'cancelled' | 'failed' | 'unavailable' | 'voicemail';
+  | 'answered'
+  | 'busy'
+  | 'no-answer'
+  | 'cancelled'
+  | 'failed'
+  | 'unavailable'
+  | 'voicemail'
+  | 'interrupted';
 
 export interface CallRecord {
   id: string;

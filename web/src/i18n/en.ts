@@ -225,6 +225,7 @@ export const en: Messages = {
   'history.outcome.failed': 'failed',
   'history.outcome.unavailable': 'unavailable',
   'history.outcome.voicemail': 'voicemail',
+  'history.outcome.interrupted': 'interrupted (the PBX stopped)',
   'history.outcome.ongoing': 'in progress',
 
   'admin.save': 'Save',
@@ -280,6 +281,13 @@ export const en: Messages = {
   'admin.outbound.international': 'International',
   'admin.outbound.other': 'Other',
   'admin.outbound.maxExceptions': 'Maximum number of exceptions per extension',
+  'admin.outside.title': 'Outside SIP calls',
+  'admin.outside.intro':
+    'Calls from an address that is neither a trunk nor an extension. Refused by default; when allowed, they reach extensions and ring groups only, never a mobile or an outside number.',
+  'admin.outside.allow': 'Allow outside SIP calls',
+  'admin.outside.concurrent': 'Calls at once per address',
+  'admin.outside.perMinute': 'New calls per minute per address',
+  'admin.outside.keepDays': 'Days their unanswered calls stay in the history',
 
   'admin.io.export': 'Export',
   'admin.io.exportHelp': 'Download the whole directory (as renvoi export).',

@@ -230,6 +230,7 @@ export const fr = {
   'history.outcome.failed': 'échoué',
   'history.outcome.unavailable': 'indisponible',
   'history.outcome.voicemail': 'messagerie vocale',
+  'history.outcome.interrupted': 'interrompu (arrêt du PBX)',
   'history.outcome.ongoing': 'en cours',
 
   'admin.save': 'Enregistrer',
@@ -285,6 +286,13 @@ export const fr = {
   'admin.outbound.international': 'International',
   'admin.outbound.other': 'Autres',
   'admin.outbound.maxExceptions': "Nombre maximal d'exceptions par extension",
+  'admin.outside.title': 'Appels SIP extérieurs',
+  'admin.outside.intro':
+    'Les appels venant d’une adresse qui n’est ni un trunk ni une extension. Refusés par défaut ; autorisés, ils n’atteignent que les extensions et les groupes, jamais un mobile ni un numéro externe.',
+  'admin.outside.allow': 'Autoriser les appels SIP extérieurs',
+  'admin.outside.concurrent': 'Appels simultanés par adresse',
+  'admin.outside.perMinute': 'Nouveaux appels par minute et par adresse',
+  'admin.outside.keepDays': 'Jours de conservation de leurs appels sans réponse dans l’historique',
 
   'admin.io.export': 'Exporter',
   'admin.io.exportHelp': "Télécharger l'annuaire complet (comme renvoi export).",

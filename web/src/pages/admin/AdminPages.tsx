@@ -10,6 +10,7 @@ import {
   hoursPerDay,
 } from './directory.js';
 import type { Day, DirectoryDoc, ExtensionDoc, RingGroupDoc, TrunkDoc } from './directory.js';
+import { OUTSIDE_CALLS_DEFAULTS } from './directory.js';
 import { ListEditor } from './ListEditor.js';
 import type { FieldSpec } from './ListEditor.js';
 import { DirectorySection } from './useDirectory.js';
@@ -271,6 +272,53 @@ function OutboundFields({ doc, setDoc, problemAt }: SectionProps) {
         />
         <FieldError message={problemAt('maxExceptions')} id={`${maxId}-error`} />
       </div>
+      <OutsideCallsFields doc={doc} setDoc={setDoc} problemAt={problemAt} />
     </>
+  );
+}
+
+/** Issue 14: SIP calls from neither a trunk nor an extension, refused unless allowed here. */
+function OutsideCallsFields({ doc, setDoc, problemAt }: SectionProps) {
+  const { t } = useI18n();
+  const base = useId();
+  const outside = { ...OUTSIDE_CALLS_DEFAULTS, ...doc.outsideCalls };
+  const set = (change: Partial<typeof outside>) =>
+    setDoc({ ...doc, outsideCalls: { ...doc.outsideCalls, ...change } });
+  const numbers = ['concurrent', 'perMinute', 'keepDays'] as const;
+  return (
+    <fieldset className="card">
+      <legend>{t('admin.outside.title')}</legend>
+      <p>{t('admin.outside.intro')}</p>
+      <label className="checkbox-inline">
+        <input
+          type="checkbox"
+          checked={outside.allow}
+          onChange={(e) => set({ allow: e.target.checked })}
+        />
+        {t('admin.outside.allow')}
+      </label>
+      <FieldError message={problemAt('outsideCalls.allow') ?? problemAt('outsideCalls')} />
+      {numbers.map((key) => {
+        const error = problemAt(`outsideCalls.${key}`);
+        const id = `${base}-${key}`;
+        return (
+          <div className="field" key={key}>
+            <label htmlFor={id}>{t(`admin.outside.${key}`)}</label>
+            <input
+              id={id}
+              type="number"
+              min={key === 'keepDays' ? 0 : 1}
+              aria-invalid={error !== undefined}
+              aria-describedby={error === undefined ? undefined : `${id}-error`}
+              value={outside[key]}
+              onChange={(e) =>
+                set({ [key]: e.target.value === '' ? undefined : Number(e.target.value) })
+              }
+            />
+            <FieldError message={error} id={`${id}-error`} />
+          </div>
+        );
+      })}
+    </fieldset>
   );
 }

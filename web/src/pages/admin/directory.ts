@@ -34,6 +34,16 @@ export interface TrunkDoc {
   [other: string]: unknown;
 }
 
+/** SIP calls from neither a trunk nor an extension (absent keys: the defaults below). */
+export interface OutsideCallsDoc {
+  allow?: boolean;
+  concurrent?: number;
+  perMinute?: number;
+  keepDays?: number;
+}
+
+export const OUTSIDE_CALLS_DEFAULTS = { allow: false, concurrent: 2, perMinute: 10, keepDays: 30 };
+
 export type HolidayDoc = string | { date: string; name?: string };
 
 export interface DirectoryDoc {
@@ -42,6 +52,7 @@ export interface DirectoryDoc {
   officeHours?: Record<string, string | string[]>;
   holidays?: HolidayDoc[];
   outboundPolicy?: { allow: string[] };
+  outsideCalls?: OutsideCallsDoc;
   extensions?: ExtensionDoc[];
   ringGroups?: RingGroupDoc[];
   trunks?: TrunkDoc[];
