@@ -22,6 +22,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ensureBuilt, startRenvoi } from '../e2e/harness.js';
 import type { RunningRenvoi } from '../e2e/harness.js';
 import {
+  OUTSIDE_CALLERS,
   QUIET_RTP_PORTS,
   RtpPeer,
   eventually,
@@ -36,6 +37,7 @@ import type { Datagram, TestPbx } from './harness.js';
 import type { MediaLayer } from '../../src/media/media-layer.js';
 
 const DIRECTORY = `
+outsideCalls: { allow: true, concurrent: 1000, perMinute: 100000 }
 extensions:
   - number: '101'
     name: Alice Martin
@@ -220,6 +222,7 @@ describe('a host name as the media address', () => {
     trunkPort = await quietPort();
     t = await startVoicePbx(
       {
+        ...OUTSIDE_CALLERS,
         extensions: [{ number: '101', name: 'Alice Martin', password: 'secret-of-101' }],
         trunks: [
           {
@@ -316,7 +319,10 @@ describe('an error inside a call', () => {
   let t: TestPbx & { media: MediaLayer };
   beforeAll(async () => {
     t = await startVoicePbx(
-      { extensions: [{ number: '101', name: 'Alice Martin', password: 'secret-of-101' }] },
+      {
+        ...OUTSIDE_CALLERS,
+        extensions: [{ number: '101', name: 'Alice Martin', password: 'secret-of-101' }],
+      },
       { rtpPorts: QUIET_RTP_PORTS, mediaBindAddress: '127.0.0.1' },
     );
   });
