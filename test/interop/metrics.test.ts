@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { startApi } from '../../src/api/server.js';
 import { PbxMetrics } from '../../src/pbx/metrics.js';
-import { expectQuiet, phone, sipp, startCallPbx } from './harness.js';
+import { OUTSIDE_CALLERS, expectQuiet, phone, sipp, startCallPbx } from './harness.js';
 import type { TestPbx } from './harness.js';
 
+// SIPp's calls come without credentials: an outside caller the setting lets in.
 const DIRECTORY = {
+  ...OUTSIDE_CALLERS,
   extensions: [
     { number: '100', name: 'Secrétariat', password: 'secret-of-100', role: 'admin' },
     { number: '101', name: 'Alice Martin', password: 'secret-of-101' },
