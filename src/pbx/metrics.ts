@@ -192,7 +192,10 @@ function gauge(registers: Registry[], name: string, help: string, value: () => n
 
 /** The call history sink, counting each call's outcome as it is recorded. */
 export function countingOutcomes(sink: CallHistorySink, metrics: PbxMetrics): CallHistorySink {
+  // Everything else the sink does passes through: repeat conditions read its recent calls.
+  const recentCalls = sink.recentCalls?.bind(sink);
   return {
+    ...(recentCalls === undefined ? {} : { recentCalls }),
     recordStart: (start) => sink.recordStart(start),
     recordAnswer: (id, at, answeredBy) => sink.recordAnswer(id, at, answeredBy),
     recordEnd: (id, at, end) => {

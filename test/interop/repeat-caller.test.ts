@@ -2,13 +2,15 @@
  * Issue 13 §3 on live calls: "3 calls in 10 min → my mobile" before "* in DND → …". A SIPp caller
  * calls an extension in Do Not Disturb three times; the first two are refused by the DND rule
  * (busy, so no media is needed), the third breaks through to the mobile, and the SIPp carrier
- * behind the trunk sees it.
+ * behind the trunk sees it. The caller comes in through a trunk of its own: an outside SIP
+ * caller's calls are never forwarded out (issue 14).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectQuiet,
   finalStatus,
   lastCall,
+  originTrunk,
   quietPort,
   sipp,
   sippUas,
@@ -20,7 +22,7 @@ import { listCalls } from '../../src/pbx/history/call-history.js';
 /** uas-trunk.xml expects this caller, national, in the trunk's From. */
 const CALLER = ['-key', 'caller', '+33491234567'];
 
-function directory(trunkPort: number) {
+function directory(trunkPort: number, originPort: number) {
   return {
     extensions: [
       {
@@ -35,16 +37,21 @@ function directory(trunkPort: number) {
         ],
       },
     ],
-    trunks: [{ name: 'carrier', host: '127.0.0.1', port: trunkPort, numberFormat: 'national' }],
+    trunks: [
+      { name: 'carrier', host: '127.0.0.1', port: trunkPort, numberFormat: 'national' },
+      originTrunk(originPort, { '0442000120': '120' }),
+    ],
   };
 }
 
 describe('repeat caller breaking through DND, against SIPp', () => {
   let t: TestPbx;
   let trunkPort: number;
+  let originPort: number;
   beforeAll(async () => {
     trunkPort = await quietPort();
-    t = await startCallPbx(directory(trunkPort));
+    originPort = await quietPort();
+    t = await startCallPbx(directory(trunkPort, originPort));
   });
   afterAll(async () => {
     await t.remove();
@@ -52,7 +59,9 @@ describe('repeat caller breaking through DND, against SIPp', () => {
 
   it('the first two calls are refused in DND; the third reaches the mobile through the trunk', async () => {
     for (const n of [1, 2]) {
-      const refused = await sipp(t, 'uac-refused.xml', ['-s', '120', ...CALLER]);
+      const refused = await sipp(t, 'uac-refused.xml', ['-s', '0442000120', ...CALLER], {
+        localPort: originPort,
+      });
       expect(refused.code, refused.stdout + refused.stderr).toBe(0);
       expect(finalStatus(refused.messages)).toBe(486);
       await expectQuiet(t);
@@ -67,7 +76,9 @@ describe('repeat caller breaking through DND, against SIPp', () => {
 
     const carrier = sippUas('uas-trunk.xml', trunkPort);
     await carrier.ready;
-    const third = await sipp(t, 'uac.xml', ['-s', '120', ...CALLER]);
+    const third = await sipp(t, 'uac.xml', ['-s', '0442000120', ...CALLER], {
+      localPort: originPort,
+    });
     expect(third.code, third.stdout + third.stderr).toBe(0);
     const answered = await carrier.done;
     expect(answered.code, answered.stdout + answered.stderr).toBe(0);
