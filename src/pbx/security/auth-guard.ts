@@ -129,7 +129,10 @@ export function authenticationOutcome(result: DigestVerifyResult): AuthOutcome {
       return { kind: 'challenge', stale: true, failure: false };
     // A nonce we never issued: forged, or signed with a secret since lost. A fresh challenge lets
     // an honest client in; counting it stops a scanner that never reads our challenges.
+    // The RFC 2069 form (no qop) could be a replay: a client that can do better gets a challenge
+    // to answer with qop; a replayer keeps failing until blocked.
     case 'nonce':
+    case 'no-qop':
       return { kind: 'challenge', stale: false, failure: true };
     case 'malformed':
       return { kind: 'reject', status: 400, failure: true };

@@ -6,30 +6,28 @@
  * - Algorithms: SHA-256 and MD5, offered in that order, one challenge per algorithm (RFC 8760 §2.4:
  *   the UAC uses the topmost it supports). The -sess variants are answered as a client but never
  *   offered: no SIP phone needs them and they only add state.
- * - qop: only `auth` is offered. `auth-int` would need the body and no phone uses it for REGISTER
- *   or INVITE. A client that omits qop (the RFC 2069 form, RFC 2617 §3.2.2.1) is accepted with MD5
- *   only, because old MD5 peers still do so, while RFC 7616 §3.3 makes qop mandatory for everything
- *   newer, SHA-256 included; `legacyNoQop: false` refuses it everywhere.
- * - Nonces are stateless: base64url(timestamp, salt, HMAC-SHA-256(secret, realm + timestamp +
- *   salt)). Any process with the secret checks them, and a restart with the persisted secret keeps
- *   them valid. The salt keeps two challenges issued in the same millisecond distinct, which the
- *   replay check below relies on.
- * - Replay: with a stateless nonce a captured request (an INVITE to a premium number, say) could be
- *   replayed for the nonce's whole lifetime. The server therefore remembers, per nonce, the highest
- *   nc it accepted (a bounded LRU; only successful verifications enter it, so nobody without the
- *   password can evict entries) and refuses an nc that does not increase (RFC 7616 §3.4: the same
- *   nc-value seen twice is a replay). The refusal is a stale challenge, so a legitimate client
- *   whose requests were merely reordered retries once with a fresh nonce and no user prompt. The
- *   memory is per process: behind a dispatcher with several nodes, a replay to another node within
- *   the nonce lifetime is not caught. Requests without qop carry no nc and get no replay
- *   protection.
+ * - qop: only `auth` is offered, and required. `auth-int` would need the body and no phone uses it
+ *   for REGISTER or INVITE. Credentials without qop (the RFC 2069 form) carry no nonce-count, so
+ *   nothing tells a replay from the original: a captured INVITE could be sent again from anywhere
+ *   for the nonce's whole lifetime. Every challenge offers qop, and RFC 7616 §3.3 then obliges the
+ *   client to use it, so such credentials get a fresh challenge and count as a failure.
+ * - Nonces are stateless: base64url(timestamp, instance, salt, HMAC-SHA-256(secret, realm +
+ *   timestamp + instance + salt)). The salt keeps two challenges issued in the same millisecond
+ *   distinct, which the replay check below relies on.
+ * - Replay (RFC 7616 §3.4, RFC 3261 §22.4): the server remembers, per nonce, the highest nc it
+ *   accepted (a bounded LRU; only successful verifications enter it, so nobody without the
+ *   password can evict entries) and refuses an nc that does not increase. A nonce whose history
+ *   is not known cannot be checked, so it is refused as stale: one issued by another instance (an
+ *   earlier run of the PBX: the instance field differs, while the persisted secret still proves it
+ *   ours), and one issued no later than a nonce the LRU has already forgotten. Each refusal is a
+ *   stale challenge, so an honest client retries once with a fresh nonce and no user prompt.
  * - A wrong password and an unknown user cost the same work (the response is computed against a
  *   fixed dummy password) and compare in constant time, so neither the answer nor its timing says
  *   which extensions exist.
  * - Passwords never leave this module: results carry the username only.
  */
 import * as nodeCrypto from 'node:crypto';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { randomFill, randomToken } from '../random.js';
 import {
   formatAuthHeader,
@@ -192,8 +190,6 @@ export interface DigestServerOptions {
   nonceLifetimeSeconds?: number;
   /** Offered in this order. Default ['SHA-256', 'MD5']. */
   algorithms?: readonly DigestAlgorithm[];
-  /** Accept MD5 credentials without qop (RFC 2069 peers). Default true. */
-  legacyNoQop?: boolean;
   /** Nonces whose highest nc is remembered. Default 10 000. */
   replayCacheSize?: number;
 }
@@ -203,11 +199,16 @@ export type DigestFailure =
   | 'missing'
   /** Not a Digest value, a required parameter missing, a qop or nc that is not valid. */
   | 'malformed'
+  /** The RFC 2069 form (no qop), which cannot be told from its replay: challenge again. */
+  | 'no-qop'
   | 'unknown-user'
   | 'wrong-password'
   /** Right password, authentic nonce too old (or from the future): challenge with stale=true. */
   | 'stale'
-  /** Right password, authentic nonce, nc not above the last one accepted: challenge with stale. */
+  /**
+   * Right password, authentic nonce, but nc not above the last one accepted, or the nonce's
+   * history is unknown (issued by an earlier run, or forgotten): challenge with stale.
+   */
   | 'replay'
   /** A nonce this server never issued (forged, or signed with another secret). */
   | 'nonce'
@@ -232,9 +233,11 @@ export interface DigestRequest {
 export type PasswordLookup = (username: string) => string | null;
 
 const TIMESTAMP_BYTES = 8;
-const SALT_BYTES = 8;
+const INSTANCE_BYTES = 4;
+const SALT_BYTES = 4;
 const MAC_BYTES = 16;
-const NONCE_BYTES = TIMESTAMP_BYTES + SALT_BYTES + MAC_BYTES;
+const BODY_BYTES = TIMESTAMP_BYTES + INSTANCE_BYTES + SALT_BYTES;
+const NONCE_BYTES = BODY_BYTES + MAC_BYTES;
 /** Nonces stamped up to this far in the future (clock steps between nodes) still count as fresh. */
 const CLOCK_SKEW_MS = 5_000;
 const NC_PATTERN = /^[0-9a-fA-F]{8}$/;
@@ -261,10 +264,13 @@ export class DigestServer {
   readonly algorithms: readonly DigestAlgorithm[];
   private readonly secret: Buffer;
   private readonly lifetimeMs: number;
-  private readonly legacyNoQop: boolean;
   private readonly replayCacheSize: number;
-  /** nonce → highest nc accepted; Map order is least recently used first. */
-  private readonly highestNc = new Map<string, number>();
+  /** Names the nonces this instance issued, whose nc history it alone holds. */
+  private readonly instance: Buffer = randomBytes(INSTANCE_BYTES);
+  /** nonce → its issue time and the highest nc accepted; Map order is least recently used first. */
+  private readonly highestNc = new Map<string, { issuedAt: number; nc: number }>();
+  /** The latest issue time among forgotten nonces: older unknown nonces may have been used. */
+  private forgottenUntil = Number.NEGATIVE_INFINITY;
 
   constructor(
     options: DigestServerOptions,
@@ -276,15 +282,15 @@ export class DigestServer {
     this.lifetimeMs = (options.nonceLifetimeSeconds ?? 300) * 1000;
     this.algorithms = options.algorithms ?? ['SHA-256', 'MD5'];
     if (this.algorithms.length === 0) throw new Error('DigestServer: no algorithm');
-    this.legacyNoQop = options.legacyNoQop ?? true;
     this.replayCacheSize = options.replayCacheSize ?? 10_000;
   }
 
   /** A fresh nonce stamped with `now` (ms). */
   nonce(now: number = this.clock()): string {
-    const body = Buffer.alloc(TIMESTAMP_BYTES + SALT_BYTES);
+    const body = Buffer.alloc(BODY_BYTES);
     body.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(now))));
-    randomFill(body, TIMESTAMP_BYTES, SALT_BYTES);
+    this.instance.copy(body, TIMESTAMP_BYTES);
+    randomFill(body, TIMESTAMP_BYTES + INSTANCE_BYTES, SALT_BYTES);
     return Buffer.concat([body, this.mac(body)]).toString('base64url');
   }
 
@@ -330,12 +336,12 @@ export class DigestServer {
 
     const algorithm = this.algorithms.find((a) => a === creds.algorithm);
     if (algorithm === undefined) return fail('algorithm', creds.username);
-    const qop = this.checkQop(creds, algorithm);
-    if (qop === null) return fail('malformed', creds.username);
+    if (creds.qop === undefined) return fail('no-qop', creds.username);
+    if (!validQop(creds)) return fail('malformed', creds.username);
     if (!sameUri(creds.uri, request.uri)) return fail('uri', creds.username);
 
-    const issuedAt = this.nonceTime(creds.nonce);
-    if (issuedAt === null) return fail('nonce', creds.username);
+    const issued = this.nonceOrigin(creds.nonce);
+    if (issued === null) return fail('nonce', creds.username);
 
     const password = lookup(creds.username);
     const input: DigestInput = {
@@ -346,41 +352,22 @@ export class DigestServer {
       method: request.method,
       uri: creds.uri,
       nonce: creds.nonce,
+      qop: 'auth',
+      nc: creds.nc,
+      cnonce: creds.cnonce,
     };
-    if (qop === 'auth') {
-      input.qop = qop;
-      input.nc = creds.nc;
-      input.cnonce = creds.cnonce;
-    }
     const matches = constantTimeHexEquals(digestResponse(input), creds.response);
     if (password === null) return fail('unknown-user', creds.username);
     if (!matches) return fail('wrong-password', creds.username);
 
     // RFC 2617 §3.2.1: stale only once the digest is known to be right, so that the client retries
     // silently instead of prompting for a password it already has.
-    const age = now - issuedAt;
+    const age = now - issued.at;
     if (age > this.lifetimeMs || age < -CLOCK_SKEW_MS) return fail('stale', creds.username);
-    if (qop === 'auth' && !this.acceptNc(creds.nonce, Number.parseInt(creds.nc ?? '', 16))) {
+    if (!issued.here || !this.acceptNc(creds.nonce, issued.at, Number.parseInt(creds.nc, 16))) {
       return fail('replay', creds.username);
     }
     return { ok: true, username: creds.username };
-  }
-
-  /** 'auth', 'none' (RFC 2069 form, when allowed), or null when the qop parameters are invalid. */
-  private checkQop(creds: DigestCredentials, algorithm: DigestAlgorithm): 'auth' | 'none' | null {
-    if (creds.qop === undefined) {
-      const allowed = this.legacyNoQop && algorithm === 'MD5';
-      return allowed && creds.nc === undefined && creds.cnonce === undefined ? 'none' : null;
-    }
-    // RFC 2617 §3.2.2: with qop, cnonce and an 8-hex-digit nc are required.
-    if (
-      creds.qop.toLowerCase() !== 'auth' ||
-      creds.cnonce === undefined ||
-      creds.nc === undefined
-    ) {
-      return null;
-    }
-    return NC_PATTERN.test(creds.nc) && Number.parseInt(creds.nc, 16) > 0 ? 'auth' : null;
   }
 
   private mac(body: Buffer): Buffer {
@@ -391,27 +378,53 @@ export class DigestServer {
       .subarray(0, MAC_BYTES);
   }
 
-  /** Issue time (ms) of a nonce this server signed, or null. */
-  private nonceTime(nonce: string): number | null {
+  /**
+   * Issue time (ms) of a nonce signed with this server's secret, and whether this instance issued
+   * it; null for anything else.
+   */
+  private nonceOrigin(nonce: string): { at: number; here: boolean } | null {
     const raw = Buffer.from(nonce, 'base64url');
     if (raw.length !== NONCE_BYTES || raw.toString('base64url') !== nonce) return null;
-    const body = raw.subarray(0, TIMESTAMP_BYTES + SALT_BYTES);
-    if (!timingSafeEqual(raw.subarray(TIMESTAMP_BYTES + SALT_BYTES), this.mac(body))) return null;
-    return Number(raw.readBigUInt64BE(0));
+    const body = raw.subarray(0, BODY_BYTES);
+    if (!timingSafeEqual(raw.subarray(BODY_BYTES), this.mac(body))) return null;
+    const instance = body.subarray(TIMESTAMP_BYTES, TIMESTAMP_BYTES + INSTANCE_BYTES);
+    return { at: Number(raw.readBigUInt64BE(0)), here: instance.equals(this.instance) };
   }
 
-  /** Records nc for nonce if it is above the last accepted one (RFC 7616 §3.4). */
-  private acceptNc(nonce: string, nc: number): boolean {
+  /**
+   * Records nc for the nonce if it is above the last accepted one (RFC 7616 §3.4). An unknown
+   * nonce is taken as new only if it was issued after every nonce the LRU has forgotten.
+   */
+  private acceptNc(nonce: string, issuedAt: number, nc: number): boolean {
     const last = this.highestNc.get(nonce);
-    if (last !== undefined && nc <= last) return false;
+    if (last === undefined ? issuedAt <= this.forgottenUntil : nc <= last.nc) return false;
     this.highestNc.delete(nonce);
-    this.highestNc.set(nonce, nc);
+    this.highestNc.set(nonce, { issuedAt, nc });
     if (this.highestNc.size > this.replayCacheSize) {
-      const oldest = this.highestNc.keys().next();
-      if (oldest.done !== true) this.highestNc.delete(oldest.value);
+      const oldest = this.highestNc.entries().next();
+      if (oldest.done !== true) {
+        this.highestNc.delete(oldest.value[0]);
+        this.forgottenUntil = Math.max(this.forgottenUntil, oldest.value[1].issuedAt);
+      }
     }
     return true;
   }
+}
+
+/**
+ * qop=auth with a cnonce and an 8-hex-digit nc above zero (RFC 2617 §3.2.2); narrows creds to
+ * carry them.
+ */
+function validQop(
+  creds: DigestCredentials,
+): creds is DigestCredentials & { qop: string; nc: string; cnonce: string } {
+  return (
+    creds.qop?.toLowerCase() === 'auth' &&
+    creds.cnonce !== undefined &&
+    creds.nc !== undefined &&
+    NC_PATTERN.test(creds.nc) &&
+    Number.parseInt(creds.nc, 16) > 0
+  );
 }
 
 /** Constant-time comparison of a computed lower-case hex digest with a received one. */

@@ -313,10 +313,16 @@ describe('DigestServer.verify', () => {
     expect(s.verify(future, REQUEST, lookup, T0)).toMatchObject({ reason: 'stale' });
   });
 
-  it('keeps nonces valid across a restart with the same secret', () => {
+  it('calls a right answer to a nonce from before a restart stale: its nc history is gone', () => {
     const before = server();
     const creds = answer(before.challenge());
-    expect(server().verify(creds, REQUEST, lookup, T0 + 10_000).ok).toBe(true);
+    expect(before.verify(creds, REQUEST, lookup, T0 + 10_000).ok).toBe(true);
+    expect(server().verify(creds, REQUEST, lookup, T0 + 10_000)).toEqual({
+      ok: false,
+      reason: 'replay',
+      stale: true,
+      username: '101',
+    });
   });
 
   it('refuses an nc that does not increase for a nonce (replay), as a stale challenge', () => {
@@ -337,29 +343,39 @@ describe('DigestServer.verify', () => {
     expect(s.verify(answer(challenge, { nc: 4 }), REQUEST, lookup).ok).toBe(true);
   });
 
-  it('bounds the replay memory: the least recently used nonce is forgotten first', () => {
-    const s = server({ replayCacheSize: 2 });
-    const a = s.challenge();
-    const first = answer(a, { nc: 1 });
+  it('bounds the replay memory, and refuses as stale a nonce issued before one it forgot', () => {
+    let now = T0;
+    const s = new DigestServer({ realm: REALM, secret: SECRET, replayCacheSize: 2 }, () => now);
+    const first = answer(s.challenge(), { nc: 1 });
+    const unused = s.challenge();
+    now += 1;
     expect(s.verify(first, REQUEST, lookup).ok).toBe(true);
     expect(s.verify(answer(s.challenge()), REQUEST, lookup).ok).toBe(true);
     expect(s.verify(first, REQUEST, lookup)).toMatchObject({ reason: 'replay' });
+    now += 1;
     expect(s.verify(answer(s.challenge()), REQUEST, lookup).ok).toBe(true);
+    now += 1;
     expect(s.verify(answer(s.challenge()), REQUEST, lookup).ok).toBe(true);
-    expect(s.verify(first, REQUEST, lookup).ok).toBe(true);
+    // `first` is forgotten now; without the watermark its replay would pass.
+    expect(s.verify(first, REQUEST, lookup)).toMatchObject({ reason: 'replay', stale: true });
+    expect(s.verify(answer(unused), REQUEST, lookup)).toMatchObject({ reason: 'replay' });
+    now += 1;
+    expect(s.verify(answer(s.challenge()), REQUEST, lookup).ok).toBe(true);
   });
 
-  it('accepts MD5 without qop (RFC 2069 peers) unless disabled, never SHA-256 without qop', () => {
+  it('challenges again the RFC 2069 form (no qop), MD5 and SHA-256 alike (RFC 7616 §3.3)', () => {
     const s = server();
     const nonce = s.nonce();
     const md5 = answer(`Digest realm="${REALM}", nonce="${nonce}", algorithm=MD5`);
     expect(parseDigestCredentials(md5)?.qop).toBeUndefined();
-    expect(s.verify(md5, REQUEST, lookup).ok).toBe(true);
-    const sha = answer(`Digest realm="${REALM}", nonce="${nonce}", algorithm=SHA-256`);
-    expect(s.verify(sha, REQUEST, lookup)).toMatchObject({ reason: 'malformed' });
-    expect(server({ legacyNoQop: false }).verify(md5, REQUEST, lookup)).toMatchObject({
-      reason: 'malformed',
+    expect(s.verify(md5, REQUEST, lookup)).toEqual({
+      ok: false,
+      reason: 'no-qop',
+      stale: false,
+      username: '101',
     });
+    const sha = answer(`Digest realm="${REALM}", nonce="${nonce}", algorithm=SHA-256`);
+    expect(s.verify(sha, REQUEST, lookup)).toMatchObject({ reason: 'no-qop' });
   });
 
   it('rejects a secret too short to be one', () => {
