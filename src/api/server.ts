@@ -115,7 +115,7 @@ function asApiError(error: FastifyError, request: FastifyRequest): ApiError | nu
 }
 
 export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; context: ApiContext }> {
-  const secret = await loadOrCreateSecret(options.db, 'web-session');
+  const secret = await loadOrCreateSecret(options.db, options.dataDir, 'web-session');
   const context: ApiContext = {
     db: options.db,
     dataDir: options.dataDir,

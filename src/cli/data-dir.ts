@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../store/database.js';
 import type { Db } from '../store/database.js';
 import { migrate } from '../store/migrations.js';
 import { loadDirectory } from '../store/directory-repository.js';
+import { prepareDataDirectory } from '../store/data-directory.js';
 import type { Directory } from '../domain/types.js';
 
 export const DATABASE_FILE = 'renvoi.sqlite';
@@ -12,9 +13,11 @@ export function databasePath(dataDir: string): string {
   return join(dataDir, DATABASE_FILE);
 }
 
-/** Opens the data directory's store, creating the directory and the schema as needed. */
+/**
+ * Opens the data directory's store, creating the directory (owner-only) and the schema as needed.
+ */
 export async function openStore(dataDir: string): Promise<Db> {
-  mkdirSync(dataDir, { recursive: true });
+  prepareDataDirectory(dataDir);
   const db = openDatabase(databasePath(dataDir));
   try {
     await migrate(db);

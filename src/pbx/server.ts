@@ -141,7 +141,7 @@ export class Pbx {
 
   static async start(options: PbxOptions): Promise<Pbx> {
     const directory = await loadDirectory(options.db);
-    const secret = await loadOrCreateSecret(options.db, 'sip-digest');
+    const secret = await loadOrCreateSecret(options.db, options.dataDir, 'sip-digest');
     const stack = new SipStack({
       ...(options.timers === undefined ? {} : { timers: options.timers }),
       onError: (error) => options.log.error({ err: error }, 'SIP stack error'),

@@ -1,6 +1,8 @@
 import SQLite from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
+import { privateFile } from './data-directory.js';
 
 export type Db = Kysely<Database>;
 
@@ -23,9 +25,17 @@ const BUSY_TIMEOUT_MS = 15_000;
 /**
  * Opens (creating if needed) a SQLite database file. WAL lets readers proceed while one process
  * writes; the busy timeout makes a second writer wait for the lock instead of failing at once.
+ * The file is made owner-only before SQLite opens it (SQLite gives its -wal and -shm files the
+ * same mode), and secure_delete zeroes what a row change frees, so a replaced password digest or
+ * a moved key does not linger in free pages.
  */
 export function openDatabase(file: string): Db {
+  privateFile(file);
+  for (const companion of [`${file}-wal`, `${file}-shm`]) {
+    if (existsSync(companion)) privateFile(companion);
+  }
   const database = new SQLite(file, { timeout: BUSY_TIMEOUT_MS });
+  database.pragma('secure_delete = ON');
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');

@@ -107,6 +107,10 @@ export interface RunningRenvoi {
   url: string;
   /** The PBX's SIP port (udp and tcp) on 127.0.0.1. */
   sipPort: number;
+  /** What it printed so far, standard output and error together. */
+  output: () => string;
+  /** SIGTERM, as an admin stops it: the data directory stays, for a restart on it. */
+  halt: () => Promise<void>;
   stop: () => Promise<void>;
   /** SIGKILL, as a crash: the data directory stays, for a restart on it. */
   kill: () => Promise<void>;
@@ -163,6 +167,8 @@ export async function startRenvoi(
     dataDir,
     url,
     sipPort,
+    output: () => output,
+    halt: () => stopChild(child),
     stop: async () => {
       await stopChild(child);
       rmSync(dataDir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { Pbx } from '../../pbx/server.js';
 import type { DigestAlgorithm } from '../../sip/auth/digest.js';
 import { attachCallHandling } from '../../pbx/calls/call-handling.js';
 import { openStore } from '../data-dir.js';
+import { makePrivate } from '../../store/data-directory.js';
 import { startApi } from '../../api/server.js';
 import { EventBus } from '../../pbx/events.js';
 
@@ -33,6 +34,9 @@ export interface StartArgs {
 export async function runStart(args: StartArgs): Promise<number> {
   const log = args.log ?? pino({ level: process.env.RENVOI_LOG_LEVEL ?? 'info' });
   const db = await openStore(args.dataDir);
+  // Files written before (by an earlier version, a copy, another umask) are made private too.
+  const madePrivate = makePrivate(args.dataDir);
+  if (madePrivate > 0) log.info({ entries: madePrivate }, 'data directory made owner-only');
   // The API writes through a connection of its own: the PBX notices another connection's commits
   // (SQLite data_version) and reloads the directory, as it does after `renvoi import`.
   const apiDb = await openStore(args.dataDir);

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { openDatabase } from '../../../src/store/database.js';
 import type { Db } from '../../../src/store/database.js';
 import { migrate } from '../../../src/store/migrations.js';
-import { loadOrCreateSecret } from '../../../src/store/secrets.js';
 import {
   BindingWriter,
   loadAllActive,
@@ -158,29 +157,5 @@ describe('binding repository', () => {
     expect(new Set(reloaded.map((b) => JSON.stringify(b)))).toEqual(
       new Set(result.bindings.map((b) => JSON.stringify(b))),
     );
-  });
-});
-
-describe('secrets', () => {
-  it('creates a 32-byte secret once and returns the same one after reopening', async () => {
-    const tmp = tempDir('secrets');
-    const file = join(tmp.dir, 'renvoi.db');
-    try {
-      let db = openDatabase(file);
-      await migrate(db);
-      const first = await loadOrCreateSecret(db, 'digest-nonce');
-      expect(first).toHaveLength(32);
-      expect(await loadOrCreateSecret(db, 'digest-nonce')).toEqual(first);
-      const other = await loadOrCreateSecret(db, 'other');
-      expect(other.equals(first)).toBe(false);
-      await db.destroy();
-
-      db = openDatabase(file);
-      await migrate(db);
-      expect(await loadOrCreateSecret(db, 'digest-nonce')).toEqual(first);
-      await db.destroy();
-    } finally {
-      tmp.remove();
-    }
   });
 });
