@@ -3,6 +3,7 @@
  * then, unless the route is public, 401 without a session, 403 without the CSRF token on anything
  * but GET/HEAD, 403 on another user's extension or an admin route for a user.
  */
+import { passwordKey } from '../domain/credentials.js';
 import type { FastifyRequest } from 'fastify';
 import type { ApiApp, ApiContext } from './context.js';
 import { SESSION_COOKIE } from './context.js';
@@ -26,10 +27,10 @@ export function registerAuth(app: ApiApp, ctx: ApiContext): void {
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/api/') && request.url !== '/api') return;
     const directory = await ctx.directories.current();
-    const session = ctx.sessions.verify(
-      request.cookies[SESSION_COOKIE],
-      (n) => directory.extensions.get(n)?.password ?? null,
-    );
+    const session = ctx.sessions.verify(request.cookies[SESSION_COOKIE], (n) => {
+      const extension = directory.extensions.get(n);
+      return extension === undefined ? null : passwordKey(extension.number, extension.password);
+    });
     const user = session === null ? null : (directory.extensions.get(session.extension) ?? null);
     request.session = user === null ? null : session;
     request.user = user;

@@ -29,6 +29,8 @@ import { parseCallerId } from './patterns.js';
 import { formatSchedule, isValidTimeZone, parseSchedule } from './schedule.js';
 import { at } from './problem-path.js';
 import { REPEAT_CALLS, REPEAT_MINUTES } from './validity.js';
+import { PIN_HASH, REALM, formatPasswordHash, parsePasswordHash } from './credentials.js';
+import type { SipPassword, VoicemailPin } from './credentials.js';
 import { checkAction, checkExceptionRules, checkOutsideNumber, placeProblems } from './validate.js';
 
 // ---------------------------------------------------------------------------
@@ -87,9 +89,12 @@ export const ExtensionSchema = Type.Object(
   {
     number: NumberDoc,
     name: Type.String(),
-    password: Type.String(),
+    /** password (in clear) or else passwordHash (as exported). */
+    password: Opt(Type.String()),
+    passwordHash: Opt(Type.String()),
     mobile: Opt(Type.String()),
     voicemailPin: Opt(Type.String()),
+    voicemailPinHash: Opt(Type.String()),
     ringTimeout: Opt(Type.Integer()),
     status: Opt(Literals(STATUSES)),
     language: Opt(Literals(['fr', 'en'] as const)),
@@ -537,8 +542,10 @@ const EXTENSION_KEYS = [
   'number',
   'name',
   'password',
+  'passwordHash',
   'mobile',
   'voicemailPin',
+  'voicemailPinHash',
   'ringTimeout',
   'status',
   'language',
@@ -584,6 +591,44 @@ const DOCUMENT_KEYS = [
   'trunks',
 ] as const;
 
+/** `password` in clear or else `passwordHash` as exported. */
+function readPassword(r: Reader, obj: Obj, path: string): SipPassword {
+  // A password typed into an exported document replaces the hash it holds.
+  if (obj.passwordHash !== undefined && obj.password === undefined) {
+    const text = r.string(obj.passwordHash, at(path, 'passwordHash'), '');
+    const digests = parsePasswordHash(text);
+    if (digests !== null) return { digests };
+    if (typeof obj.passwordHash === 'string') {
+      r.add(at(path, 'passwordHash'), 'directory.bad-password-hash', { realm: REALM });
+    }
+    return { plain: '' };
+  }
+  const plain = r.string(obj.password, at(path, 'password'), '');
+  if (typeof obj.password === 'string' && plain.length < MIN_PASSWORD_LENGTH) {
+    r.add(at(path, 'password'), 'directory.password-too-short', { min: MIN_PASSWORD_LENGTH });
+  }
+  return { plain };
+}
+
+/** `voicemailPin` in clear or else `voicemailPinHash` as exported, or neither. */
+function readPin(r: Reader, obj: Obj, path: string): VoicemailPin | null {
+  if (obj.voicemailPinHash !== undefined && obj.voicemailPin === undefined) {
+    const text = r.string(obj.voicemailPinHash, at(path, 'voicemailPinHash'), '');
+    if (PIN_HASH.test(text)) return { hash: text };
+    if (typeof obj.voicemailPinHash === 'string') {
+      r.add(at(path, 'voicemailPinHash'), 'directory.bad-pin-hash');
+    }
+    return null;
+  }
+  const plain = r.quoted(obj.voicemailPin, at(path, 'voicemailPin'));
+  if (plain === null) return null;
+  if (!/^\d{4,10}$/.test(plain)) {
+    r.add(at(path, 'voicemailPin'), 'directory.bad-pin', { value: plain });
+    return null;
+  }
+  return { plain };
+}
+
 /** An extension as read, with the parts semantic checks need to locate and skip. */
 interface ReadExtension {
   path: string;
@@ -605,16 +650,9 @@ function readExtension(
   if (obj === null) return null;
   const number = r.number(obj.number, at(path, 'number'));
   const name = r.text(obj.name, at(path, 'name'));
-  const password = r.string(obj.password, at(path, 'password'), '');
-  if (typeof obj.password === 'string' && password.length < MIN_PASSWORD_LENGTH) {
-    r.add(at(path, 'password'), 'directory.password-too-short', { min: MIN_PASSWORD_LENGTH });
-  }
+  const password = readPassword(r, obj, path);
   const mobile = r.quoted(obj.mobile, at(path, 'mobile'));
-  let voicemailPin = r.quoted(obj.voicemailPin, at(path, 'voicemailPin'));
-  if (voicemailPin !== null && !/^\d{4,10}$/.test(voicemailPin)) {
-    r.add(at(path, 'voicemailPin'), 'directory.bad-pin', { value: voicemailPin });
-    voicemailPin = null;
-  }
+  const voicemailPin = readPin(r, obj, path);
   const forwarding = defaultForwarding();
   const actions: ReadExtension['actions'] = [];
   if (obj.forwarding !== undefined) {
@@ -992,9 +1030,21 @@ export function toDocument(directory: Directory): DirectoryDocument {
 
   const extensions: ExtensionDocument[] = [];
   for (const ext of directory.extensions.values()) {
-    const e: ExtensionDocument = { number: ext.number, name: ext.name, password: ext.password };
+    // A stored extension has only hashes: they are written as such, under names of their own, so
+    // that nobody takes them for passwords and the import recognises them.
+    const e: ExtensionDocument =
+      'plain' in ext.password
+        ? { number: ext.number, name: ext.name, password: ext.password.plain }
+        : {
+            number: ext.number,
+            name: ext.name,
+            passwordHash: formatPasswordHash(ext.password.digests),
+          };
     if (ext.mobile !== null) e.mobile = ext.mobile;
-    if (ext.voicemailPin !== null) e.voicemailPin = ext.voicemailPin;
+    if (ext.voicemailPin !== null) {
+      if ('plain' in ext.voicemailPin) e.voicemailPin = ext.voicemailPin.plain;
+      else e.voicemailPinHash = ext.voicemailPin.hash;
+    }
     if (ext.ringTimeout !== DEFAULT_RING_TIMEOUT) e.ringTimeout = ext.ringTimeout;
     if (ext.status !== 'available') e.status = ext.status;
     if (ext.language !== settings.language) e.language = ext.language;

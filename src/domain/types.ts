@@ -2,6 +2,7 @@
  * The domain model of Renvoi (design §1–§4). Pure data: no I/O, no clock.
  * Names follow the glossary of design §1.
  */
+import type { SipPassword, VoicemailPin } from './credentials.js';
 
 /** ISO 3166-1 alpha-2 country, as libphonenumber-js knows it ("FR"). */
 export type Country = string;
@@ -134,11 +135,12 @@ export interface StatusForwarding {
 export interface Extension {
   number: string;
   name: string;
-  /** SIP and web password. */
-  password: string;
+  /** SIP and web password: in clear from a document, as digests once stored (credentials.ts). */
+  password: SipPassword;
   /** As written by the user, or null. */
   mobile: string | null;
-  voicemailPin: string | null;
+  /** In clear from a document, as a hash once stored. */
+  voicemailPin: VoicemailPin | null;
   /** Seconds. */
   ringTimeout: number;
   status: Status;

@@ -17,6 +17,7 @@ import type { Db } from '../store/database.js';
 import { loadDirectory } from '../store/directory-repository.js';
 import { loadOrCreateSecret } from '../store/secrets.js';
 import { closeInterruptedCalls, pruneOutsideCalls } from '../store/call-history-retention.js';
+import { REALM, digestsOf } from '../domain/credentials.js';
 import { VoicemailRepository } from '../store/voicemail-repository.js';
 import { repairWav } from '../media/wav.js';
 import { AuthGuard } from './security/auth-guard.js';
@@ -119,11 +120,16 @@ export class Pbx {
     const guard = new AuthGuard({ log: (message) => options.log.warn(message) });
     this.authenticator = new Authenticator({
       digest: new DigestServer(
-        { realm: 'renvoi', secret, algorithms: options.digestAlgorithms ?? ['MD5'] },
+        { realm: REALM, secret, algorithms: options.digestAlgorithms ?? ['MD5'] },
         clock,
       ),
       guard,
-      password: (user) => this.directoryValue.extensions.get(user)?.password ?? null,
+      ha1: (user, algorithm) => {
+        const extension = this.directoryValue.extensions.get(user);
+        if (extension === undefined) return null;
+        const digests = digestsOf(extension.number, extension.password);
+        return algorithm === 'MD5' ? digests.md5 : digests.sha256;
+      },
       log: options.log,
       clock,
       onFailure: (blockedNow) => this.metrics.sipAuthFailure(blockedNow),

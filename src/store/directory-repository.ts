@@ -20,6 +20,7 @@ import { parseCallerId } from '../domain/patterns.js';
 import { defaultSettings } from '../domain/document.js';
 import { readTransaction, writeTransaction } from './database.js';
 import type { Db } from './database.js';
+import { loadedPassword, loadedPin, storedPassword, storedPin } from './credentials.js';
 
 /** Rows are inserted in chunks: SQLite limits the number of bound parameters per statement. */
 const CHUNK = 200;
@@ -49,7 +50,28 @@ async function insertChunked<T>(
  * (built by buildDirectory); the schema's constraints are a last line of defence.
  */
 export async function saveDirectory(db: Db, directory: Directory): Promise<void> {
-  await writeTransaction(db, (trx) => writeDirectory(trx, directory));
+  // Hashed before the write lock is taken: scrypt takes a while per PIN.
+  const secrets = await storedSecrets([...directory.extensions.values()]);
+  await writeTransaction(db, (trx) => writeDirectory(trx, directory, secrets));
+}
+
+/** What the extension table keeps of each extension's password and PIN: hashes only. */
+type StoredSecrets = Map<string, { password: string; voicemail_pin: string | null }>;
+
+async function storedSecrets(extensions: readonly Extension[]): Promise<StoredSecrets> {
+  const entries = await Promise.all(
+    extensions.map(
+      async (ext) =>
+        [
+          ext.number,
+          {
+            password: storedPassword(ext.number, ext.password),
+            voicemail_pin: await storedPin(ext.voicemailPin),
+          },
+        ] as const,
+    ),
+  );
+  return new Map(entries);
 }
 
 /** What an edit keeps: the whole directory, or only some extensions of it (rows and exceptions). */
@@ -71,8 +93,11 @@ export async function editDirectory<T>(
   return writeTransaction(db, async (trx) => {
     const { result, save } = edit(await readDirectory(trx));
     if (save !== null) {
-      if (save.extensions === undefined) await writeDirectory(trx, save.directory);
-      else await writeExtensions(trx, save.directory, save.extensions);
+      const numbers = save.extensions ?? [...save.directory.extensions.keys()];
+      const extensions = numbers.flatMap((n) => save.directory.extensions.get(n) ?? []);
+      const secrets = await storedSecrets(extensions);
+      if (save.extensions === undefined) await writeDirectory(trx, save.directory, secrets);
+      else await writeExtensions(trx, save.directory, save.extensions, secrets);
     }
     return result;
   });
@@ -102,13 +127,14 @@ async function writeExtensions(
   trx: Db,
   directory: Directory,
   numbers: readonly string[],
+  secrets: StoredSecrets,
 ): Promise<void> {
   for (const number of numbers) {
     const ext = directory.extensions.get(number);
     if (ext === undefined) throw new Error(`extension ${number} is not in the directory`);
     const updated = await trx
       .updateTable('extension')
-      .set(extensionColumns(ext))
+      .set(extensionColumns(ext, secrets))
       .where('number', '=', number)
       .executeTakeFirst();
     if (updated.numUpdatedRows === 0n) throw new Error(`extension ${number} is not stored`);
@@ -119,12 +145,14 @@ async function writeExtensions(
 }
 
 /** An extension's own row, but its number and position (which edits of one extension keep). */
-function extensionColumns(ext: Extension) {
+function extensionColumns(ext: Extension, secrets: StoredSecrets) {
+  const stored = secrets.get(ext.number);
+  if (stored === undefined) throw new Error(`extension ${ext.number}: credentials not hashed`);
   return {
     name: ext.name,
-    password: ext.password,
+    password: stored.password,
     mobile: ext.mobile,
-    voicemail_pin: ext.voicemailPin,
+    voicemail_pin: stored.voicemail_pin,
     ring_timeout: ext.ringTimeout,
     status: ext.status,
     language: ext.language,
@@ -133,7 +161,11 @@ function extensionColumns(ext: Extension) {
   };
 }
 
-async function writeDirectory(trx: Db, directory: Directory): Promise<void> {
+async function writeDirectory(
+  trx: Db,
+  directory: Directory,
+  secrets: StoredSecrets,
+): Promise<void> {
   // Children first: members and exceptions reference extensions.
   await trx.deleteFrom('trunk_inbound').execute();
   await trx.deleteFrom('trunk').execute();
@@ -151,7 +183,11 @@ async function writeDirectory(trx: Db, directory: Directory): Promise<void> {
 
   const extensions = [...directory.extensions.values()];
   await insertChunked(
-    extensions.map((ext, position) => ({ number: ext.number, position, ...extensionColumns(ext) })),
+    extensions.map((ext, position) => ({
+      number: ext.number,
+      position,
+      ...extensionColumns(ext, secrets),
+    })),
     (chunk) => trx.insertInto('extension').values(chunk).execute(),
   );
 
@@ -251,9 +287,9 @@ async function readDirectory(trx: Db): Promise<Directory> {
     extensions.set(row.number, {
       number: row.number,
       name: row.name,
-      password: row.password,
+      password: loadedPassword(row.password),
       mobile: row.mobile,
-      voicemailPin: row.voicemail_pin,
+      voicemailPin: loadedPin(row.voicemail_pin),
       ringTimeout: row.ring_timeout,
       status: row.status as Status,
       language: row.language as Language,

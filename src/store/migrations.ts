@@ -1,7 +1,8 @@
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { writeTransaction } from './database.js';
 import type { Db } from './database.js';
+import { loadedPassword, loadedPin, storedPassword, storedPin } from './credentials.js';
 
 /**
  * Migrations are defined here rather than discovered on disk, so they run the same from src/ under
@@ -185,7 +186,25 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0006-exception-conditions': {
+  '0006-hashed-credentials': {
+    // Passwords and PINs stored in clear by earlier versions become their hashes (credentials.ts),
+    // in place; nothing else changes. A value already in a hashed form is left as it is.
+    async up(db: Kysely<unknown>) {
+      const { rows } = await sql<{
+        number: string;
+        password: string;
+        voicemail_pin: string | null;
+      }>`select number, password, voicemail_pin from extension`.execute(db);
+      for (const row of rows) {
+        const password = storedPassword(row.number, loadedPassword(row.password));
+        const pin = await storedPin(loadedPin(row.voicemail_pin));
+        if (password === row.password && pin === row.voicemail_pin) continue;
+        await sql`update extension set password = ${password}, voicemail_pin = ${pin}
+          where number = ${row.number}`.execute(db);
+      }
+    },
+  },
+  '0007-exception-conditions': {
     async up(db: Kysely<unknown>) {
       // Validity dates as written (local to the directory's time zone) and the repeat condition.
       await db.schema.alterTable('exception').addColumn('valid_from', 'text').execute();
@@ -199,7 +218,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0007-call-history-source': {
+  '0008-call-history-source': {
     async up(db: Kysely<unknown>) {
       // Who placed the call (trunk, extension or outside SIP caller): the retention of outside
       // callers' unanswered calls (issue 14) prunes by it. Older rows stay null: never pruned.
@@ -223,13 +242,17 @@ const provider: MigrationProvider = {
  * not both try to create the tables, and a failed migration leaves nothing half-applied.
  */
 export async function migrate(db: Db): Promise<void> {
-  await writeTransaction(db, async (trx) => {
+  const applied = await writeTransaction(db, async (trx) => {
     const migrator = new Migrator({ db: trx, provider, disableTransactions: true });
-    const { error } = await migrator.migrateToLatest();
+    const { error, results } = await migrator.migrateToLatest();
     if (error !== undefined) {
       throw error instanceof Error ? error : new Error(String(error));
     }
+    return results?.length ?? 0;
   });
+  // What a migration replaced (passwords in clear) is zeroed in the WAL (secure_delete); copied
+  // over the database file now rather than at some later checkpoint.
+  if (applied > 0) await sql`pragma wal_checkpoint(truncate)`.execute(db);
 }
 
 /** Every migration, in the order applied. */

@@ -1,3 +1,5 @@
+import { PIN_HASH } from '../../src/domain/credentials.js';
+import { pinMatches } from '../../src/store/credentials.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +58,9 @@ describe('extension, tester, history, voicemail, admin', () => {
       voicemailPin: '4321',
     });
     expect(lang.json()).toMatchObject({ language: 'en', hasVoicemailPin: true });
-    expect((await loadDirectory(h.db)).extensions.get('101')?.voicemailPin).toBe('4321');
+    const pin = (await loadDirectory(h.db)).extensions.get('101')?.voicemailPin ?? null;
+    expect(pin).toEqual({ hash: expect.stringMatching(PIN_HASH) as string });
+    expect(pin !== null && (await pinMatches(pin, '4321'))).toBe(true);
     // Now Alice's messages are in English without ?lang.
     const msg = await as(h.app, alice)('GET', '/api/extensions/102');
     expect(msg.json().message).toBe('You have no access to extension 102.');

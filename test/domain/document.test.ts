@@ -12,6 +12,7 @@ import { checkDirectory } from '../../src/domain/check.js';
 import { at, parsePath } from '../../src/domain/problem-path.js';
 import { describeProblem, message, missingTranslations } from '../../src/i18n/index.js';
 import type { Directory, Problem } from '../../src/domain/types.js';
+import { formatPasswordHash, passwordDigests } from '../../src/domain/credentials.js';
 
 /** Before every validity date of these tests. */
 const NOW = new Date('2026-01-15T10:00:00Z');
@@ -130,7 +131,7 @@ describe('buildDirectory: the design document', () => {
     expect(secretariat).toEqual({
       number: '100',
       name: 'Secrétariat',
-      password: 'change-me-100',
+      password: { plain: 'change-me-100' },
       mobile: null,
       voicemailPin: null,
       ringTimeout: 20,
@@ -325,6 +326,24 @@ const rules: [string, (doc: Doc) => void, string, string][] = [
     (d) => (ext(d, 1).voicemailPin = '12a4'),
     'extensions[1].voicemailPin',
     'directory.bad-pin',
+  ],
+  [
+    'a password hash that is not one',
+    (d) => {
+      delete ext(d, 0).password;
+      ext(d, 0).passwordHash = '$ha1$other-realm$00$11';
+    },
+    'extensions[0].passwordHash',
+    'directory.bad-password-hash',
+  ],
+  [
+    'a PIN hash that is not one',
+    (d) => {
+      delete ext(d, 1).voicemailPin;
+      ext(d, 1).voicemailPinHash = '1234';
+    },
+    'extensions[1].voicemailPinHash',
+    'directory.bad-pin-hash',
   ],
   [
     'integer PIN',
@@ -944,5 +963,55 @@ describe('toDocument', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('passwords and PINs as hashes', () => {
+  const pinHash = `$scrypt$N=16384,r=8,p=1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}`;
+
+  it('exports stored hashes under names of their own, which import reads back', () => {
+    const doc = sample();
+    const built = build(doc);
+    const alice = built.extensions.get('101');
+    if (alice === undefined) throw new Error('no 101');
+    alice.password = { digests: passwordDigests('101', 'change-me-101') };
+    alice.voicemailPin = { hash: pinHash };
+    const exported = toDocument(built);
+    const entry = exported.extensions?.[1];
+    expect(entry?.password).toBeUndefined();
+    expect(entry?.voicemailPin).toBeUndefined();
+    expect(entry?.passwordHash).toBe(formatPasswordHash(passwordDigests('101', 'change-me-101')));
+    expect(entry?.voicemailPinHash).toBe(pinHash);
+    expect(JSON.stringify(exported)).not.toContain('change-me-101');
+    expect(Value.Check(DirectoryDocumentSchema, exported)).toBe(true);
+    const again = build(exported).extensions.get('101');
+    expect(again?.password).toEqual(alice.password);
+    expect(again?.voicemailPin).toEqual({ hash: pinHash });
+  });
+
+  it('takes a password typed into an exported document over the hash beside it', () => {
+    const doc = sample();
+    Object.assign(ext(doc, 1), {
+      passwordHash: formatPasswordHash(passwordDigests('101', 'old-password-101')),
+      password: 'new-password-101',
+      voicemailPinHash: pinHash,
+      voicemailPin: '4321',
+    });
+    const alice = build(doc).extensions.get('101');
+    expect(alice?.password).toEqual({ plain: 'new-password-101' });
+    expect(alice?.voicemailPin).toEqual({ plain: '4321' });
+  });
+
+  it('needs a password or its hash', () => {
+    const doc = sample();
+    delete ext(doc, 0).password;
+    const result = buildDirectory(doc);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.problems.map((p) => [p.path, p.code])).toContainEqual([
+        'extensions[0].password',
+        'directory.required',
+      ]);
+    }
   });
 });

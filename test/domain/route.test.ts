@@ -63,7 +63,7 @@ function ext(number: string, over: Partial<Extension> = {}): Extension {
   return {
     number,
     name: `Ext ${number}`,
-    password: 'x',
+    password: { plain: 'x' },
     mobile: null,
     voicemailPin: null,
     ringTimeout: 20,

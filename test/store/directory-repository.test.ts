@@ -6,6 +6,33 @@ import type { Db } from '../../src/store/database.js';
 import { migrate, migrationNames } from '../../src/store/migrations.js';
 import { loadDirectory, saveDirectory } from '../../src/store/directory-repository.js';
 import { directoryOf, tempDir } from './helpers.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { PIN_HASH, digestsOf, passwordMatches } from '../../src/domain/credentials.js';
+import type { Directory } from '../../src/domain/types.js';
+import { pinMatches } from '../../src/store/credentials.js';
+
+/** What the store gives back for a built directory: the same, its passwords and PINs hashed. */
+function stored(directory: Directory): Directory {
+  const extensions = new Map(
+    [...directory.extensions].map(([number, ext]) => [
+      number,
+      {
+        ...ext,
+        password: { digests: digestsOf(number, ext.password) },
+        voicemailPin:
+          ext.voicemailPin === null ? null : { hash: expect.stringMatching(PIN_HASH) as string },
+      },
+    ]),
+  );
+  return { ...directory, extensions };
+}
+
+/** The database file and its WAL, as bytes on disk. */
+function onDisk(file: string): Buffer {
+  return Buffer.concat(
+    [file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)),
+  );
+}
 
 const rich = {
   country: 'FR',
@@ -82,17 +109,17 @@ describe('directory repository', () => {
   it('loads what it saved', async () => {
     const directory = directoryOf(rich);
     await saveDirectory(db, directory);
-    expect(await loadDirectory(db)).toEqual(directory);
+    expect(await loadDirectory(db)).toEqual(stored(directory));
     await db.destroy();
     db = openDatabase(file);
-    expect(await loadDirectory(db)).toEqual(directory);
+    expect(await loadDirectory(db)).toEqual(stored(directory));
   });
 
   it('replaces the whole directory', async () => {
     await saveDirectory(db, directoryOf(rich));
     await saveDirectory(db, directoryOf(small));
     const loaded = await loadDirectory(db);
-    expect(loaded).toEqual(directoryOf(small));
+    expect(loaded).toEqual(stored(directoryOf(small)));
     const rows = await db
       .selectFrom('exception')
       .select(db.fn.countAll().as('n'))
@@ -119,7 +146,7 @@ describe('directory repository', () => {
       fallback: { type: 'busy' },
     });
     await expect(saveDirectory(db, broken)).rejects.toThrow(/FOREIGN KEY/);
-    expect(await loadDirectory(db)).toEqual(before);
+    expect(await loadDirectory(db)).toEqual(stored(before));
   });
 
   it('parses caller IDs again on load', async () => {
@@ -142,7 +169,47 @@ describe('directory repository', () => {
     const names = applied.rows.map((r) => r.name);
     expect(names).toEqual(migrationNames());
     expect(new Set(names).size).toBe(names.length);
-    expect(await loadDirectory(db)).toEqual(directoryOf(rich));
+    expect(await loadDirectory(db)).toEqual(stored(directoryOf(rich)));
+  });
+
+  it('keeps passwords as digests and PINs as scrypt hashes, never in clear', async () => {
+    await saveDirectory(db, directoryOf(rich));
+    const loaded = await loadDirectory(db);
+    const alice = loaded.extensions.get('101');
+    if (alice?.voicemailPin == null) throw new Error('no 101 or no PIN');
+    expect(passwordMatches('101', alice.password, 'change-me-101')).toBe(true);
+    expect(passwordMatches('101', alice.password, 'change-me-100')).toBe(false);
+    expect(await pinMatches(alice.voicemailPin, '1234')).toBe(true);
+    expect(await pinMatches(alice.voicemailPin, '1235')).toBe(false);
+    await db.destroy();
+    expect(onDisk(file).includes('change-me-10')).toBe(false);
+    db = openDatabase(file);
+  });
+
+  it('migrates passwords and PINs an earlier version kept in clear, in place, losing nothing', async () => {
+    await saveDirectory(db, directoryOf(rich));
+    // As an earlier version left them, and before it knew of the migration.
+    await sql`update extension set password = 'kept-in-clear-' || number`.execute(db);
+    await sql`update extension set voicemail_pin = '987654' where number = '101'`.execute(db);
+    await sql`delete from kysely_migration where name = '0006-hashed-credentials'`.execute(db);
+    await db.destroy();
+    expect(onDisk(file).includes('kept-in-clear-101')).toBe(true);
+
+    db = openDatabase(file);
+    await migrate(db);
+    const loaded = await loadDirectory(db);
+    const expected = stored(directoryOf(rich));
+    for (const ext of expected.extensions.values()) {
+      ext.password = { digests: digestsOf(ext.number, { plain: `kept-in-clear-${ext.number}` }) };
+    }
+    expect(loaded).toEqual(expected);
+    const pin = loaded.extensions.get('101')?.voicemailPin ?? null;
+    expect(pin !== null && (await pinMatches(pin, '987654'))).toBe(true);
+    await db.destroy();
+    const bytes = onDisk(file);
+    expect(bytes.includes('kept-in-clear-')).toBe(false);
+    expect(bytes.includes('987654')).toBe(false);
+    db = openDatabase(file);
   });
 
   it('opens in WAL mode with foreign keys and a busy timeout', async () => {

@@ -3,6 +3,7 @@
  * every other request. A user hears about their own extension and the directory; an admin about
  * everything. The session is checked again before each event, so logging out ends the stream.
  */
+import { passwordKey } from '../../domain/credentials.js';
 import type { LiveEvent } from '../../pbx/events.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { SESSION_COOKIE, userOf } from '../context.js';
@@ -32,10 +33,12 @@ export function eventRoutes(app: ApiApp, ctx: ApiContext): void {
       const unsubscribe = ctx.events.subscribe((event) => {
         void (async () => {
           const directory = await ctx.directories.current();
-          const session = ctx.sessions.verify(
-            cookie,
-            (n) => directory.extensions.get(n)?.password ?? null,
-          );
+          const session = ctx.sessions.verify(cookie, (n) => {
+            const extension = directory.extensions.get(n);
+            return extension === undefined
+              ? null
+              : passwordKey(extension.number, extension.password);
+          });
           if (session === null) {
             socket.close(CLOSE_SESSION_ENDED, 'session ended');
             return;

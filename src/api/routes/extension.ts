@@ -104,6 +104,8 @@ export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
           else entry.mobile = mobile.trim();
         }
         if (voicemailPin !== undefined) {
+          // The PIN typed replaces the stored hash (hashed in turn when saved).
+          delete entry.voicemailPinHash;
           if (voicemailPin === null) delete entry.voicemailPin;
           else entry.voicemailPin = voicemailPin;
         }

@@ -16,6 +16,7 @@ import type { ApiApp, ApiContext } from '../context.js';
 import { SESSION_COOKIE } from '../context.js';
 import { ApiError } from '../errors.js';
 import { requestLanguage } from '../messages.js';
+import { passwordKey } from '../../domain/credentials.js';
 
 export interface MetricsAccess {
   metrics: PbxMetrics;
@@ -53,10 +54,10 @@ async function allowed(
     return true;
   }
   const directory = await ctx.directories.current();
-  const session = ctx.sessions.verify(
-    request.cookies[SESSION_COOKIE],
-    (n) => directory.extensions.get(n)?.password ?? null,
-  );
+  const session = ctx.sessions.verify(request.cookies[SESSION_COOKIE], (n) => {
+    const extension = directory.extensions.get(n);
+    return extension === undefined ? null : passwordKey(extension.number, extension.password);
+  });
   if (session === null) return false;
   return directory.extensions.get(session.extension)?.role === 'admin';
 }

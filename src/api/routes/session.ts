@@ -1,8 +1,10 @@
 /** Log in, who am I, log out (contract "Session"). */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { Extension } from '../../domain/types.js';
+import { passwordDigests, passwordKey, passwordMatches } from '../../domain/credentials.js';
+import type { SipPassword } from '../../domain/credentials.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { SESSION_COOKIE, userOf } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -13,12 +15,8 @@ import { ErrorSchema, SessionSchema } from '../schemas.js';
 /** Contract: more than 10 failed logins a minute from one address → 429. */
 export const LOGIN_FAILURES_PER_MINUTE = 10;
 
-/** Compared as MACs of equal length, so the time taken says nothing of the password. */
-const compareKey = randomBytes(32);
-function samePassword(given: string, stored: string): boolean {
-  const mac = (s: string) => createHmac('sha256', compareKey).update(s).digest();
-  return timingSafeEqual(mac(given), mac(stored));
-}
+/** Compared against when there is no such extension, so that it costs a wrong password's work. */
+const NOBODY: SipPassword = { digests: passwordDigests('', randomBytes(16).toString('hex')) };
 
 function sessionBody(ctx: ApiContext, user: Extension, session: Session) {
   return {
@@ -74,17 +72,22 @@ export function sessionRoutes(app: ApiApp, ctx: ApiContext): void {
       }
       const directory = await ctx.directories.current();
       const user = directory.extensions.get(request.body.extension.trim());
-      // An unknown extension costs the same comparison as a wrong password.
-      const ok = samePassword(
+      // An unknown extension costs the same comparison as a wrong password: the digest of what
+      // was typed against the stored one (credentials.ts), in constant time.
+      const ok = passwordMatches(
+        user?.number ?? '',
+        user?.password ?? NOBODY,
         request.body.password,
-        user?.password ?? randomBytes(16).toString('hex'),
       );
       if (user === undefined || !ok) {
         await failures(request);
         ctx.metrics?.webLoginFailure();
         throw new ApiError(401, 'bad-credentials', 'api.bad-credentials');
       }
-      const { cookie, session } = ctx.sessions.issue(user.number, user.password);
+      const { cookie, session } = ctx.sessions.issue(
+        user.number,
+        passwordKey(user.number, user.password),
+      );
       setSessionCookie(request, reply, cookie);
       request.lang = user.language;
       return sessionBody(ctx, user, session);

@@ -168,10 +168,13 @@ function printDemo(directory: Directory, out: (s: string) => void): void {
   out(
     'First start: a demo directory (examples/guide.yaml) was created. Log in to the web client and register SIP phones with:',
   );
+  // The directory as generated, before the store kept only hashes: the one time they are shown.
+  const clear = (secret: { plain: string } | object | null) =>
+    secret !== null && 'plain' in secret ? secret.plain : '-';
   for (const ext of directory.extensions.values()) {
     const role = ext.role === 'admin' ? ', admin' : '';
     out(
-      `  extension ${ext.number} (${ext.name}${role}): user ${ext.number}, password ${ext.password}, voicemail PIN ${ext.voicemailPin ?? '-'}`,
+      `  extension ${ext.number} (${ext.name}${role}): user ${ext.number}, password ${clear(ext.password)}, voicemail PIN ${clear(ext.voicemailPin)}`,
     );
   }
   out('Try a decision: npx renvoi simulate --to 101 --from "+33 6 12 34 56 78"');

@@ -29,6 +29,9 @@ export const directory: Catalog = {
     'directory.validity-empty': 'la fin ({until}) doit venir après le début ({from})',
     'directory.password-too-short': 'le mot de passe doit compter au moins {min} caractères',
     'directory.bad-pin': '« {value} » n’est pas un code de messagerie (4 à 10 chiffres)',
+    'directory.bad-password-hash':
+      'ce n’est pas une empreinte de mot de passe exportée par renvoi (domaine « {realm} »)',
+    'directory.bad-pin-hash': 'ce n’est pas une empreinte de code exportée par renvoi',
     'directory.bad-did': '« {value} » n’est pas un numéro de téléphone',
     'directory.duplicate-did': '« {value} » est le même numéro ({did}) qu’une autre entrée',
     'directory.credentials-pair':
@@ -93,6 +96,8 @@ export const directory: Catalog = {
     'directory.validity-empty': 'the end ({until}) must come after the start ({from})',
     'directory.password-too-short': 'the password must have at least {min} characters',
     'directory.bad-pin': '"{value}" is not a voicemail PIN (4 to 10 digits)',
+    'directory.bad-password-hash': 'not a password hash exported by renvoi (realm "{realm}")',
+    'directory.bad-pin-hash': 'not a PIN hash exported by renvoi',
     'directory.bad-did': '"{value}" is not a phone number',
     'directory.duplicate-did': '"{value}" is the same number ({did}) as another entry',
     'directory.credentials-pair':

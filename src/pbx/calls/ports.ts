@@ -4,6 +4,7 @@
  * `StackSignaling`, the registrar and the trunk module.
  */
 import type { Caller, Language } from '../../domain/types.js';
+import type { VoicemailPin } from '../../domain/credentials.js';
 import type { MediaLayer } from '../../media/media-layer.js';
 import type { VoicemailRepository } from '../../store/voicemail-repository.js';
 import type { EventBus } from '../events.js';
@@ -102,8 +103,8 @@ export interface CallVoice {
   languageOf(number: string | null): Language;
   /** Prompt files in a language (admin recordings first). */
   say(language: Language): Say;
-  /** The `*97` PIN of an extension (null: none asked). */
-  pinOf(extension: string): string | null;
+  /** The `*97` PIN of an extension, as stored (null: none asked). */
+  pinOf(extension: string): VoicemailPin | null;
   repository: VoicemailRepository;
   events: EventBus;
   /** Test hooks for the voicemail machines' limits. */

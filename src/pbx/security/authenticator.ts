@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import { buildReply } from '../../sip/stack.js';
 import type { ServerTransaction, Source } from '../../sip/stack.js';
-import type { DigestServer } from '../../sip/auth/digest.js';
+import type { DigestServer, Ha1Lookup } from '../../sip/auth/digest.js';
 import type { AuthGuard } from './auth-guard.js';
 import { authenticationOutcome } from './auth-guard.js';
 
@@ -21,8 +21,8 @@ export type AuthResult =
 export interface AuthenticatorDeps {
   digest: DigestServer;
   guard: AuthGuard;
-  /** The SIP password of an extension, or null when there is no such extension. */
-  password: (username: string) => string | null;
+  /** An extension's HA1 for an algorithm, or null when there is no such extension. */
+  ha1: Ha1Lookup;
   log: Logger;
   clock: () => number;
   /** Told of each failure that counts against an address (metrics). */
@@ -68,7 +68,7 @@ export class Authenticator {
     const result = digest.verify(
       credentials.length > 0 ? credentials : undefined,
       { method: request.method, uri: request.uri },
-      this.deps.password,
+      this.deps.ha1,
       now,
     );
     if (result.username !== undefined && guard.isBlocked(source.address, result.username, now)) {

@@ -46,7 +46,9 @@ export type MediaEvent =
    */
   | { type: 'recordingStopped'; durationMs: number; trailingSilenceMs: number }
   /** The caller hung up. */
-  | { type: 'hangup' };
+  | { type: 'hangup' }
+  /** The answer to the menu's `checkPin`: whether the digits are the mailbox's PIN. */
+  | { type: 'pinChecked'; ok: boolean };
 
 export type MediaCommand =
   | { do: 'play'; files: string[] }

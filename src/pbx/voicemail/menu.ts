@@ -79,11 +79,16 @@ export type MenuCommand =
   /** The greeting just recorded replaces the mailbox's greeting. */
   | { do: 'keepGreeting' }
   /** The greeting just recorded is dropped; the previous one stays. */
-  | { do: 'discardGreeting' };
+  | { do: 'discardGreeting' }
+  /**
+   * Check the digits against the mailbox's PIN (a hash: that takes a while, off the machine);
+   * answered with `pinChecked`.
+   */
+  | { do: 'checkPin'; entered: string };
 
 export interface MenuOptions {
-  /** The mailbox's PIN, or null to skip the PIN step. */
-  pin: string | null;
+  /** Whether the mailbox has a PIN to ask for (else the PIN step is skipped). */
+  pinRequired: boolean;
   /** New messages first, then saved ones (VoicemailRepository.list's order). */
   messages: readonly MailboxEntry[];
   say: Say;
@@ -101,6 +106,8 @@ export class MailboxMenu {
   private timerArmed = false;
   private entered = '';
   private pinFailures = 0;
+  /** A checkPin is out; its pinChecked is awaited. */
+  private checking = false;
   private unanswered = 0;
   /** What follows the notice being played. */
   private afterNotice: () => MenuCommand[] = () => [];
@@ -108,9 +115,6 @@ export class MailboxMenu {
   private greetingReturn: 'messageMenu' | 'mainMenu' = 'mainMenu';
 
   constructor(private readonly options: MenuOptions) {
-    if (options.pin !== null && !/^[0-9]{1,16}$/.test(options.pin)) {
-      throw new VoicemailFlowError('a voicemail PIN is 1 to 16 digits');
-    }
     this.messages = options.messages.map((m) => ({ ...m }));
   }
 
@@ -139,10 +143,11 @@ export class MailboxMenu {
     switch (state) {
       case 'idle':
         if (event.type !== 'start') return null;
-        if (this.options.pin === null) return this.count();
+        if (!this.options.pinRequired) return this.count();
         this.fsm.transition('pin');
         return this.prompt(this.say({ prompt: 'enter-pin' }));
       case 'pin':
+        if (this.checking) return this.whileChecking(event);
         return this.listening(
           event,
           (digit) => this.pinKey(digit),
@@ -280,7 +285,16 @@ export class MailboxMenu {
   private checkPin(): MenuCommand[] {
     const entered = this.entered;
     this.entered = '';
-    if (entered === this.options.pin) return this.count();
+    this.checking = true;
+    return [{ do: 'checkPin', entered }];
+  }
+
+  /** Keys pressed while the PIN is checked are dropped: the next prompt asks again. */
+  private whileChecking(event: MediaEvent): MenuCommand[] | null {
+    if (event.type === 'digit') return [];
+    if (event.type !== 'pinChecked') return null;
+    this.checking = false;
+    if (event.ok) return this.count();
     this.pinFailures++;
     if (this.pinFailures >= MAX_PIN_ATTEMPTS) {
       return this.goodbye([...this.say({ prompt: 'wrong-pin' })]);

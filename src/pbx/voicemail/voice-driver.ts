@@ -56,8 +56,11 @@ export interface VoiceDriverOptions<C extends { do: string }> {
   name?: string;
   /** Where the recording asked for now goes (a message row may be created here). */
   recordingPath(): Promise<string>;
-  /** Carry out a command that is not a media command (store writes). */
-  store(command: Exclude<C, MediaCommand>): Promise<void>;
+  /**
+   * Carry out a command that is not a media command (store writes, a PIN check). An event it
+   * returns is the machine's answer, handed to it before any event that arrived meanwhile.
+   */
+  store(command: Exclude<C, MediaCommand>): Promise<MediaEvent | undefined>;
   /** Called once the driver has ended, whatever the path (e.g. to clean a half-made message). */
   onEnd?(end: DriverEnd): Promise<void>;
   log?: (message: string) => void;
@@ -155,11 +158,7 @@ export class VoiceDriver<C extends { do: string }> {
     const after = ['start', 'hangup', 'recordingStopped'];
     if (this.callerGone && !after.includes(event.type)) return;
     try {
-      const commands = this.options.machine.handle(event);
-      for (const command of commands) {
-        if (this.ended !== undefined) return;
-        await this.execute(command);
-      }
+      await this.run(this.options.machine.handle(event));
       if (this.options.machine.state === 'done' && this.ended === undefined) {
         await this.stopAll();
         this.end(this.callerGone ? 'caller-gone' : 'hangup');
@@ -171,9 +170,19 @@ export class VoiceDriver<C extends { do: string }> {
     }
   }
 
+  private async run(commands: C[]): Promise<void> {
+    for (const command of commands) {
+      if (this.ended !== undefined) return;
+      await this.execute(command);
+    }
+  }
+
   private async execute(command: C): Promise<void> {
     if (!isMediaCommand(command)) {
-      await this.options.store(command as Exclude<C, MediaCommand>);
+      const answer = await this.options.store(command as Exclude<C, MediaCommand>);
+      if (answer !== undefined && this.ended === undefined) {
+        await this.run(this.options.machine.handle(answer));
+      }
       return;
     }
     switch (command.do) {

@@ -20,6 +20,8 @@ import { MailboxMenu } from './menu.js';
 import type { MenuCommand } from './menu.js';
 import type { Say } from './prompt-catalog.js';
 import { VoiceDriver } from './voice-driver.js';
+import { pinMatches } from '../../store/credentials.js';
+import type { VoicemailPin } from '../../domain/credentials.js';
 import type { DriverTimers } from './voice-driver.js';
 
 /** What both services need. */
@@ -86,6 +88,7 @@ export async function depositDriver(
       } else {
         await repository.delete(id);
       }
+      return undefined;
     },
     onEnd: async () => {
       if (messageId === null || messagePath === null) return;
@@ -110,13 +113,13 @@ export async function depositDriver(
 /** The `*97` menu of `mailbox`: PIN, messages, greeting. */
 export async function menuDriver(
   context: VoicemailCallContext,
-  request: { mailbox: string; pin: string | null },
+  request: { mailbox: string; pin: VoicemailPin | null },
 ): Promise<VoiceDriver<MenuCommand>> {
   const { repository, events } = context;
   const { mailbox } = request;
   const messages = await repository.list(mailbox);
   const machine = new MailboxMenu({
-    pin: request.pin,
+    pinRequired: request.pin !== null,
     messages: messages.map((m) => ({
       id: m.id,
       path: m.path,
@@ -149,9 +152,15 @@ export async function menuDriver(
           break;
         case 'discardGreeting':
           repository.discardGreetingRecording(mailbox);
-          return;
+          return undefined;
+        case 'checkPin':
+          return {
+            type: 'pinChecked',
+            ok: request.pin !== null && (await pinMatches(request.pin, command.entered)),
+          };
       }
       changed();
+      return undefined;
     },
     onEnd: () => {
       repository.discardGreetingRecording(mailbox);

@@ -24,7 +24,8 @@
  * - A wrong password and an unknown user cost the same work (the response is computed against a
  *   fixed dummy password) and compare in constant time, so neither the answer nor its timing says
  *   which extensions exist.
- * - Passwords never leave this module: results carry the username only.
+ * - The server side never sees a password: it checks against HA1 (what the store keeps), and
+ *   results carry the username only.
  */
 import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -88,8 +89,22 @@ export interface DigestInput {
  * H(HA1:nonce:nc:cnonce:qop:HA2) with qop, H(HA1:nonce:HA2) without (RFC 2069).
  */
 export function digestResponse(input: DigestInput): string {
+  return responseFromHa1(input, ha1(input.algorithm, input.username, input.realm, input.password));
+}
+
+/** H(username:realm:password), lower-case hex (RFC 7616 §3.4.2): what a server keeps. */
+export function ha1(
+  algorithm: ClientDigestAlgorithm,
+  username: string,
+  realm: string,
+  password: string,
+): string {
+  return h(hashName(algorithm), `${username}:${realm}:${password}`);
+}
+
+function responseFromHa1(input: Omit<DigestInput, 'password'>, userHa1: string): string {
   const hash = hashName(input.algorithm);
-  let ha1 = h(hash, `${input.username}:${input.realm}:${input.password}`);
+  let ha1 = userHa1;
   if (input.algorithm.endsWith('-SESS')) {
     // RFC 7616 §3.4.2: the session variants hash the nonces into A1.
     if (input.cnonce === undefined) throw new Error('digestResponse: -sess needs a cnonce');
@@ -229,8 +244,11 @@ export interface DigestRequest {
   uri: string;
 }
 
-/** Returns the extension's password, or null when there is no such user. */
-export type PasswordLookup = (username: string) => string | null;
+/**
+ * The user's HA1 for the algorithm (ha1()), or null when there is no such user: the server needs
+ * no password, so the store keeps none.
+ */
+export type Ha1Lookup = (username: string, algorithm: DigestAlgorithm) => string | null;
 
 const TIMESTAMP_BYTES = 8;
 const INSTANCE_BYTES = 4;
@@ -242,7 +260,10 @@ const NONCE_BYTES = BODY_BYTES + MAC_BYTES;
 const CLOCK_SKEW_MS = 5_000;
 const NC_PATTERN = /^[0-9a-fA-F]{8}$/;
 // Compared against when the user does not exist, so that an unknown user costs a full check.
-const DUMMY_PASSWORD = 'renvoi-no-such-user';
+const DUMMY_HA1: Record<DigestAlgorithm, string> = {
+  MD5: h('md5', 'renvoi-no-such-user'),
+  'SHA-256': h('sha256', 'renvoi-no-such-user'),
+};
 
 function fail(reason: DigestFailure, username?: string): DigestVerifyResult {
   const stale = reason === 'stale' || reason === 'replay';
@@ -319,7 +340,7 @@ export class DigestServer {
   verify(
     credentials: string | readonly string[] | undefined,
     request: DigestRequest,
-    lookup: PasswordLookup,
+    lookup: Ha1Lookup,
     now: number = this.clock(),
   ): DigestVerifyResult {
     const values =
@@ -343,21 +364,21 @@ export class DigestServer {
     const issued = this.nonceOrigin(creds.nonce);
     if (issued === null) return fail('nonce', creds.username);
 
-    const password = lookup(creds.username);
-    const input: DigestInput = {
+    const userHa1 = lookup(creds.username, algorithm);
+    const input = {
       algorithm,
       username: creds.username,
       realm: creds.realm,
-      password: password ?? DUMMY_PASSWORD,
       method: request.method,
       uri: creds.uri,
       nonce: creds.nonce,
       qop: 'auth',
       nc: creds.nc,
       cnonce: creds.cnonce,
-    };
-    const matches = constantTimeHexEquals(digestResponse(input), creds.response);
-    if (password === null) return fail('unknown-user', creds.username);
+    } as const;
+    const expected = responseFromHa1(input, userHa1 ?? DUMMY_HA1[algorithm]);
+    const matches = constantTimeHexEquals(expected, creds.response);
+    if (userHa1 === null) return fail('unknown-user', creds.username);
     if (!matches) return fail('wrong-password', creds.username);
 
     // RFC 2617 §3.2.1: stale only once the digest is known to be right, so that the client retries

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { INPUT_TIMEOUT_MS, MAX_GREETING_MS, MailboxMenu } from '../../../src/pbx/voicemail/menu.js';
-import type { MailboxEntry, MenuState } from '../../../src/pbx/voicemail/menu.js';
+import type {
+  MailboxEntry,
+  MenuCommand,
+  MenuOptions,
+  MenuState,
+} from '../../../src/pbx/voicemail/menu.js';
 import { VoicemailFlowError } from '../../../src/pbx/voicemail/media-commands.js';
 import type { Digit, MediaEvent } from '../../../src/pbx/voicemail/media-commands.js';
 import type { PromptSpec, Say } from '../../../src/pbx/voicemail/prompt-catalog.js';
@@ -41,15 +46,37 @@ const stopped = (durationMs: number, trailingSilenceMs = 0): MediaEvent => ({
 const play = (...files: string[]) => ({ do: 'play', files });
 const arm = { do: 'startTimer', ms: INPUT_TIMEOUT_MS };
 
+/**
+ * The menu with each checkPin answered at once, as the driver answers it once the hash is
+ * checked: the commands that follow the answer take the checkPin's place.
+ */
+class AnsweredMenu extends MailboxMenu {
+  constructor(
+    options: MenuOptions,
+    private readonly pin: string | null,
+  ) {
+    super(options);
+  }
+
+  override handle(event: MediaEvent): MenuCommand[] {
+    const commands = super.handle(event);
+    const at = commands.findIndex((c) => c.do === 'checkPin');
+    const check = commands[at];
+    if (check?.do !== 'checkPin') return commands;
+    const ok = check.entered === this.pin;
+    return [...commands.slice(0, at), ...this.handle({ type: 'pinChecked', ok })];
+  }
+}
+
 function menu(
   options: { pin?: string | null; messages?: MailboxEntry[] } = {},
   ...events: MediaEvent[]
 ): MailboxMenu {
-  const m = new MailboxMenu({
-    pin: options.pin === undefined ? '1234' : options.pin,
-    messages: options.messages ?? MESSAGES,
-    say,
-  });
+  const pin = options.pin === undefined ? '1234' : options.pin;
+  const m = new AnsweredMenu(
+    { pinRequired: pin !== null, messages: options.messages ?? MESSAGES, say },
+    pin,
+  );
   for (const e of events) m.handle(e);
   return m;
 }
@@ -128,9 +155,25 @@ describe('PIN', () => {
     expect(m.state).toBe('count');
   });
 
-  it('refuses a PIN that is not 1 to 16 digits', () => {
-    expect(() => menu({ pin: '12a4' })).toThrow(VoicemailFlowError);
-    expect(() => menu({ pin: '' })).toThrow(/1 to 16 digits/);
+  it('hands the digits out to be checked and ignores keys until the answer', () => {
+    const m = new MailboxMenu({ pinRequired: true, messages: MESSAGES, say });
+    for (const e of [start, ...keys('4321')]) m.handle(e);
+    expect(m.handle(key('#'))).toEqual([
+      { do: 'cancelTimer' },
+      { do: 'checkPin', entered: '4321' },
+    ]);
+    expect(m.handle(key('5'))).toEqual([]);
+    expect(m.handle({ type: 'pinChecked', ok: false })).toEqual([play('wrong-pin', 'enter-pin')]);
+    for (const e of keys('1234')) m.handle(e);
+    expect(m.handle(key('#'))).toContainEqual({ do: 'checkPin', entered: '1234' });
+    expect(m.handle({ type: 'pinChecked', ok: true })).toEqual([play('new:2')]);
+    expect(m.state).toBe('count');
+  });
+
+  it('refuses a pinChecked nobody asked for', () => {
+    const m = new MailboxMenu({ pinRequired: true, messages: MESSAGES, say });
+    m.handle(start);
+    expect(() => m.handle({ type: 'pinChecked', ok: true })).toThrow(VoicemailFlowError);
   });
 });
 

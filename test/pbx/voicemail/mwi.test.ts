@@ -4,7 +4,7 @@ import { Headers, createRequest, getCSeq, getTo } from '../../../src/sip/message
 import type { SipRequest, SipResponse } from '../../../src/sip/message/index.js';
 import { SipStack, buildReply } from '../../../src/sip/stack.js';
 import type { Destination } from '../../../src/sip/stack.js';
-import { DigestServer, answerChallenge } from '../../../src/sip/auth/digest.js';
+import { DigestServer, answerChallenge, ha1 } from '../../../src/sip/auth/digest.js';
 import { AuthGuard } from '../../../src/pbx/security/auth-guard.js';
 import { Authenticator } from '../../../src/pbx/security/authenticator.js';
 import type { Binding } from '../../../src/pbx/registrar/bindings.js';
@@ -43,7 +43,10 @@ async function startPbx(options: Partial<MwiOptions> = {}): Promise<Pbx> {
   const authenticator = new Authenticator({
     digest: new DigestServer({ realm: 'renvoi', secret: Buffer.alloc(32, 7), algorithms: ['MD5'] }),
     guard: new AuthGuard(),
-    password: (user) => PASSWORDS[user] ?? null,
+    ha1: (user, algorithm) => {
+      const password = PASSWORDS[user];
+      return password === undefined ? null : ha1(algorithm, user, 'renvoi', password);
+    },
     log,
     clock: Date.now,
   });

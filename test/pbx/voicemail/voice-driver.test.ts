@@ -58,7 +58,7 @@ function driver(session: RtpSession, stored: DepositCommand[], silenceMs = 5000)
     recordingPath: () => Promise.resolve(join(dir, `message-${stored.length}-${Date.now()}.wav`)),
     store: (command) => {
       stored.push(command);
-      return Promise.resolve();
+      return Promise.resolve(undefined);
     },
   });
   return { deposit, driven };

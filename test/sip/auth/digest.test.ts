@@ -1,8 +1,13 @@
 import fc from 'fast-check';
 import * as crypto from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { answerChallenge, digestResponse, DigestServer } from '../../../src/sip/auth/digest.js';
-import type { PasswordLookup } from '../../../src/sip/auth/digest.js';
+import {
+  answerChallenge,
+  digestResponse,
+  DigestServer,
+  ha1,
+} from '../../../src/sip/auth/digest.js';
+import type { Ha1Lookup } from '../../../src/sip/auth/digest.js';
 import {
   formatAuthHeader,
   parseDigestChallenge,
@@ -20,7 +25,11 @@ const REALM = 'pbx.example.com';
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const REQUEST = { method: 'REGISTER', uri: 'sip:pbx.example.com' };
 const users: Record<string, string> = { '101': 'change-me-101', '102': 'change-me-102' };
-const lookup: PasswordLookup = (username) => users[username] ?? null;
+// The server is given HA1 values, as the store keeps them, never passwords.
+const lookup: Ha1Lookup = (username, algorithm) => {
+  const password = users[username];
+  return password === undefined ? null : ha1(algorithm, username, REALM, password);
+};
 
 function server(options: Partial<ConstructorParameters<typeof DigestServer>[0]> = {}) {
   return new DigestServer({ realm: REALM, secret: SECRET, ...options }, () => T0);
@@ -445,11 +454,13 @@ describe('property: answerChallenge ∘ challenge always verifies', () => {
             .filter((c) => parseDigestChallenge(c)?.algorithm === algorithm);
           const creds = answerChallenge(challenges, { username, password, method: m, uri: u, nc });
           expect(creds).not.toBeNull();
-          const result = s.verify(creds ?? '', { method: m, uri: u }, (name) =>
-            name === username ? password : null,
+          const result = s.verify(creds ?? '', { method: m, uri: u }, (name, a) =>
+            name === username ? ha1(a, username, s.realm, password) : null,
           );
           expect(result).toEqual({ ok: true, username });
-          const wrong = s.verify(creds ?? '', { method: m, uri: u }, () => `${password}x`);
+          const wrong = s.verify(creds ?? '', { method: m, uri: u }, (name, a) =>
+            ha1(a, name, s.realm, `${password}x`),
+          );
           expect(wrong).toMatchObject({ ok: false, reason: 'wrong-password' });
         },
       ),
