@@ -186,7 +186,33 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0006-hashed-credentials': {
+  '0006-exception-conditions': {
+    async up(db: Kysely<unknown>) {
+      // Validity dates as written (local to the directory's time zone) and the repeat condition.
+      await db.schema.alterTable('exception').addColumn('valid_from', 'text').execute();
+      await db.schema.alterTable('exception').addColumn('valid_until', 'text').execute();
+      await db.schema.alterTable('exception').addColumn('repeat', 'text').execute();
+      // A caller's recent calls, read on each call when some exception has a repeat condition.
+      await db.schema
+        .createIndex('call_history_caller')
+        .on('call_history')
+        .columns(['caller', 'started_at'])
+        .execute();
+    },
+  },
+  '0007-call-history-source': {
+    async up(db: Kysely<unknown>) {
+      // Who placed the call (trunk, extension or outside SIP caller): the retention of outside
+      // callers' unanswered calls (issue 14) prunes by it. Older rows stay null: never pruned.
+      await db.schema.alterTable('call_history').addColumn('source', 'text').execute();
+      await db.schema
+        .createIndex('call_history_source')
+        .on('call_history')
+        .columns(['source', 'started_at'])
+        .execute();
+    },
+  },
+  '0008-hashed-credentials': {
     // Passwords and PINs stored in clear by earlier versions become their hashes (credentials.ts),
     // in place; nothing else changes. A value already in a hashed form is left as it is.
     async up(db: Kysely<unknown>) {
@@ -202,32 +228,6 @@ const migrations: Record<string, Migration> = {
         await sql`update extension set password = ${password}, voicemail_pin = ${pin}
           where number = ${row.number}`.execute(db);
       }
-    },
-  },
-  '0007-exception-conditions': {
-    async up(db: Kysely<unknown>) {
-      // Validity dates as written (local to the directory's time zone) and the repeat condition.
-      await db.schema.alterTable('exception').addColumn('valid_from', 'text').execute();
-      await db.schema.alterTable('exception').addColumn('valid_until', 'text').execute();
-      await db.schema.alterTable('exception').addColumn('repeat', 'text').execute();
-      // A caller's recent calls, read on each call when some exception has a repeat condition.
-      await db.schema
-        .createIndex('call_history_caller')
-        .on('call_history')
-        .columns(['caller', 'started_at'])
-        .execute();
-    },
-  },
-  '0008-call-history-source': {
-    async up(db: Kysely<unknown>) {
-      // Who placed the call (trunk, extension or outside SIP caller): the retention of outside
-      // callers' unanswered calls (issue 14) prunes by it. Older rows stay null: never pruned.
-      await db.schema.alterTable('call_history').addColumn('source', 'text').execute();
-      await db.schema
-        .createIndex('call_history_source')
-        .on('call_history')
-        .columns(['source', 'started_at'])
-        .execute();
     },
   },
 };
