@@ -66,17 +66,18 @@ import type { Scheduler } from '../../sip/timers.js';
 import type { Destination } from '../../sip/transport/types.js';
 import { SdpError } from '../../media/sdp.js';
 import type { RtpSession } from '../../media/rtp-session.js';
-import type { VoiceDriver } from '../voicemail/voice-driver.js';
-import { depositDriver, menuDriver } from '../voicemail/voicemail-drivers.js';
-import type { VoicemailCallContext } from '../voicemail/voicemail-drivers.js';
 import { BLeg } from './b-leg.js';
 import { CallMedia } from './caller-media.js';
 import type { LegContext, LegEvents } from './b-leg.js';
-import { callerUser, internalPresentation, trunkPresentation } from './identity.js';
-import type { Presentation } from './identity.js';
-import { BUSY_HERE, TEMPORARILY_UNAVAILABLE, combineFailures, planExhausted } from './outcome.js';
+import { TEMPORARILY_UNAVAILABLE, combineFailures, planExhausted } from './outcome.js';
 import type { CallOutcome, FinalResponse, StepFailure } from './outcome.js';
 import { OwnedTimers } from './owned-timers.js';
+import { announce } from './steps/announce.js';
+import { busy } from './steps/busy.js';
+import { dial } from './steps/dial.js';
+import { ring } from './steps/ring.js';
+import type { LegTarget, StepContext } from './steps/step-context.js';
+import { mailboxMenu, voicemail } from './steps/voicemail.js';
 import type {
   CallVoice,
   ClientTx,
@@ -259,6 +260,7 @@ export class CallSession {
   private readonly link: SessionLink = { session: this };
   private readonly legContext: LegContext;
   private readonly legEvents: LegEvents;
+  private readonly stepContext: StepContext;
   private aDialog: Dialog | null = null;
   /** Our dialog with the caller once it has our 2xx, and with the B-leg that answered. */
   private callerSide: Side | null = null;
@@ -325,6 +327,37 @@ export class CallSession {
       answered: (leg, dialog, response) => this.legAnswered(leg, dialog, response),
       failed: (leg, failure) => this.legFailed(leg, failure),
       ended: (leg) => this.legEnded(leg),
+    };
+    this.stepContext = this.makeStepContext();
+  }
+
+  /** What the plan's steps (steps/*.ts) may see and do of this call. */
+  private makeStepContext(): StepContext {
+    return {
+      caller: this.caller,
+      callerName: this.callerName,
+      decision: this.decision,
+      domain: this.domain,
+      locator: this.locator,
+      trunks: this.trunks,
+      timers: this.timers,
+      voice: this.voice,
+      media: this.media,
+      step: () => this.stepIndex,
+      log: (m) => this.log(m),
+      still: (state, step) => this.state === state && this.stepIndex === step,
+      ring: (timeout, targets) => this.ring(timeout, targets),
+      enter: (state) => this.fsm.transition(state),
+      withCallerMedia: (state, ready) => this.withCallerMedia(state, ready),
+      next: () => {
+        this.fsm.transition('routing');
+        this.nextStep();
+      },
+      failed: (failure) => this.stepFailed(failure),
+      endCall: (final, outcome) => this.endCall(final, outcome),
+      hangUp: () => this.hangUp('pbx'),
+      mediaFailed: (what, error) => this.mediaFailed(what, error),
+      noVoice: (what) => this.noVoice(what),
     };
   }
 
@@ -393,7 +426,8 @@ export class CallSession {
       return;
     }
     if (this.mailboxMenu !== null) {
-      this.runMailboxMenu(this.mailboxMenu);
+      this.stepIndex = 0;
+      mailboxMenu(this.stepContext, this.mailboxMenu);
       return;
     }
     this.nextStep();
@@ -459,19 +493,19 @@ export class CallSession {
     }
     switch (step.do) {
       case 'ring':
-        this.ring(step);
+        ring(this.stepContext, step);
         return;
       case 'dial':
-        this.dial(step);
+        dial(this.stepContext, step);
         return;
       case 'busy':
-        this.endCall(BUSY_HERE, 'busy');
+        busy(this.stepContext, step);
         return;
       case 'announce':
-        this.announce(step);
+        announce(this.stepContext, step);
         return;
       case 'voicemail':
-        this.deposit(step);
+        voicemail(this.stepContext, step);
         return;
     }
   }
@@ -491,107 +525,6 @@ export class CallSession {
 
   // -------------------------------------------------------------------------------------------
   // The PBX's own voice: prompts, voicemail, the *97 menu
-
-  private announce(step: Extract<Step, { do: 'announce' }>): void {
-    const voice = this.voice;
-    if (voice === null) {
-      this.noVoice(`announce ${step.prompt}`);
-      return;
-    }
-    const extension = step.extension ?? this.decision.to;
-    const say = voice.say(voice.languageOf(extension));
-    const files =
-      step.prompt === 'locating'
-        ? say({ prompt: 'locating', extension })
-        : say({ prompt: step.prompt });
-    this.fsm.transition('announcing');
-    const index = this.stepIndex;
-    this.withCallerMedia('announcing', () => {
-      const media = this.media as CallMedia;
-      media.play(files.map((path) => ({ kind: 'wav', path }))).then(
-        (result) => {
-          if (this.state !== 'announcing' || this.stepIndex !== index) return;
-          if (result.reason !== 'completed') return;
-          this.fsm.transition('routing');
-          this.nextStep();
-        },
-        (error: unknown) => this.mediaFailed(`prompt ${step.prompt}`, error),
-      );
-    });
-  }
-
-  private deposit(step: Extract<Step, { do: 'voicemail' }>): void {
-    const voice = this.voice;
-    if (voice === null) {
-      this.noVoice(`voicemail ${step.mailbox}`);
-      return;
-    }
-    this.fsm.transition('voicemail');
-    this.withCallerMedia('voicemail', (session) => {
-      const number = callerUser(this.caller);
-      void depositDriver(this.voicemailContext(voice, session, step.mailbox), {
-        mailbox: step.mailbox,
-        callerNumber: number,
-        callerName: this.callerName,
-      }).then(
-        (driver) => this.runDriver(driver, step.mailbox),
-        (error: unknown) => this.mediaFailed(`voicemail ${step.mailbox}`, error),
-      );
-    });
-  }
-
-  private runMailboxMenu(mailbox: string): void {
-    const voice = this.voice;
-    if (voice === null) {
-      this.stepIndex = 0;
-      this.noVoice(`mailbox menu ${mailbox}`);
-      return;
-    }
-    this.stepIndex = 0;
-    this.fsm.transition('voicemail');
-    this.withCallerMedia('voicemail', (session) => {
-      void menuDriver(this.voicemailContext(voice, session, mailbox), {
-        mailbox,
-        pin: voice.pinOf(mailbox),
-      }).then(
-        (driver) => this.runDriver(driver, mailbox),
-        (error: unknown) => this.mediaFailed(`mailbox menu ${mailbox}`, error),
-      );
-    });
-  }
-
-  private voicemailContext(
-    voice: CallVoice,
-    session: RtpSession,
-    mailbox: string,
-  ): VoicemailCallContext {
-    return {
-      media: voice.media,
-      session,
-      timers: this.timers,
-      repository: voice.repository,
-      events: voice.events,
-      say: voice.say(voice.languageOf(mailbox)),
-      log: this.log,
-      ...(voice.limits === undefined ? {} : { limits: voice.limits }),
-    };
-  }
-
-  private runDriver<C extends { do: string }>(driver: VoiceDriver<C>, mailbox: string): void {
-    const media = this.media as CallMedia;
-    if (this.state !== 'voicemail') {
-      // The caller left while the mailbox was being read: nothing was started.
-      void driver.hangup();
-      return;
-    }
-    this.log(`voicemail of ${mailbox}`);
-    media.run(driver).then(
-      (end) => {
-        if (end !== 'caller-gone' && this.state === 'voicemail') this.hangUp('pbx');
-      },
-      (error: unknown) => this.mediaFailed(`voicemail ${mailbox}`, error),
-    );
-  }
 
   /** Without a media layer (unit tests of signalling), a voice step cannot run. */
   private noVoice(what: string): void {
@@ -740,59 +673,14 @@ export class CallSession {
     return step.do === 'dial' || this.fromTrunk ? 'anchored' : 'passthrough';
   }
 
-  private ring(step: Extract<Step, { do: 'ring' }>): void {
-    const own = this.caller.kind === 'internal' ? this.caller.extension : null;
-    const targets: { extension: string; uri: string; destination: Destination }[] = [];
-    for (const extension of step.extensions) {
-      if (extension === own) continue;
-      const contacts = this.locator.contactsOf(extension);
-      if (contacts.length === 0) this.log(`extension ${extension} is not registered: skipped`);
-      for (const c of contacts) targets.push({ extension, ...c });
-    }
-    if (targets.length === 0) {
-      this.stepFailed('unreachable');
-      return;
-    }
-    const presentation = internalPresentation(this.caller, this.callerName, this.domain);
+  /** A ringing step (ring or dial): one B-leg per target, the first 2xx winning. */
+  private ring(timeout: number | null, targets: readonly LegTarget[]): void {
+    const step = this.decision.plan[this.stepIndex];
+    if (step === undefined) throw new Error(`call ${this.id}: no step ${this.stepIndex} to ring`);
     this.fsm.transition('ringing');
-    this.armStepTimer(step.timeout);
+    this.armStepTimer(timeout);
     // All legs exist before any starts: a leg failing at once must see its siblings still live.
-    this.startLegs(step, (content) =>
-      targets.map((t) =>
-        this.createLeg(
-          t.extension,
-          t.uri,
-          `<sip:${t.extension}@${this.domain}>`,
-          t.destination,
-          presentation,
-          [],
-          content,
-        ),
-      ),
-    );
-  }
-
-  private dial(step: Extract<Step, { do: 'dial' }>): void {
-    const route = this.trunks.dial(step.number, step.presentation, this.caller, this.callerName);
-    if (route === null) {
-      this.log(`no trunk for ${step.number}`);
-      this.stepFailed('unreachable');
-      return;
-    }
-    const presentation = trunkPresentation(this.caller, this.callerName, step.presentation, route);
-    this.fsm.transition('ringing');
-    this.armStepTimer(step.timeout);
-    this.startLegs(step, (content) => [
-      this.createLeg(
-        step.number,
-        route.requestUri,
-        route.to,
-        route.destination,
-        presentation,
-        route.headers ?? [],
-        content,
-      ),
-    ]);
+    this.startLegs(step, (content) => targets.map((t) => this.createLeg(t, content)));
   }
 
   /**
@@ -846,15 +734,8 @@ export class CallSession {
     this.nextStep();
   }
 
-  private createLeg(
-    target: string,
-    uri: string,
-    to: string,
-    destination: Destination,
-    presentation: Presentation,
-    extra: readonly (readonly [string, string])[],
-    content: Content,
-  ): BLeg {
+  private createLeg(t: LegTarget, content: Content): BLeg {
+    const { target, uri, to, destination, presentation, extra } = t;
     const h = new Headers();
     h.append('Max-Forwards', String(this.maxForwards));
     h.append('From', `${presentation.from};tag=${createTag()}`);
