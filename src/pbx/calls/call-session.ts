@@ -64,13 +64,13 @@ import {
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Scheduler } from '../../sip/timers.js';
 import type { Destination } from '../../sip/transport/types.js';
-import { SdpError } from '../../media/sdp.js';
 import type { RtpSession } from '../../media/rtp-session.js';
 import { BLeg } from './b-leg.js';
 import { CallMedia } from './caller-media.js';
 import type { LegContext, LegEvents } from './b-leg.js';
 import { TEMPORARILY_UNAVAILABLE, combineFailures, planExhausted } from './outcome.js';
 import type { CallOutcome, FinalResponse, StepFailure } from './outcome.js';
+import { OfferAnswer } from './offer-answer.js';
 import { OwnedTimers } from './owned-timers.js';
 import { announce } from './steps/announce.js';
 import { busy } from './steps/busy.js';
@@ -275,8 +275,9 @@ export class CallSession {
   private calleeMediaHere = false;
   /** Media mode of the ringing step. */
   private legMedia: LegMedia = 'passthrough';
-  /** Our SDP for the caller in a relayed call: the answer to its offer, or our offer (late offer). */
-  private callerSdp: string | null = null;
+  /** RFC 3264 with the caller and the answered callee, when their media ends at the PBX. */
+  private callerOffers: OfferAnswer | null = null;
+  private calleeOffers: OfferAnswer | null = null;
   /** Runs once the caller has acknowledged the 2xx the PBX answered it with. */
   private onCallerReady: (() => void) | null = null;
   /** The media has been released (or there never was any). */
@@ -564,26 +565,31 @@ export class CallSession {
   }
 
   /**
+   * RFC 3264 on one side, following that side's session (the callee's is reused from one ringing
+   * step to the next).
+   */
+  private negotiation(side: 'caller' | 'callee', session: RtpSession): OfferAnswer {
+    const current = side === 'caller' ? this.callerOffers : this.calleeOffers;
+    if (current !== null && current.session === session) return current;
+    const created = new OfferAnswer(session, this.domain);
+    if (side === 'caller') this.callerOffers = created;
+    else this.calleeOffers = created;
+    return created;
+  }
+
+  /**
    * Our SDP toward the caller: the answer to the offer of its INVITE, else an offer. An offer we
-   * cannot answer ends the call: 488 (RFC 3261 §21.4.26) or 400 when it cannot be read.
+   * cannot answer ends the call (see offer-answer.ts for the status).
    */
   private callerSdpFor(session: RtpSession): string | null {
-    if (this.callerSdp !== null) return this.callerSdp;
-    const offer = contentOf(this.invite.request).body;
-    try {
-      this.callerSdp =
-        offer === undefined ? session.createOffer() : session.answer(offer.toString('utf8'));
-      return this.callerSdp;
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.log(`caller SDP refused: ${error.message}`);
-      const final: FinalResponse =
-        error.code === 'malformed'
-          ? { status: 400, reason: 'Bad Request' }
-          : { status: 488, reason: 'Not Acceptable Here' };
-      this.rejectCaller(final, 'failed');
-      return null;
-    }
+    const offers = this.negotiation('caller', session);
+    if (offers.local !== null) return offers.local;
+    const exchange = offers.respond(contentOf(this.invite.request).body);
+    if (exchange.ok) return exchange.value;
+    const { status, reason, headers, why } = exchange.refusal;
+    this.log(`caller SDP refused: ${why}`);
+    this.rejectCaller({ status, reason, headers }, 'failed');
+    return null;
   }
 
   /** The PBX answers the caller itself: 200 with our SDP, then the ACK (with its answer if late). */
@@ -614,20 +620,12 @@ export class CallSession {
 
   /** RFC 3264 §4: the caller's answer to our offer, in its ACK. False when unusable (call ended). */
   private acceptCallerAnswer(ack: SipRequest): boolean {
-    const session = this.media?.caller;
-    const body = contentOf(ack).body;
-    try {
-      if (session === null || session === undefined || body === undefined) {
-        throw new SdpError('no-audio', 'the ACK carries no answer to our offer');
-      }
-      session.acceptAnswer(body.toString('utf8'));
-      return true;
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.log(`caller's answer refused: ${error.message}`);
-      this.hangUp('pbx');
-      return false;
-    }
+    const offers = this.callerOffers;
+    const exchange = offers?.accept(contentOf(ack).body);
+    if (exchange?.ok === true) return true;
+    this.log(`caller's answer refused: ${exchange?.refusal.why ?? 'no caller media'}`);
+    this.hangUp('pbx');
+    return false;
   }
 
   private newCallerSide(): Side {
@@ -710,7 +708,7 @@ export class CallSession {
             .play([{ kind: 'ringback' }])
             .catch((error: unknown) => this.mediaFailed('ringback', error));
         }
-        const offer = Buffer.from(callee.createOffer());
+        const offer = Buffer.from(this.negotiation('callee', callee).offer());
         for (const leg of make({ body: offer, contentType: 'application/sdp' })) leg.start();
       },
       (error: unknown) => this.mediaFailed('media ports', error),
@@ -805,11 +803,12 @@ export class CallSession {
       contentOf(this.invite.request).body !== undefined;
     if (early) {
       media.bridge();
-      if (!this.earlyMediaSent && this.callerSdp !== null) {
+      const sdp = this.callerOffers?.local ?? null;
+      if (!this.earlyMediaSent && sdp !== null) {
         this.earlyMediaSent = true;
         this.ringingSent = true;
         this.respondToCaller(183, 'Session Progress', {
-          body: Buffer.from(this.callerSdp),
+          body: Buffer.from(sdp),
           contentType: 'application/sdp',
         });
         return;
@@ -823,16 +822,10 @@ export class CallSession {
 
   /** The callee's SDP answers our offer; false when it is unusable. */
   private acceptCalleeSdp(body: Buffer): boolean {
-    const callee = this.media?.callee;
-    if (callee === null || callee === undefined) return false;
-    try {
-      callee.acceptAnswer(body.toString('utf8'));
-      return true;
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.log(`callee SDP refused: ${error.message}`);
-      return false;
-    }
+    const exchange = this.calleeOffers?.accept(body);
+    if (exchange === undefined) return false;
+    if (!exchange.ok) this.log(`callee SDP refused: ${exchange.refusal.why}`);
+    return exchange.ok;
   }
 
   private legAnswered(leg: BLeg, dialog: Dialog, response: SipResponse): boolean | 'acknowledge' {
@@ -840,9 +833,7 @@ export class CallSession {
     if (this.legMedia !== 'passthrough') {
       const body = contentOf(response).body;
       const usable =
-        body === undefined
-          ? this.media?.callee?.negotiated !== undefined
-          : this.acceptCalleeSdp(body);
+        body === undefined ? this.calleeOffers?.state === 'stable' : this.acceptCalleeSdp(body);
       if (!usable) {
         // RFC 3261 §13.2.2.4: the leg ACKs and BYEs a 2xx we do not take; the step fails with it.
         this.log(`B-leg ${leg.id}: answer without usable SDP, dropped`);
@@ -883,7 +874,7 @@ export class CallSession {
 
   /** A relayed call is answered: 200 to the caller with our SDP (an offer when it made none). */
   private answerRelayedCaller(): void {
-    const sdp = this.callerSdp;
+    const sdp = this.callerOffers?.local ?? null;
     if (sdp === null) throw new Error('a relayed caller has our SDP before the answer');
     this.okCallerWithSdp(sdp, () => undefined);
   }
@@ -919,9 +910,11 @@ export class CallSession {
     status: number,
     reason: string,
     content: { body?: Buffer; contentType?: string },
+    headers: readonly (readonly [string, string])[] = [],
   ): SipResponse {
     const request = this.invite.request;
     const response = buildReply(request, status, reason, this.aTag);
+    for (const [name, value] of headers) response.headers.append(name, value);
     const contact = this.signaling.localContact(this.invite.source);
     if (status > 100 && status < 300) {
       for (const rr of request.headers.getAll('Record-Route')) {
@@ -1037,17 +1030,18 @@ export class CallSession {
       this.reply(tx, 500, 'Server Internal Error', [['Retry-After', '1']]);
       return;
     }
+    const offers = this.negotiation(side.name, session);
     const offer = contentOf(request).body;
     let sdp: string | undefined;
-    try {
-      if (offer !== undefined) sdp = session.answer(offer.toString('utf8'));
-      else if (invite) sdp = session.createOffer();
-    } catch (error) {
-      if (!(error instanceof SdpError)) throw error;
-      this.log(`${side.name}'s ${request.method} refused: ${error.message}`);
-      if (error.code === 'malformed') this.reply(tx, 400, 'Bad Request');
-      else this.reply(tx, 488, 'Not Acceptable Here');
-      return;
+    if (offer !== undefined || invite) {
+      const exchange = offers.respond(offer);
+      if (!exchange.ok) {
+        const { status, reason, headers, why } = exchange.refusal;
+        this.log(`${side.name}'s ${request.method} refused: ${why}`);
+        this.reply(tx, status, reason, headers);
+        return;
+      }
+      sdp = exchange.value;
     }
     // The far end comes back from hold: count its silence from now.
     session.touch();
@@ -1065,14 +1059,10 @@ export class CallSession {
     this.waitForAck(side, getCSeq(request)?.seq ?? 0, tx, response, (ack) => {
       side.inviteBusy = false;
       if (offer !== undefined) return;
-      const answer = contentOf(ack).body;
-      try {
-        if (answer === undefined) throw new SdpError('no-audio', 'the ACK carries no answer');
-        session.acceptAnswer(answer.toString('utf8'));
-      } catch (error) {
-        if (!(error instanceof SdpError)) throw error;
+      const exchange = offers.accept(contentOf(ack).body);
+      if (!exchange.ok) {
         // RFC 3261 §14.1: an unusable answer in an ACK leaves nothing to do but end the call.
-        this.log(`${side.name}'s answer in the ACK refused: ${error.message}`);
+        this.log(`${side.name}'s answer in the ACK refused: ${exchange.refusal.why}`);
         this.hangUp('pbx');
       }
     });
@@ -1327,7 +1317,9 @@ export class CallSession {
   /** Before the answer: the caller's final response, CANCEL to every leg. */
   private rejectCaller(final: FinalResponse, outcome: CallOutcome): void {
     this.timers.clear('step');
-    if (this.serverTxs.has(this.invite)) this.respondToCaller(final.status, final.reason, {});
+    if (this.serverTxs.has(this.invite)) {
+      this.respondToCaller(final.status, final.reason, {}, final.headers);
+    }
     if (this.aDialog !== null && this.aDialog.state !== 'terminated') this.aDialog.terminate();
     for (const leg of this.legs.values()) leg.cancel();
     this.log(`ended before answer: ${final.status} ${final.reason} (${outcome})`);

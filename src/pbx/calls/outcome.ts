@@ -23,6 +23,8 @@ export type CallOutcome =
 export interface FinalResponse {
   status: number;
   reason: string;
+  /** Headers saying why, e.g. the Warning of a 488 (RFC 3261 §20.43). */
+  headers?: readonly (readonly [string, string])[];
 }
 
 const BUSY = new Set([486, 600, 603]);
