@@ -17,8 +17,8 @@
  */
 import { StateMachine } from '../../shared/state-machine.js';
 import { buildCancel } from '../../sip/transaction/requests.js';
-import { DialogSet, createUacDialog } from '../../sip/dialog/index.js';
-import type { Dialog } from '../../sip/dialog/index.js';
+import { DialogSet, SessionDialog, createUacDialog } from '../../sip/dialog/index.js';
+import type { Dialog, SessionDialogHost } from '../../sip/dialog/index.js';
 import { getCSeq, getTo } from '../../sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Destination } from '../../sip/transport/types.js';
@@ -26,7 +26,7 @@ import { LateAnswers } from './late-answers.js';
 import { failureOfStatus } from './outcome.js';
 import type { StepFailure } from './outcome.js';
 import type { OwnedTimers } from './owned-timers.js';
-import type { ClientTx, ResponseHandlers, Signaling } from './ports.js';
+import type { ClientTx, ResponseHandlers, ServerTx, Signaling } from './ports.js';
 
 export type LegState = 'calling' | 'early' | 'cancelling' | 'answered' | 'releasing' | 'ended';
 
@@ -49,6 +49,8 @@ export interface LegContext {
   /** The call stops counting a transaction the leg gave up on. */
   forget(tx: ClientTx): void;
   log(message: string): void;
+  /** The call's UA mechanics for the dialog this leg wins (its timers, its ACK timeout). */
+  dialogHost(): SessionDialogHost<ServerTx>;
 }
 
 /** What the leg tells its call. */
@@ -59,7 +61,11 @@ export interface LegEvents {
    * A 2xx while the leg is live: true if the call takes it (the ACK waits for `acknowledge`),
    * `acknowledge` to take it and ACK at once (the PBX made the offer), false to drop it (ACK + BYE).
    */
-  answered(leg: BLeg, dialog: Dialog, response: SipResponse): boolean | 'acknowledge';
+  answered(
+    leg: BLeg,
+    session: SessionDialog<ServerTx>,
+    response: SipResponse,
+  ): boolean | 'acknowledge';
   /** A live leg failed: final non-2xx, Timer B or transport error. */
   failed(leg: BLeg, failure: StepFailure, status: number | null): void;
   /** The leg holds nothing any more. */
@@ -77,8 +83,7 @@ export class BLeg {
   private readonly fsm: StateMachine<LegState>;
   private readonly dialogs = new DialogSet();
   private inviteTx: ClientTx | null = null;
-  private winner: Dialog | null = null;
-  private ack: SipRequest | null = null;
+  private winner: SessionDialog<ServerTx> | null = null;
   private provisionalSeen = false;
   private cancelSent = false;
   private byes = 0;
@@ -109,7 +114,7 @@ export class BLeg {
 
   /** The dialog joined to the caller once this leg answered. */
   get dialog(): Dialog | null {
-    return this.winner;
+    return this.winner?.dialog ?? null;
   }
 
   get dialogCount(): number {
@@ -180,10 +185,9 @@ export class BLeg {
    * when the offer was in the 2xx (RFC 3264 §4 late offer).
    */
   acknowledge(body?: Buffer, contentType?: string): void {
-    if (this.winner === null || this.ack !== null) return;
-    this.ack = this.winner.createAck(this.inviteSeq(), this.bodyOptions(body, contentType));
-    this.link?.late.acked(this.winner.id.remoteTag, this.ack);
-    this.ctx.signaling.sendAck(this.ack, this.destination);
+    if (this.winner === null || this.winner.acknowledged) return;
+    const ack = this.winner.acknowledge(this.inviteSeq(), this.bodyOptions(body, contentType));
+    this.link?.late.acked(this.winner.dialog.id.remoteTag, ack);
   }
 
   /** End an answered leg with a BYE (RFC 3261 §15.1.1). */
@@ -192,7 +196,7 @@ export class BLeg {
     // RFC 3261 §13.2.2.4: a 2xx is always acknowledged, even when the call ends before the caller did.
     this.acknowledge();
     this.fsm.transition('releasing');
-    this.bye(this.winner);
+    this.bye(this.winner.dialog);
   }
 
   /** The callee's BYE on the answered dialog, already answered by the call. */
@@ -279,14 +283,15 @@ export class BLeg {
     } else if (dialog.state === 'early') {
       dialog.receiveInviteResponse(response);
     }
-    if (dialog === this.winner) {
+    if (dialog === this.winner?.dialog) {
       // RFC 3261 §13.2.2.4: a retransmitted 2xx gets the same ACK again.
-      if (this.ack !== null) this.ctx.signaling.sendAck(this.ack, this.destination);
+      this.winner.resendAck();
       return;
     }
-    const taken = this.live ? this.events.answered(this, dialog, response) : false;
+    const session = new SessionDialog('callee', dialog, this.destination, this.ctx.dialogHost());
+    const taken = this.live ? this.events.answered(this, session, response) : false;
     if (taken !== false) {
-      this.winner = dialog;
+      this.winner = session;
       this.fsm.transition('answered');
       // The early dialogs of other forks end with the INVITE transaction (RFC 3261 §12.3).
       for (const other of [...this.dialogs]) if (other !== dialog) this.dropDialog(other);

@@ -50,7 +50,8 @@ import { randomBytes } from 'node:crypto';
 import type { Caller, Decision, Step } from '../../domain/types.js';
 import { StateMachine } from '../../shared/state-machine.js';
 import { buildReply, createTag } from '../../sip/message/reply.js';
-import { createUasDialog, isTargetRefresh } from '../../sip/dialog/index.js';
+import { SessionDialog, checkInDialog, formDialog } from '../../sip/dialog/index.js';
+import type { SessionDialogHost } from '../../sip/dialog/index.js';
 import type { Dialog } from '../../sip/dialog/index.js';
 import {
   Headers,
@@ -70,6 +71,8 @@ import { CallMedia } from './caller-media.js';
 import type { LegContext, LegEvents } from './b-leg.js';
 import { TEMPORARILY_UNAVAILABLE, combineFailures, planExhausted } from './outcome.js';
 import type { CallOutcome, FinalResponse, StepFailure } from './outcome.js';
+import { ALLOW, InDialogRelay, contentOf } from './in-dialog-relay.js';
+import type { Content, Side } from './in-dialog-relay.js';
 import { OfferAnswer } from './offer-answer.js';
 import { OwnedTimers } from './owned-timers.js';
 import { announce } from './steps/announce.js';
@@ -107,14 +110,6 @@ const TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
  * `pbx-answered`, the caller already talking to the PBX (after a prompt) and hearing its ringback.
  */
 type LegMedia = 'passthrough' | 'anchored' | 'pbx-answered';
-
-/** Methods relayed between the legs of an answered call. */
-const RELAYED = new Set(['INVITE', 'UPDATE', 'INFO', 'OPTIONS', 'MESSAGE']);
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, UPDATE, INFO, OPTIONS, MESSAGE';
-/** Request headers that mean something to the far end and pass through a relay. */
-const REQUEST_PASS = ['Content-Disposition', 'Info-Package', 'Reason'];
-/** Response headers that pass back through a relay. */
-const RESPONSE_PASS = ['Content-Disposition', 'Retry-After', 'Allow', 'Warning'];
 
 /** RFC 3261 Appendix A; tests and long-haul links may change them. */
 export interface CallTimers {
@@ -179,57 +174,9 @@ interface SessionLink {
   session: CallSession | null;
 }
 
-/** A 2xx to an INVITE we sent and retransmit until its ACK (RFC 3261 §13.3.1.4). */
-interface AckWait {
-  seq: number;
-  tx: ServerTx;
-  response: SipResponse;
-  interval: number;
-  elapsed: number;
-  onAck(ack: SipRequest): void;
-}
-
-/** One end of the answered call, as seen by the relay. */
-interface Side {
-  readonly name: 'caller' | 'callee';
-  readonly dialog: Dialog;
-  readonly destination: Destination;
-  /** An INVITE transaction in progress on this dialog, either way (RFC 3261 §14.1, §14.2). */
-  inviteBusy: boolean;
-  ackWait: AckWait | null;
-}
-
-/** An in-dialog request relayed to the other leg, until its final response is relayed back. */
-interface Relay {
-  request: SipRequest;
-  tx: ServerTx;
-  from: Side;
-  to: Side;
-  /** The CSeq number of the request sent to `to`. */
-  outSeq: number;
-  answered: boolean;
-  /** The ACK we sent for the other leg's 2xx, resent if that 2xx is retransmitted. */
-  ack: SipRequest | null;
-}
-
-interface Content {
-  body?: Buffer;
-  contentType?: string;
-}
-
-function contentOf(m: SipRequest | SipResponse): Content {
-  if (m.body.length === 0) return {};
-  const contentType = m.headers.get('Content-Type');
-  return contentType === undefined ? { body: m.body } : { body: m.body, contentType };
-}
-
 /** RFC 3311, RFC 3261 §14: the in-dialog requests that may carry an SDP offer. */
 function isOfferCarrier(method: string): boolean {
   return method === 'INVITE' || method === 'UPDATE';
-}
-
-function copyHeaders(from: SipRequest | SipResponse, names: readonly string[]): [string, string][] {
-  return names.flatMap((name) => from.headers.getAll(name).map((v): [string, string] => [name, v]));
 }
 
 export class CallSession {
@@ -256,7 +203,8 @@ export class CallSession {
   private readonly legs = new Map<string, BLeg>();
   private readonly clientTxs = new Set<ClientTx>();
   private readonly serverTxs = new Set<ServerTx>();
-  private readonly relays = new Set<Relay>();
+  private readonly relays: InDialogRelay;
+  private readonly dialogHost: SessionDialogHost<ServerTx>;
   private readonly link: SessionLink = { session: this };
   private readonly legContext: LegContext;
   private readonly legEvents: LegEvents;
@@ -322,14 +270,36 @@ export class CallSession {
       send: (request, destination, handlers) => this.send(request, destination, handlers),
       forget: (tx) => this.forgetClient(tx),
       log: this.log,
+      dialogHost: () => this.dialogHost,
     };
     this.legEvents = {
       provisional: (leg, response) => this.legProvisional(leg, response),
-      answered: (leg, dialog, response) => this.legAnswered(leg, dialog, response),
+      answered: (leg, side, response) => this.legAnswered(leg, side, response),
       failed: (leg, failure) => this.legFailed(leg, failure),
       ended: (leg) => this.legEnded(leg),
     };
     this.stepContext = this.makeStepContext();
+    this.dialogHost = {
+      timers: this.timers,
+      t1: this.t1,
+      t2: this.t2,
+      respond: (tx, response) => this.signaling.respond(tx, response),
+      sendAck: (ack, destination) => this.signaling.sendAck(ack, destination),
+      ackTimedOut: (side) => {
+        // RFC 3261 §13.3.1.4: no ACK after 64*T1: the session SHOULD be terminated.
+        this.log(`no ACK from the ${side.name}: hanging up`);
+        this.hangUp('pbx');
+      },
+    };
+    this.relays = new InDialogRelay({
+      signaling: this.signaling,
+      send: (request, destination, handlers) => this.send(request, destination, handlers),
+      hold: (tx) => this.serverTxs.add(tx),
+      answered: (tx) => {
+        this.serverTxs.delete(tx);
+        this.maybeReleased();
+      },
+    });
   }
 
   /** What the plan's steps (steps/*.ts) may see and do of this call. */
@@ -397,7 +367,7 @@ export class CallSession {
       timers: this.timers.size,
       legs: this.legs.size,
       dialogs,
-      pendingAcks: sides.filter((s) => s !== null && s.ackWait !== null).length,
+      pendingAcks: sides.filter((s) => s !== null && s.awaitingAck).length,
       media:
         media === undefined ? 0 : media.sessions + media.playbacks + media.bridges + media.drivers,
     };
@@ -612,7 +582,7 @@ export class CallSession {
     });
     const side = this.newCallerSide();
     const lateOffer = contentOf(this.invite.request).body === undefined;
-    this.waitForAck(side, this.inviteSeq(), this.invite, ok, (ack) => {
+    side.awaitAck(this.inviteSeq(), this.invite, ok, (ack) => {
       if (lateOffer && !this.acceptCallerAnswer(ack)) return;
       acknowledged();
     });
@@ -631,13 +601,7 @@ export class CallSession {
   private newCallerSide(): Side {
     const dialog = this.aDialog;
     if (dialog === null) throw new Error('the caller dialog exists once a 2xx is sent');
-    this.callerSide = {
-      name: 'caller',
-      dialog,
-      destination: this.invite.source,
-      inviteBusy: false,
-      ackWait: null,
-    };
+    this.callerSide = new SessionDialog('caller', dialog, this.invite.source, this.dialogHost);
     const session = this.media?.caller;
     // No RTP from the caller for the inactivity time ends the call (design §5).
     session?.once('inactive', () => {
@@ -828,7 +792,7 @@ export class CallSession {
     return exchange.ok;
   }
 
-  private legAnswered(leg: BLeg, dialog: Dialog, response: SipResponse): boolean | 'acknowledge' {
+  private legAnswered(leg: BLeg, side: Side, response: SipResponse): boolean | 'acknowledge' {
     if (!this.current(leg)) return false;
     if (this.legMedia !== 'passthrough') {
       const body = contentOf(response).body;
@@ -847,17 +811,10 @@ export class CallSession {
     this.fsm.transition('answered');
     this.winner = leg;
     for (const other of this.legs.values()) if (other !== leg) other.cancel();
-    this.calleeSide = {
-      name: 'callee',
-      dialog,
-      destination: leg.destination,
-      inviteBusy: false,
-      ackWait: null,
-    };
+    this.calleeSide = side;
     if (this.legMedia === 'passthrough') {
       const ok = this.respondToCaller(200, 'OK', contentOf(response));
-      const side = this.newCallerSide();
-      this.waitForAck(side, this.inviteSeq(), this.invite, ok, (ack) => {
+      this.newCallerSide().awaitAck(this.inviteSeq(), this.invite, ok, (ack) => {
         const content = contentOf(ack);
         leg.acknowledge(content.body, content.contentType);
       });
@@ -916,15 +873,8 @@ export class CallSession {
     const response = buildReply(request, status, reason, this.aTag);
     for (const [name, value] of headers) response.headers.append(name, value);
     const contact = this.signaling.localContact(this.invite.source);
-    if (status > 100 && status < 300) {
-      for (const rr of request.headers.getAll('Record-Route')) {
-        response.headers.append('Record-Route', rr);
-      }
-      response.headers.append('Contact', `<${contact}>`);
-      if (status >= 200) response.headers.append('Allow', ALLOW);
-      if (this.aDialog === null) this.aDialog = createUasDialog(request, response, contact);
-      else if (status >= 200) this.aDialog.confirm();
-    }
+    this.aDialog = formDialog(request, response, contact, this.aDialog);
+    if (status >= 200 && status < 300) response.headers.append('Allow', ALLOW);
     if (content.body !== undefined) {
       response.headers.append('Content-Type', content.contentType ?? 'application/sdp');
       response.body = content.body;
@@ -946,7 +896,7 @@ export class CallSession {
   private fromCaller(dialog: Dialog, request: SipRequest, tx: ServerTx | null): void {
     const side = this.callerSide;
     if (request.method === 'ACK') {
-      if (side !== null) this.receiveAck(side, request);
+      side?.receiveAck(request);
       return;
     }
     if (tx === null) return;
@@ -970,7 +920,7 @@ export class CallSession {
     if (this.callerMediaHere && isOfferCarrier(request.method)) {
       this.answerOffer(side, this.media?.caller ?? null, callee, request, tx);
     } else if (callee !== null) {
-      this.relay(side, callee, request, tx);
+      this.relays.relay(side, callee, request, tx);
     } else {
       this.answerAlone(request, tx);
     }
@@ -981,7 +931,7 @@ export class CallSession {
     const joined =
       this.state === 'answered' && leg === this.winner && side !== null && dialog === side.dialog;
     if (request.method === 'ACK') {
-      if (joined) this.receiveAck(side, request);
+      if (joined) side.receiveAck(request);
       return;
     }
     if (tx === null) return;
@@ -1002,7 +952,7 @@ export class CallSession {
     if (this.calleeMediaHere && isOfferCarrier(request.method)) {
       this.answerOffer(side, this.media?.callee ?? null, caller, request, tx);
     } else if (caller !== null) {
-      this.relay(side, caller, request, tx);
+      this.relays.relay(side, caller, request, tx);
     }
   }
 
@@ -1020,8 +970,7 @@ export class CallSession {
     tx: ServerTx,
   ): void {
     const invite = request.method === 'INVITE';
-    const busy = (s: Side | null): boolean => s !== null && (s.inviteBusy || s.ackWait !== null);
-    if (invite && (busy(side) || busy(other))) {
+    if (invite && (side.inviteInProgress || other?.inviteInProgress === true)) {
       // RFC 3261 §14.2: one INVITE at a time per dialog.
       this.reply(tx, 491, 'Request Pending');
       return;
@@ -1030,7 +979,7 @@ export class CallSession {
       this.reply(tx, 500, 'Server Internal Error', [['Retry-After', '1']]);
       return;
     }
-    const offers = this.negotiation(side.name, session);
+    const offers = this.negotiation(side === this.callerSide ? 'caller' : 'callee', session);
     const offer = contentOf(request).body;
     let sdp: string | undefined;
     if (offer !== undefined || invite) {
@@ -1055,9 +1004,9 @@ export class CallSession {
     }
     this.signaling.respond(tx, response);
     if (!invite) return;
-    side.inviteBusy = true;
-    this.waitForAck(side, getCSeq(request)?.seq ?? 0, tx, response, (ack) => {
-      side.inviteBusy = false;
+    side.setInviteBusy(true);
+    side.awaitAck(getCSeq(request)?.seq ?? 0, tx, response, (ack) => {
+      side.setInviteBusy(false);
       if (offer !== undefined) return;
       const exchange = offers.accept(contentOf(ack).body);
       if (!exchange.ok) {
@@ -1078,19 +1027,11 @@ export class CallSession {
     this.reply(tx, 501, 'Not Implemented', [['Allow', ALLOW]]);
   }
 
-  /**
-   * RFC 3261 §12.2.2 for requests received in a dialog. A BYE on a dialog we already ended
-   * crossed ours and gets 200; anything else there gets 481.
-   */
+  /** RFC 3261 §12.2.2 for a request received in a dialog; false when it was answered here. */
   private checkOrder(dialog: Dialog, request: SipRequest, tx: ServerTx): boolean {
-    if (dialog.state === 'terminated') {
-      if (request.method === 'BYE') this.reply(tx, 200, 'OK');
-      else this.reply(tx, 481, 'Call/Transaction Does Not Exist');
-      return false;
-    }
-    const check = dialog.receiveRequest(request);
-    if (!check.ok) this.reply(tx, check.status, check.reason);
-    return check.ok;
+    const refused = checkInDialog(dialog, request);
+    if (refused !== null) this.reply(tx, refused.status, refused.reason);
+    return refused === null;
   }
 
   /** RFC 3261 §14.2: not before the call is answered; retry in a few seconds. */
@@ -1113,157 +1054,6 @@ export class CallSession {
   // -------------------------------------------------------------------------------------------
   // The answered call: relaying, ACKs, hanging up
 
-  private relay(from: Side, to: Side, request: SipRequest, tx: ServerTx): void {
-    const method = request.method;
-    if (!RELAYED.has(method)) {
-      this.reply(tx, 501, 'Not Implemented', [['Allow', ALLOW]]);
-      return;
-    }
-    const maxForwards = getMaxForwards(request) ?? 70;
-    if (maxForwards === 0) {
-      this.reply(tx, 483, 'Too Many Hops');
-      return;
-    }
-    const invite = method === 'INVITE';
-    const busy = (s: Side): boolean => s.inviteBusy || s.ackWait !== null;
-    if (invite && (busy(from) || busy(to))) {
-      // RFC 3261 §14.2: one INVITE at a time per dialog; the UAC retries after a random wait.
-      this.reply(tx, 491, 'Request Pending');
-      return;
-    }
-    const out = to.dialog.createRequest(method, {
-      ...contentOf(request),
-      maxForwards: maxForwards - 1,
-      headers: copyHeaders(request, REQUEST_PASS),
-    });
-    const relay: Relay = {
-      request,
-      tx,
-      from,
-      to,
-      outSeq: getCSeq(out)?.seq ?? 0,
-      answered: false,
-      ack: null,
-    };
-    this.relays.add(relay);
-    this.serverTxs.add(tx);
-    if (invite) {
-      from.inviteBusy = true;
-      to.inviteBusy = true;
-    }
-    this.send(out, to.destination, CallSession.relayHandlers(this.link, relay, this.signaling));
-  }
-
-  /** See the class comment: the relay's callbacks reach the session through the link only. */
-  private static relayHandlers(
-    link: SessionLink,
-    relay: Relay,
-    signaling: Signaling,
-  ): ResponseHandlers {
-    return {
-      onResponse: (r) => {
-        const session = link.session;
-        if (session !== null) session.relayResponse(relay, r);
-        else if (relay.request.method === 'INVITE' && r.status >= 200 && r.status < 300) {
-          ackLate(signaling, relay);
-        }
-      },
-      onTimeout: () => link.session?.relayFailed(relay, 408, 'Request Timeout'),
-      onTransportError: () => link.session?.relayFailed(relay, 503, 'Service Unavailable'),
-    };
-  }
-
-  /** The far end's response to a relayed request: passed back to the side that sent it. */
-  private relayResponse(relay: Relay, r: SipResponse): void {
-    if (r.status < 200) return;
-    const { request, tx, from, to } = relay;
-    const method = request.method;
-    const invite = method === 'INVITE';
-    const success = r.status < 300;
-    if (invite && !success) settleRelay(relay);
-    if (relay.answered) {
-      // RFC 3261 §13.2.2.4: every 2xx to our INVITE is acknowledged, even after the call ended.
-      if (invite && success) ackLate(this.signaling, relay);
-      return;
-    }
-    if (success && isTargetRefresh(method)) {
-      to.dialog.refreshTarget(r);
-      from.dialog.refreshTarget(request);
-    }
-    const response = buildReply(request, r.status, r.reason);
-    for (const [name, value] of copyHeaders(r, RESPONSE_PASS)) {
-      response.headers.append(name, value);
-    }
-    if (success && isTargetRefresh(method)) {
-      response.headers.append('Contact', `<${from.dialog.localContact}>`);
-    }
-    const content = contentOf(r);
-    if (content.body !== undefined) {
-      response.headers.append('Content-Type', content.contentType ?? 'application/sdp');
-      response.body = content.body;
-    }
-    this.answerRelay(relay, response);
-    if (invite && success) {
-      this.waitForAck(from, getCSeq(request)?.seq ?? 0, tx, response, (ack) => {
-        settleRelay(relay);
-        relay.ack = to.dialog.createAck(relay.outSeq, contentOf(ack));
-        this.signaling.sendAck(relay.ack, to.destination);
-      });
-    }
-  }
-
-  /** No final response to a relayed request (Timer B or F, a transport error). */
-  private relayFailed(relay: Relay, status: number, reason: string): void {
-    if (relay.request.method === 'INVITE') settleRelay(relay);
-    if (!relay.answered) this.answerRelay(relay, buildReply(relay.request, status, reason));
-  }
-
-  private answerRelay(relay: Relay, response: SipResponse): void {
-    relay.answered = true;
-    this.relays.delete(relay);
-    this.serverTxs.delete(relay.tx);
-    this.signaling.respond(relay.tx, response);
-    this.maybeReleased();
-  }
-
-  /** RFC 3261 §13.3.1.4: retransmit our 2xx from T1, doubling up to T2, until the ACK. */
-  private waitForAck(
-    side: Side,
-    seq: number,
-    tx: ServerTx,
-    response: SipResponse,
-    onAck: (ack: SipRequest) => void,
-  ): void {
-    side.ackWait = { seq, tx, response, interval: this.t1, elapsed: 0, onAck };
-    this.armAckTimer(side);
-  }
-
-  private armAckTimer(side: Side): void {
-    const wait = side.ackWait;
-    if (wait === null) return;
-    this.timers.set(`ack:${side.name}`, wait.interval, () => {
-      wait.elapsed += wait.interval;
-      if (wait.elapsed >= 64 * this.t1) {
-        // RFC 3261 §13.3.1.4: no ACK after 64*T1: the session SHOULD be terminated.
-        this.log(`no ACK from the ${side.name}: hanging up`);
-        side.ackWait = null;
-        this.hangUp('pbx');
-        return;
-      }
-      this.signaling.respond(wait.tx, wait.response);
-      wait.interval = Math.min(2 * wait.interval, this.t2);
-      this.armAckTimer(side);
-    });
-  }
-
-  private receiveAck(side: Side, ack: SipRequest): void {
-    const wait = side.ackWait;
-    if (wait === null || getCSeq(ack)?.seq !== wait.seq) return;
-    this.timers.clear(`ack:${side.name}`);
-    side.ackWait = null;
-    wait.onAck(ack);
-  }
-
   /**
    * End a call whose caller has our 2xx: BYE to whichever side did not hang up (both when the PBX
    * does), CANCEL to legs still ringing. `end`: the outcome when it is not a bridged call's.
@@ -1271,16 +1061,9 @@ export class CallSession {
   private hangUp(by: 'caller' | 'callee' | 'pbx', end?: CallEnd): void {
     const caller = this.callerSide;
     if (caller === null || !this.live()) return;
-    for (const side of [caller, this.calleeSide]) {
-      if (side === null) continue;
-      this.timers.clear(`ack:${side.name}`);
-      side.ackWait = null;
-    }
+    for (const side of [caller, this.calleeSide]) side?.stopAwaitingAck();
     this.timers.clear('step');
-    // RFC 3261 §15.1.2: requests pending in the dialog when it ends get 487.
-    for (const relay of [...this.relays]) {
-      this.answerRelay(relay, buildReply(relay.request, 487, 'Request Terminated'));
-    }
+    this.relays.terminate();
     this.finish(end ?? this.answeredEnd());
     for (const leg of this.legs.values()) leg.cancel();
     if (by !== 'callee') this.winner?.hangUp();
@@ -1368,6 +1151,7 @@ export class CallSession {
     this.calleeSide = null;
     this.winner = null;
     this.link.session = null;
+    this.relays.release();
     this.fsm.transition('ended');
     this.events.released?.(this);
   }
@@ -1432,22 +1216,4 @@ export class CallSession {
     this.clientTxs.delete(tx);
     this.maybeReleased();
   }
-}
-
-/** An INVITE relay is over: either leg may start a new one. */
-function settleRelay(relay: Relay): void {
-  relay.from.inviteBusy = false;
-  relay.to.inviteBusy = false;
-}
-
-/**
- * RFC 3261 §13.2.2.4: a 2xx to a relayed INVITE after its answer was given (or the call ended)
- * gets our ACK again, or a new one when none was sent yet.
- */
-function ackLate(signaling: Signaling, relay: Relay): void {
-  const to = relay.to;
-  if (relay.ack === null && to.dialog.state !== 'terminated') {
-    relay.ack = to.dialog.createAck(relay.outSeq);
-  }
-  if (relay.ack !== null) signaling.sendAck(relay.ack, to.destination);
 }

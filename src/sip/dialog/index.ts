@@ -1,2 +1,3 @@
 export * from './dialog.js';
 export * from './dialog-set.js';
+export * from './session-dialog.js';
