@@ -73,6 +73,8 @@ import { TEMPORARILY_UNAVAILABLE, combineFailures, planExhausted } from './outco
 import type { CallOutcome, FinalResponse, StepFailure } from './outcome.js';
 import { ALLOW, InDialogRelay, contentOf } from './in-dialog-relay.js';
 import type { Content, Side } from './in-dialog-relay.js';
+import { answerAlone, answerOffer, isOfferCarrier, notYet, reply } from './local-answers.js';
+import type { OfferHost } from './local-answers.js';
 import { OfferAnswer } from './offer-answer.js';
 import { OwnedTimers } from './owned-timers.js';
 import { announce } from './steps/announce.js';
@@ -174,11 +176,6 @@ interface SessionLink {
   session: CallSession | null;
 }
 
-/** RFC 3311, RFC 3261 §14: the in-dialog requests that may carry an SDP offer. */
-function isOfferCarrier(method: string): boolean {
-  return method === 'INVITE' || method === 'UPDATE';
-}
-
 export class CallSession {
   readonly id: string;
   readonly decision: Decision;
@@ -205,6 +202,7 @@ export class CallSession {
   private readonly serverTxs = new Set<ServerTx>();
   private readonly relays: InDialogRelay;
   private readonly dialogHost: SessionDialogHost<ServerTx>;
+  private readonly offerHost: OfferHost;
   private readonly link: SessionLink = { session: this };
   private readonly legContext: LegContext;
   private readonly legEvents: LegEvents;
@@ -290,6 +288,11 @@ export class CallSession {
         this.log(`no ACK from the ${side.name}: hanging up`);
         this.hangUp('pbx');
       },
+    };
+    this.offerHost = {
+      signaling: this.signaling,
+      log: (m) => this.log(m),
+      hangUp: () => this.hangUp('pbx'),
     };
     this.relays = new InDialogRelay({
       signaling: this.signaling,
@@ -545,6 +548,12 @@ export class CallSession {
     if (side === 'caller') this.callerOffers = created;
     else this.calleeOffers = created;
     return created;
+  }
+
+  /** The negotiation with a side whose media ends here, null when its session is gone. */
+  private offersOf(side: 'caller' | 'callee'): OfferAnswer | null {
+    const session = side === 'caller' ? this.media?.caller : this.media?.callee;
+    return session === null || session === undefined ? null : this.negotiation(side, session);
   }
 
   /**
@@ -913,16 +922,16 @@ export class CallSession {
       return;
     }
     if (side === null || !this.live()) {
-      this.notYet(tx);
+      notYet(this.signaling, tx);
       return;
     }
     const callee = this.state === 'answered' ? this.calleeSide : null;
     if (this.callerMediaHere && isOfferCarrier(request.method)) {
-      this.answerOffer(side, this.media?.caller ?? null, callee, request, tx);
+      answerOffer(this.offerHost, side, this.offersOf('caller'), callee, request, tx);
     } else if (callee !== null) {
       this.relays.relay(side, callee, request, tx);
     } else {
-      this.answerAlone(request, tx);
+      answerAlone(this.signaling, request, tx);
     }
   }
 
@@ -945,86 +954,15 @@ export class CallSession {
       return;
     }
     if (!joined) {
-      this.notYet(tx);
+      notYet(this.signaling, tx);
       return;
     }
     const caller = this.callerSide;
     if (this.calleeMediaHere && isOfferCarrier(request.method)) {
-      this.answerOffer(side, this.media?.callee ?? null, caller, request, tx);
+      answerOffer(this.offerHost, side, this.offersOf('callee'), caller, request, tx);
     } else if (caller !== null) {
       this.relays.relay(side, caller, request, tx);
     }
-  }
-
-  /**
-   * A re-INVITE or UPDATE on a leg whose media ends at the PBX (hold, resume, a new address):
-   * answered here from that leg's session, never relayed — the other leg's media is the PBX's own
-   * and does not change. RFC 3264 §8: an offer gets our answer; a re-INVITE without one gets our
-   * offer, answered in its ACK; an UPDATE without SDP only refreshes the target.
-   */
-  private answerOffer(
-    side: Side,
-    session: RtpSession | null,
-    other: Side | null,
-    request: SipRequest,
-    tx: ServerTx,
-  ): void {
-    const invite = request.method === 'INVITE';
-    if (invite && (side.inviteInProgress || other?.inviteInProgress === true)) {
-      // RFC 3261 §14.2: one INVITE at a time per dialog.
-      this.reply(tx, 491, 'Request Pending');
-      return;
-    }
-    if (session === null || session.closed) {
-      this.reply(tx, 500, 'Server Internal Error', [['Retry-After', '1']]);
-      return;
-    }
-    const offers = this.negotiation(side === this.callerSide ? 'caller' : 'callee', session);
-    const offer = contentOf(request).body;
-    let sdp: string | undefined;
-    if (offer !== undefined || invite) {
-      const exchange = offers.respond(offer);
-      if (!exchange.ok) {
-        const { status, reason, headers, why } = exchange.refusal;
-        this.log(`${side.name}'s ${request.method} refused: ${why}`);
-        this.reply(tx, status, reason, headers);
-        return;
-      }
-      sdp = exchange.value;
-    }
-    // The far end comes back from hold: count its silence from now.
-    session.touch();
-    side.dialog.refreshTarget(request);
-    const response = buildReply(request, 200, 'OK');
-    response.headers.append('Contact', `<${side.dialog.localContact}>`);
-    response.headers.append('Allow', ALLOW);
-    if (sdp !== undefined) {
-      response.headers.append('Content-Type', 'application/sdp');
-      response.body = Buffer.from(sdp);
-    }
-    this.signaling.respond(tx, response);
-    if (!invite) return;
-    side.setInviteBusy(true);
-    side.awaitAck(getCSeq(request)?.seq ?? 0, tx, response, (ack) => {
-      side.setInviteBusy(false);
-      if (offer !== undefined) return;
-      const exchange = offers.accept(contentOf(ack).body);
-      if (!exchange.ok) {
-        // RFC 3261 §14.1: an unusable answer in an ACK leaves nothing to do but end the call.
-        this.log(`${side.name}'s answer in the ACK refused: ${exchange.refusal.why}`);
-        this.hangUp('pbx');
-      }
-    });
-  }
-
-  /** Requests from a caller talking to the PBX alone (a prompt, the voicemail). */
-  private answerAlone(request: SipRequest, tx: ServerTx): void {
-    // INFO (DTMF some phones send this way, RFC 6086) and OPTIONS (keep-alive) are acknowledged.
-    if (request.method === 'INFO' || request.method === 'OPTIONS') {
-      this.reply(tx, 200, 'OK', request.method === 'OPTIONS' ? [['Allow', ALLOW]] : []);
-      return;
-    }
-    this.reply(tx, 501, 'Not Implemented', [['Allow', ALLOW]]);
   }
 
   /** RFC 3261 §12.2.2 for a request received in a dialog; false when it was answered here. */
@@ -1034,21 +972,13 @@ export class CallSession {
     return refused === null;
   }
 
-  /** RFC 3261 §14.2: not before the call is answered; retry in a few seconds. */
-  private notYet(tx: ServerTx): void {
-    const retry = 1 + Math.floor(Math.random() * 10);
-    this.reply(tx, 500, 'Server Internal Error', [['Retry-After', String(retry)]]);
-  }
-
   private reply(
     tx: ServerTx,
     status: number,
     reason: string,
     headers: readonly (readonly [string, string])[] = [],
   ): void {
-    const response = buildReply(tx.request, status, reason);
-    for (const [name, value] of headers) response.headers.append(name, value);
-    this.signaling.respond(tx, response);
+    reply(this.signaling, tx, status, reason, headers);
   }
 
   // -------------------------------------------------------------------------------------------
