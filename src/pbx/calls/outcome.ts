@@ -15,10 +15,9 @@
 
 export type StepFailure = 'busy' | 'unreachable' | 'no-answer' | 'rejected';
 
-/** What the call history stores (design: the outcome column). */
-/** `voicemail`: the PBX took the call (a message left, or the `*97` menu). */
-export type CallOutcome =
-  'answered' | 'busy' | 'no-answer' | 'cancelled' | 'failed' | 'unavailable' | 'voicemail';
+import type { CallOutcome } from '../../store/call-history-repository.js';
+
+export type { CallOutcome };
 
 export interface FinalResponse {
   status: number;
