@@ -1,8 +1,12 @@
 /**
- * One call through the PBX, as a back-to-back user agent (design §5, §7): the A-leg (the caller's
- * INVITE server transaction and the dialog we hold with the caller) and every B-leg the plan
- * starts. The session owns all of it — transactions, dialogs, timers — and releases all of it when
- * the call ends, whatever the path; `holdings()` says what it still holds.
+ * One call through the PBX, as a back-to-back user agent (design §5, §7): the plan executor and
+ * the release bookkeeping. The session owns the caller's leg (caller-leg.ts), every B-leg the
+ * plan starts (b-leg.ts), the transactions, dialogs and timers they use, and the call's media
+ * (caller-media.ts); it releases all of it when the call ends, whatever the path, and
+ * `holdings()` says what it still holds. The rest lives beside it: one file per plan step
+ * (steps/), the UA mechanics of each dialog (sip/dialog/session-dialog.ts), offer/answer
+ * (offer-answer.ts), the relay of in-dialog requests (in-dialog-relay.ts) and what the PBX
+ * answers itself (local-answers.ts).
  *
  * Call states:
  *
@@ -11,19 +15,12 @@
  *      └───────────┘ (a step failed)        │
  *   routing, ringing ───────────────────────┘ (busy, cancelled, plan exhausted, error)
  *
- * `releasing`: the outcome is decided and told; BYEs, CANCELs and relayed requests are still in
- * flight. `ended`: nothing is held.
+ * (`announcing` and `voicemail` are the voice steps' states.) `releasing`: the outcome is decided
+ * and told; BYEs, CANCELs and relayed requests are still in flight. `ended`: nothing is held.
  *
  * Decisions:
- * - Plan (design §4): `ring` forks one B-leg per registered contact of each extension (the
- *   caller's own extension is skipped: a phone never rings for its own call); the step timer is
- *   the step timeout; the first 2xx wins and the other legs are CANCELled. `dial` goes through the
- *   TrunkDialler; `timeout: null` arms no timer. `busy` answers 486. `announce` and `voicemail`
- *   need the media layer, which does not exist yet: the call ends with 480 and a log line.
- * - Final responses when the plan runs out: see outcome.ts (the last step's failure decides).
- * - Early media: the first provisional response carrying SDP is relayed to the caller with its
- *   SDP, once per call: without reliable provisionals (RFC 3262) a second early answer in the same
- *   early dialog would not be a valid offer/answer exchange. Other 1xx give one 180 Ringing.
+ * - Ringing steps: the step timer is the step timeout; the first 2xx wins and the other legs are
+ *   CANCELled. Final responses when the plan runs out: see outcome.ts.
  * - Glare between legs: a 2xx that arrives after another leg won, or after our CANCEL crossed it,
  *   is acknowledged and BYE'd at once (RFC 3261 §13.2.2.4). A late 2xx from a leg of a step that
  *   timed out is dropped the same way: the call has moved on.
@@ -32,31 +29,24 @@
  *   A caller's BYE may overtake its ACK (RFC 3261 §15 allows BYE on the confirmed dialog): we
  *   stop retransmitting our 2xx and the callee gets its ACK, without body since no answer came
  *   (§13.2.2.4: ACK, then BYE at once), before our BYE (see `hangUp` and `BLeg.hangUp`).
- * - Our 2xx to an INVITE (initial or re-INVITE) is retransmitted from T1, doubling up to T2,
- *   until its ACK comes (RFC 3261 §13.3.1.4); after 64*T1 without ACK the call is ended with BYEs.
- * - In-dialog requests after the answer (re-INVITE, UPDATE, INFO, OPTIONS, MESSAGE) are relayed
- *   to the other leg through that leg's own dialog (its own CSeq), the answer relayed back. An
- *   INVITE arriving while either leg has one in progress gets 491 (RFC 3261 §14.2). Other methods
- *   (REFER, SUBSCRIBE…) get 501 until transfer is built. Before the answer, the caller's BYE ends
- *   the call like a CANCEL (RFC 3261 §15.1.2) and any other in-dialog request gets 500 with
- *   Retry-After (§14.2).
+ * - Before the answer, the caller's BYE ends the call like a CANCEL (RFC 3261 §15.1.2) and any
+ *   other in-dialog request gets 500 with Retry-After (§14.2).
  * - Max-Forwards is decremented on every request we send on behalf of a leg; 0 gets 483.
  * - A released session must be collectable at once, although INVITE transactions it started stay
  *   in Accepted for Timer M (RFC 6026 §7.2, 32 s) holding their callbacks: those reach the session
- *   only through a `SessionLink` emptied on release (and a B-leg's through its own link, see
- *   b-leg.ts), and are made in static methods, whose closures cannot capture the session.
+ *   only through a `SessionLink` emptied on release (a B-leg's and the relay's through links of
+ *   their own), and are made in static methods, whose closures cannot capture the session.
  */
 import { randomBytes } from 'node:crypto';
 import type { Caller, Decision, Step } from '../../domain/types.js';
 import { StateMachine } from '../../shared/state-machine.js';
-import { buildReply, createTag } from '../../sip/message/reply.js';
-import { SessionDialog, checkInDialog, formDialog } from '../../sip/dialog/index.js';
-import type { SessionDialogHost } from '../../sip/dialog/index.js';
-import type { Dialog } from '../../sip/dialog/index.js';
+import { SessionDialog, checkInDialog } from '../../sip/dialog/index.js';
+import type { Dialog, SessionDialogHost } from '../../sip/dialog/index.js';
 import {
   Headers,
+  buildReply,
   createRequest,
-  getCSeq,
+  createTag,
   getCallId,
   getContacts,
   getFrom,
@@ -75,6 +65,7 @@ import { ALLOW, InDialogRelay, contentOf } from './in-dialog-relay.js';
 import type { Content, Side } from './in-dialog-relay.js';
 import { answerAlone, answerOffer, isOfferCarrier, notYet, reply } from './local-answers.js';
 import type { OfferHost } from './local-answers.js';
+import { CallerLeg } from './caller-leg.js';
 import { OfferAnswer } from './offer-answer.js';
 import { OwnedTimers } from './owned-timers.js';
 import { announce } from './steps/announce.js';
@@ -196,18 +187,17 @@ export class CallSession {
   private readonly log: (message: string) => void;
   private readonly events: CallEvents;
   private readonly timers: OwnedTimers;
-  private readonly aTag = createTag();
   private readonly legs = new Map<string, BLeg>();
   private readonly clientTxs = new Set<ClientTx>();
   private readonly serverTxs = new Set<ServerTx>();
   private readonly relays: InDialogRelay;
   private readonly dialogHost: SessionDialogHost<ServerTx>;
   private readonly offerHost: OfferHost;
+  private readonly callerLeg: CallerLeg;
   private readonly link: SessionLink = { session: this };
   private readonly legContext: LegContext;
   private readonly legEvents: LegEvents;
   private readonly stepContext: StepContext;
-  private aDialog: Dialog | null = null;
   /** Our dialog with the caller once it has our 2xx, and with the B-leg that answered. */
   private callerSide: Side | null = null;
   private calleeSide: Side | null = null;
@@ -234,8 +224,6 @@ export class CallSession {
   private lastFailure: StepFailure | null = null;
   private legCount = 0;
   private maxForwards = 70;
-  private ringingSent = false;
-  private earlyMediaSent = false;
   private end: CallEnd | null = null;
 
   constructor(options: CallSessionOptions) {
@@ -261,6 +249,9 @@ export class CallSession {
     this.aCallId = getCallId(this.invite.request) ?? '';
     this.bCallId = `${randomBytes(12).toString('hex')}@${this.domain}`;
     this.serverTxs.add(this.invite);
+    this.callerLeg = new CallerLeg(this.invite, this.signaling, () =>
+      this.serverTxs.delete(this.invite),
+    );
     this.legContext = {
       signaling: this.signaling,
       timers: this.timers,
@@ -360,7 +351,7 @@ export class CallSession {
   }
 
   holdings(): CallHoldings {
-    let dialogs = this.aDialog !== null && this.aDialog.state !== 'terminated' ? 1 : 0;
+    let dialogs = this.callerLeg.holdsDialog ? 1 : 0;
     for (const leg of this.legs.values()) dialogs += leg.dialogCount;
     const sides = [this.callerSide, this.calleeSide];
     const media = this.media?.holdings();
@@ -412,7 +403,7 @@ export class CallSession {
    * then, if the INVITE is still unanswered, 487 to it and a CANCEL to every B-leg.
    */
   cancel(cancelTx: ServerTx): void {
-    this.signaling.respond(cancelTx, buildReply(cancelTx.request, 200, 'OK', this.aTag));
+    this.signaling.respond(cancelTx, buildReply(cancelTx.request, 200, 'OK', this.callerLeg.tag));
     if (this.callerSide === null && this.unanswered()) {
       this.rejectCaller({ status: 487, reason: 'Request Terminated' }, 'cancelled');
     }
@@ -437,8 +428,9 @@ export class CallSession {
    */
   receiveRequest(request: SipRequest, tx: ServerTx | null): boolean {
     const callId = getCallId(request);
-    if (callId === this.aCallId && this.aDialog?.matchesRequest(request) === true) {
-      this.fromCaller(this.aDialog, request, tx);
+    const aDialog = this.callerLeg.dialog;
+    if (callId === this.aCallId && aDialog?.matchesRequest(request) === true) {
+      this.fromCaller(aDialog, request, tx);
       return true;
     }
     if (callId !== this.bCallId) return false;
@@ -585,13 +577,13 @@ export class CallSession {
    * brings the answer. `acknowledged` runs once the ACK came with a usable answer, if one was due.
    */
   private okCallerWithSdp(sdp: string, acknowledged: () => void): void {
-    const ok = this.respondToCaller(200, 'OK', {
+    const ok = this.callerLeg.respond(200, 'OK', {
       body: Buffer.from(sdp),
       contentType: 'application/sdp',
     });
     const side = this.newCallerSide();
-    const lateOffer = contentOf(this.invite.request).body === undefined;
-    side.awaitAck(this.inviteSeq(), this.invite, ok, (ack) => {
+    const lateOffer = this.callerLeg.lateOffer;
+    side.awaitAck(this.callerLeg.seq, this.invite, ok, (ack) => {
       if (lateOffer && !this.acceptCallerAnswer(ack)) return;
       acknowledged();
     });
@@ -608,7 +600,7 @@ export class CallSession {
   }
 
   private newCallerSide(): Side {
-    const dialog = this.aDialog;
+    const dialog = this.callerLeg.dialog;
     if (dialog === null) throw new Error('the caller dialog exists once a 2xx is sent');
     this.callerSide = new SessionDialog('caller', dialog, this.invite.source, this.dialogHost);
     const session = this.media?.caller;
@@ -752,13 +744,11 @@ export class CallSession {
       return;
     }
     const content = contentOf(response);
-    if (content.body !== undefined && !this.earlyMediaSent) {
-      this.earlyMediaSent = true;
-      this.ringingSent = true;
-      this.respondToCaller(response.status, response.reason, content);
-    } else if (!this.ringingSent) {
-      this.ringingSent = true;
-      this.respondToCaller(180, 'Ringing', {});
+    if (
+      content.body === undefined ||
+      !this.callerLeg.earlyMedia(response.status, response.reason, content)
+    ) {
+      this.callerLeg.ringing();
     }
   }
 
@@ -770,27 +760,14 @@ export class CallSession {
   private relayedProvisional(response: SipResponse): void {
     const media = this.media as CallMedia;
     const body = contentOf(response).body;
-    const early =
-      body !== undefined &&
-      this.acceptCalleeSdp(body) &&
-      contentOf(this.invite.request).body !== undefined;
+    const early = body !== undefined && this.acceptCalleeSdp(body) && !this.callerLeg.lateOffer;
     if (early) {
       media.bridge();
       const sdp = this.callerOffers?.local ?? null;
-      if (!this.earlyMediaSent && sdp !== null) {
-        this.earlyMediaSent = true;
-        this.ringingSent = true;
-        this.respondToCaller(183, 'Session Progress', {
-          body: Buffer.from(sdp),
-          contentType: 'application/sdp',
-        });
-        return;
-      }
+      const content = { body: Buffer.from(sdp ?? ''), contentType: 'application/sdp' };
+      if (sdp !== null && this.callerLeg.earlyMedia(183, 'Session Progress', content)) return;
     }
-    if (!this.ringingSent) {
-      this.ringingSent = true;
-      this.respondToCaller(180, 'Ringing', {});
-    }
+    this.callerLeg.ringing();
   }
 
   /** The callee's SDP answers our offer; false when it is unusable. */
@@ -822,8 +799,8 @@ export class CallSession {
     for (const other of this.legs.values()) if (other !== leg) other.cancel();
     this.calleeSide = side;
     if (this.legMedia === 'passthrough') {
-      const ok = this.respondToCaller(200, 'OK', contentOf(response));
-      this.newCallerSide().awaitAck(this.inviteSeq(), this.invite, ok, (ack) => {
+      const ok = this.callerLeg.respond(200, 'OK', contentOf(response));
+      this.newCallerSide().awaitAck(this.callerLeg.seq, this.invite, ok, (ack) => {
         const content = contentOf(ack);
         leg.acknowledge(content.body, content.contentType);
       });
@@ -863,35 +840,6 @@ export class CallSession {
 
   // -------------------------------------------------------------------------------------------
   // The caller's side
-
-  private inviteSeq(): number {
-    return getCSeq(this.invite.request)?.seq ?? 0;
-  }
-
-  /**
-   * A response to the caller's INVITE, with our To tag. RFC 3261 §12.1.1: responses that create
-   * the dialog carry our Contact and the request's Record-Route.
-   */
-  private respondToCaller(
-    status: number,
-    reason: string,
-    content: { body?: Buffer; contentType?: string },
-    headers: readonly (readonly [string, string])[] = [],
-  ): SipResponse {
-    const request = this.invite.request;
-    const response = buildReply(request, status, reason, this.aTag);
-    for (const [name, value] of headers) response.headers.append(name, value);
-    const contact = this.signaling.localContact(this.invite.source);
-    this.aDialog = formDialog(request, response, contact, this.aDialog);
-    if (status >= 200 && status < 300) response.headers.append('Allow', ALLOW);
-    if (content.body !== undefined) {
-      response.headers.append('Content-Type', content.contentType ?? 'application/sdp');
-      response.body = content.body;
-    }
-    if (status >= 200) this.serverTxs.delete(this.invite);
-    if (!this.invite.terminated) this.signaling.respond(this.invite, response);
-    return response;
-  }
 
   /** The caller's INVITE transaction failed under us: nobody is left to connect. */
   private callerLost(why: string): void {
@@ -1031,9 +979,9 @@ export class CallSession {
   private rejectCaller(final: FinalResponse, outcome: CallOutcome): void {
     this.timers.clear('step');
     if (this.serverTxs.has(this.invite)) {
-      this.respondToCaller(final.status, final.reason, {}, final.headers);
+      this.callerLeg.respond(final.status, final.reason, {}, final.headers);
     }
-    if (this.aDialog !== null && this.aDialog.state !== 'terminated') this.aDialog.terminate();
+    this.callerLeg.endDialog();
     for (const leg of this.legs.values()) leg.cancel();
     this.log(`ended before answer: ${final.status} ${final.reason} (${outcome})`);
     this.finish({ outcome, status: final.status, answeredBy: null });
@@ -1076,7 +1024,7 @@ export class CallSession {
     // The voicemail driver's timer is cleared by its own release, which may still be running.
     if (!this.mediaReleased) return;
     this.timers.clearAll();
-    if (this.aDialog !== null && this.aDialog.state !== 'terminated') this.aDialog.terminate();
+    this.callerLeg.endDialog();
     this.callerSide = null;
     this.calleeSide = null;
     this.winner = null;
