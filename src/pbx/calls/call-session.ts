@@ -43,10 +43,7 @@ import { StateMachine } from '../../shared/state-machine.js';
 import { SessionDialog, checkInDialog } from '../../sip/dialog/index.js';
 import type { Dialog, SessionDialogHost } from '../../sip/dialog/index.js';
 import {
-  Headers,
   buildReply,
-  createRequest,
-  createTag,
   getCallId,
   getContacts,
   getFrom,
@@ -56,15 +53,16 @@ import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Scheduler } from '../../sip/timers.js';
 import type { Destination } from '../../sip/transport/types.js';
 import type { RtpSession } from '../../media/rtp-session.js';
-import { BLeg } from './b-leg.js';
+import type { BLeg } from './b-leg.js';
 import { CallMedia } from './caller-media.js';
 import type { LegContext, LegEvents } from './b-leg.js';
 import { TEMPORARILY_UNAVAILABLE, combineFailures, planExhausted } from './outcome.js';
 import type { CallOutcome, FinalResponse, StepFailure } from './outcome.js';
-import { ALLOW, InDialogRelay, contentOf } from './in-dialog-relay.js';
+import { InDialogRelay, contentOf } from './in-dialog-relay.js';
 import type { Content, Side } from './in-dialog-relay.js';
 import { answerAlone, answerOffer, isOfferCarrier, notYet, reply } from './local-answers.js';
 import type { OfferHost } from './local-answers.js';
+import { BLegs } from './b-legs.js';
 import { CallerLeg } from './caller-leg.js';
 import { OfferAnswer } from './offer-answer.js';
 import { OwnedTimers } from './owned-timers.js';
@@ -187,7 +185,7 @@ export class CallSession {
   private readonly log: (message: string) => void;
   private readonly events: CallEvents;
   private readonly timers: OwnedTimers;
-  private readonly legs = new Map<string, BLeg>();
+  private readonly legs: BLegs;
   private readonly clientTxs = new Set<ClientTx>();
   private readonly serverTxs = new Set<ServerTx>();
   private readonly relays: InDialogRelay;
@@ -195,8 +193,6 @@ export class CallSession {
   private readonly offerHost: OfferHost;
   private readonly callerLeg: CallerLeg;
   private readonly link: SessionLink = { session: this };
-  private readonly legContext: LegContext;
-  private readonly legEvents: LegEvents;
   private readonly stepContext: StepContext;
   /** Our dialog with the caller once it has our 2xx, and with the B-leg that answered. */
   private callerSide: Side | null = null;
@@ -222,7 +218,6 @@ export class CallSession {
   private stepIndex = -1;
   private stepFailures: StepFailure[] = [];
   private lastFailure: StepFailure | null = null;
-  private legCount = 0;
   private maxForwards = 70;
   private end: CallEnd | null = null;
 
@@ -252,7 +247,7 @@ export class CallSession {
     this.callerLeg = new CallerLeg(this.invite, this.signaling, () =>
       this.serverTxs.delete(this.invite),
     );
-    this.legContext = {
+    const legContext: LegContext = {
       signaling: this.signaling,
       timers: this.timers,
       t1: this.t1,
@@ -261,12 +256,13 @@ export class CallSession {
       log: this.log,
       dialogHost: () => this.dialogHost,
     };
-    this.legEvents = {
+    const legEvents: LegEvents = {
       provisional: (leg, response) => this.legProvisional(leg, response),
       answered: (leg, side, response) => this.legAnswered(leg, side, response),
       failed: (leg, failure) => this.legFailed(leg, failure),
       ended: (leg) => this.legEnded(leg),
     };
+    this.legs = new BLegs(this.bCallId, legContext, legEvents);
     this.stepContext = this.makeStepContext();
     this.dialogHost = {
       timers: this.timers,
@@ -342,7 +338,7 @@ export class CallSession {
 
   /** The B-legs still held. */
   get bLegs(): readonly BLeg[] {
-    return [...this.legs.values()];
+    return this.legs.all;
   }
 
   /** The B-leg that answered, while the call lasts. */
@@ -352,7 +348,7 @@ export class CallSession {
 
   holdings(): CallHoldings {
     let dialogs = this.callerLeg.holdsDialog ? 1 : 0;
-    for (const leg of this.legs.values()) dialogs += leg.dialogCount;
+    dialogs += this.legs.dialogs;
     const sides = [this.callerSide, this.calleeSide];
     const media = this.media?.holdings();
     return {
@@ -434,14 +430,10 @@ export class CallSession {
       return true;
     }
     if (callId !== this.bCallId) return false;
-    for (const leg of this.legs.values()) {
-      const dialog = leg.dialogFor(request);
-      if (dialog !== undefined) {
-        this.fromCallee(leg, dialog, request, tx);
-        return true;
-      }
-    }
-    return false;
+    const found = this.legs.find(request);
+    if (found === undefined) return false;
+    this.fromCallee(found.leg, found.dialog, request, tx);
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -643,7 +635,9 @@ export class CallSession {
     this.fsm.transition('ringing');
     this.armStepTimer(timeout);
     // All legs exist before any starts: a leg failing at once must see its siblings still live.
-    this.startLegs(step, (content) => targets.map((t) => this.createLeg(t, content)));
+    this.startLegs(step, (content) =>
+      targets.map((t) => this.legs.create(this.stepIndex, this.maxForwards, t, content)),
+    );
   }
 
   /**
@@ -684,7 +678,7 @@ export class CallSession {
     if (seconds === null) return;
     this.timers.set('step', seconds * 1000, () => {
       this.log(`step ${this.stepIndex}: no answer after ${seconds} s`);
-      for (const leg of this.legs.values()) if (leg.step === this.stepIndex) leg.cancel();
+      this.legs.cancel(this.stepIndex);
       this.stepFailed('no-answer');
     });
   }
@@ -695,38 +689,6 @@ export class CallSession {
     this.lastFailure = failure;
     if (this.state === 'ringing') this.fsm.transition('routing');
     this.nextStep();
-  }
-
-  private createLeg(t: LegTarget, content: Content): BLeg {
-    const { target, uri, to, destination, presentation, extra } = t;
-    const h = new Headers();
-    h.append('Max-Forwards', String(this.maxForwards));
-    h.append('From', `${presentation.from};tag=${createTag()}`);
-    h.append('To', to);
-    h.append('Call-ID', this.bCallId);
-    h.append('CSeq', '1 INVITE');
-    h.append('Contact', `<${this.signaling.localContact(destination)}>`);
-    h.append('Allow', ALLOW);
-    for (const [name, value] of presentation.headers) h.append(name, value);
-    for (const [name, value] of extra) h.append(name, value);
-    const invite = createRequest('INVITE', uri, h);
-    const { body, contentType } = content;
-    if (body !== undefined) {
-      h.append('Content-Type', contentType ?? 'application/sdp');
-      invite.body = body;
-    }
-    this.legCount++;
-    const leg = new BLeg(
-      `b${this.legCount}`,
-      target,
-      this.stepIndex,
-      invite,
-      destination,
-      this.legContext,
-      this.legEvents,
-    );
-    this.legs.set(leg.id, leg);
-    return leg;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -788,15 +750,15 @@ export class CallSession {
         // RFC 3261 §13.2.2.4: the leg ACKs and BYEs a 2xx we do not take; the step fails with it.
         this.log(`B-leg ${leg.id}: answer without usable SDP, dropped`);
         this.stepFailures.push('rejected');
-        const ringing = this.bLegs.some((l) => l !== leg && l.step === this.stepIndex && l.live);
-        if (!ringing) this.stepFailed(combineFailures(this.stepFailures));
+        if (!this.legs.ringing(this.stepIndex, leg))
+          this.stepFailed(combineFailures(this.stepFailures));
         return false;
       }
     }
     this.timers.clear('step');
     this.fsm.transition('answered');
     this.winner = leg;
-    for (const other of this.legs.values()) if (other !== leg) other.cancel();
+    this.legs.cancel(undefined, leg);
     this.calleeSide = side;
     if (this.legMedia === 'passthrough') {
       const ok = this.callerLeg.respond(200, 'OK', contentOf(response));
@@ -825,12 +787,11 @@ export class CallSession {
   private legFailed(leg: BLeg, failure: StepFailure): void {
     if (!this.current(leg)) return;
     this.stepFailures.push(failure);
-    const ringing = this.bLegs.some((l) => l.step === this.stepIndex && l.live);
-    if (!ringing) this.stepFailed(combineFailures(this.stepFailures));
+    if (!this.legs.ringing(this.stepIndex)) this.stepFailed(combineFailures(this.stepFailures));
   }
 
   private legEnded(leg: BLeg): void {
-    this.legs.delete(leg.id);
+    this.legs.delete(leg);
     if (leg === this.winner && this.state === 'answered') {
       // Only a leg whose BYE we answered ends while answered; hangUp runs right after.
       return;
@@ -943,7 +904,7 @@ export class CallSession {
     this.timers.clear('step');
     this.relays.terminate();
     this.finish(end ?? this.answeredEnd());
-    for (const leg of this.legs.values()) leg.cancel();
+    this.legs.cancel();
     if (by !== 'callee') this.winner?.hangUp();
     if (by !== 'caller') this.byeCaller(caller.dialog);
     this.maybeReleased();
@@ -982,7 +943,7 @@ export class CallSession {
       this.callerLeg.respond(final.status, final.reason, {}, final.headers);
     }
     this.callerLeg.endDialog();
-    for (const leg of this.legs.values()) leg.cancel();
+    this.legs.cancel();
     this.log(`ended before answer: ${final.status} ${final.reason} (${outcome})`);
     this.finish({ outcome, status: final.status, answeredBy: null });
     this.maybeReleased();
