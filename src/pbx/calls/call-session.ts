@@ -51,7 +51,6 @@ import {
 } from '../../sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Scheduler } from '../../sip/timers.js';
-import type { Destination } from '../../sip/transport/types.js';
 import type { RtpSession } from '../../media/rtp-session.js';
 import type { BLeg } from './b-leg.js';
 import { CallMedia } from './caller-media.js';
@@ -64,6 +63,7 @@ import { answerAlone, answerOffer, isOfferCarrier, notYet, reply } from './local
 import type { OfferHost } from './local-answers.js';
 import { BLegs } from './b-legs.js';
 import { CallerLeg } from './caller-leg.js';
+import { HeldTransactions } from './held-transactions.js';
 import { OfferAnswer } from './offer-answer.js';
 import { OwnedTimers } from './owned-timers.js';
 import { announce } from './steps/announce.js';
@@ -72,15 +72,7 @@ import { dial } from './steps/dial.js';
 import { ring } from './steps/ring.js';
 import type { LegTarget, StepContext } from './steps/step-context.js';
 import { mailboxMenu, voicemail } from './steps/voicemail.js';
-import type {
-  CallVoice,
-  ClientTx,
-  Locator,
-  ResponseHandlers,
-  ServerTx,
-  Signaling,
-  TrunkDialler,
-} from './ports.js';
+import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
 
 export type CallState =
   'routing' | 'ringing' | 'announcing' | 'voicemail' | 'answered' | 'releasing' | 'ended';
@@ -186,8 +178,7 @@ export class CallSession {
   private readonly events: CallEvents;
   private readonly timers: OwnedTimers;
   private readonly legs: BLegs;
-  private readonly clientTxs = new Set<ClientTx>();
-  private readonly serverTxs = new Set<ServerTx>();
+  private readonly held: HeldTransactions;
   private readonly relays: InDialogRelay;
   private readonly dialogHost: SessionDialogHost<ServerTx>;
   private readonly offerHost: OfferHost;
@@ -243,16 +234,17 @@ export class CallSession {
     this.fsm = new StateMachine<CallState>(`call ${this.id}`, 'routing', TRANSITIONS);
     this.aCallId = getCallId(this.invite.request) ?? '';
     this.bCallId = `${randomBytes(12).toString('hex')}@${this.domain}`;
-    this.serverTxs.add(this.invite);
+    this.held = new HeldTransactions(this.signaling, () => this.maybeReleased());
+    this.held.hold(this.invite);
     this.callerLeg = new CallerLeg(this.invite, this.signaling, () =>
-      this.serverTxs.delete(this.invite),
+      this.held.answered(this.invite),
     );
     const legContext: LegContext = {
       signaling: this.signaling,
       timers: this.timers,
       t1: this.t1,
-      send: (request, destination, handlers) => this.send(request, destination, handlers),
-      forget: (tx) => this.forgetClient(tx),
+      send: (request, destination, handlers) => this.held.send(request, destination, handlers),
+      forget: (tx) => this.held.forget(tx),
       log: this.log,
       dialogHost: () => this.dialogHost,
     };
@@ -283,10 +275,10 @@ export class CallSession {
     };
     this.relays = new InDialogRelay({
       signaling: this.signaling,
-      send: (request, destination, handlers) => this.send(request, destination, handlers),
-      hold: (tx) => this.serverTxs.add(tx),
+      send: (request, destination, handlers) => this.held.send(request, destination, handlers),
+      hold: (tx) => this.held.hold(tx),
       answered: (tx) => {
-        this.serverTxs.delete(tx);
+        this.held.answered(tx);
         this.maybeReleased();
       },
     });
@@ -352,8 +344,8 @@ export class CallSession {
     const sides = [this.callerSide, this.calleeSide];
     const media = this.media?.holdings();
     return {
-      serverTransactions: this.serverTxs.size,
-      clientTransactions: this.clientTxs.size,
+      serverTransactions: this.held.serverCount,
+      clientTransactions: this.held.clientCount,
       timers: this.timers.size,
       legs: this.legs.size,
       dialogs,
@@ -407,7 +399,7 @@ export class CallSession {
 
   /** The caller has no final response yet. */
   private unanswered(): boolean {
-    return this.serverTxs.has(this.invite) && this.state !== 'releasing' && this.state !== 'ended';
+    return this.held.holds(this.invite) && this.state !== 'releasing' && this.state !== 'ended';
   }
 
   /** End the call at once, e.g. at shutdown: 503 to an unanswered caller, BYEs after the answer. */
@@ -805,7 +797,7 @@ export class CallSession {
   /** The caller's INVITE transaction failed under us: nobody is left to connect. */
   private callerLost(why: string): void {
     this.log(`caller lost: ${why}`);
-    this.serverTxs.delete(this.invite);
+    this.held.answered(this.invite);
     if (this.state === 'routing' || this.state === 'ringing') {
       this.rejectCaller({ status: 500, reason: 'Server Internal Error' }, 'failed');
     }
@@ -924,7 +916,7 @@ export class CallSession {
     const done = (): void => {
       if (dialog.state !== 'terminated') dialog.terminate();
     };
-    this.send(dialog.createRequest('BYE'), this.invite.source, {
+    this.held.send(dialog.createRequest('BYE'), this.invite.source, {
       onResponse: (r) => {
         if (r.status >= 200) done();
       },
@@ -939,7 +931,7 @@ export class CallSession {
   /** Before the answer: the caller's final response, CANCEL to every leg. */
   private rejectCaller(final: FinalResponse, outcome: CallOutcome): void {
     this.timers.clear('step');
-    if (this.serverTxs.has(this.invite)) {
+    if (this.held.holds(this.invite)) {
       this.callerLeg.respond(final.status, final.reason, {}, final.headers);
     }
     this.callerLeg.endDialog();
@@ -981,7 +973,7 @@ export class CallSession {
 
   private maybeReleased(): void {
     if (this.state !== 'releasing') return;
-    if (this.legs.size > 0 || this.clientTxs.size > 0 || this.serverTxs.size > 0) return;
+    if (this.legs.size > 0 || !this.held.empty) return;
     // The voicemail driver's timer is cleared by its own release, which may still be running.
     if (!this.mediaReleased) return;
     this.timers.clearAll();
@@ -991,57 +983,9 @@ export class CallSession {
     this.winner = null;
     this.link.session = null;
     this.relays.release();
+    this.held.release();
     this.fsm.transition('ended');
     this.events.released?.(this);
-  }
-
-  /** A client transaction counted until its final response, timeout or transport error. */
-  private send(
-    request: SipRequest,
-    destination: Destination,
-    handlers: ResponseHandlers,
-  ): ClientTx {
-    const counted = CallSession.counted(this.link, handlers);
-    const tx = this.signaling.sendRequest(request, destination, counted.handlers);
-    if (counted.sent(tx)) this.clientTxs.add(tx);
-    return tx;
-  }
-
-  /**
-   * `handlers`, and the session forgetting the transaction at its first final response, timeout
-   * or transport error; `sent` says whether it is still to be counted (an error may come first).
-   */
-  private static counted(
-    link: SessionLink,
-    handlers: ResponseHandlers,
-  ): { handlers: ResponseHandlers; sent(tx: ClientTx): boolean } {
-    let done = false;
-    let tx: ClientTx | null = null;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      if (tx !== null) link.session?.forgetClient(tx);
-    };
-    return {
-      handlers: {
-        onResponse: (r) => {
-          if (r.status >= 200) finish();
-          handlers.onResponse(r);
-        },
-        onTimeout: () => {
-          finish();
-          handlers.onTimeout();
-        },
-        onTransportError: (e) => {
-          finish();
-          handlers.onTransportError(e);
-        },
-      },
-      sent: (sentTx) => {
-        tx = sentTx;
-        return !done;
-      },
-    };
   }
 
   /** The caller's INVITE transaction holds these until the ACK, possibly after the release. */
@@ -1049,10 +993,5 @@ export class CallSession {
     return {
       onTransportError: (e) => link.session?.callerLost(`transport error: ${e.message}`),
     };
-  }
-
-  private forgetClient(tx: ClientTx): void {
-    this.clientTxs.delete(tx);
-    this.maybeReleased();
   }
 }
