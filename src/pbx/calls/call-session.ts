@@ -488,7 +488,9 @@ export class CallSession {
    * once it has acknowledged, with its session. Only while the call stays in `state`.
    */
   private withCallerMedia(state: CallState, ready: (session: RtpSession) => void): void {
-    const media = this.media as CallMedia;
+    const media = this.media;
+    // The voice steps check the media before they ask for it.
+    if (media === null) throw new Error(`call ${this.id}: no media to answer the caller with`);
     const index = this.stepIndex;
     const still = (): boolean => this.state === state && this.stepIndex === index;
     media.openCaller().then(
@@ -640,11 +642,11 @@ export class CallSession {
    */
   private startLegs(step: Step, make: (content: Content) => BLeg[]): void {
     this.legMedia = this.legMediaFor(step);
-    if (this.legMedia === 'passthrough') {
+    const media = this.media;
+    if (this.legMedia === 'passthrough' || media === null) {
       for (const leg of make(contentOf(this.invite.request))) leg.start();
       return;
     }
-    const media = this.media as CallMedia;
     const index = this.stepIndex;
     const anchored = this.legMedia === 'anchored';
     Promise.all([anchored ? media.openCaller() : null, media.openCallee()]).then(
@@ -712,11 +714,10 @@ export class CallSession {
    * of its own gets a 180 only: an offer in an unreliable 183 would be no valid exchange.
    */
   private relayedProvisional(response: SipResponse): void {
-    const media = this.media as CallMedia;
     const body = contentOf(response).body;
     const early = body !== undefined && this.acceptCalleeSdp(body) && !this.callerLeg.lateOffer;
     if (early) {
-      media.bridge();
+      this.media?.bridge();
       const sdp = this.callerOffers?.local ?? null;
       const content = { body: Buffer.from(sdp ?? ''), contentType: 'application/sdp' };
       if (sdp !== null && this.callerLeg.earlyMedia(183, 'Session Progress', content)) return;
@@ -760,7 +761,7 @@ export class CallSession {
       });
     } else {
       this.calleeMediaHere = true;
-      (this.media as CallMedia).bridge();
+      this.media?.bridge();
       if (this.legMedia === 'anchored') this.answerRelayedCaller();
     }
     this.log(`answered by ${leg.target}`);
