@@ -5,7 +5,7 @@
  * session closes), and the gauges read the PBX's own tables only when scraped (`collect`).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CallHistorySink } from './history/call-history.js';
+import type { CallHistorySink } from '../store/call-history-repository.js';
 import type { CallOutcome } from './calls/outcome.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
 import type { RtpSession } from '../media/rtp-session.js';

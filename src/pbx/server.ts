@@ -4,7 +4,6 @@
  */
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Directory } from '../domain/types.js';
 import type { SipRequest } from '../sip/message/index.js';
@@ -13,6 +12,7 @@ import type { ServerTransaction, Source, StackStats } from '../sip/stack.js';
 import type { TimerValues } from '../sip/transaction/types.js';
 import { DigestServer } from '../sip/auth/digest.js';
 import type { DigestAlgorithm } from '../sip/auth/digest.js';
+import { dataVersion } from '../store/database.js';
 import type { Db } from '../store/database.js';
 import { loadDirectory } from '../store/directory-repository.js';
 import { loadOrCreateSecret } from '../store/secrets.js';
@@ -187,7 +187,7 @@ export class Pbx {
     if (interrupted > 0) options.log.info({ calls: interrupted }, 'calls interrupted by a stop');
     pbx.pruneHistory();
     await pbx.resolveTrunkHosts();
-    pbx.dataVersion = await pbx.readDataVersion();
+    pbx.dataVersion = await dataVersion(pbx.options.db);
     stack.onRequest((request, tx, source) => pbx.dispatch(request, tx, source));
     await stack.listen({
       host: options.host,
@@ -322,15 +322,9 @@ export class Pbx {
     }
   }
 
-  /** SQLite's data_version changes when another connection commits: an import elsewhere. */
-  private async readDataVersion(): Promise<number> {
-    const rows = await sql<{ data_version: number }>`pragma data_version`.execute(this.options.db);
-    return rows.rows[0]?.data_version ?? 0;
-  }
-
   private async reloadIfChanged(): Promise<void> {
     try {
-      const version = await this.readDataVersion();
+      const version = await dataVersion(this.options.db);
       if (version === this.dataVersion) return;
       this.dataVersion = version;
       this.directoryValue = await loadDirectory(this.options.db);

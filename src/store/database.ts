@@ -75,3 +75,9 @@ export async function readTransaction<T>(db: Db, work: (trx: Db) => Promise<T>):
     }
   });
 }
+
+/** SQLite's data_version: it changes when another connection commits (an import elsewhere). */
+export async function dataVersion(db: Db): Promise<number> {
+  const rows = await sql<{ data_version: number }>`pragma data_version`.execute(db);
+  return rows.rows[0]?.data_version ?? 0;
+}

@@ -110,7 +110,7 @@ export interface SecretTable {
   created_at: number;
 }
 
-/** One call (pbx/history): its routing decision and how it ended. */
+/** One call (store/call-history-repository.ts): its routing decision and how it ended. */
 export interface CallHistoryTable {
   id: string;
   /** Epoch ms. */

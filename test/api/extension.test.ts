@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadDirectory } from '../../src/store/directory-repository.js';
 import { VoicemailRepository } from '../../src/store/voicemail-repository.js';
 import { encodeWav } from '../../src/media/wav.js';
-import { storeHistory } from '../../src/pbx/history/call-history.js';
+import { storeHistory } from '../../src/store/call-history-repository.js';
 import { route } from '../../src/domain/route.js';
 import { ensureBuilt } from '../e2e/harness.js';
 import { as, login, startHarness } from './helpers.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listCalls } from '../../src/pbx/history/call-history.js';
+import { listCalls } from '../../src/store/call-history-repository.js';
 import { OUTSIDE_CALLERS, expectQuiet, phone, sipp, startCallPbx } from './harness.js';
 import type { TestPbx } from './harness.js';
 

@@ -23,8 +23,8 @@ import { decodeG711, encodeG711 } from '../../src/media/g711.js';
 import { decodeRtp, encodeRtp } from '../../src/media/rtp-packet.js';
 import { encodeTelephoneEvent } from '../../src/media/telephone-event.js';
 import type { TimerValues } from '../../src/sip/transaction/types.js';
-import { listCalls } from '../../src/pbx/history/call-history.js';
-import type { CallRecord } from '../../src/pbx/history/call-history.js';
+import { listCalls } from '../../src/store/call-history-repository.js';
+import type { CallRecord } from '../../src/store/call-history-repository.js';
 import { expect } from 'vitest';
 
 export const SCENARIOS = join(import.meta.dirname, 'scenarios');

@@ -17,7 +17,7 @@ import {
   startCallPbx,
 } from './harness.js';
 import type { TestPbx } from './harness.js';
-import { listCalls } from '../../src/pbx/history/call-history.js';
+import { listCalls } from '../../src/store/call-history-repository.js';
 
 /** uas-trunk.xml expects this caller, national, in the trunk's From. */
 const CALLER = ['-key', 'caller', '+33491234567'];

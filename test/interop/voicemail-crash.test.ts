@@ -15,7 +15,7 @@ import { loadPromptSources } from '../../src/pbx/voicemail/prompt-sources.js';
 import { VoicemailRepository, wavDurationMs } from '../../src/store/voicemail-repository.js';
 import { ensureBuilt, startRenvoi } from '../e2e/harness.js';
 import type { RunningRenvoi } from '../e2e/harness.js';
-import { listCalls } from '../../src/pbx/history/call-history.js';
+import { listCalls } from '../../src/store/call-history-repository.js';
 import { sippWith } from './harness.js';
 
 const DIRECTORY = `

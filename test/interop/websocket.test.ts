@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import { answerChallenge } from '../../src/sip/auth/digest.js';
 import { parseMessage } from '../../src/sip/message/index.js';
 import type { SipMessage } from '../../src/sip/message/index.js';
-import { listCalls } from '../../src/pbx/history/call-history.js';
+import { listCalls } from '../../src/store/call-history-repository.js';
 import { OUTSIDE_CALLERS, expectQuiet, finalStatus, sipp, startCallPbx } from './harness.js';
 import type { TestPbx } from './harness.js';
 

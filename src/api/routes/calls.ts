@@ -1,7 +1,7 @@
 /** The call history of an extension, with the decision that routed each call. */
 import { displayNumber } from '../../domain/numbers.js';
 import { Type } from '@fastify/type-provider-typebox';
-import { listCalls } from '../../pbx/history/call-history.js';
+import { listCalls } from '../../store/call-history-repository.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { ErrorSchema, ExtParams, StepSchema } from '../schemas.js';
 import { extensionOf } from './edit.js';

@@ -30,7 +30,7 @@ import {
 import type { SipRequest } from '../../sip/message/index.js';
 import { buildReply } from '../../sip/message/reply.js';
 import type { Scheduler } from '../../sip/timers.js';
-import type { CallHistorySink, CallSource } from '../history/call-history.js';
+import type { CallHistorySink, CallSource } from '../../store/call-history-repository.js';
 import { CallBoundary } from './call-boundary.js';
 import { CallSession } from './call-session.js';
 import type { CallEnd, CallTimers } from './call-session.js';

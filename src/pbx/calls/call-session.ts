@@ -1,8 +1,12 @@
 /**
- * One call through the PBX, as a back-to-back user agent (design §5, §7): the A-leg (the caller's
- * INVITE server transaction and the dialog we hold with the caller) and every B-leg the plan
- * starts. The session owns all of it — transactions, dialogs, timers — and releases all of it when
- * the call ends, whatever the path; `holdings()` says what it still holds.
+ * One call through the PBX, as a back-to-back user agent (design §5, §7): the plan executor and
+ * the release bookkeeping. The session owns the caller's leg (caller-leg.ts), every B-leg the
+ * plan starts (b-leg.ts), the transactions, dialogs and timers they use, and the call's media
+ * (caller-media.ts); it releases all of it when the call ends, whatever the path, and
+ * `holdings()` says what it still holds. The rest lives beside it: one file per plan step
+ * (steps/), the UA mechanics of each dialog (sip/dialog/session-dialog.ts), offer/answer
+ * (offer-answer.ts), the relay of in-dialog requests (in-dialog-relay.ts) and what the PBX
+ * answers itself (local-answers.ts).
  *
  * Call states:
  *
@@ -11,19 +15,12 @@
  *      └───────────┘ (a step failed)        │
  *   routing, ringing ───────────────────────┘ (busy, cancelled, plan exhausted, error)
  *
- * `releasing`: the outcome is decided and told; BYEs, CANCELs and relayed requests are still in
- * flight. `ended`: nothing is held.
+ * (`announcing` and `voicemail` are the voice steps' states.) `releasing`: the outcome is decided
+ * and told; BYEs, CANCELs and relayed requests are still in flight. `ended`: nothing is held.
  *
  * Decisions:
- * - Plan (design §4): `ring` forks one B-leg per registered contact of each extension (the
- *   caller's own extension is skipped: a phone never rings for its own call); the step timer is
- *   the step timeout; the first 2xx wins and the other legs are CANCELled. `dial` goes through the
- *   TrunkDialler; `timeout: null` arms no timer. `busy` answers 486. `announce` and `voicemail`
- *   need the media layer, which does not exist yet: the call ends with 480 and a log line.
- * - Final responses when the plan runs out: see outcome.ts (the last step's failure decides).
- * - Early media: the first provisional response carrying SDP is relayed to the caller with its
- *   SDP, once per call: without reliable provisionals (RFC 3262) a second early answer in the same
- *   early dialog would not be a valid offer/answer exchange. Other 1xx give one 180 Ringing.
+ * - Ringing steps: the step timer is the step timeout; the first 2xx wins and the other legs are
+ *   CANCELled. Final responses when the plan runs out: see outcome.ts.
  * - Glare between legs: a 2xx that arrives after another leg won, or after our CANCEL crossed it,
  *   is acknowledged and BYE'd at once (RFC 3261 §13.2.2.4). A late 2xx from a leg of a step that
  *   timed out is dropped the same way: the call has moved on.
@@ -32,31 +29,21 @@
  *   A caller's BYE may overtake its ACK (RFC 3261 §15 allows BYE on the confirmed dialog): we
  *   stop retransmitting our 2xx and the callee gets its ACK, without body since no answer came
  *   (§13.2.2.4: ACK, then BYE at once), before our BYE (see `hangUp` and `BLeg.hangUp`).
- * - Our 2xx to an INVITE (initial or re-INVITE) is retransmitted from T1, doubling up to T2,
- *   until its ACK comes (RFC 3261 §13.3.1.4); after 64*T1 without ACK the call is ended with BYEs.
- * - In-dialog requests after the answer (re-INVITE, UPDATE, INFO, OPTIONS, MESSAGE) are relayed
- *   to the other leg through that leg's own dialog (its own CSeq), the answer relayed back. An
- *   INVITE arriving while either leg has one in progress gets 491 (RFC 3261 §14.2). Other methods
- *   (REFER, SUBSCRIBE…) get 501 until transfer is built. Before the answer, the caller's BYE ends
- *   the call like a CANCEL (RFC 3261 §15.1.2) and any other in-dialog request gets 500 with
- *   Retry-After (§14.2).
+ * - Before the answer, the caller's BYE ends the call like a CANCEL (RFC 3261 §15.1.2) and any
+ *   other in-dialog request gets 500 with Retry-After (§14.2).
  * - Max-Forwards is decremented on every request we send on behalf of a leg; 0 gets 483.
  * - A released session must be collectable at once, although INVITE transactions it started stay
  *   in Accepted for Timer M (RFC 6026 §7.2, 32 s) holding their callbacks: those reach the session
- *   only through a `SessionLink` emptied on release (and a B-leg's through its own link, see
- *   b-leg.ts), and are made in static methods, whose closures cannot capture the session.
+ *   only through a `SessionLink` emptied on release (a B-leg's and the relay's through links of
+ *   their own), and are made in static methods, whose closures cannot capture the session.
  */
 import { randomBytes } from 'node:crypto';
 import type { Caller, Decision, Step } from '../../domain/types.js';
 import { StateMachine } from '../../shared/state-machine.js';
-import { buildReply, createTag } from '../../sip/message/reply.js';
-import { SessionDialog, checkInDialog, formDialog } from '../../sip/dialog/index.js';
-import type { SessionDialogHost } from '../../sip/dialog/index.js';
-import type { Dialog } from '../../sip/dialog/index.js';
+import { SessionDialog, checkInDialog } from '../../sip/dialog/index.js';
+import type { Dialog, SessionDialogHost } from '../../sip/dialog/index.js';
 import {
-  Headers,
-  createRequest,
-  getCSeq,
+  buildReply,
   getCallId,
   getContacts,
   getFrom,
@@ -64,17 +51,19 @@ import {
 } from '../../sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Scheduler } from '../../sip/timers.js';
-import type { Destination } from '../../sip/transport/types.js';
 import type { RtpSession } from '../../media/rtp-session.js';
-import { BLeg } from './b-leg.js';
+import type { BLeg } from './b-leg.js';
 import { CallMedia } from './caller-media.js';
 import type { LegContext, LegEvents } from './b-leg.js';
 import { TEMPORARILY_UNAVAILABLE, combineFailures, planExhausted } from './outcome.js';
 import type { CallOutcome, FinalResponse, StepFailure } from './outcome.js';
-import { ALLOW, InDialogRelay, contentOf } from './in-dialog-relay.js';
+import { InDialogRelay, contentOf } from './in-dialog-relay.js';
 import type { Content, Side } from './in-dialog-relay.js';
 import { answerAlone, answerOffer, isOfferCarrier, notYet, reply } from './local-answers.js';
 import type { OfferHost } from './local-answers.js';
+import { BLegs } from './b-legs.js';
+import { CallerLeg } from './caller-leg.js';
+import { HeldTransactions } from './held-transactions.js';
 import { OfferAnswer } from './offer-answer.js';
 import { OwnedTimers } from './owned-timers.js';
 import { announce } from './steps/announce.js';
@@ -83,15 +72,7 @@ import { dial } from './steps/dial.js';
 import { ring } from './steps/ring.js';
 import type { LegTarget, StepContext } from './steps/step-context.js';
 import { mailboxMenu, voicemail } from './steps/voicemail.js';
-import type {
-  CallVoice,
-  ClientTx,
-  Locator,
-  ResponseHandlers,
-  ServerTx,
-  Signaling,
-  TrunkDialler,
-} from './ports.js';
+import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
 
 export type CallState =
   'routing' | 'ringing' | 'announcing' | 'voicemail' | 'answered' | 'releasing' | 'ended';
@@ -198,18 +179,14 @@ export class CallSession {
   private readonly log: (message: string) => void;
   private readonly events: CallEvents;
   private readonly timers: OwnedTimers;
-  private readonly aTag = createTag();
-  private readonly legs = new Map<string, BLeg>();
-  private readonly clientTxs = new Set<ClientTx>();
-  private readonly serverTxs = new Set<ServerTx>();
+  private readonly legs: BLegs;
+  private readonly held: HeldTransactions;
   private readonly relays: InDialogRelay;
   private readonly dialogHost: SessionDialogHost<ServerTx>;
   private readonly offerHost: OfferHost;
+  private readonly callerLeg: CallerLeg;
   private readonly link: SessionLink = { session: this };
-  private readonly legContext: LegContext;
-  private readonly legEvents: LegEvents;
   private readonly stepContext: StepContext;
-  private aDialog: Dialog | null = null;
   /** Our dialog with the caller once it has our 2xx, and with the B-leg that answered. */
   private callerSide: Side | null = null;
   private calleeSide: Side | null = null;
@@ -234,10 +211,7 @@ export class CallSession {
   private stepIndex = -1;
   private stepFailures: StepFailure[] = [];
   private lastFailure: StepFailure | null = null;
-  private legCount = 0;
   private maxForwards = 70;
-  private ringingSent = false;
-  private earlyMediaSent = false;
   private end: CallEnd | null = null;
 
   constructor(options: CallSessionOptions) {
@@ -262,22 +236,27 @@ export class CallSession {
     this.fsm = new StateMachine<CallState>(`call ${this.id}`, 'routing', TRANSITIONS);
     this.aCallId = getCallId(this.invite.request) ?? '';
     this.bCallId = `${randomBytes(12).toString('hex')}@${this.domain}`;
-    this.serverTxs.add(this.invite);
-    this.legContext = {
+    this.held = new HeldTransactions(this.signaling, () => this.maybeReleased());
+    this.held.hold(this.invite);
+    this.callerLeg = new CallerLeg(this.invite, this.signaling, () =>
+      this.held.answered(this.invite),
+    );
+    const legContext: LegContext = {
       signaling: this.signaling,
       timers: this.timers,
       t1: this.t1,
-      send: (request, destination, handlers) => this.send(request, destination, handlers),
-      forget: (tx) => this.forgetClient(tx),
+      send: (request, destination, handlers) => this.held.send(request, destination, handlers),
+      forget: (tx) => this.held.forget(tx),
       log: this.log,
       dialogHost: () => this.dialogHost,
     };
-    this.legEvents = {
+    const legEvents: LegEvents = {
       provisional: (leg, response) => this.legProvisional(leg, response),
       answered: (leg, side, response) => this.legAnswered(leg, side, response),
       failed: (leg, failure) => this.legFailed(leg, failure),
       ended: (leg) => this.legEnded(leg),
     };
+    this.legs = new BLegs(this.bCallId, legContext, legEvents);
     this.stepContext = this.makeStepContext();
     this.dialogHost = {
       timers: this.timers,
@@ -298,10 +277,10 @@ export class CallSession {
     };
     this.relays = new InDialogRelay({
       signaling: this.signaling,
-      send: (request, destination, handlers) => this.send(request, destination, handlers),
-      hold: (tx) => this.serverTxs.add(tx),
+      send: (request, destination, handlers) => this.held.send(request, destination, handlers),
+      hold: (tx) => this.held.hold(tx),
       answered: (tx) => {
-        this.serverTxs.delete(tx);
+        this.held.answered(tx);
         this.maybeReleased();
       },
     });
@@ -353,7 +332,7 @@ export class CallSession {
 
   /** The B-legs still held. */
   get bLegs(): readonly BLeg[] {
-    return [...this.legs.values()];
+    return this.legs.all;
   }
 
   /** The B-leg that answered, while the call lasts. */
@@ -362,13 +341,13 @@ export class CallSession {
   }
 
   holdings(): CallHoldings {
-    let dialogs = this.aDialog !== null && this.aDialog.state !== 'terminated' ? 1 : 0;
-    for (const leg of this.legs.values()) dialogs += leg.dialogCount;
+    let dialogs = this.callerLeg.holdsDialog ? 1 : 0;
+    dialogs += this.legs.dialogs;
     const sides = [this.callerSide, this.calleeSide];
     const media = this.media?.holdings();
     return {
-      serverTransactions: this.serverTxs.size,
-      clientTransactions: this.clientTxs.size,
+      serverTransactions: this.held.serverCount,
+      clientTransactions: this.held.clientCount,
       timers: this.timers.size,
       legs: this.legs.size,
       dialogs,
@@ -414,7 +393,7 @@ export class CallSession {
    * then, if the INVITE is still unanswered, 487 to it and a CANCEL to every B-leg.
    */
   cancel(cancelTx: ServerTx): void {
-    this.signaling.respond(cancelTx, buildReply(cancelTx.request, 200, 'OK', this.aTag));
+    this.signaling.respond(cancelTx, buildReply(cancelTx.request, 200, 'OK', this.callerLeg.tag));
     if (this.callerSide === null && this.unanswered()) {
       this.rejectCaller({ status: 487, reason: 'Request Terminated' }, 'cancelled');
     }
@@ -422,7 +401,7 @@ export class CallSession {
 
   /** The caller has no final response yet. */
   private unanswered(): boolean {
-    return this.serverTxs.has(this.invite) && this.state !== 'releasing' && this.state !== 'ended';
+    return this.held.holds(this.invite) && this.state !== 'releasing' && this.state !== 'ended';
   }
 
   /** End the call at once, e.g. at shutdown: 503 to an unanswered caller, BYEs after the answer. */
@@ -439,19 +418,16 @@ export class CallSession {
    */
   receiveRequest(request: SipRequest, tx: ServerTx | null): boolean {
     const callId = getCallId(request);
-    if (callId === this.aCallId && this.aDialog?.matchesRequest(request) === true) {
-      this.fromCaller(this.aDialog, request, tx);
+    const aDialog = this.callerLeg.dialog;
+    if (callId === this.aCallId && aDialog?.matchesRequest(request) === true) {
+      this.fromCaller(aDialog, request, tx);
       return true;
     }
     if (callId !== this.bCallId) return false;
-    for (const leg of this.legs.values()) {
-      const dialog = leg.dialogFor(request);
-      if (dialog !== undefined) {
-        this.fromCallee(leg, dialog, request, tx);
-        return true;
-      }
-    }
-    return false;
+    const found = this.legs.find(request);
+    if (found === undefined) return false;
+    this.fromCallee(found.leg, found.dialog, request, tx);
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -514,7 +490,9 @@ export class CallSession {
    * once it has acknowledged, with its session. Only while the call stays in `state`.
    */
   private withCallerMedia(state: CallState, ready: (session: RtpSession) => void): void {
-    const media = this.media as CallMedia;
+    const media = this.media;
+    // The voice steps check the media before they ask for it.
+    if (media === null) throw new Error(`call ${this.id}: no media to answer the caller with`);
     const index = this.stepIndex;
     const still = (): boolean => this.state === state && this.stepIndex === index;
     media.openCaller().then(
@@ -587,13 +565,13 @@ export class CallSession {
    * brings the answer. `acknowledged` runs once the ACK came with a usable answer, if one was due.
    */
   private okCallerWithSdp(sdp: string, acknowledged: () => void): void {
-    const ok = this.respondToCaller(200, 'OK', {
+    const ok = this.callerLeg.respond(200, 'OK', {
       body: Buffer.from(sdp),
       contentType: 'application/sdp',
     });
     const side = this.newCallerSide();
-    const lateOffer = contentOf(this.invite.request).body === undefined;
-    side.awaitAck(this.inviteSeq(), this.invite, ok, (ack) => {
+    const lateOffer = this.callerLeg.lateOffer;
+    side.awaitAck(this.callerLeg.seq, this.invite, ok, (ack) => {
       if (lateOffer && !this.acceptCallerAnswer(ack)) return;
       acknowledged();
     });
@@ -610,7 +588,7 @@ export class CallSession {
   }
 
   private newCallerSide(): Side {
-    const dialog = this.aDialog;
+    const dialog = this.callerLeg.dialog;
     if (dialog === null) throw new Error('the caller dialog exists once a 2xx is sent');
     this.callerSide = new SessionDialog('caller', dialog, this.invite.source, this.dialogHost);
     const session = this.media?.caller;
@@ -653,7 +631,9 @@ export class CallSession {
     this.fsm.transition('ringing');
     this.armStepTimer(timeout);
     // All legs exist before any starts: a leg failing at once must see its siblings still live.
-    this.startLegs(step, (content) => targets.map((t) => this.createLeg(t, content)));
+    this.startLegs(step, (content) =>
+      targets.map((t) => this.legs.create(this.stepIndex, this.maxForwards, t, content)),
+    );
   }
 
   /**
@@ -664,11 +644,11 @@ export class CallSession {
    */
   private startLegs(step: Step, make: (content: Content) => BLeg[]): void {
     this.legMedia = this.legMediaFor(step);
-    if (this.legMedia === 'passthrough') {
+    const media = this.media;
+    if (this.legMedia === 'passthrough' || media === null) {
       for (const leg of make(contentOf(this.invite.request))) leg.start();
       return;
     }
-    const media = this.media as CallMedia;
     const index = this.stepIndex;
     const anchored = this.legMedia === 'anchored';
     Promise.all([anchored ? media.openCaller() : null, media.openCallee()]).then(
@@ -694,7 +674,7 @@ export class CallSession {
     if (seconds === null) return;
     this.timers.set('step', seconds * 1000, () => {
       this.log(`step ${this.stepIndex}: no answer after ${seconds} s`);
-      for (const leg of this.legs.values()) if (leg.step === this.stepIndex) leg.cancel();
+      this.legs.cancel(this.stepIndex);
       this.stepFailed('no-answer');
     });
   }
@@ -705,38 +685,6 @@ export class CallSession {
     this.lastFailure = failure;
     if (this.state === 'ringing') this.fsm.transition('routing');
     this.nextStep();
-  }
-
-  private createLeg(t: LegTarget, content: Content): BLeg {
-    const { target, uri, to, destination, presentation, extra } = t;
-    const h = new Headers();
-    h.append('Max-Forwards', String(this.maxForwards));
-    h.append('From', `${presentation.from};tag=${createTag()}`);
-    h.append('To', to);
-    h.append('Call-ID', this.bCallId);
-    h.append('CSeq', '1 INVITE');
-    h.append('Contact', `<${this.signaling.localContact(destination)}>`);
-    h.append('Allow', ALLOW);
-    for (const [name, value] of presentation.headers) h.append(name, value);
-    for (const [name, value] of extra) h.append(name, value);
-    const invite = createRequest('INVITE', uri, h);
-    const { body, contentType } = content;
-    if (body !== undefined) {
-      h.append('Content-Type', contentType ?? 'application/sdp');
-      invite.body = body;
-    }
-    this.legCount++;
-    const leg = new BLeg(
-      `b${this.legCount}`,
-      target,
-      this.stepIndex,
-      invite,
-      destination,
-      this.legContext,
-      this.legEvents,
-    );
-    this.legs.set(leg.id, leg);
-    return leg;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -754,13 +702,11 @@ export class CallSession {
       return;
     }
     const content = contentOf(response);
-    if (content.body !== undefined && !this.earlyMediaSent) {
-      this.earlyMediaSent = true;
-      this.ringingSent = true;
-      this.respondToCaller(response.status, response.reason, content);
-    } else if (!this.ringingSent) {
-      this.ringingSent = true;
-      this.respondToCaller(180, 'Ringing', {});
+    if (
+      content.body === undefined ||
+      !this.callerLeg.earlyMedia(response.status, response.reason, content)
+    ) {
+      this.callerLeg.ringing();
     }
   }
 
@@ -770,29 +716,15 @@ export class CallSession {
    * of its own gets a 180 only: an offer in an unreliable 183 would be no valid exchange.
    */
   private relayedProvisional(response: SipResponse): void {
-    const media = this.media as CallMedia;
     const body = contentOf(response).body;
-    const early =
-      body !== undefined &&
-      this.acceptCalleeSdp(body) &&
-      contentOf(this.invite.request).body !== undefined;
+    const early = body !== undefined && this.acceptCalleeSdp(body) && !this.callerLeg.lateOffer;
     if (early) {
-      media.bridge();
+      this.media?.bridge();
       const sdp = this.callerOffers?.local ?? null;
-      if (!this.earlyMediaSent && sdp !== null) {
-        this.earlyMediaSent = true;
-        this.ringingSent = true;
-        this.respondToCaller(183, 'Session Progress', {
-          body: Buffer.from(sdp),
-          contentType: 'application/sdp',
-        });
-        return;
-      }
+      const content = { body: Buffer.from(sdp ?? ''), contentType: 'application/sdp' };
+      if (sdp !== null && this.callerLeg.earlyMedia(183, 'Session Progress', content)) return;
     }
-    if (!this.ringingSent) {
-      this.ringingSent = true;
-      this.respondToCaller(180, 'Ringing', {});
-    }
+    this.callerLeg.ringing();
   }
 
   /** The callee's SDP answers our offer; false when it is unusable. */
@@ -813,25 +745,25 @@ export class CallSession {
         // RFC 3261 §13.2.2.4: the leg ACKs and BYEs a 2xx we do not take; the step fails with it.
         this.log(`B-leg ${leg.id}: answer without usable SDP, dropped`);
         this.stepFailures.push('rejected');
-        const ringing = this.bLegs.some((l) => l !== leg && l.step === this.stepIndex && l.live);
-        if (!ringing) this.stepFailed(combineFailures(this.stepFailures));
+        if (!this.legs.ringing(this.stepIndex, leg))
+          this.stepFailed(combineFailures(this.stepFailures));
         return false;
       }
     }
     this.timers.clear('step');
     this.fsm.transition('answered');
     this.winner = leg;
-    for (const other of this.legs.values()) if (other !== leg) other.cancel();
+    this.legs.cancel(undefined, leg);
     this.calleeSide = side;
     if (this.legMedia === 'passthrough') {
-      const ok = this.respondToCaller(200, 'OK', contentOf(response));
-      this.newCallerSide().awaitAck(this.inviteSeq(), this.invite, ok, (ack) => {
+      const ok = this.callerLeg.respond(200, 'OK', contentOf(response));
+      this.newCallerSide().awaitAck(this.callerLeg.seq, this.invite, ok, (ack) => {
         const content = contentOf(ack);
         leg.acknowledge(content.body, content.contentType);
       });
     } else {
       this.calleeMediaHere = true;
-      (this.media as CallMedia).bridge();
+      this.media?.bridge();
       if (this.legMedia === 'anchored') this.answerRelayedCaller();
     }
     this.log(`answered by ${leg.target}`);
@@ -850,12 +782,11 @@ export class CallSession {
   private legFailed(leg: BLeg, failure: StepFailure): void {
     if (!this.current(leg)) return;
     this.stepFailures.push(failure);
-    const ringing = this.bLegs.some((l) => l.step === this.stepIndex && l.live);
-    if (!ringing) this.stepFailed(combineFailures(this.stepFailures));
+    if (!this.legs.ringing(this.stepIndex)) this.stepFailed(combineFailures(this.stepFailures));
   }
 
   private legEnded(leg: BLeg): void {
-    this.legs.delete(leg.id);
+    this.legs.delete(leg);
     if (leg === this.winner && this.state === 'answered') {
       // Only a leg whose BYE we answered ends while answered; hangUp runs right after.
       return;
@@ -866,39 +797,10 @@ export class CallSession {
   // -------------------------------------------------------------------------------------------
   // The caller's side
 
-  private inviteSeq(): number {
-    return getCSeq(this.invite.request)?.seq ?? 0;
-  }
-
-  /**
-   * A response to the caller's INVITE, with our To tag. RFC 3261 §12.1.1: responses that create
-   * the dialog carry our Contact and the request's Record-Route.
-   */
-  private respondToCaller(
-    status: number,
-    reason: string,
-    content: { body?: Buffer; contentType?: string },
-    headers: readonly (readonly [string, string])[] = [],
-  ): SipResponse {
-    const request = this.invite.request;
-    const response = buildReply(request, status, reason, this.aTag);
-    for (const [name, value] of headers) response.headers.append(name, value);
-    const contact = this.signaling.localContact(this.invite.source);
-    this.aDialog = formDialog(request, response, contact, this.aDialog);
-    if (status >= 200 && status < 300) response.headers.append('Allow', ALLOW);
-    if (content.body !== undefined) {
-      response.headers.append('Content-Type', content.contentType ?? 'application/sdp');
-      response.body = content.body;
-    }
-    if (status >= 200) this.serverTxs.delete(this.invite);
-    if (!this.invite.terminated) this.signaling.respond(this.invite, response);
-    return response;
-  }
-
   /** The caller's INVITE transaction failed under us: nobody is left to connect. */
   private callerLost(why: string): void {
     this.log(`caller lost: ${why}`);
-    this.serverTxs.delete(this.invite);
+    this.held.answered(this.invite);
     if (this.state === 'routing' || this.state === 'ringing') {
       this.rejectCaller({ status: 500, reason: 'Server Internal Error' }, 'failed');
     }
@@ -997,7 +899,7 @@ export class CallSession {
     this.timers.clear('step');
     this.relays.terminate();
     this.finish(end ?? this.answeredEnd());
-    for (const leg of this.legs.values()) leg.cancel();
+    this.legs.cancel();
     if (by !== 'callee') this.winner?.hangUp();
     if (by !== 'caller') this.byeCaller(caller.dialog);
     this.maybeReleased();
@@ -1017,7 +919,7 @@ export class CallSession {
     const done = (): void => {
       if (dialog.state !== 'terminated') dialog.terminate();
     };
-    this.send(dialog.createRequest('BYE'), this.invite.source, {
+    this.held.send(dialog.createRequest('BYE'), this.invite.source, {
       onResponse: (r) => {
         if (r.status >= 200) done();
       },
@@ -1032,11 +934,11 @@ export class CallSession {
   /** Before the answer: the caller's final response, CANCEL to every leg. */
   private rejectCaller(final: FinalResponse, outcome: CallOutcome): void {
     this.timers.clear('step');
-    if (this.serverTxs.has(this.invite)) {
-      this.respondToCaller(final.status, final.reason, {}, final.headers);
+    if (this.held.holds(this.invite)) {
+      this.callerLeg.respond(final.status, final.reason, {}, final.headers);
     }
-    if (this.aDialog !== null && this.aDialog.state !== 'terminated') this.aDialog.terminate();
-    for (const leg of this.legs.values()) leg.cancel();
+    this.callerLeg.endDialog();
+    this.legs.cancel();
     this.log(`ended before answer: ${final.status} ${final.reason} (${outcome})`);
     this.finish({ outcome, status: final.status, answeredBy: null });
     this.maybeReleased();
@@ -1074,67 +976,19 @@ export class CallSession {
 
   private maybeReleased(): void {
     if (this.state !== 'releasing') return;
-    if (this.legs.size > 0 || this.clientTxs.size > 0 || this.serverTxs.size > 0) return;
+    if (this.legs.size > 0 || !this.held.empty) return;
     // The voicemail driver's timer is cleared by its own release, which may still be running.
     if (!this.mediaReleased) return;
     this.timers.clearAll();
-    if (this.aDialog !== null && this.aDialog.state !== 'terminated') this.aDialog.terminate();
+    this.callerLeg.endDialog();
     this.callerSide = null;
     this.calleeSide = null;
     this.winner = null;
     this.link.session = null;
     this.relays.release();
+    this.held.release();
     this.fsm.transition('ended');
     this.events.released?.(this);
-  }
-
-  /** A client transaction counted until its final response, timeout or transport error. */
-  private send(
-    request: SipRequest,
-    destination: Destination,
-    handlers: ResponseHandlers,
-  ): ClientTx {
-    const counted = CallSession.counted(this.link, handlers);
-    const tx = this.signaling.sendRequest(request, destination, counted.handlers);
-    if (counted.sent(tx)) this.clientTxs.add(tx);
-    return tx;
-  }
-
-  /**
-   * `handlers`, and the session forgetting the transaction at its first final response, timeout
-   * or transport error; `sent` says whether it is still to be counted (an error may come first).
-   */
-  private static counted(
-    link: SessionLink,
-    handlers: ResponseHandlers,
-  ): { handlers: ResponseHandlers; sent(tx: ClientTx): boolean } {
-    let done = false;
-    let tx: ClientTx | null = null;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      if (tx !== null) link.session?.forgetClient(tx);
-    };
-    return {
-      handlers: {
-        onResponse: (r) => {
-          if (r.status >= 200) finish();
-          handlers.onResponse(r);
-        },
-        onTimeout: () => {
-          finish();
-          handlers.onTimeout();
-        },
-        onTransportError: (e) => {
-          finish();
-          handlers.onTransportError(e);
-        },
-      },
-      sent: (sentTx) => {
-        tx = sentTx;
-        return !done;
-      },
-    };
   }
 
   /** The caller's INVITE transaction holds these until the ACK, possibly after the release. */
@@ -1142,10 +996,5 @@ export class CallSession {
     return {
       onTransportError: (e) => link.session?.callerLost(`transport error: ${e.message}`),
     };
-  }
-
-  private forgetClient(tx: ClientTx): void {
-    this.clientTxs.delete(tx);
-    this.maybeReleased();
   }
 }

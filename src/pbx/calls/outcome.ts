@@ -15,20 +15,9 @@
 
 export type StepFailure = 'busy' | 'unreachable' | 'no-answer' | 'rejected';
 
-/** What the call history stores (design: the outcome column). */
-/**
- * `voicemail`: the PBX took the call (a message left, or the `*97` menu); `interrupted`: the PBX
- * stopped (killed) during the call, found at the next start.
- */
-export type CallOutcome =
-  | 'answered'
-  | 'busy'
-  | 'no-answer'
-  | 'cancelled'
-  | 'failed'
-  | 'unavailable'
-  | 'voicemail'
-  | 'interrupted';
+import type { CallOutcome } from '../../store/call-history-repository.js';
+
+export type { CallOutcome };
 
 export interface FinalResponse {
   status: number;

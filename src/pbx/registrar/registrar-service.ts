@@ -25,7 +25,7 @@ import {
   contactHeaderValues,
   registerContacts,
 } from './bindings.js';
-import { BindingWriter, loadAllActive, purgeExpired } from './binding-repository.js';
+import { BindingWriter, loadAllActive, purgeExpired } from '../../store/binding-repository.js';
 
 export interface RegistrarDeps {
   db: Db;

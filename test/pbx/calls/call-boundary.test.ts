@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallRouter } from '../../../src/pbx/calls/call-router.js';
 import type { CallSession } from '../../../src/pbx/calls/call-session.js';
 import type { ClientTx, ResponseHandlers } from '../../../src/pbx/calls/ports.js';
-import { storeHistory } from '../../../src/pbx/history/call-history.js';
+import { storeHistory } from '../../../src/store/call-history-repository.js';
 import type { SipRequest } from '../../../src/sip/message/index.js';
 import { FakeScheduler } from '../../../src/sip/timers.js';
 import type { Destination } from '../../../src/sip/transport/types.js';

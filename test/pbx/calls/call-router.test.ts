@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallRouter } from '../../../src/pbx/calls/call-router.js';
 import type { CallSession } from '../../../src/pbx/calls/call-session.js';
-import { listCalls, storeHistory } from '../../../src/pbx/history/call-history.js';
+import { listCalls, storeHistory } from '../../../src/store/call-history-repository.js';
 import { FakeScheduler } from '../../../src/sip/timers.js';
 import { openDatabase } from '../../../src/store/database.js';
 import type { Db } from '../../../src/store/database.js';

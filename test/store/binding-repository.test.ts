@@ -1,18 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { openDatabase } from '../../../src/store/database.js';
-import type { Db } from '../../../src/store/database.js';
-import { migrate } from '../../../src/store/migrations.js';
+import { openDatabase } from '../../src/store/database.js';
+import type { Db } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrations.js';
 import {
   BindingWriter,
   loadAllActive,
   loadBindings,
   purgeExpired,
   saveBindings,
-} from '../../../src/pbx/registrar/binding-repository.js';
-import { applyRegister } from '../../../src/pbx/registrar/bindings.js';
-import type { Binding } from '../../../src/pbx/registrar/bindings.js';
-import { tempDir } from '../../store/helpers.js';
+} from '../../src/store/binding-repository.js';
+import { applyRegister } from '../../src/pbx/registrar/bindings.js';
+import type { Binding } from '../../src/pbx/registrar/bindings.js';
+import { tempDir } from './helpers.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 

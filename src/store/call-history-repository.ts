@@ -3,14 +3,28 @@
  * decision that routed it — exception, action, plan, trace — and how it ended. Times are epoch ms.
  */
 import type { Selectable } from 'kysely';
-import type { Action, Caller, Decision, PastCall, Step, TraceEntry } from '../../domain/types.js';
-import { callerKey } from '../../domain/numbers.js';
+import type { Action, Caller, Decision, PastCall, Step, TraceEntry } from '../domain/types.js';
+import { callerKey } from '../domain/numbers.js';
 import type { Statement } from 'better-sqlite3';
-import { sqliteOf } from '../../store/database.js';
-import type { Db } from '../../store/database.js';
-import type { CallHistoryTable } from '../../store/schema.js';
-import { recentCallsFrom } from '../../store/recent-calls.js';
-import type { CallOutcome } from '../calls/outcome.js';
+import { sqliteOf } from './database.js';
+import type { Db } from './database.js';
+import type { CallHistoryTable } from './schema.js';
+import { recentCallsFrom } from './recent-calls.js';
+
+/**
+ * What the call history stores (design: the outcome column). `voicemail`: the PBX took the call
+ * (a message left, or the `*97` menu); `interrupted`: the PBX stopped (killed) during the call,
+ * found at the next start.
+ */
+export type CallOutcome =
+  | 'answered'
+  | 'busy'
+  | 'no-answer'
+  | 'cancelled'
+  | 'failed'
+  | 'unavailable'
+  | 'voicemail'
+  | 'interrupted';
 
 /** Who placed a call: a trunk, an authenticated extension, or an outside SIP caller. */
 export type CallSource = 'trunk' | 'extension' | 'outside';

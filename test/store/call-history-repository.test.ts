@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/store/database.js';
-import type { Db } from '../../../src/store/database.js';
-import { migrate } from '../../../src/store/migrations.js';
-import { listCalls, storeHistory } from '../../../src/pbx/history/call-history.js';
-import type { Decision } from '../../../src/domain/types.js';
-import { tempDir } from '../../store/helpers.js';
+import { openDatabase } from '../../src/store/database.js';
+import type { Db } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrations.js';
+import { listCalls, storeHistory } from '../../src/store/call-history-repository.js';
+import type { Decision } from '../../src/domain/types.js';
+import { tempDir } from './helpers.js';
 
 const DECISION: Decision = {
   to: '101',

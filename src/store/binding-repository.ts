@@ -4,15 +4,33 @@
  * keeps the working copy in memory and serialises REGISTERs per AOR; this module writes each AOR's
  * new set after every change and reloads them all at startup.
  */
-import type { TransportProtocol } from '../../sip/transport/types.js';
 import type { Selectable } from 'kysely';
 import type SQLite from 'better-sqlite3';
-import { readTransaction, sqliteOf } from '../../store/database.js';
-import type { Db } from '../../store/database.js';
-import type { RegistrationsTable } from '../../store/schema.js';
-import type { Binding } from './bindings.js';
+import { readTransaction, sqliteOf } from './database.js';
+import type { Db } from './database.js';
+import type { RegistrationsTable } from './schema.js';
 
-function toRow(aor: string, b: Binding): RegistrationsTable {
+/** The transports a binding may have come over (SIP's, written as text). */
+export type StoredTransport = 'udp' | 'tcp' | 'ws';
+
+/** A registrar binding as stored: the registrar's `Binding`, field for field. */
+export interface StoredBinding {
+  aor: string;
+  contact: string;
+  /** Epoch ms. */
+  expiresAt: number;
+  q: number | null;
+  callId: string;
+  cseq: number;
+  instanceId: string | null;
+  regId: number | null;
+  source: { protocol: StoredTransport; address: string; port: number };
+  userAgent: string | null;
+  /** Epoch ms. */
+  updatedAt: number;
+}
+
+function toRow(aor: string, b: StoredBinding): RegistrationsTable {
   return {
     aor,
     contact: b.contact,
@@ -30,7 +48,7 @@ function toRow(aor: string, b: Binding): RegistrationsTable {
   };
 }
 
-function fromRow(row: Selectable<RegistrationsTable>): Binding {
+function fromRow(row: Selectable<RegistrationsTable>): StoredBinding {
   return {
     aor: row.aor,
     contact: row.contact,
@@ -66,7 +84,7 @@ const COLUMNS: readonly (keyof RegistrationsTable)[] = [
   'updated_at',
 ];
 
-type AorSets = ReadonlyMap<string, readonly Binding[]>;
+type AorSets = ReadonlyMap<string, readonly StoredBinding[]>;
 
 /** Replacing the bindings of several AORs, in one transaction, with statements prepared once. */
 const savers = new WeakMap<SQLite.Database, (sets: AorSets) => void>();
@@ -92,7 +110,7 @@ function saverOf(sqlite: SQLite.Database): (sets: AorSets) => void {
 }
 
 interface PendingWrite {
-  sets: Map<string, readonly Binding[]>;
+  sets: Map<string, readonly StoredBinding[]>;
   done: Promise<void>;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -120,7 +138,7 @@ export class BindingWriter {
 
   constructor(private readonly db: Db) {}
 
-  save(aor: string, bindings: readonly Binding[]): Promise<void> {
+  save(aor: string, bindings: readonly StoredBinding[]): Promise<void> {
     if (this.pending === undefined) {
       this.pending = pendingWrite();
       setImmediate(() => this.flush());
@@ -147,7 +165,11 @@ export class BindingWriter {
  * Replaces the stored bindings of `aor` with `bindings`, in one transaction (BEGIN IMMEDIATE), with
  * statements prepared once: kysely compiled and prepared them on every REGISTER.
  */
-export function saveBindings(db: Db, aor: string, bindings: readonly Binding[]): Promise<void> {
+export function saveBindings(
+  db: Db,
+  aor: string,
+  bindings: readonly StoredBinding[],
+): Promise<void> {
   try {
     saverOf(sqliteOf(db))(new Map([[aor, bindings]]));
     return Promise.resolve();
@@ -157,7 +179,7 @@ export function saveBindings(db: Db, aor: string, bindings: readonly Binding[]):
 }
 
 /** The stored bindings of `aor`, expired ones included (applyRegister drops them). */
-export async function loadBindings(db: Db, aor: string): Promise<Binding[]> {
+export async function loadBindings(db: Db, aor: string): Promise<StoredBinding[]> {
   const rows = await db
     .selectFrom('registrations')
     .selectAll()
@@ -168,7 +190,7 @@ export async function loadBindings(db: Db, aor: string): Promise<Binding[]> {
 }
 
 /** Every binding still active at `now` (epoch ms), for the registrar's startup. */
-export async function loadAllActive(db: Db, now: number): Promise<Binding[]> {
+export async function loadAllActive(db: Db, now: number): Promise<StoredBinding[]> {
   return readTransaction(db, async (trx) => {
     const rows = await trx
       .selectFrom('registrations')
@@ -191,6 +213,6 @@ export async function purgeExpired(db: Db, now: number): Promise<number> {
 }
 
 /** Rows written by this version hold one of ours; anything else is read as UDP, SIP's default. */
-function transportOf(text: string): TransportProtocol {
+function transportOf(text: string): StoredTransport {
   return text === 'tcp' || text === 'ws' ? text : 'udp';
 }

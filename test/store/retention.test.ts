@@ -3,13 +3,13 @@
  * stop is not "in progress" forever. Real SQLite file, a real PBX started on it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../../src/cli/data-dir.js';
-import { listCalls, storeHistory } from '../../../src/pbx/history/call-history.js';
-import type { CallSource } from '../../../src/pbx/history/call-history.js';
-import type { CallOutcome } from '../../../src/pbx/calls/outcome.js';
-import type { Decision } from '../../../src/domain/types.js';
-import { startTestPbx } from '../../interop/harness.js';
-import type { TestPbx } from '../../interop/harness.js';
+import { openStore } from '../../src/cli/data-dir.js';
+import { listCalls, storeHistory } from '../../src/store/call-history-repository.js';
+import type { CallSource } from '../../src/store/call-history-repository.js';
+import type { CallOutcome } from '../../src/pbx/calls/outcome.js';
+import type { Decision } from '../../src/domain/types.js';
+import { startTestPbx } from '../interop/harness.js';
+import type { TestPbx } from '../interop/harness.js';
 
 const DAY = 86_400_000;
 const DECISION: Decision = { to: '101', exception: null, action: null, plan: [], trace: [] };
