@@ -17,6 +17,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import type { Db } from '../store/database.js';
 import { loadOrCreateSecret } from '../store/secrets.js';
+import { loadRevocations, revokeSession, revokeSessionsOf } from '../store/session-revocations.js';
 import type { ApiApp, ApiContext } from './context.js';
 import { registerAuth } from './auth.js';
 import { DirectoryAccess } from './directory-access.js';
@@ -120,11 +121,16 @@ function asApiError(error: FastifyError, request: FastifyRequest): ApiError | nu
 
 export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; context: ApiContext }> {
   const secret = await loadOrCreateSecret(options.db, options.dataDir, 'web-session');
+  const clock = options.clock ?? Date.now;
   const context: ApiContext = {
     db: options.db,
     dataDir: options.dataDir,
     directories: new DirectoryAccess(options.db),
-    sessions: new SessionKeeper(secret, options.clock),
+    sessions: new SessionKeeper(secret, clock, await loadRevocations(options.db, clock()), {
+      sessionRevoked: (id, expiresAt) => revokeSession(options.db, id, expiresAt),
+      extensionRevoked: (extension, issuedBefore, expiresAt) =>
+        revokeSessionsOf(options.db, extension, issuedBefore, expiresAt),
+    }),
     events: options.events ?? new EventBus(),
     converter: options.converter ?? new WavConverter(),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics.metrics }),

@@ -4,14 +4,16 @@
  *
  * - The cookie also carries a fingerprint of the extension's password: changing the password ends
  *   every session of that extension, on every node, without any list.
- * - Logging out puts the cookie's signature on an in-memory deny list until the cookie expires.
- *   That is enough because the browser drops the cookie at once (the deny list only matters to a
- *   copy stolen before logout), a cookie lives SESSION_MS at most so the list stays small, and a
- *   restart that forgets the list still leaves a stolen cookie useless after a password change.
+ * - Logging out puts the cookie's signature on a deny list until the cookie expires, and an admin
+ *   may end every session of an extension opened until now. Both are kept in the database
+ *   (store/session-revocations.ts), so a restart does not bring a cookie back, and in memory,
+ *   so checking a request reads no row. A cookie lives SESSION_MS at most, so the lists stay
+ *   small.
  * - The CSRF token handed to the page is the nonce masked with a fresh salt each time it is asked
  *   for: every token handed out for a session verifies, and none repeats.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Revocations } from '../store/session-revocations.js';
 
 /** How long a login lasts. */
 export const SESSION_MS = 12 * 60 * 60 * 1000;
@@ -43,13 +45,26 @@ function sameBytes(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export class SessionKeeper {
-  private readonly denied = new Map<string, number>();
+/** Where revocations are kept so that they outlive the process. */
+export interface RevocationStore {
+  sessionRevoked(id: string, expiresAt: number): Promise<void>;
+  extensionRevoked(extension: string, issuedBefore: number, expiresAt: number): Promise<void>;
+}
 
+export class SessionKeeper {
+  private readonly denied: Map<string, number>;
+  private readonly issuedBefore: Map<string, number>;
+
+  /** `revoked`: what the store holds from before; without `store`, revocations last the process. */
   constructor(
     private readonly key: Buffer,
     private readonly clock: () => number = Date.now,
-  ) {}
+    revoked: Revocations = { sessions: new Map(), issuedBefore: new Map() },
+    private readonly store?: RevocationStore,
+  ) {
+    this.denied = new Map(revoked.sessions);
+    this.issuedBefore = new Map(revoked.issuedBefore);
+  }
 
   private mac(label: string, data: string): string {
     return b64(createHmac('sha256', this.key).update(`${label}\n${data}`).digest());
@@ -95,6 +110,9 @@ export class SessionKeeper {
     if (typeof payload.e !== 'string' || typeof payload.n !== 'string') return null;
     if (typeof payload.x !== 'number' || payload.x <= this.clock()) return null;
     if (this.denied.has(id)) return null;
+    // The cookie says when it expires, and so when it was issued.
+    const cutoff = this.issuedBefore.get(payload.e);
+    if (cutoff !== undefined && payload.x - SESSION_MS <= cutoff) return null;
     const password = passwordOf(payload.e);
     if (password === null || !sameBytes(this.fingerprint(payload.e, password), String(payload.p))) {
       return null;
@@ -103,13 +121,21 @@ export class SessionKeeper {
   }
 
   /** Logout: the cookie is refused from now until it would have expired anyway. */
-  revoke(session: Session): void {
+  async revoke(session: Session): Promise<void> {
     this.purge();
     if (this.denied.size >= MAX_DENIED) {
       const oldest = this.denied.keys().next();
       if (oldest.done !== true) this.denied.delete(oldest.value);
     }
     this.denied.set(session.id, session.expiresAt);
+    await this.store?.sessionRevoked(session.id, session.expiresAt);
+  }
+
+  /** Every session of `extension` opened until now is refused; later logins are not. */
+  async revokeAll(extension: string): Promise<void> {
+    const now = this.clock();
+    this.issuedBefore.set(extension, now);
+    await this.store?.extensionRevoked(extension, now, now + SESSION_MS);
   }
 
   /** A CSRF token for the page: a fresh salt and the MAC of the session's nonce with it. */
@@ -133,5 +159,8 @@ export class SessionKeeper {
   private purge(): void {
     const now = this.clock();
     for (const [id, expiresAt] of this.denied) if (expiresAt <= now) this.denied.delete(id);
+    for (const [extension, cutoff] of this.issuedBefore) {
+      if (cutoff + SESSION_MS <= now) this.issuedBefore.delete(extension);
+    }
   }
 }

@@ -230,6 +230,18 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0009-session-revocations': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('session_revocation')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('issued_before', 'integer')
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('session_revocation_pk', ['kind', 'id'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {
@@ -243,7 +255,14 @@ const provider: MigrationProvider = {
  */
 export async function migrate(db: Db): Promise<void> {
   const applied = await writeTransaction(db, async (trx) => {
-    const migrator = new Migrator({ db: trx, provider, disableTransactions: true });
+    // Unordered: each migration stands alone, so one that sorts before those already applied (a
+    // database made before it was written) is still applied rather than refused.
+    const migrator = new Migrator({
+      db: trx,
+      provider,
+      disableTransactions: true,
+      allowUnorderedMigrations: true,
+    });
     const { error, results } = await migrator.migrateToLatest();
     if (error !== undefined) {
       throw error instanceof Error ? error : new Error(String(error));

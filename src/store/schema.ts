@@ -167,6 +167,18 @@ export interface VoicemailGreetingTable {
   updated_at: number;
 }
 
+/** A web session ended early (store/session-revocations.ts). */
+export interface SessionRevocationTable {
+  /** `session`: one cookie, named by its signature; `extension`: all of an extension's. */
+  kind: string;
+  /** The cookie's signature, or the extension number. */
+  id: string;
+  /** For `extension`: sessions issued at or before this (epoch ms) are refused. */
+  issued_before: number | null;
+  /** Epoch ms after which the row refuses nothing any more. */
+  expires_at: number;
+}
+
 export interface Database {
   setting: SettingTable;
   extension: ExtensionTable;
@@ -180,4 +192,5 @@ export interface Database {
   call_history: CallHistoryTable;
   voicemail_message: VoicemailMessageTable;
   voicemail_greeting: VoicemailGreetingTable;
+  session_revocation: SessionRevocationTable;
 }

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { join } from 'node:path';
+import { buildApi } from '../../src/api/server.js';
 import { as, login, startHarness } from './helpers.js';
 import type { Harness } from './helpers.js';
 
@@ -147,10 +150,67 @@ describe('session', () => {
     };
     const entry = doc.extensions.find((e) => e.number === '101');
     if (entry === undefined) throw new Error('no 101');
+    // The document holds the password's hash only, under a name of its own.
+    expect(entry.password).toBeUndefined();
+    expect(entry).toHaveProperty('passwordHash', expect.stringMatching(/^\$ha1\$renvoi\$/));
+    expect(JSON.stringify(doc)).not.toContain('change-me-');
     entry.password = 'another-password-101';
     expect((await as(h.app, bruno)('PUT', '/api/admin/directory', doc)).statusCode).toBe(200);
     expect((await as(h.app, alice)('GET', '/api/session')).statusCode).toBe(401);
     entry.password = 'change-me-101';
     expect((await as(h.app, bruno)('PUT', '/api/admin/directory', doc)).statusCode).toBe(200);
+  });
+
+  /** The same API started again on the same database: what a restart keeps. */
+  async function restarted() {
+    return buildApi({
+      db: h.db,
+      dataDir: h.dataDir,
+      log: pino({ level: 'silent' }),
+      webRoot: join(h.dataDir, 'no-web'),
+    });
+  }
+
+  it('still refuses a logged-out cookie after a restart', async () => {
+    const alice = await login(h.app, '101', 'change-me-101');
+    const kept = await login(h.app, '101', 'change-me-101');
+    expect((await as(h.app, alice)('DELETE', '/api/session')).statusCode).toBe(204);
+    const { app } = await restarted();
+    try {
+      expect((await as(app, alice)('GET', '/api/session')).statusCode).toBe(401);
+      expect((await as(app, kept)('GET', '/api/session')).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('lets an admin end every session of an extension, for good, and no one else', async () => {
+    const alice = await login(h.app, '101', 'change-me-101');
+    const other = await login(h.app, '101', 'change-me-101');
+    const bruno = await login(h.app, '102', 'change-me-102');
+    const denied = await as(h.app, alice)('DELETE', '/api/admin/extensions/102/sessions');
+    expect(denied.statusCode).toBe(403);
+    const unknown = await as(h.app, bruno)('DELETE', '/api/admin/extensions/999/sessions');
+    expect(unknown.statusCode).toBe(404);
+    const revoked = await as(h.app, bruno)('DELETE', '/api/admin/extensions/101/sessions');
+    expect(revoked.statusCode).toBe(204);
+    for (const session of [alice, other]) {
+      expect((await as(h.app, session)('GET', '/api/session')).statusCode).toBe(401);
+    }
+    expect((await as(h.app, bruno)('GET', '/api/session')).statusCode).toBe(200);
+    // Logging in again works, and a restart changes none of it.
+    await new Promise((r) => setTimeout(r, 2));
+    const again = await login(h.app, '101', 'change-me-101');
+    const { app } = await restarted();
+    try {
+      expect((await as(app, alice)('GET', '/api/session')).statusCode).toBe(401);
+      expect((await as(app, again)('GET', '/api/session')).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+    const openapi = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(openapi.paths)).toContain('/api/admin/extensions/{ext}/sessions');
   });
 });

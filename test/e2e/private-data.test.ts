@@ -15,6 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import SQLite from 'better-sqlite3';
+import { PIN_HASH } from '../../src/domain/credentials.js';
 import { ensureBuilt, startRenvoi } from './harness.js';
 import type { RunningRenvoi } from './harness.js';
 
@@ -76,4 +78,64 @@ describe('a first start on a data directory made by someone else', () => {
       expect(mode, path).toBe(statSync(path).isDirectory() ? 0o700 : 0o600);
     }
   });
+
+  it('keeps no password, PIN or key in the database, and a logged-out cookie stays out after a restart', async () => {
+    const printed = [
+      ...running
+        .output()
+        .matchAll(/extension (\d+) \([^)]*\): user \d+, password (\S+), voicemail PIN (\d+)/g),
+    ].map(([, number = '', password = '', pin = '']) => ({ number, password, pin }));
+    expect(printed.map((p) => p.number)).toEqual(['100', '101', '102']);
+    const login = async (password: string) => {
+      const r = await fetch(`${running.url}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ extension: '102', password }),
+      });
+      expect(r.status).toBe(200);
+      const { csrfToken } = (await r.json()) as { csrfToken: string };
+      return { cookie: (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '', csrfToken };
+    };
+    const bruno = printed[2]?.password ?? '';
+    const [out, kept] = [await login(bruno), await login(bruno)];
+    const whoAmI = (session: { cookie: string }) =>
+      fetch(`${running.url}/api/session`, { headers: { cookie: session.cookie } });
+    const logout = await fetch(`${running.url}/api/session`, {
+      method: 'DELETE',
+      headers: { cookie: out.cookie, 'x-csrf-token': out.csrfToken },
+    });
+    expect(logout.status).toBe(204);
+    expect((await whoAmI(out)).status).toBe(401);
+
+    await running.halt();
+    const bytes = Buffer.concat(
+      readdirSync(dataDir)
+        .filter((name) => name.startsWith('renvoi.sqlite'))
+        .map((name) => readFileSync(join(dataDir, name))),
+    );
+    const keys = JSON.parse(readFileSync(join(dataDir, 'keys.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    for (const key of Object.values(keys)) {
+      expect(bytes.includes(key)).toBe(false);
+      expect(bytes.includes(Buffer.from(key, 'base64'))).toBe(false);
+    }
+    for (const { password } of printed) expect(bytes.includes(password)).toBe(false);
+    // A PIN is too short to look for in raw bytes: its column holds an scrypt hash.
+    const db = new SQLite(join(dataDir, 'renvoi.sqlite'), { readonly: true });
+    try {
+      const rows = db.prepare('select voicemail_pin from extension').all() as {
+        voicemail_pin: string;
+      }[];
+      expect(rows).toHaveLength(3);
+      for (const row of rows) expect(row.voicemail_pin).toMatch(PIN_HASH);
+    } finally {
+      db.close();
+    }
+
+    running = await startRenvoi('', { dataDir });
+    expect((await whoAmI(out)).status).toBe(401);
+    expect((await whoAmI(kept)).status).toBe(200);
+  }, 60_000);
 });

@@ -10,7 +10,8 @@ import { SESSION_COOKIE, userOf } from '../context.js';
 import { ApiError } from '../errors.js';
 import { SESSION_MS } from '../session.js';
 import type { Session } from '../session.js';
-import { ErrorSchema, SessionSchema } from '../schemas.js';
+import { ErrorSchema, ExtParams, SessionSchema } from '../schemas.js';
+import { extensionOf } from './edit.js';
 
 /** Contract: more than 10 failed logins a minute from one address → 429. */
 export const LOGIN_FAILURES_PER_MINUTE = 10;
@@ -114,13 +115,37 @@ export function sessionRoutes(app: ApiApp, ctx: ApiContext): void {
     '/api/session',
     { schema: { tags: ['session'], summary: 'Log out', response: { 204: Type.Null() } } },
     async (request, reply) => {
-      if (request.session !== null) ctx.sessions.revoke(request.session);
+      if (request.session !== null) await ctx.sessions.revoke(request.session);
       reply.clearCookie(SESSION_COOKIE, {
         httpOnly: true,
         sameSite: 'strict',
         path: '/',
         secure: request.protocol === 'https',
       });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/api/admin/extensions/:ext/sessions',
+    {
+      config: { admin: true },
+      schema: {
+        tags: ['session'],
+        summary:
+          'End every session of an extension opened until now (a lost laptop): its cookies are refused, also after a restart; its next login works',
+        params: ExtParams,
+        response: {
+          204: Type.Null(),
+          401: ErrorSchema,
+          403: ErrorSchema,
+          404: ErrorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const extension = extensionOf(await ctx.directories.current(), request.params.ext);
+      await ctx.sessions.revokeAll(extension.number);
       return reply.code(204).send(null);
     },
   );
