@@ -14,6 +14,14 @@ const FORMAT_TAGS: ReadonlyMap<number, WavEncoding> = new Map([
   [0x0006, 'alaw'],
   [0x0007, 'mulaw'],
 ]);
+/** Encodings people meet and we do not decode, named in the refusal (RFC 2361 appendix A). */
+const KNOWN_TAGS: ReadonlyMap<number, string> = new Map([
+  [0x0002, 'MS ADPCM'],
+  [0x0011, 'IMA ADPCM'],
+  [0x0031, 'GSM 6.10'],
+  [0x0050, 'MPEG'],
+  [0x0055, 'MP3'],
+]);
 /** WAVE_FORMAT_EXTENSIBLE: the real tag is the first two bytes of the sub-format GUID. */
 const FORMAT_EXTENSIBLE = 0xfffe;
 const BITS: Readonly<Record<WavEncoding, readonly number[]>> = {
@@ -123,7 +131,9 @@ function checked(
 ): WavHeader {
   const encoding = FORMAT_TAGS.get(fmt.tag);
   if (encoding === undefined) {
-    return refuse({ reason: 'encoding', format: `0x${fmt.tag.toString(16).padStart(4, '0')}` });
+    const tag = `0x${fmt.tag.toString(16).padStart(4, '0')}`;
+    const name = KNOWN_TAGS.get(fmt.tag);
+    return refuse({ reason: 'encoding', format: name === undefined ? tag : `${name}, ${tag}` });
   }
   if (!BITS[encoding].includes(fmt.bits)) refuse({ reason: 'bits', bits: fmt.bits, encoding });
   const min = bounds.minRate ?? MIN_UPLOAD_RATE;

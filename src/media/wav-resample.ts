@@ -11,11 +11,11 @@ import type { WavHeader } from './wav-header.js';
 /** Frames decoded per block. */
 const BLOCK_FRAMES = 8192;
 /** Zero crossings of the sinc on each side: the filter's length, traded against its sharpness. */
-const ZERO_CROSSINGS = 8;
+const ZERO_CROSSINGS = 16;
 /** Pass band edge: 90 % of the 4 kHz Nyquist frequency of the output. */
 const CUTOFF_HZ = 3600;
-/** Kernel table resolution, in steps per input sample (linear interpolation between steps). */
-const TABLE_STEPS = 64;
+/** Kernels kept per rate at most (see `polyphase`). */
+const MAX_PHASES = 512;
 
 type FrameReader = (view: DataView, at: number) => number;
 
@@ -47,22 +47,46 @@ function sampleReader(header: WavHeader): FrameReader {
   }
 }
 
-/** Blackman-windowed sinc, sampled TABLE_STEPS times per input sample from 0 to its half width. */
-function kernelTable(rate: number): { table: Float64Array; halfWidth: number } {
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * The low-pass kernels of a rate, one per phase: output sample n sits at input position
+ * n × num / den, so its fractional part takes at most `den` values, each with its own set of
+ * `taps` coefficients (a Blackman-windowed sinc, normalised to unit gain). Common rates need few
+ * phases (44.1 kHz: 80; 48 kHz: 1); an odd rate's phase is rounded to one of MAX_PHASES.
+ */
+function polyphase(rate: number) {
+  const g = gcd(rate, SAMPLE_RATE);
+  const num = rate / g;
+  const den = SAMPLE_RATE / g;
+  const phases = Math.min(den, MAX_PHASES);
   const fc = CUTOFF_HZ / rate;
   const halfWidth = ZERO_CROSSINGS / (2 * fc);
-  const table = new Float64Array(Math.ceil(halfWidth * TABLE_STEPS) + 2);
-  for (let i = 0; i < table.length; i++) {
-    const x = i / TABLE_STEPS;
-    if (x >= halfWidth) break;
-    const sinc = x === 0 ? 1 : Math.sin(2 * Math.PI * fc * x) / (2 * Math.PI * fc * x);
-    const w =
-      0.42 +
-      0.5 * Math.cos((Math.PI * x) / halfWidth) +
-      0.08 * Math.cos((2 * Math.PI * x) / halfWidth);
-    table[i] = 2 * fc * sinc * w;
+  const reach = Math.ceil(halfWidth);
+  const taps = 2 * reach;
+  const kernels = new Float64Array(phases * taps);
+  for (let p = 0; p < phases; p++) {
+    const frac = p / phases;
+    let sum = 0;
+    // Tap j weighs input frame base - reach + 1 + j, at distance frac + reach - 1 - j.
+    for (let j = 0; j < taps; j++) {
+      const x = frac + reach - 1 - j;
+      if (Math.abs(x) >= halfWidth) continue;
+      const arg = 2 * Math.PI * fc * x;
+      const sinc = arg === 0 ? 1 : Math.sin(arg) / arg;
+      const w =
+        0.42 +
+        0.5 * Math.cos((Math.PI * x) / halfWidth) +
+        0.08 * Math.cos((2 * Math.PI * x) / halfWidth);
+      kernels[p * taps + j] = sinc * w;
+      sum += sinc * w;
+    }
+    for (let j = 0; j < taps; j++) kernels[p * taps + j] = (kernels[p * taps + j] as number) / sum;
   }
-  return { table, halfWidth };
+  return { num, den, phases, reach, taps, kernels };
 }
 
 function toInt16(v: number): number {
@@ -107,13 +131,24 @@ export function resampleTo8kMono(
     return;
   }
 
-  const { table, halfWidth } = kernelTable(sampleRate);
-  const ratio = sampleRate / SAMPLE_RATE;
-  const reach = Math.ceil(halfWidth);
-  // A window of input frames [windowStart, windowStart + window.length), slid block by block:
-  // each output sample needs the input within `halfWidth` of its position on both sides.
-  const window = new Float64Array(BLOCK_FRAMES + 2 * reach + 2);
-  let windowStart = -reach - 1;
+  const { num, den, phases, reach, taps, kernels } = polyphase(sampleRate);
+  /** Output n's first input frame and kernel (integers: exact for any length). */
+  const place = (n: number): { first: number; kernel: number } => {
+    const q = n * num;
+    let base = Math.floor(q / den);
+    let phase = q - base * den;
+    if (phases !== den) {
+      phase = Math.round((phase * phases) / den);
+      if (phase === phases) {
+        phase = 0;
+        base++;
+      }
+    }
+    return { first: base - reach + 1, kernel: phase * taps };
+  };
+  // A window of input frames [windowStart, windowStart + window.length), slid block by block.
+  const window = new Float64Array(BLOCK_FRAMES + taps + 2);
+  let windowStart = 0;
   let next = 0;
   const fill = () => {
     window.fill(0);
@@ -121,29 +156,23 @@ export function resampleTo8kMono(
     const last = Math.min(frames, windowStart + window.length);
     if (last > first) decode(first, last - first, window, first - windowStart);
   };
-  fill();
-  const out = new Int16Array(Math.ceil(BLOCK_FRAMES / ratio) + 1);
+  const out = new Int16Array(BLOCK_FRAMES);
   while (next < total) {
-    let produced = 0;
+    windowStart = place(next).first;
+    fill();
     const windowEnd = windowStart + window.length;
+    let produced = 0;
     while (next < total && produced < out.length) {
-      const position = next * ratio;
-      const lo = Math.ceil(position - halfWidth);
-      const hi = Math.floor(position + halfWidth);
-      if (hi >= windowEnd) break;
+      const { first, kernel } = place(next);
+      if (first + taps > windowEnd) break;
       let acc = 0;
-      for (let k = lo; k <= hi; k++) {
-        const t = Math.abs(position - k) * TABLE_STEPS;
-        const i = Math.floor(t);
-        const h =
-          (table[i] as number) + ((table[i + 1] as number) - (table[i] as number)) * (t - i);
-        acc += (window[k - windowStart] as number) * h;
+      const offset = first - windowStart;
+      for (let j = 0; j < taps; j++) {
+        acc += (window[offset + j] as number) * (kernels[kernel + j] as number);
       }
       out[produced++] = toInt16(acc);
       next++;
     }
-    if (produced > 0) emit(out.slice(0, produced));
-    windowStart = Math.floor(next * ratio - halfWidth) - 1;
-    fill();
+    emit(out.slice(0, produced));
   }
 }

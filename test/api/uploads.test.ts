@@ -53,8 +53,8 @@ describe('audio uploads: refused by their header', () => {
     {
       name: 'IMA ADPCM',
       file: () => wavWith({ rate: 8000, tag: 0x11, bits: 4, blockAlign: 256 }, Buffer.alloc(2048)),
-      fr: 'Ce WAV est dans un encodage non pris en charge (0x0011) : envoyez du PCM, du flottant, du µ-law ou de l’A-law.',
-      en: 'This WAV uses an encoding that is not supported (0x0011): send PCM, floating point, µ-law or A-law.',
+      fr: 'Ce WAV est dans un encodage non pris en charge (IMA ADPCM, 0x0011) : envoyez du PCM, du flottant, du µ-law ou de l’A-law.',
+      en: 'This WAV uses an encoding that is not supported (IMA ADPCM, 0x0011): send PCM, floating point, µ-law or A-law.',
     },
     {
       name: '12-bit PCM',
