@@ -2,9 +2,9 @@
  * The conversion worker (node:worker_threads): the samples of one uploaded WAV, already checked
  * by its header, converted to 8 kHz 16-bit mono and written block by block to a temporary file
  * that the main thread renames into place. It stops, throwing, if the output would pass its
- * bound; the main thread ends it if it runs past its time.
+ * bound; the main thread ends it if it runs past its time, and owns the file's descriptor.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { fsyncSync, writeSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { WAV_HEADER_BYTES, wavHeader } from './wav.js';
 import type { WavHeader } from './wav-header.js';
@@ -14,26 +14,21 @@ export interface ConversionJob {
   /** The data chunk alone; `header.dataOffset` is 0 in it. */
   readonly samples: Uint8Array;
   readonly header: WavHeader;
-  readonly temporary: string;
+  /** The temporary file, opened for writing by the main thread, which closes it. */
+  readonly fd: number;
   readonly maxOutputBytes: number;
 }
 
-const job = workerData as ConversionJob;
-// Created here, never over an existing file (wx); owner-only, like every recording.
-const fd = openSync(job.temporary, 'wx', 0o600);
-try {
-  writeSync(fd, Buffer.alloc(WAV_HEADER_BYTES));
-  let written = 0;
-  resampleTo8kMono(job.samples, job.header, (pcm) => {
-    written += pcm.byteLength;
-    if (written > job.maxOutputBytes) {
-      throw new RangeError(`conversion output passed ${job.maxOutputBytes} bytes`);
-    }
-    writeSync(fd, pcm);
-  });
-  // The header once the size is known, over the placeholder.
-  writeSync(fd, wavHeader(written), 0, WAV_HEADER_BYTES, 0);
-  fsyncSync(fd);
-} finally {
-  closeSync(fd);
-}
+const { fd, samples, header, maxOutputBytes } = workerData as ConversionJob;
+writeSync(fd, Buffer.alloc(WAV_HEADER_BYTES));
+let written = 0;
+resampleTo8kMono(samples, header, (pcm) => {
+  written += pcm.byteLength;
+  if (written > maxOutputBytes) {
+    throw new RangeError(`conversion output passed ${maxOutputBytes} bytes`);
+  }
+  writeSync(fd, pcm);
+});
+// The header once the size is known, over the placeholder.
+writeSync(fd, wavHeader(written), 0, WAV_HEADER_BYTES, 0);
+fsyncSync(fd);

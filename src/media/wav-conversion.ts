@@ -6,7 +6,7 @@
  * written under a temporary name and renamed over the target: nothing half-written is ever seen.
  */
 import { randomUUID } from 'node:crypto';
-import { renameSync, rmSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -77,12 +77,20 @@ export class WavConverter {
     if (this.running >= this.maxConcurrent) throw new ConversionBusyError(5);
     this.running++;
     const temporary = join(dirname(target), `.${basename(target)}.${randomUUID()}.tmp`);
+    let fd: number | null = null;
     try {
-      await this.runWorker(bytes, header, bounds, temporary);
+      // Opened and closed here, not in the worker: a worker ended at its deadline runs no
+      // `finally`, and its descriptor would stay open in the process for good.
+      // Never over an existing file (wx); owner-only, like every recording.
+      fd = openSync(temporary, 'wx', 0o600);
+      await this.runWorker(bytes, header, bounds, fd);
+      closeSync(fd);
+      fd = null;
       renameSync(temporary, target);
       return header;
     } finally {
       this.running--;
+      if (fd !== null) closeSync(fd);
       rmSync(temporary, { force: true });
     }
   }
@@ -91,14 +99,17 @@ export class WavConverter {
     bytes: Uint8Array,
     header: WavHeader,
     bounds: WavBounds,
-    temporary: string,
+    fd: number,
   ): Promise<void> {
     // The data chunk alone, copied once into memory the worker then owns (transferred, not copied).
-    const samples = bytes.slice(header.dataOffset, header.dataOffset + header.dataBytes);
+    // (A Buffer's slice would be a view of the request's memory, maybe of Node's shared pool.)
+    const samples = new Uint8Array(
+      bytes.subarray(header.dataOffset, header.dataOffset + header.dataBytes),
+    );
     const job: ConversionJob = {
       samples,
       header: { ...header, dataOffset: 0 },
-      temporary,
+      fd,
       maxOutputBytes: Math.ceil((bounds.maxMs / 1000) * SAMPLE_RATE + 1) * 2,
     };
     return new Promise((resolve, reject) => {

@@ -142,8 +142,10 @@ describe('audio uploads: refused by their header', () => {
 });
 
 describe('audio uploads: a conversion that fails or finds no room', () => {
-  it('answers 503 with Retry-After when it runs out of time, leaving the old greeting', async () => {
+  it('answers 503 with Retry-After when it runs out of time, leaving nothing behind', async () => {
     await ensureBuilt();
+    const descriptors = () => readdirSync('/proc/self/fd').length;
+    const before = descriptors();
     const h = await startHarness(undefined, {
       converter: new WavConverter({ timeoutMs: 1 }),
     });
@@ -165,6 +167,8 @@ describe('audio uploads: a conversion that fails or finds no room', () => {
     } finally {
       await h.close();
     }
+    // The temporary file's descriptor is closed although its worker was ended mid-way.
+    expect(descriptors()).toBe(before);
   });
 
   it('answers 503 with Retry-After beyond its conversions at once', async () => {
