@@ -24,6 +24,8 @@ export interface SipParseError {
    * be read: the transport may answer 400. Otherwise it should drop them silently.
    */
   canReply: boolean;
+  /** The status to answer with when not 400: 413 for a body beyond the limit (RFC 3261 §21.4.11). */
+  status?: 413;
   partial: PartialMessage;
 }
 
@@ -346,12 +348,14 @@ export class StreamParser {
     this.scanFrom = 0;
   }
 
-  private fatal(reason: string, head: Head): StreamEvent {
+  private fatal(reason: string, head: Head, status?: 413): StreamEvent {
     this.failed = true;
     this.chunks = [];
     this.size = 0;
     this.pending = undefined;
-    return { type: 'error', error: parseError(reason, head), fatal: true };
+    const error = parseError(reason, head);
+    if (status !== undefined) error.status = status;
+    return { type: 'error', error, fatal: true };
   }
 
   private next(): StreamEvent | null {
@@ -386,7 +390,7 @@ export class StreamParser {
     // RFC 3261 §18.3: on a stream, Content-Length is the only way to find the message's end.
     if (cl === undefined) return this.fatal('missing Content-Length on a stream transport', head);
     if (cl === null) return this.fatal('invalid Content-Length', head);
-    if (cl > this.maxBodyBytes) return this.fatal('body too large', head);
+    if (cl > this.maxBodyBytes) return this.fatal('body too large', head, 413);
     this.pending = { head, bodyStart: end.bodyStart, length: cl };
     return this.completeBody(this.pending);
   }

@@ -462,12 +462,18 @@ export class TransportLayer implements MessageTransport {
     }
   }
 
-  /** RFC 3261 §8.2.6.2 / §21.4.1: 400 to a request that could be addressed, silence otherwise. */
+  /**
+   * RFC 3261 §8.2.6.2 / §21.4.1: 400 (413 for a body beyond the limit, §21.4.11) to a request
+   * that could be addressed, silence otherwise.
+   */
   private rejectMalformed(error: SipParseError, source: Source): void {
     if (this.closed || !error.canReply || error.partial.kind !== 'request') return;
     const partial = createRequest(error.partial.method ?? '', '', error.partial.headers);
     if (!stampReceived(partial, source.address, source.port)) return;
-    const reply = buildReply(partial, 400, reasonPhrase(error.reason));
+    const reply =
+      error.status === 413
+        ? buildReply(partial, 413, 'Request Entity Too Large')
+        : buildReply(partial, 400, reasonPhrase(error.reason));
     try {
       this.sendResponse(reply, source, () => undefined);
     } catch {
