@@ -43,14 +43,23 @@ function fromAcceptLanguage(header: string | undefined): Language | null {
   return null;
 }
 
-/** A form field's name for a problem's path ("callerId" → "Appels de l'ID d'appelant"). */
-function fieldLabel(lang: Language, path: string): string | null {
-  const head = /^[A-Za-z]+/.exec(path)?.[0];
+/**
+ * A form field's name for a problem's path ("callerId" → "Appels de l'ID d'appelant"). A rule's
+ * own fields (`field.rule.*`, found by the directory's problems) come first: an exception's
+ * `from` is "Du", the tester's is the caller.
+ */
+function fieldLabel(lang: Language, problem: Problem): string | null {
+  const head = /^[A-Za-z]+/.exec(problem.path)?.[0];
   if (head === undefined) return null;
-  const code = `field.${head}`;
-  const label = message(lang, code);
-  // `message` says an unknown code as it is.
-  return label === code ? null : label;
+  const codes = problem.code.startsWith('directory.')
+    ? [`field.rule.${head}`, `field.${head}`]
+    : [`field.${head}`];
+  for (const code of codes) {
+    const label = message(lang, code);
+    // `message` says an unknown code as it is.
+    if (label !== code) return label;
+  }
+  return null;
 }
 
 /** "Appels de l'ID d'appelant : « 06*a » n'est pas un motif d'ID d'appelant." */
@@ -58,7 +67,7 @@ export function problemMessage(lang: Language, problem: Problem): string {
   const text = say(lang, problem.code, problem.params);
   // An unknown field's message names it already.
   const unnamed = problem.path === '' || problem.code === 'api.validation.unknown-field';
-  const label = fieldLabel(lang, problem.path) ?? (unnamed ? null : problem.path);
+  const label = fieldLabel(lang, problem) ?? (unnamed ? null : problem.path);
   if (label === null) return text;
   return lang === 'fr' ? `${label} : ${text}` : `${label}: ${text}`;
 }

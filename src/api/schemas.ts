@@ -53,6 +53,21 @@ export const PeriodSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** "Du … au …": a local date or date-time in the directory's time zone; a date `until` is included. */
+export const ValiditySchema = Nullable(
+  Type.String({ maxLength: 40, description: 'YYYY-MM-DD or YYYY-MM-DDTHH:MM, local time' }),
+);
+
+export const RepeatSchema = Nullable(
+  Type.Object(
+    { calls: Type.Integer(), minutes: Type.Integer() },
+    {
+      additionalProperties: false,
+      description: 'fires only for the same caller’s `calls`-th call within `minutes`',
+    },
+  ),
+);
+
 export const ExceptionBodySchema = Type.Object(
   {
     callerId: Type.String({ maxLength: 2000 }),
@@ -60,6 +75,9 @@ export const ExceptionBodySchema = Type.Object(
     periods: Type.Optional(Type.Array(PeriodSchema, { maxItems: 100 })),
     statuses: Type.Optional(Type.Array(StatusSchema, { maxItems: 5 })),
     enabled: Type.Optional(Type.Boolean()),
+    from: Type.Optional(ValiditySchema),
+    until: Type.Optional(ValiditySchema),
+    repeat: Type.Optional(RepeatSchema),
     action: ActionSchema,
   },
   { additionalProperties: false },
@@ -76,6 +94,10 @@ export const ExceptionSchema = Type.Object({
   periods: Type.Array(PeriodSchema),
   statuses: Type.Array(StatusSchema),
   enabled: Type.Boolean(),
+  from: ValiditySchema,
+  until: ValiditySchema,
+  repeat: RepeatSchema,
+  validity: OneOf(['not-yet', 'valid', 'expired'] as const),
   action: ActionSchema,
   summary: Type.Object({ callerId: Type.String(), hours: Type.String(), action: Type.String() }),
   warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),

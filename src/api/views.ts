@@ -10,6 +10,7 @@ import type {
   ForwardingException,
   Language,
   Problem,
+  Repeat,
   Status,
   StatusForwarding,
   Weekday,
@@ -23,6 +24,8 @@ import { canonicalNumber, displayNumber } from '../domain/numbers.js';
 import { describeAction } from '../i18n/describe.js';
 import { message } from '../i18n/index.js';
 import { describeFinding } from '../i18n/finding.js';
+import { localText } from '../i18n/trace.js';
+import { validityAt } from '../domain/validity.js';
 import { say } from './messages.js';
 
 /** The contract's forwarding keys: camelCase where the directory says "business-trip". */
@@ -78,6 +81,9 @@ export interface ExceptionBody {
   periods?: Period[];
   statuses?: Status[];
   enabled?: boolean;
+  from?: string | null;
+  until?: string | null;
+  repeat?: Repeat | null;
   action: Record<string, unknown> | Action;
 }
 
@@ -90,6 +96,10 @@ export function exceptionDocument(body: ExceptionBody): ExceptionDocument {
   }
   if (body.statuses !== undefined && body.statuses.length > 0) doc.statuses = body.statuses;
   if (body.enabled !== undefined) doc.enabled = body.enabled;
+  // An empty field of the form is no bound.
+  if (body.from !== undefined && body.from !== null && body.from !== '') doc.from = body.from;
+  if (body.until !== undefined && body.until !== null && body.until !== '') doc.until = body.until;
+  if (body.repeat !== undefined && body.repeat !== null) doc.repeat = body.repeat;
   // buildDirectory checks every field and says what is wrong with it.
   return doc as ExceptionDocument;
 }
@@ -155,12 +165,28 @@ function warningsOf(
     .map((f) => ({ code: f.kind, message: describeFinding(lang, f, directory) }));
 }
 
+/** "du 20/12/2026 au 31/12/2026", "3ᵉ appel en 10 min": the conditions issue 13 adds. */
+function conditionWords(lang: Language, exception: ForwardingException): string[] {
+  const words: string[] = [];
+  const { from, until, repeat } = exception;
+  if (from !== null && until !== null) {
+    words.push(say(lang, 'summary.from-until', { from: localText(from), until: localText(until) }));
+  } else if (from !== null) {
+    words.push(say(lang, 'summary.from', { from: localText(from) }));
+  } else if (until !== null) {
+    words.push(say(lang, 'summary.until', { until: localText(until) }));
+  }
+  if (repeat !== null) words.push(say(lang, 'summary.repeat', { ...repeat }));
+  return words;
+}
+
 export function exceptionView(
   lang: Language,
   ext: Extension,
   index: number,
   directory: Directory,
   findings: Finding[],
+  now: Date,
 ) {
   const exception = ext.exceptions[index];
   if (exception === undefined) throw new Error(`no exception ${index} in ${ext.number}`);
@@ -177,16 +203,22 @@ export function exceptionView(
     periods,
     statuses: exception.statuses,
     enabled: exception.enabled,
+    from: exception.from,
+    until: exception.until,
+    repeat: exception.repeat,
+    validity: validityAt(exception, directory.settings.timezone, now),
     action: exception.action,
     summary: {
       callerId: exception.patterns.map((p) => patternWords(lang, p)).join(', '),
-      hours:
+      hours: [
         exception.statuses.length > 0
           ? say(lang, 'summary.statuses', {
               hours: withPeriods,
               statuses: exception.statuses.map((s) => message(lang, `status.${s}`)).join(', '),
             })
           : withPeriods,
+        ...conditionWords(lang, exception),
+      ].join(', '),
       action: describeAction(lang, exception.action),
     },
     warnings: warningsOf(lang, ext, index, findings, directory),

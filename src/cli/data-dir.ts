@@ -36,7 +36,7 @@ export async function openStore(dataDir: string): Promise<Db> {
 export async function withDirectory(
   dataDir: string,
   err: (s: string) => void,
-  use: (directory: Directory) => number | Promise<number>,
+  use: (directory: Directory, db: Db) => number | Promise<number>,
 ): Promise<number> {
   if (!existsSync(databasePath(dataDir))) {
     err(`renvoi: no directory in ${dataDir} (run "renvoi import FILE --data ${dataDir}" first)`);
@@ -44,7 +44,7 @@ export async function withDirectory(
   }
   const db = await openStore(dataDir);
   try {
-    return await use(await loadDirectory(db));
+    return await use(await loadDirectory(db), db);
   } finally {
     await db.destroy();
   }

@@ -6,6 +6,7 @@ import type { Action, Directory, Extension, ForwardingException, Status } from '
 import { patternsCover } from './patterns.js';
 import { hoursCover } from './schedule.js';
 import { actionProblem, forwardTargets } from './route.js';
+import { boundsWithin, repeatCovers, validityAt, validityBounds } from './validity.js';
 
 export type Finding =
   /** `exception` can never fire: `by`, earlier in the list, takes every call it would take. */
@@ -17,20 +18,36 @@ export type Finding =
   /** A call can be forwarded round `cycle` (first number repeated at the end). */
   | { kind: 'loop'; cycle: string[] }
   /** `exception` has a time condition that no instant satisfies. */
-  | { kind: 'never'; extension: string; exception: number; reason: string };
+  | { kind: 'never'; extension: string; exception: number; reason: string }
+  /** `exception`'s validity ended (`until`, as written): kept, but it no longer fires. */
+  | { kind: 'expired'; extension: string; exception: number; until: string }
+  /**
+   * `exception`, a repeat-caller rule, never fires (in `statuses` only, when given): `by` takes
+   * all those calls first.
+   */
+  | {
+      kind: 'repeat-shadowed';
+      extension: string;
+      exception: number;
+      by: number;
+      statuses?: Status[];
+    };
 
-export function checkDirectory(directory: Directory): Finding[] {
+/** `now` decides which exceptions have expired. */
+export function checkDirectory(directory: Directory, now: Date): Finding[] {
   const findings: Finding[] = [];
   for (const ext of directory.extensions.values()) {
-    findings.push(...checkExtension(ext, directory));
+    findings.push(...checkExtension(ext, directory, now));
   }
   findings.push(...findLoops(directory));
   return findings;
 }
 
-function checkExtension(ext: Extension, directory: Directory): Finding[] {
+function checkExtension(ext: Extension, directory: Directory, now: Date): Finding[] {
   const findings: Finding[] = [];
+  const { timezone } = directory.settings;
   const broken = ext.exceptions.map((e) => actionProblem(ext, e.action, directory));
+  const expired = ext.exceptions.map((e) => validityAt(e, timezone, now) === 'expired');
   ext.exceptions.forEach((exception, j) => {
     const reason = broken[j];
     if (reason !== null && reason !== undefined) {
@@ -40,13 +57,40 @@ function checkExtension(ext: Extension, directory: Directory): Finding[] {
     if (never !== null) {
       findings.push({ kind: 'never', extension: ext.number, exception: j, reason: never });
     }
-    if (!exception.enabled) return;
+    if (expired[j] === true) {
+      findings.push({
+        kind: 'expired',
+        extension: ext.number,
+        exception: j,
+        until: exception.until ?? '',
+      });
+    }
+    if (!exception.enabled || expired[j] === true) return;
     for (let i = 0; i < j; i++) {
       const earlier = ext.exceptions[i];
-      // A disabled or broken exception is skipped at routing time, so it hides nothing.
-      if (earlier === undefined || !earlier.enabled || broken[i] !== null) continue;
-      if (!covers(earlier, exception)) continue;
-      const kind = sameRule(earlier, exception) ? 'duplicate' : 'shadowed';
+      // A disabled, broken or expired exception is skipped at routing time: it hides nothing.
+      if (earlier === undefined || !earlier.enabled || broken[i] !== null || expired[i] === true)
+        continue;
+      if (!covers(earlier, exception, timezone)) {
+        // A repeat rule is there to break through a rule like "* in DND → voicemail": below it,
+        // it never fires in those statuses, which defeats its purpose even if it fires in others.
+        const statuses =
+          exception.repeat === null ? [] : shadowedStatuses(earlier, exception, timezone);
+        if (statuses.length === 0) continue;
+        findings.push({
+          kind: 'repeat-shadowed',
+          extension: ext.number,
+          exception: j,
+          by: i,
+          statuses,
+        });
+        break;
+      }
+      const kind = sameRule(earlier, exception, timezone)
+        ? 'duplicate'
+        : exception.repeat !== null
+          ? 'repeat-shadowed'
+          : 'shadowed';
       findings.push({ kind, extension: ext.number, exception: j, by: i });
       break;
     }
@@ -61,12 +105,24 @@ function checkExtension(ext: Extension, directory: Directory): Finding[] {
 }
 
 /** Every call `later` would take is taken by `earlier` first. */
-function covers(earlier: ForwardingException, later: ForwardingException): boolean {
+function covers(earlier: ForwardingException, later: ForwardingException, zone: string): boolean {
   return (
     patternsCover(earlier.patterns, later.patterns) &&
     hoursCover(earlier, later) &&
-    statusesCover(earlier.statuses, later.statuses)
+    statusesCover(earlier.statuses, later.statuses) &&
+    boundsWithin(validityBounds(later, zone), validityBounds(earlier, zone)) &&
+    repeatCovers(earlier.repeat, later.repeat)
   );
+}
+
+/** The statuses in which `earlier` takes every call `later` would take, when only some are. */
+function shadowedStatuses(
+  earlier: ForwardingException,
+  later: ForwardingException,
+  zone: string,
+): Status[] {
+  if (!covers({ ...earlier, statuses: [] }, later, zone)) return [];
+  return earlier.statuses.filter((s) => later.statuses.length === 0 || later.statuses.includes(s));
 }
 
 function statusesCover(a: Status[], b: Status[]): boolean {
@@ -75,11 +131,13 @@ function statusesCover(a: Status[], b: Status[]): boolean {
   return b.every((s) => a.includes(s));
 }
 
-function sameRule(a: ForwardingException, b: ForwardingException): boolean {
+function sameRule(a: ForwardingException, b: ForwardingException, zone: string): boolean {
   return (
     patternsCover(b.patterns, a.patterns) &&
     hoursCover(b, a) &&
     statusesCover(b.statuses, a.statuses) &&
+    boundsWithin(validityBounds(a, zone), validityBounds(b, zone)) &&
+    repeatCovers(b.repeat, a.repeat) &&
     sameAction(a.action, b.action)
   );
 }

@@ -15,6 +15,7 @@ import type {
   Language,
   NumberClass,
   Problem,
+  Repeat,
   RingGroup,
   Settings,
   StatusForwarding,
@@ -28,6 +29,7 @@ import { formatSchedule, isValidTimeZone, parseSchedule } from './schedule.js';
 import { at } from './problem-path.js';
 import { PIN_HASH, REALM, formatPasswordHash, parsePasswordHash } from './credentials.js';
 import type { SipPassword, VoicemailPin } from './credentials.js';
+import { REPEAT_CALLS, REPEAT_MINUTES } from './validity.js';
 import { checkAction, checkExceptionRules, checkOutsideNumber, placeProblems } from './validate.js';
 
 // ---------------------------------------------------------------------------
@@ -72,6 +74,11 @@ export const ExceptionSchema = Type.Object(
     periods: Opt(ScheduleDoc),
     statuses: Opt(Type.Array(Literals(STATUSES))),
     enabled: Opt(Type.Boolean()),
+    from: Opt(
+      Type.String({ description: 'local date or date-time: 2026-12-20, 2026-12-20T08:00' }),
+    ),
+    until: Opt(Type.String({ description: 'local date (whole day included) or date-time' })),
+    repeat: Opt(Type.Object({ calls: Type.Integer(), minutes: Type.Integer() }, strict)),
   },
   strict,
 );
@@ -348,6 +355,17 @@ class Reader {
     return {};
   }
 
+  repeat(value: unknown, path: string): Repeat | null {
+    if (value === undefined) return null;
+    const obj = this.object(value, path, ['calls', 'minutes']);
+    if (obj === null) return null;
+    const read = (key: 'calls' | 'minutes', range: { min: number; max: number }) => {
+      if (obj[key] === undefined) this.add(at(path, key), 'directory.required');
+      return this.integer(obj[key], at(path, key), range.min, range.min, range.max);
+    };
+    return { calls: read('calls', REPEAT_CALLS), minutes: read('minutes', REPEAT_MINUTES) };
+  }
+
   action(value: unknown, path: string): Action | null {
     const obj = this.object(value, path, [
       'type',
@@ -496,7 +514,17 @@ const EXTENSION_KEYS = [
   'forwarding',
   'exceptions',
 ] as const;
-const EXCEPTION_KEYS = ['callerId', 'action', 'hours', 'periods', 'statuses', 'enabled'] as const;
+const EXCEPTION_KEYS = [
+  'callerId',
+  'action',
+  'hours',
+  'periods',
+  'statuses',
+  'enabled',
+  'from',
+  'until',
+  'repeat',
+] as const;
 const GROUP_KEYS = ['number', 'name', 'strategy', 'members', 'timeout', 'fallback'] as const;
 const TRUNK_KEYS = [
   'name',
@@ -659,6 +687,10 @@ function readExtension(
       // checkExceptionRules reports the values outside STATUSES.
       statuses: statuses as ForwardingException['statuses'],
       enabled: r.boolean(ex.enabled, at(exPath, 'enabled'), true),
+      // checkExceptionRules reports dates that are not dates.
+      from: ex.from === undefined ? null : r.string(ex.from, at(exPath, 'from'), ''),
+      until: ex.until === undefined ? null : r.string(ex.until, at(exPath, 'until'), ''),
+      repeat: r.repeat(ex.repeat, at(exPath, 'repeat')),
       // A placeholder that no rule refuses: the unreadable action was reported when read.
       action: action ?? { type: 'busy' },
     });
@@ -987,6 +1019,9 @@ export function toDocument(directory: Directory): DirectoryDocument {
         if (!isEmptySchedule(exception.periods)) x.periods = formatSchedule(exception.periods);
         if (exception.statuses.length > 0) x.statuses = [...exception.statuses];
         if (!exception.enabled) x.enabled = false;
+        if (exception.from !== null) x.from = exception.from;
+        if (exception.until !== null) x.until = exception.until;
+        if (exception.repeat !== null) x.repeat = { ...exception.repeat };
         return x;
       });
     }

@@ -32,6 +32,7 @@ import { compileMatcher } from './patterns.js';
 import { canonicalNumber, classifyNumber } from './numbers.js';
 import type { Clock } from './schedule.js';
 import { clockAt, inSchedule, isOfficeHoursAt } from './schedule.js';
+import { repeatCalls, validityAt } from './validity.js';
 
 /** Forwardings followed after the called number before giving up (design §3). */
 export const MAX_HOPS = 5;
@@ -262,6 +263,15 @@ function runExtension(ctx: Context, ext: Extension, status: Status, called: bool
       trace.push({ code: 'exception-caller-mismatch', extension, exception: i });
       continue;
     }
+    const validity = validityAt(e, ctx.directory.settings.timezone, ctx.now);
+    if (validity !== 'valid') {
+      trace.push(
+        validity === 'not-yet'
+          ? { code: 'exception-not-yet', extension, exception: i, from: e.from ?? '' }
+          : { code: 'exception-expired', extension, exception: i, until: e.until ?? '' },
+      );
+      continue;
+    }
     if (!hoursHold(ctx, e)) {
       trace.push({ code: 'exception-hours-mismatch', extension, exception: i, hours: e.hours });
       continue;
@@ -269,6 +279,15 @@ function runExtension(ctx: Context, ext: Extension, status: Status, called: bool
     if (e.statuses.length > 0 && !e.statuses.includes(status)) {
       trace.push({ code: 'exception-status-mismatch', extension, exception: i, status });
       continue;
+    }
+    if (e.repeat !== null) {
+      const earlier = repeatCalls(e.repeat, extension, ctx.call.recentCalls ?? [], ctx.now);
+      const repeat = { ...e.repeat, count: earlier.length + 1, earlier };
+      if (repeat.count < e.repeat.calls) {
+        trace.push({ code: 'exception-repeat-mismatch', extension, exception: i, repeat });
+        continue;
+      }
+      trace.push({ code: 'exception-repeat-reached', extension, exception: i, repeat });
     }
     const problem = actionProblem(ext, e.action, ctx.directory);
     if (problem !== null) {

@@ -94,7 +94,30 @@ export interface ForwardingException {
   /** Empty: whatever the status. */
   statuses: Status[];
   enabled: boolean;
+  /**
+   * Validity, as written: a local date ("2026-12-20") or date-time ("2026-12-20T08:00") in the
+   * directory's time zone, or null for no bound. A date `until` includes that whole day.
+   */
+  from: string | null;
+  until: string | null;
+  /** Fires only for a caller's `calls`-th call (or later) to the extension within `minutes`. */
+  repeat: Repeat | null;
   action: Action;
+}
+
+export interface Repeat {
+  calls: number;
+  minutes: number;
+}
+
+/** An earlier call from the same caller, from the call history (the router passes them in). */
+export interface PastCall {
+  /** The history's call id. */
+  id: string;
+  /** Epoch ms the call started. */
+  at: number;
+  /** Extension or ring-group number it called. */
+  called: string;
 }
 
 /** Where calls go when no exception fires (design §3). */
@@ -225,6 +248,11 @@ export interface IncomingCall {
   /** Overrides the extension's stored status (e.g. `renvoi simulate --status`). */
   status?: Status;
   states?: Readonly<Record<string, ExtensionState>>;
+  /**
+   * The caller's earlier calls, for `repeat` conditions: at least those of the last
+   * `maxRepeatMinutes(directory)` minutes. Absent: none.
+   */
+  recentCalls?: readonly PastCall[];
 }
 
 /**
@@ -241,6 +269,11 @@ export interface TraceEntry {
   hours?: Hours;
   number?: string;
   reason?: string;
+  /** `exception-dates-mismatch`: the bound not met, as written. */
+  from?: string;
+  until?: string;
+  /** `exception-repeat-*`: calls counted (this one included), needed, window, earlier calls. */
+  repeat?: { count: number; calls: number; minutes: number; earlier: PastCall[] };
 }
 
 export type TraceCode =
@@ -249,6 +282,10 @@ export type TraceCode =
   | 'exception-caller-mismatch'
   | 'exception-hours-mismatch'
   | 'exception-status-mismatch'
+  | 'exception-not-yet'
+  | 'exception-expired'
+  | 'exception-repeat-mismatch'
+  | 'exception-repeat-reached'
   | 'exception-broken'
   /** A status-forwarding destination or ring-group fallback that cannot be carried out. */
   | 'forwarding-broken'

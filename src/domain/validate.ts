@@ -15,6 +15,7 @@ import { HOURS, STATUSES } from './types.js';
 import { parseCallerId } from './patterns.js';
 import { canonicalNumber, classifyNumber } from './numbers.js';
 import { at } from './problem-path.js';
+import { checkValidity } from './validity.js';
 
 /** Who owns an action: an extension (its mobile, its own box) or a ring group (neither). */
 export type ActionOwner =
@@ -171,6 +172,7 @@ export function checkExceptionRules(
     }
     seen.add(status);
   });
+  problems.push(...checkValidity(exception, directory.settings.timezone, path));
   problems.push(
     ...checkAction(
       exception.action,

@@ -1,10 +1,24 @@
 import type { Finding } from '../domain/check.js';
 import type { Directory, Language } from '../domain/types.js';
 import { message } from './index.js';
+import { localText } from './trace.js';
 
 /** One `renvoi check` finding in words, as the command and the web client show it. */
 export function describeFinding(lang: Language, finding: Finding, directory: Directory): string {
   switch (finding.kind) {
+    case 'repeat-shadowed':
+      return message(
+        lang,
+        finding.statuses === undefined ? 'check.repeat-shadowed' : 'check.repeat-shadowed-in',
+        {
+          extension: finding.extension,
+          exception: finding.exception + 1,
+          by: finding.by + 1,
+          callerId: callerIdOf(directory, finding.extension, finding.exception),
+          byCallerId: callerIdOf(directory, finding.extension, finding.by),
+          statuses: (finding.statuses ?? []).map((s) => message(lang, `status.${s}`)).join(', '),
+        },
+      );
     case 'shadowed':
     case 'duplicate':
       return message(lang, `check.${finding.kind}`, {
@@ -31,6 +45,13 @@ export function describeFinding(lang: Language, finding: Finding, directory: Dir
         extension: finding.extension,
         exception: finding.exception + 1,
         reason: message(lang, `check.reason.${finding.reason}`),
+      });
+    case 'expired':
+      return message(lang, 'check.expired', {
+        extension: finding.extension,
+        exception: finding.exception + 1,
+        callerId: callerIdOf(directory, finding.extension, finding.exception),
+        until: localText(finding.until),
       });
     case 'loop':
       return message(lang, 'check.loop', { cycle: finding.cycle.join(' → ') });

@@ -11,6 +11,14 @@ export function describeTrace(lang: Language, entry: TraceEntry, directory: Dire
   if (entry.hours !== undefined) params.hours = message(lang, `hours.${entry.hours}`);
   if (entry.number !== undefined) params.number = entry.number;
   if (entry.reason !== undefined) params.reason = message(lang, `trace.reason.${entry.reason}`);
+  if (entry.from !== undefined) params.from = localText(entry.from);
+  if (entry.until !== undefined) params.until = localText(entry.until);
+  if (entry.repeat !== undefined) {
+    const { count, calls, minutes, earlier } = entry.repeat;
+    const time = timeFormat(lang, directory.settings.timezone);
+    Object.assign(params, { count, calls, minutes });
+    params.earlier = earlier.map((c) => time.format(c.at)).join(', ');
+  }
   const name =
     entry.extension === undefined
       ? undefined
@@ -18,4 +26,21 @@ export function describeTrace(lang: Language, entry: TraceEntry, directory: Dire
           ?.name;
   params.name = name ?? '';
   return message(lang, `trace.${entry.code}`, params);
+}
+
+/** A validity bound as written ("2026-12-31", "2026-12-31T18:00") the way people write it. */
+export function localText(value: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}:\d{2}))?$/.exec(value);
+  if (m === null) return value;
+  const date = `${m[3]}/${m[2]}/${m[1]}`;
+  return m[4] === undefined ? date : `${date} ${m[4]}`;
+}
+
+function timeFormat(lang: Language, timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }

@@ -3,12 +3,13 @@
  * decision that routed it — exception, action, plan, trace — and how it ended. Times are epoch ms.
  */
 import type { Selectable } from 'kysely';
-import type { Action, Caller, Decision, Step, TraceEntry } from '../domain/types.js';
+import type { Action, Caller, Decision, PastCall, Step, TraceEntry } from '../domain/types.js';
 import { callerKey } from '../domain/numbers.js';
 import type { Statement } from 'better-sqlite3';
 import { sqliteOf } from './database.js';
 import type { Db } from './database.js';
 import type { CallHistoryTable } from './schema.js';
+import { recentCallsFrom } from './recent-calls.js';
 
 /** What the call history stores (design: the outcome column). */
 /** `voicemail`: the PBX took the call (a message left, or the `*97` menu). */
@@ -61,6 +62,11 @@ export interface CallHistorySink {
   recordStart(start: CallStart): Promise<void>;
   recordAnswer(id: string, at: number, answeredBy: string): Promise<void>;
   recordEnd(id: string, at: number, end: CallEndRecord): Promise<void>;
+  /**
+   * The calls from `caller` (a caller key) started since `since` (epoch ms), those still queued
+   * included. Absent: the router knows no earlier calls.
+   */
+  recentCalls?(caller: string, since: number): PastCall[];
 }
 
 export async function listCalls(db: Db, options: ListCallsOptions): Promise<CallRecord[]> {
@@ -177,6 +183,12 @@ export class BatchedHistoryWriter implements CallHistorySink {
 
   recordEnd(id: string, at: number, end: CallEndRecord): Promise<void> {
     return this.queue({ kind: 'end', id, at, end });
+  }
+
+  recentCalls(caller: string, since: number): PastCall[] {
+    // A caller's calls a few seconds apart must count: what is queued is written first.
+    this.flush();
+    return recentCallsFrom(this.db, caller, since);
   }
 
   /** Writes every queued event now (synchronously). */

@@ -6,6 +6,7 @@ import type {
   Hours,
   Language,
   NumberFormat,
+  Repeat,
   RingGroup,
   RingStrategy,
   Role,
@@ -112,6 +113,9 @@ function exceptionRows(ext: Extension) {
     statuses: JSON.stringify(exception.statuses),
     enabled: exception.enabled ? 1 : 0,
     action: JSON.stringify(exception.action),
+    valid_from: exception.from,
+    valid_until: exception.until,
+    repeat: exception.repeat === null ? null : JSON.stringify(exception.repeat),
   }));
 }
 
@@ -272,6 +276,9 @@ async function readDirectory(trx: Db): Promise<Directory> {
       periods: JSON.parse(row.periods) as WeeklySchedule,
       statuses: JSON.parse(row.statuses) as Status[],
       enabled: row.enabled !== 0,
+      from: row.valid_from,
+      until: row.valid_until,
+      repeat: row.repeat === null ? null : (JSON.parse(row.repeat) as Repeat),
       action: JSON.parse(row.action) as Action,
     };
   };

@@ -204,6 +204,20 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0007-exception-conditions': {
+    async up(db: Kysely<unknown>) {
+      // Validity dates as written (local to the directory's time zone) and the repeat condition.
+      await db.schema.alterTable('exception').addColumn('valid_from', 'text').execute();
+      await db.schema.alterTable('exception').addColumn('valid_until', 'text').execute();
+      await db.schema.alterTable('exception').addColumn('repeat', 'text').execute();
+      // A caller's recent calls, read on each call when some exception has a repeat condition.
+      await db.schema
+        .createIndex('call_history_caller')
+        .on('call_history')
+        .columns(['caller', 'started_at'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -38,6 +38,11 @@ export interface ExceptionTable {
   enabled: number;
   /** JSON Action. */
   action: string;
+  /** Local date or date-time as written, or null. */
+  valid_from: string | null;
+  valid_until: string | null;
+  /** JSON Repeat, or null. */
+  repeat: string | null;
 }
 
 export interface RingGroupTable {

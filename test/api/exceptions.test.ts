@@ -315,4 +315,105 @@ describe('exceptions', () => {
       ],
     });
   });
+  it('saves "Du … au …" and a repeat condition, shows them in words, and says when a rule expired', async () => {
+    const created = await as(h.app, alice)('POST', '/api/extensions/101/exceptions', {
+      callerId: '*',
+      from: '2026-12-20',
+      until: '2026-12-31',
+      repeat: { calls: 3, minutes: 10 },
+      action: { type: 'extension', target: '100', voicemail: false },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({
+      index: 3,
+      from: '2026-12-20',
+      until: '2026-12-31',
+      repeat: { calls: 3, minutes: 10 },
+      summary: { hours: 'à toute heure, du 20/12/2026 au 31/12/2026, au 3ᵉ appel en 10 min' },
+    });
+    const doc = JSON.parse(await stored());
+    expect(doc.extensions[1].exceptions[3]).toMatchObject({
+      from: '2026-12-20',
+      until: '2026-12-31',
+      repeat: { calls: 3, minutes: 10 },
+    });
+    // Switching it off keeps its dates and repeat condition.
+    const off = await as(h.app, alice)('PATCH', '/api/extensions/101/exceptions/3', {
+      enabled: false,
+    });
+    expect(off.json()).toMatchObject({ enabled: false, from: '2026-12-20', repeat: { calls: 3 } });
+    // A rule whose end has passed is kept, marked expired, with check's warning.
+    const old = await as(h.app, alice)('PUT', '/api/extensions/101/exceptions/3?lang=en', {
+      callerId: '*',
+      from: '2020-12-20',
+      until: '2020-12-31',
+      action: { type: 'busy' },
+    });
+    expect(old.json()).toMatchObject({
+      validity: 'expired',
+      warnings: [
+        {
+          code: 'expired',
+          message:
+            '101, exception 4 ("*") has expired: it was valid until 31/12/2020; delete it or change its dates.',
+        },
+      ],
+    });
+  });
+
+  it('names the bad dates and repeat numbers in the form’s words, and writes nothing', async () => {
+    const before = await stored();
+    const r = await as(h.app, alice)('POST', '/api/extensions/101/exceptions', {
+      callerId: '*',
+      from: '2026-12-31',
+      until: '2026-12-20',
+      repeat: { calls: 1, minutes: 10 },
+      action: { type: 'busy' },
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().problems).toEqual([
+      { path: 'repeat.calls', message: 'Appels répétés : 1 est hors limites (2 à 20)' },
+      {
+        path: 'until',
+        message: 'Au : la fin (2026-12-20) doit venir après le début (2026-12-31)',
+      },
+    ]);
+    const bad = await as(h.app, alice)('POST', '/api/extensions/101/exceptions?lang=en', {
+      callerId: '*',
+      from: 'demain',
+      action: { type: 'busy' },
+    });
+    expect(bad.json().problems).toEqual([
+      {
+        path: 'from',
+        message: 'From: "demain" is neither a YYYY-MM-DD date nor a YYYY-MM-DDTHH:MM date-time',
+      },
+    ]);
+    expect(await stored()).toBe(before);
+  });
+
+  it('the tester counts earlier calls for a repeat rule, given or from the history', async () => {
+    await as(h.app, alice)('POST', '/api/extensions/101/exceptions', {
+      callerId: '*',
+      repeat: { calls: 3, minutes: 10 },
+      action: { type: 'busy' },
+    });
+    // Move it first, before the guide's rules that take every caller.
+    await as(h.app, alice)('PUT', '/api/extensions/101/exceptions-order', { order: [3, 0, 1, 2] });
+    const tried = async (earlierCalls?: number) =>
+      (
+        await as(h.app, alice)('POST', '/api/extensions/101/simulate?lang=en', {
+          from: '0491000000',
+          ...(earlierCalls === undefined ? {} : { earlierCalls }),
+        })
+      ).json();
+    expect((await tried()).exception).not.toBe(0);
+    const third = await tried(2);
+    expect(third.exception).toBe(0);
+    expect(third.plan).toEqual([{ do: 'busy' }]);
+    expect(third.trace[0].text).toMatch(
+      /^101: call no\. 3 from this number in 10 min \(3 needed\)/,
+    );
+    expect((await tried(1)).exception).not.toBe(0);
+  });
 });

@@ -3,6 +3,9 @@ import { checkDirectory, type Finding } from '../../src/domain/check.js';
 import { buildDirectory } from '../../src/domain/document.js';
 import type { Directory } from '../../src/domain/types.js';
 
+/** Before every validity date of these tests. */
+const NOW = new Date('2026-01-15T10:00:00Z');
+
 function directory(doc: Record<string, unknown>): Directory {
   const result = buildDirectory(doc);
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
@@ -34,7 +37,7 @@ function alice(
 const VM100 = { type: 'extension', target: '100', voicemail: true };
 const BUSY = { type: 'busy' };
 
-const findingsOf = (doc: Record<string, unknown>) => checkDirectory(directory(doc));
+const findingsOf = (doc: Record<string, unknown>) => checkDirectory(directory(doc), NOW);
 
 describe('shadowed exceptions', () => {
   it('flags a pattern under a broader one, as 06* under *', () => {
@@ -175,7 +178,7 @@ describe('broken exceptions', () => {
     const ext = d.extensions.get('101');
     if (ext === undefined) throw new Error('no 101');
     ext.mobile = null;
-    expect(checkDirectory(d)).toEqual([
+    expect(checkDirectory(d, NOW)).toEqual([
       { kind: 'broken', extension: '101', exception: 0, reason: 'no-mobile' },
     ]);
   });
@@ -189,7 +192,7 @@ describe('broken exceptions', () => {
     ext.forwarding.dnd = { type: 'system', target: '800' };
     d.extensions.delete('102');
     d.ringGroups.delete('800');
-    const findings = checkDirectory(d);
+    const findings = checkDirectory(d, NOW);
     expect(findings).toContainEqual({
       kind: 'broken',
       extension: '101',
@@ -214,7 +217,7 @@ describe('broken exceptions', () => {
     const ext = d.extensions.get('101');
     if (ext === undefined) throw new Error('no 101');
     ext.mobile = null;
-    expect(checkDirectory(d).map((f: Finding) => f.kind)).toEqual(['broken']);
+    expect(checkDirectory(d, NOW).map((f: Finding) => f.kind)).toEqual(['broken']);
   });
 });
 
@@ -266,7 +269,7 @@ describe('exceptions whose time condition never holds', () => {
   it('reports an office-hours exception when no office hours are set', () => {
     const d = directory(alice([{ callerId: '*', hours: 'office', action: BUSY }]));
     d.settings.officeHours = {};
-    expect(checkDirectory(d)).toEqual([
+    expect(checkDirectory(d, NOW)).toEqual([
       { kind: 'never', extension: '101', exception: 0, reason: 'no-office-hours' },
     ]);
   });

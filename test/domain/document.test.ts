@@ -14,6 +14,9 @@ import { describeProblem, message, missingTranslations } from '../../src/i18n/in
 import type { Directory, Problem } from '../../src/domain/types.js';
 import { formatPasswordHash, passwordDigests } from '../../src/domain/credentials.js';
 
+/** Before every validity date of these tests. */
+const NOW = new Date('2026-01-15T10:00:00Z');
+
 /** The document of design §6. */
 function sample(): Record<string, unknown> {
   return {
@@ -148,6 +151,9 @@ describe('buildDirectory: the design document', () => {
       periods: {},
       statuses: [],
       enabled: true,
+      from: null,
+      until: null,
+      repeat: null,
       action: { type: 'extension', target: '100', voicemail: true },
     });
     expect(alice?.exceptions[2]?.action).toEqual({ type: 'mobile', bounce: true });
@@ -677,7 +683,7 @@ describe('buildDirectory: rules', () => {
       bounce: true,
     });
     // (Exception 2 is shadowed by exception 1 in this sample: not this test's concern.)
-    expect(checkDirectory(d).filter((f) => f.kind === 'broken')).toEqual([
+    expect(checkDirectory(d, NOW).filter((f) => f.kind === 'broken')).toEqual([
       { kind: 'broken', extension: '101', exception: 2, reason: 'no-mobile' },
       { kind: 'broken', extension: '101', forwarding: 'away', reason: 'no-mobile' },
     ]);

@@ -49,6 +49,9 @@ function exc(
     periods: {},
     statuses: [],
     enabled: true,
+    from: null,
+    until: null,
+    repeat: null,
     action,
     ...over,
   };
@@ -989,6 +992,9 @@ const exception: fc.Arbitrary<ForwardingException> = fc
     ...r,
     patterns: patterns(r.callerId),
     periods: periods({ 'mon-wed': ['10:00-20:00'] }),
+    from: null,
+    until: null,
+    repeat: null,
   }));
 const extensionArb = (number: string): fc.Arbitrary<Extension> =>
   fc

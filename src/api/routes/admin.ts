@@ -103,7 +103,7 @@ export function adminRoutes(app: ApiApp, ctx: ApiContext): void {
     },
     async (request) => {
       const directory = await ctx.directories.current();
-      const findings = checkDirectory(directory);
+      const findings = checkDirectory(directory, new Date());
       return {
         ok: findings.length === 0,
         findings: findings.map((f) => ({

@@ -32,16 +32,18 @@ const errors = {
 
 function listView(lang: Language, directory: Directory, number: string) {
   const ext = extensionOf(directory, number);
-  const findings = checkDirectory(directory);
+  const now = new Date();
+  const findings = checkDirectory(directory, now);
   return {
     max: directory.settings.maxExceptions,
-    exceptions: ext.exceptions.map((_, i) => exceptionView(lang, ext, i, directory, findings)),
+    exceptions: ext.exceptions.map((_, i) => exceptionView(lang, ext, i, directory, findings, now)),
   };
 }
 
 function oneView(lang: Language, directory: Directory, number: string, index: number) {
   const ext = extensionOf(directory, number);
-  return exceptionView(lang, ext, index, directory, checkDirectory(directory));
+  const now = new Date();
+  return exceptionView(lang, ext, index, directory, checkDirectory(directory, now), now);
 }
 
 function exceptionActionPath(doc: DirectoryDocument, number: string, index: number): string {
@@ -177,6 +179,9 @@ export function exceptionRoutes(app: ApiApp, ctx: ApiContext): void {
             periods: periodsOf(stored.periods),
             statuses: stored.statuses,
             enabled: stored.enabled,
+            from: stored.from,
+            until: stored.until,
+            repeat: stored.repeat,
             action: stored.action,
             ...(request.body as Partial<ExceptionBody>),
           });

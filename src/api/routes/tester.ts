@@ -3,7 +3,9 @@ import { Type } from '@fastify/type-provider-typebox';
 import { callerKey, canonicalNumber, normalizeCaller } from '../../domain/numbers.js';
 import { route } from '../../domain/route.js';
 import { parseInstant } from '../../domain/zoned-time.js';
-import type { Directory, Language } from '../../domain/types.js';
+import type { Caller, Directory, Language, PastCall } from '../../domain/types.js';
+import { maxRepeatMinutes } from '../../domain/validity.js';
+import { recentCallsFrom } from '../../store/recent-calls.js';
 import { describeStep } from '../../i18n/describe.js';
 import { describeTrace } from '../../i18n/trace.js';
 import { planSentence } from '../../i18n/plan-sentence.js';
@@ -29,6 +31,30 @@ export function sentenceFor(
     mobile: mobile === null ? null : canonicalNumber(mobile, country),
     country,
   });
+}
+
+/**
+ * The caller's earlier calls for repeat rules: `count` made-up calls a second apart just before
+ * `now` when the user says how many, else the call history's.
+ */
+function recentCallsFor(
+  ctx: ApiContext,
+  directory: Directory,
+  caller: Caller,
+  to: string,
+  now: Date,
+  count: number | undefined,
+): PastCall[] {
+  if (count !== undefined) {
+    return Array.from({ length: count }, (_, i) => ({
+      id: `tester-${i + 1}`,
+      at: now.getTime() - (count - i) * 1000,
+      called: to,
+    }));
+  }
+  const minutes = maxRepeatMinutes(directory);
+  if (minutes === 0 || caller.kind === 'anonymous') return [];
+  return recentCallsFrom(ctx.db, callerKey(caller), now.getTime() - minutes * 60_000);
 }
 
 export function testerRoutes(app: ApiApp, ctx: ApiContext): void {
@@ -81,6 +107,14 @@ export function testerRoutes(app: ApiApp, ctx: ApiContext): void {
             from: Type.String({ maxLength: 100 }),
             at: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601; default now' })),
             status: Type.Optional(StatusSchema),
+            earlierCalls: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: 20,
+                description:
+                  'calls this caller made to the extension just before (for repeat rules); default: the call history',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -117,9 +151,14 @@ export function testerRoutes(app: ApiApp, ctx: ApiContext): void {
       const caller = normalizeCaller({ user: request.body.from }, country, (n) =>
         directory.extensions.has(n),
       );
-      const status = request.body.status;
+      const { status, earlierCalls } = request.body;
       const decision = route(
-        status === undefined ? { to, from: caller } : { to, from: caller, status },
+        {
+          to,
+          from: caller,
+          recentCalls: recentCallsFor(ctx, directory, caller, to, now, earlierCalls),
+          ...(status === undefined ? {} : { status }),
+        },
         directory,
         now,
       );

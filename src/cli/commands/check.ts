@@ -15,7 +15,7 @@ export interface CheckArgs {
 /** `renvoi check`: exits 1 when it finds anything, so scripts and CI can gate on it. */
 export async function runCheck(args: CheckArgs): Promise<number> {
   return withDirectory(args.dataDir, args.err, (directory) => {
-    const findings = checkDirectory(directory);
+    const findings = checkDirectory(directory, new Date());
     const described = findings.map((f) => ({
       ...f,
       text: describeFinding(args.lang, f, directory),

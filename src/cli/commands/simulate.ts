@@ -3,6 +3,8 @@ import { STATUSES } from '../../domain/types.js';
 import { callerKey, displayNumber, normalizeCaller } from '../../domain/numbers.js';
 import { route } from '../../domain/route.js';
 import { parseInstant } from '../../domain/zoned-time.js';
+import { maxRepeatMinutes } from '../../domain/validity.js';
+import { recentCallsFrom } from '../../store/recent-calls.js';
 import { message } from '../../i18n/index.js';
 import { describeAction, describeStep } from '../../i18n/describe.js';
 import { describeTrace } from '../../i18n/trace.js';
@@ -40,7 +42,7 @@ export async function runSimulate(args: SimulateArgs): Promise<number> {
   }
   const to = args.to.trim();
   const from = args.from;
-  return withDirectory(args.dataDir, args.err, (directory) => {
+  return withDirectory(args.dataDir, args.err, (directory, db) => {
     if (!directory.extensions.has(to) && !directory.ringGroups.has(to)) {
       err(`renvoi simulate: ${message(lang, 'simulate.unknown-to', { to })}`);
       return 1;
@@ -54,7 +56,13 @@ export async function runSimulate(args: SimulateArgs): Promise<number> {
     const caller = normalizeCaller({ user: from }, directory.settings.country, (n) =>
       directory.extensions.has(n),
     );
-    const decision = route({ to, from: caller, status }, directory, now);
+    // The history's calls count for repeat rules, as for a real call at that instant.
+    const minutes = maxRepeatMinutes(directory);
+    const recentCalls =
+      minutes === 0 || caller.kind === 'anonymous'
+        ? []
+        : recentCallsFrom(db, callerKey(caller), now.getTime() - minutes * 60_000);
+    const decision = route({ to, from: caller, status, recentCalls }, directory, now);
     args.out(
       args.json
         ? JSON.stringify(toJson(decision, caller, directory, lang), null, 2)

@@ -9,6 +9,12 @@ export const check: Catalog = {
     'check.duplicate':
       '{extension}, exception {exception} (« {callerId} ») répète l’exception {by} (« {byCallerId} »).',
     'check.broken': '{extension}, exception {exception} est cassée : {reason}.',
+    'check.expired':
+      '{extension}, exception {exception} (« {callerId} ») a expiré : elle valait jusqu’au {until} ; supprimez-la ou changez ses dates.',
+    'check.repeat-shadowed':
+      '{extension}, exception {exception} (« {callerId} », appels répétés) ne s’appliquera jamais : l’exception {by} (« {byCallerId} ») prend ces appels avant elle ; placez-la avant.',
+    'check.repeat-shadowed-in':
+      '{extension}, exception {exception} (« {callerId} », appels répétés) ne s’appliquera jamais en statut {statuses} : l’exception {by} (« {byCallerId} ») prend ces appels avant elle ; placez-la avant.',
     'check.broken-forwarding': '{extension}, renvoi « {forwarding} » cassé : {reason}.',
     'check.never': '{extension}, exception {exception} ne s’appliquera jamais : {reason}.',
     'check.loop': 'Boucle de renvois : {cycle}.',
@@ -29,6 +35,12 @@ export const check: Catalog = {
     'check.duplicate':
       '{extension}, exception {exception} ("{callerId}") repeats exception {by} ("{byCallerId}").',
     'check.broken': '{extension}, exception {exception} is broken: {reason}.',
+    'check.expired':
+      '{extension}, exception {exception} ("{callerId}") has expired: it was valid until {until}; delete it or change its dates.',
+    'check.repeat-shadowed':
+      '{extension}, exception {exception} ("{callerId}", repeat caller) can never fire: exception {by} ("{byCallerId}") takes those calls first; move it above.',
+    'check.repeat-shadowed-in':
+      '{extension}, exception {exception} ("{callerId}", repeat caller) can never fire in status {statuses}: exception {by} ("{byCallerId}") takes those calls first; move it above.',
     'check.broken-forwarding': '{extension}, "{forwarding}" forwarding is broken: {reason}.',
     'check.never': '{extension}, exception {exception} can never fire: {reason}.',
     'check.loop': 'Forwarding loop: {cycle}.',

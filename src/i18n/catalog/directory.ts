@@ -24,6 +24,9 @@ export const directory: Catalog = {
     'directory.bad-timezone': '« {value} » n’est pas un fuseau horaire IANA (ex. Europe/Paris)',
     'directory.duplicate': '« {value} » figure deux fois',
     'directory.bad-date': '« {value} » n’est pas une date AAAA-MM-JJ',
+    'directory.bad-validity':
+      '« {value} » n’est ni une date AAAA-MM-JJ ni une date et heure AAAA-MM-JJTHH:MM',
+    'directory.validity-empty': 'la fin ({until}) doit venir après le début ({from})',
     'directory.password-too-short': 'le mot de passe doit compter au moins {min} caractères',
     'directory.bad-pin': '« {value} » n’est pas un code de messagerie (4 à 10 chiffres)',
     'directory.bad-password-hash':
@@ -84,6 +87,9 @@ export const directory: Catalog = {
     'directory.bad-timezone': '"{value}" is not an IANA time zone (e.g. Europe/Paris)',
     'directory.duplicate': '"{value}" appears twice',
     'directory.bad-date': '"{value}" is not a YYYY-MM-DD date',
+    'directory.bad-validity':
+      '"{value}" is neither a YYYY-MM-DD date nor a YYYY-MM-DDTHH:MM date-time',
+    'directory.validity-empty': 'the end ({until}) must come after the start ({from})',
     'directory.password-too-short': 'the password must have at least {min} characters',
     'directory.bad-pin': '"{value}" is not a voicemail PIN (4 to 10 digits)',
     'directory.bad-password-hash': 'not a password hash exported by renvoi (realm "{realm}")',

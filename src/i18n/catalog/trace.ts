@@ -16,6 +16,14 @@ export const trace: Catalog = {
     'trace.exception-status-mismatch':
       '{extension} : exception {exception} ignorée : elle ne vaut pas pour le statut {status}',
     'trace.exception-broken': '{extension} : exception {exception} ignorée : {reason}',
+    'trace.exception-not-yet':
+      '{extension} : exception {exception} ignorée : elle ne vaut qu’à partir du {from}',
+    'trace.exception-expired':
+      '{extension} : exception {exception} ignorée : elle a expiré (valable jusqu’au {until})',
+    'trace.exception-repeat-mismatch':
+      '{extension} : exception {exception} ignorée : {count} appel(s) de ce numéro en {minutes} min, il en faut {calls}',
+    'trace.exception-repeat-reached':
+      '{extension} : appel n° {count} de ce numéro en {minutes} min (il en faut {calls}) ; appels précédents comptés : {earlier}',
     'trace.outbound-refused':
       '{extension} : exception {exception} ignorée : le {number} ({reason}) est refusé par la politique d’appels sortants',
     'trace.forwarding-broken': '{extension} : renvoi inutilisable : {reason}',
@@ -66,6 +74,14 @@ export const trace: Catalog = {
     'trace.exception-status-mismatch':
       '{extension}: exception {exception} skipped: not for status {status}',
     'trace.exception-broken': '{extension}: exception {exception} skipped: {reason}',
+    'trace.exception-not-yet':
+      '{extension}: exception {exception} skipped: it only applies from {from}',
+    'trace.exception-expired':
+      '{extension}: exception {exception} skipped: it has expired (valid until {until})',
+    'trace.exception-repeat-mismatch':
+      '{extension}: exception {exception} skipped: {count} call(s) from this number in {minutes} min, {calls} needed',
+    'trace.exception-repeat-reached':
+      '{extension}: call no. {count} from this number in {minutes} min ({calls} needed); earlier calls counted: {earlier}',
     'trace.outbound-refused':
       '{extension}: exception {exception} skipped: {number} ({reason}) is refused by the outbound policy',
     'trace.forwarding-broken': '{extension}: forwarding cannot be used: {reason}',

@@ -10,13 +10,16 @@
  * - The identity of an outside caller is its P-Asserted-Identity when the request comes from a
  *   trusted node (RFC 3325 §4), else its From. A Privacy header asking for id, header or user
  *   privacy (RFC 3323 §4.2) makes the caller anonymous, as design §2 says.
+ * - A repeat condition counts the caller's calls in the history (issue 13 §3): the router reads
+ *   them, the domain counts them.
  * - Extension states for `route()`: `offline` when no contact is registered, `busy` when the
  *   extension is the caller of a call in progress or the party that answered one.
  */
 import { randomUUID } from 'node:crypto';
-import type { Caller, Decision, Directory, ExtensionState } from '../../domain/types.js';
-import { normalizeCaller } from '../../domain/numbers.js';
+import type { Caller, Decision, Directory, ExtensionState, PastCall } from '../../domain/types.js';
+import { callerKey, normalizeCaller } from '../../domain/numbers.js';
 import { route } from '../../domain/route.js';
+import { maxRepeatMinutes } from '../../domain/validity.js';
 import {
   getCallId,
   getFrom,
@@ -132,7 +135,12 @@ export class CallRouter {
     const { caller, callerName } = this.identify(request, context, directory);
     const now = this.clock();
     const decision = route(
-      { to: context.to, from: caller, states: this.states(directory) },
+      {
+        to: context.to,
+        from: caller,
+        states: this.states(directory),
+        recentCalls: this.recentCalls(caller, directory, now),
+      },
       directory,
       now,
     );
@@ -282,6 +290,18 @@ export class CallRouter {
         return inCall.has(number) ? 'busy' : undefined;
       },
     });
+  }
+
+  /**
+   * The caller's calls within the directory's longest repeat window, read from the history only
+   * when some exception has a repeat condition and the caller has a number.
+   */
+  private recentCalls(caller: Caller, directory: Directory, now: Date): PastCall[] {
+    const minutes = maxRepeatMinutes(directory);
+    const history = this.options.history;
+    if (minutes === 0 || caller.kind === 'anonymous' || history.recentCalls === undefined)
+      return [];
+    return history.recentCalls(callerKey(caller), now.getTime() - minutes * 60_000);
   }
 
   /** Extensions in a call: the caller of a call in progress, or the party that answered one. */
