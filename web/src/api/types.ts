@@ -78,17 +78,28 @@ export interface Warning {
   message: string;
 }
 
+/** Fires only for the same caller's `calls`-th call within `minutes`. */
+export interface Repeat {
+  calls: number;
+  minutes: number;
+}
+
 export interface ExceptionBody {
   callerId: string;
   hours: Hours;
   periods: Period[];
   statuses: Status[];
   enabled: boolean;
+  /** "Du … au …": local "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM", or null. */
+  from: string | null;
+  until: string | null;
+  repeat: Repeat | null;
   action: Action;
 }
 
 export interface ExceptionItem extends ExceptionBody {
   index: number;
+  validity: 'not-yet' | 'valid' | 'expired';
   summary: { callerId: string; hours: string; action: string };
   warnings: Warning[];
 }

@@ -8,6 +8,7 @@ import type {
   ExtensionInfo,
   Hours,
   Period,
+  Repeat,
   Status,
   Targets,
 } from '../api/types.js';
@@ -16,6 +17,9 @@ import { actionFromDraft, draftFromAction } from '../components/actionDraft.js';
 import type { ActionDraft } from '../components/actionDraft.js';
 import { CallerIdField } from '../components/CallerIdField.js';
 import { HoursFields } from '../components/HoursFields.js';
+import { RepeatFields } from '../components/RepeatFields.js';
+import { ValidityFields, boundFromDraft, draftFromBound } from '../components/ValidityFields.js';
+import type { BoundDraft } from '../components/ValidityFields.js';
 import { LoadState } from '../components/LoadState.js';
 import { Notice } from '../components/Notice.js';
 import { splitProblems } from '../components/problems.js';
@@ -36,11 +40,15 @@ const EMPTY: ExceptionBody = {
   periods: [],
   statuses: [],
   enabled: true,
+  from: null,
+  until: null,
+  repeat: null,
   action: { type: 'voicemail' },
 };
 
 /** Fields the form shows problems beside; other problems go to the top of the form. */
-const KNOWN_FIELDS = /^(callerId|hours|periods(\.\d+)?|statuses|action(\.\w+)?)$/;
+const KNOWN_FIELDS =
+  /^(callerId|hours|periods(\.\d+)?|statuses|from|until|repeat(\.\w+)?|action(\.\w+)?)$/;
 
 /** "Exception à la règle": create (index null) or edit one exception. */
 export function ExceptionFormPage({ index }: { index: number | null }) {
@@ -65,6 +73,9 @@ export function ExceptionFormPage({ index }: { index: number | null }) {
             periods: existing.periods,
             statuses: existing.statuses,
             enabled: existing.enabled,
+            from: existing.from,
+            until: existing.until,
+            repeat: existing.repeat,
             action: existing.action,
           };
     return { extension, targets, initial };
@@ -90,6 +101,9 @@ function ExceptionForm({ index, data }: { index: number | null; data: FormData }
   const [periods, setPeriods] = useState<Period[]>(data.initial.periods);
   const [statuses, setStatuses] = useState<Status[]>(data.initial.statuses);
   const [enabled, setEnabled] = useState(data.initial.enabled);
+  const [from, setFrom] = useState<BoundDraft>(() => draftFromBound(data.initial.from));
+  const [until, setUntil] = useState<BoundDraft>(() => draftFromBound(data.initial.until));
+  const [repeat, setRepeat] = useState<Repeat | null>(data.initial.repeat);
   const [draft, setDraft] = useState<ActionDraft>(() => draftFromAction(data.initial.action));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [topErrors, setTopErrors] = useState<string[]>([]);
@@ -112,6 +126,8 @@ function ExceptionForm({ index, data }: { index: number | null; data: FormData }
       found['action.target'] = t('form.required');
     if (draft.type === 'external' && draft.externalNumber.trim() === '')
       found['action.number'] = t('form.required');
+    if (from.date === '' && from.time !== '') found['from'] = t('form.validity.timeWithoutDate');
+    if (until.date === '' && until.time !== '') found['until'] = t('form.validity.timeWithoutDate');
     return found;
   };
 
@@ -133,6 +149,9 @@ function ExceptionForm({ index, data }: { index: number | null; data: FormData }
       periods: withPeriods ? periods : [],
       statuses,
       enabled,
+      from: boundFromDraft(from),
+      until: boundFromDraft(until),
+      repeat,
       action: actionFromDraft(draft),
     };
     try {
@@ -191,6 +210,16 @@ function ExceptionForm({ index, data }: { index: number | null; data: FormData }
           setPeriods(nextPeriods);
         }}
       />
+      <ValidityFields
+        from={from}
+        until={until}
+        errors={errors}
+        onChange={(nextFrom, nextUntil) => {
+          setFrom(nextFrom);
+          setUntil(nextUntil);
+        }}
+      />
+      <RepeatFields repeat={repeat} onChange={setRepeat} errors={errors} />
       <ActionFields
         label={t('form.action')}
         draft={draft}

@@ -48,6 +48,9 @@ function bodyOf(item: ExceptionItem): ExceptionBody {
     periods: item.periods,
     statuses: item.statuses,
     enabled: item.enabled,
+    from: item.from,
+    until: item.until,
+    repeat: item.repeat,
     action: item.action,
   };
 }
@@ -239,6 +242,7 @@ function ExceptionListView({ list, reload, replace }: ViewProps) {
                   className={[
                     'exception',
                     item.enabled ? '' : 'disabled',
+                    item.validity === 'expired' ? 'expired' : '',
                     item.warnings.length > 0 ? 'has-warnings' : '',
                     dragFrom === position ? 'dragging' : '',
                     dropAt === position && dragFrom !== position ? 'drop-target' : '',
@@ -288,6 +292,11 @@ function ExceptionListView({ list, reload, replace }: ViewProps) {
                         ))}
                       </span>
                       {!item.enabled && <span className="badge">{t('exceptions.off')}</span>}
+                      {item.validity !== 'valid' && (
+                        <span className={`badge ${item.validity}`}>
+                          {t(`exceptions.validity.${item.validity}`)}
+                        </span>
+                      )}
                     </h2>
                     <p className="summary">
                       <span className="summary-callers">{item.summary.callerId}</span>

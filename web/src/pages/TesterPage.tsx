@@ -27,11 +27,21 @@ export function TesterPage() {
   const [date, setDate] = useState('');
   const [time, setTime] = useState('');
   const [status, setStatus] = useState<Status | ''>('');
+  /** Calls the caller already made, for repeat rules; empty: the call history's. */
+  const [earlier, setEarlier] = useState('');
   const [result, setResult] = useState<Simulation | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [fieldError, setFieldError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const ids = { from: useId(), fromHelp: useId(), date: useId(), time: useId(), status: useId() };
+  const ids = {
+    from: useId(),
+    fromHelp: useId(),
+    date: useId(),
+    time: useId(),
+    status: useId(),
+    earlier: useId(),
+    earlierHelp: useId(),
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -43,9 +53,12 @@ export function TesterPage() {
     }
     setBusy(true);
     try {
-      const body: { from: string; at?: string; status?: Status } = { from: from.trim() };
+      const body: { from: string; at?: string; status?: Status; earlierCalls?: number } = {
+        from: from.trim(),
+      };
       if (date !== '' || time !== '') body.at = localInstant(date, time);
       if (status !== '') body.status = status;
+      if (earlier !== '') body.earlierCalls = Number(earlier);
       setResult(
         await api<Simulation>(extPath(session.extension, '/simulate'), {
           method: 'POST',
@@ -112,6 +125,22 @@ export function TesterPage() {
               </option>
             ))}
           </select>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.earlier}>{t('tester.earlier')}</label>
+          <input
+            id={ids.earlier}
+            type="number"
+            inputMode="numeric"
+            min={0}
+            max={20}
+            value={earlier}
+            aria-describedby={ids.earlierHelp}
+            onChange={(e) => setEarlier(e.target.value)}
+          />
+          <p id={ids.earlierHelp} className="hint">
+            {t('tester.earlierHelp')}
+          </p>
         </div>
         <div className="actions">
           <button type="submit" className="primary" disabled={busy}>
