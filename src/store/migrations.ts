@@ -218,6 +218,16 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007-scheduled-status': {
+    async up(db: Kysely<unknown>) {
+      // JSON TemporaryStatus or null; JSON ScheduledStatus[].
+      await db.schema.alterTable('extension').addColumn('temporary_status', 'text').execute();
+      await db.schema
+        .alterTable('extension')
+        .addColumn('status_schedule', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -28,6 +28,9 @@ export const trace: Catalog = {
       '{extension} : exception {exception} ignorée : le {number} ({reason}) est refusé par la politique d’appels sortants',
     'trace.forwarding-broken': '{extension} : renvoi inutilisable : {reason}',
     'trace.no-exception': '{extension} : aucune exception ne s’applique',
+    'trace.status-until':
+      '{extension} : statut {status} jusqu’au {statusUntil}, puis de nouveau {after}',
+    'trace.status-scheduled': '{extension} : statut {status}, selon son planning de statuts',
     'trace.status-forwarding': '{extension} : renvoi selon le statut ({status}, {reason})',
     'trace.follow-extension': 'renvoi vers l’extension {target}, dont les règles s’appliquent',
     'trace.follow-system': 'renvoi vers l’extension système {target}',
@@ -86,6 +89,8 @@ export const trace: Catalog = {
       '{extension}: exception {exception} skipped: {number} ({reason}) is refused by the outbound policy',
     'trace.forwarding-broken': '{extension}: forwarding cannot be used: {reason}',
     'trace.no-exception': '{extension}: no exception applies',
+    'trace.status-until': '{extension}: status {status} until {statusUntil}, then {after} again',
+    'trace.status-scheduled': '{extension}: status {status}, from its status schedule',
     'trace.status-forwarding': '{extension}: forwarding by status ({status}, {reason})',
     'trace.follow-extension': 'forwarded to extension {target}, whose own rules apply',
     'trace.follow-system': 'forwarded to system extension {target}',
