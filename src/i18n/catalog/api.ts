@@ -117,6 +117,10 @@ export const api: Catalog = {
     'day.sun': 'dim',
     'sentence.exception': 'Exception {exception} : {steps}.',
     'sentence.no-exception': 'Aucune exception ne s’applique : {steps}.',
+    'sentence.no-exception-until':
+      'Aucune exception ne s’applique ; statut {status} jusqu’au {until} : {steps}.',
+    'sentence.no-exception-scheduled':
+      'Aucune exception ne s’applique ; statut {status} selon le planning : {steps}.',
     'sentence.then': '{first}, puis {last}',
     'sentence.refused': 'l’appel est refusé',
     'sentence.ring.own': 'votre poste sonne pendant {timeout} s',
@@ -244,6 +248,9 @@ export const api: Catalog = {
     'day.sun': 'Sun',
     'sentence.exception': 'Exception {exception}: {steps}.',
     'sentence.no-exception': 'No exception applies: {steps}.',
+    'sentence.no-exception-until': 'No exception applies; status {status} until {until}: {steps}.',
+    'sentence.no-exception-scheduled':
+      'No exception applies; status {status} from the schedule: {steps}.',
     'sentence.then': '{first}, then {last}',
     'sentence.refused': 'the call is refused',
     'sentence.ring.own': 'your phone rings for {timeout} s',
