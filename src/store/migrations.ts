@@ -218,7 +218,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0007-scheduled-status': {
+  '0008-scheduled-status': {
     async up(db: Kysely<unknown>) {
       // JSON TemporaryStatus or null; JSON ScheduledStatus[].
       await db.schema.alterTable('extension').addColumn('temporary_status', 'text').execute();
@@ -241,7 +241,14 @@ const provider: MigrationProvider = {
  */
 export async function migrate(db: Db): Promise<void> {
   const applied = await writeTransaction(db, async (trx) => {
-    const migrator = new Migrator({ db: trx, provider, disableTransactions: true });
+    // Unordered: each migration stands alone, so one that sorts before those already applied (a
+    // database made before it was written) is still applied rather than refused.
+    const migrator = new Migrator({
+      db: trx,
+      provider,
+      disableTransactions: true,
+      allowUnorderedMigrations: true,
+    });
     const { error, results } = await migrator.migrateToLatest();
     if (error !== undefined) {
       throw error instanceof Error ? error : new Error(String(error));
