@@ -131,7 +131,34 @@ export const ExtensionSchema = Type.Object({
   maxExceptions: Type.Integer(),
   hasMobile: Type.Boolean(),
   hasVoicemailPin: Type.Boolean(),
+  effectiveStatus: Type.Object(
+    {
+      status: StatusSchema,
+      source: OneOf(['set', 'until', 'schedule'] as const),
+      until: Nullable(Type.String({ description: 'ISO 8601: when a status chosen "until" ends' })),
+    },
+    { description: 'the status calls are routed by now: `status`, a temporary one, or scheduled' },
+  ),
+  statusSchedule: Type.Array(
+    Type.Object({ status: StatusSchema, hours: OneOf(HOURS), periods: Type.Array(PeriodSchema) }),
+  ),
 });
+
+export const StatusBodySchema = Type.Object(
+  {
+    status: StatusSchema,
+    until: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        description: 'keep it until then (local YYYY-MM-DDTHH:MM), then back to the current status',
+      }),
+    ),
+    minutes: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 10080, description: 'keep it for so many minutes' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const SessionSchema = Type.Object({
   extension: Type.String(),

@@ -26,6 +26,7 @@ import { message } from '../i18n/index.js';
 import { describeFinding } from '../i18n/finding.js';
 import { localText } from '../i18n/trace.js';
 import { validityAt } from '../domain/validity.js';
+import { effectiveStatus } from '../domain/status.js';
 import { say } from './messages.js';
 
 /** The contract's forwarding keys: camelCase where the directory says "business-trip". */
@@ -110,7 +111,17 @@ export function periodsProblem(problem: Problem): Problem {
   return at === -1 ? problem : { ...problem, path: problem.path.slice(0, at + 'periods'.length) };
 }
 
-export function extensionView(ext: Extension, directory: Directory) {
+/** A status schedule's entries as the web client edits them (periods like an exception's). */
+function scheduleView(ext: Extension) {
+  return ext.statusSchedule.map((entry) => ({
+    status: entry.status,
+    hours: entry.hours,
+    periods: periodsOf(entry.periods),
+  }));
+}
+
+export function extensionView(ext: Extension, directory: Directory, now: Date) {
+  const effective = effectiveStatus(ext, directory.settings, now);
   const forwarding = Object.fromEntries(
     Object.entries(FORWARDING_KEYS).map(([key, status]) => [key, ext.forwarding[status]]),
   ) as Record<ForwardingKey, Action>;
@@ -126,6 +137,12 @@ export function extensionView(ext: Extension, directory: Directory) {
     maxExceptions: directory.settings.maxExceptions,
     hasMobile: ext.mobile !== null,
     hasVoicemailPin: ext.voicemailPin !== null,
+    effectiveStatus: {
+      status: effective.status,
+      source: effective.source,
+      until: effective.until === undefined ? null : new Date(effective.until).toISOString(),
+    },
+    statusSchedule: scheduleView(ext),
   };
 }
 

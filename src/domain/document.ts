@@ -18,8 +18,10 @@ import type {
   Problem,
   Repeat,
   RingGroup,
+  ScheduledStatus,
   Settings,
   StatusForwarding,
+  TemporaryStatus,
   Trunk,
   WeeklySchedule,
 } from './types.js';
@@ -28,9 +30,10 @@ import { canonicalNumber, formatNumber } from './numbers.js';
 import { parseCallerId } from './patterns.js';
 import { formatSchedule, isValidTimeZone, parseSchedule } from './schedule.js';
 import { at } from './problem-path.js';
-import { REPEAT_CALLS, REPEAT_MINUTES } from './validity.js';
 import { PIN_HASH, REALM, formatPasswordHash, parsePasswordHash } from './credentials.js';
 import type { SipPassword, VoicemailPin } from './credentials.js';
+import { REPEAT_CALLS, REPEAT_MINUTES } from './validity.js';
+import { parseInstant } from './zoned-time.js';
 import { checkAction, checkExceptionRules, checkOutsideNumber, placeProblems } from './validate.js';
 
 // ---------------------------------------------------------------------------
@@ -85,6 +88,12 @@ export const ExceptionSchema = Type.Object(
 );
 export type ExceptionDocument = Static<typeof ExceptionSchema>;
 
+export const ScheduledStatusSchema = Type.Object(
+  { status: Literals(STATUSES), hours: Opt(Literals(HOURS)), periods: Opt(ScheduleDoc) },
+  strict,
+);
+export type ScheduledStatusDocument = Static<typeof ScheduledStatusSchema>;
+
 export const ExtensionSchema = Type.Object(
   {
     number: NumberDoc,
@@ -105,6 +114,16 @@ export const ExtensionSchema = Type.Object(
       ),
     ),
     exceptions: Opt(Type.Array(ExceptionSchema)),
+    temporaryStatus: Opt(
+      Type.Object(
+        {
+          status: Literals(STATUSES),
+          until: Type.String({ description: 'local date-time, or ISO 8601 with an offset' }),
+        },
+        strict,
+      ),
+    ),
+    statusSchedule: Opt(Type.Array(ScheduledStatusSchema)),
   },
   strict,
 );
@@ -552,6 +571,8 @@ const EXTENSION_KEYS = [
   'role',
   'forwarding',
   'exceptions',
+  'temporaryStatus',
+  'statusSchedule',
 ] as const;
 const EXCEPTION_KEYS = [
   'callerId',
@@ -629,6 +650,47 @@ function readPin(r: Reader, obj: Obj, path: string): VoicemailPin | null {
   return { plain };
 }
 
+/** "Until 14:00, then back": a status and the instant it ends (local to the zone, or absolute). */
+function readTemporaryStatus(
+  r: Reader,
+  value: unknown,
+  path: string,
+  settings: Settings,
+): TemporaryStatus | null {
+  if (value === undefined || value === null) return null;
+  const obj = r.object(value, path, ['status', 'until']);
+  if (obj === null) return null;
+  if (obj.status === undefined) r.add(at(path, 'status'), 'directory.required');
+  const status = r.oneOf(obj.status, at(path, 'status'), STATUSES, 'available');
+  const text = r.string(obj.until, at(path, 'until'), '');
+  const until = typeof obj.until === 'string' ? parseInstant(text, settings.timezone) : null;
+  if (typeof obj.until === 'string' && until === null) {
+    r.add(at(path, 'until'), 'directory.bad-instant', { value: text });
+  }
+  return until === null || status !== obj.status ? null : { status, until: until.getTime() };
+}
+
+/** One entry of the weekly schedule of statuses. */
+function readScheduledStatus(r: Reader, value: unknown, path: string): ScheduledStatus | null {
+  const obj = r.object(value, path, ['status', 'hours', 'periods']);
+  if (obj === null) return null;
+  if (obj.status === undefined) r.add(at(path, 'status'), 'directory.required');
+  const status = r.oneOf(obj.status, at(path, 'status'), STATUSES, 'available');
+  if (status === 'available' && obj.status === 'available') {
+    r.add(at(path, 'status'), 'directory.schedule-available');
+  }
+  const periods = r.schedule(obj.periods, at(path, 'periods'));
+  const given = !isEmptySchedule(periods);
+  const hours = r.oneOf(obj.hours, at(path, 'hours'), HOURS, given ? 'specific' : 'all');
+  const specific = hours === 'specific' || hours === 'outside-specific';
+  if (specific && !given && obj.periods === undefined) {
+    r.add(at(path, 'periods'), 'directory.periods-required', { hours });
+  } else if (!specific && given) {
+    r.add(at(path, 'periods'), 'directory.periods-not-allowed', { hours });
+  }
+  return status === obj.status ? { status, hours, periods } : null;
+}
+
 /** An extension as read, with the parts semantic checks need to locate and skip. */
 interface ReadExtension {
   path: string;
@@ -692,6 +754,16 @@ function readExtension(
     role: r.oneOf(obj.role, at(path, 'role'), ['user', 'admin'] as const, 'user'),
     forwarding,
     exceptions: [],
+    temporaryStatus: readTemporaryStatus(
+      r,
+      obj.temporaryStatus,
+      at(path, 'temporaryStatus'),
+      settings,
+    ),
+    statusSchedule: r
+      .list(obj.statusSchedule, at(path, 'statusSchedule'))
+      .map((item, k) => readScheduledStatus(r, item, at(at(path, 'statusSchedule'), k)))
+      .filter((entry): entry is ScheduledStatus => entry !== null),
   };
   r.list(obj.exceptions, at(path, 'exceptions')).forEach((item, j) => {
     const exPath = at(at(path, 'exceptions'), j);
@@ -1056,6 +1128,22 @@ export function toDocument(directory: Directory): DirectoryDocument {
       }
     }
     if (Object.keys(forwarding).length > 0) e.forwarding = forwarding;
+    if (ext.temporaryStatus !== null) {
+      e.temporaryStatus = {
+        status: ext.temporaryStatus.status,
+        until: new Date(ext.temporaryStatus.until).toISOString(),
+      };
+    }
+    if (ext.statusSchedule.length > 0) {
+      e.statusSchedule = ext.statusSchedule.map((entry) => {
+        const doc: ScheduledStatusDocument = { status: entry.status };
+        if (entry.hours !== (isEmptySchedule(entry.periods) ? 'all' : 'specific')) {
+          doc.hours = entry.hours;
+        }
+        if (!isEmptySchedule(entry.periods)) doc.periods = formatSchedule(entry.periods);
+        return doc;
+      });
+    }
     if (ext.exceptions.length > 0) {
       e.exceptions = ext.exceptions.map((exception) => {
         const x: ExceptionDocument = {

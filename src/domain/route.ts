@@ -4,7 +4,7 @@
  *
  * Choices where the design is silent:
  * - `call.status` overrides the status of the called extension only; an extension reached by
- *   forwarding is in its own stored status.
+ *   forwarding is in its own status, as domain/status.ts computes it for `now`.
  * - A status other than `available` sends the call to that status's destination whatever the
  *   phone's state; `busy`/`offline` states matter only to an available extension.
  * - Extension targets must be extensions and system targets ring groups; anything else is broken.
@@ -33,6 +33,7 @@ import { canonicalNumber, classifyNumber } from './numbers.js';
 import type { Clock } from './schedule.js';
 import { clockAt, inSchedule, isOfficeHoursAt } from './schedule.js';
 import { repeatCalls, validityAt } from './validity.js';
+import { effectiveStatus } from './status.js';
 
 /** Forwardings followed after the called number before giving up (design §3). */
 export const MAX_HOPS = 5;
@@ -227,7 +228,7 @@ export function route(call: IncomingCall, directory: Directory, now: Date): Deci
   };
   const ext = directory.extensions.get(call.to);
   if (ext !== undefined) {
-    runExtension(ctx, ext, call.status ?? ext.status, true);
+    runExtension(ctx, ext, call.status ?? statusOf(ctx, ext), true);
   } else {
     const group = directory.ringGroups.get(call.to);
     if (group !== undefined) {
@@ -244,6 +245,27 @@ export function route(call: IncomingCall, directory: Directory, now: Date): Deci
     plan: ctx.plan,
     trace: ctx.trace,
   };
+}
+
+/**
+ * The extension's status at the decision's instant (domain/status.ts); the trace says when it is
+ * not the one the user set, as the history's explanation must.
+ */
+function statusOf(ctx: Context, ext: Extension): Status {
+  const effective = effectiveStatus(ext, ctx.directory.settings, ctx.now);
+  const extension = ext.number;
+  if (effective.source === 'until') {
+    ctx.trace.push({
+      code: 'status-until',
+      extension,
+      status: effective.status,
+      statusUntil: effective.until ?? 0,
+      after: ext.status,
+    });
+  } else if (effective.source === 'schedule') {
+    ctx.trace.push({ code: 'status-scheduled', extension, status: effective.status });
+  }
+  return effective.status;
 }
 
 function runExtension(ctx: Context, ext: Extension, status: Status, called: boolean): void {
@@ -448,7 +470,7 @@ function follow(ctx: Context, from: Owner, target: string, kind: 'extension' | '
   if (kind === 'extension') {
     const ext = ctx.directory.extensions.get(target) as Extension;
     ctx.trace.push({ code: 'follow-extension', extension, target });
-    runExtension(ctx, ext, ext.status, false);
+    runExtension(ctx, ext, statusOf(ctx, ext), false);
   } else {
     ctx.trace.push({ code: 'follow-system', extension, target });
     runGroup(ctx, ctx.directory.ringGroups.get(target) as RingGroup);

@@ -148,7 +148,28 @@ export interface Extension {
   role: Role;
   forwarding: StatusForwarding;
   exceptions: ForwardingException[];
+  /** A status chosen until an instant, then back to `status` (issue 13 §6); null: none. */
+  temporaryStatus: TemporaryStatus | null;
+  /** Statuses taken by themselves while `status` is available; the first that holds wins. */
+  statusSchedule: ScheduledStatus[];
 }
+
+export interface TemporaryStatus {
+  status: Status;
+  /** Epoch ms: from then on, `status` again. */
+  until: number;
+}
+
+/** "Away outside office hours", "Lunch 12:30–14:00". */
+export interface ScheduledStatus {
+  status: Status;
+  hours: Hours;
+  /** Used when `hours` is `specific` or `outside-specific`. */
+  periods: WeeklySchedule;
+}
+
+/** Where the status routing uses comes from: chosen, chosen until a time, or the schedule. */
+export type StatusSource = 'set' | 'until' | 'schedule';
 
 export const RING_STRATEGIES = ['ring-all', 'hunt'] as const;
 export type RingStrategy = (typeof RING_STRATEGIES)[number];
@@ -293,6 +314,9 @@ export interface TraceEntry {
   /** `exception-dates-mismatch`: the bound not met, as written. */
   from?: string;
   until?: string;
+  /** `status-until`: when the temporary status ends (epoch ms), and the status after it. */
+  statusUntil?: number;
+  after?: Status;
   /** `exception-repeat-*`: calls counted (this one included), needed, window, earlier calls. */
   repeat?: { count: number; calls: number; minutes: number; earlier: PastCall[] };
 }
@@ -311,6 +335,9 @@ export type TraceCode =
   /** A status-forwarding destination or ring-group fallback that cannot be carried out. */
   | 'forwarding-broken'
   | 'no-exception'
+  /** The extension's status is a temporary one (`status-until`) or its schedule's. */
+  | 'status-until'
+  | 'status-scheduled'
   | 'status-forwarding'
   | 'follow-extension'
   | 'follow-system'

@@ -2,15 +2,18 @@
  * The tester's sentence: a call plan told as one plain sentence, from the point of view of the
  * called extension's user ("votre mobile sonne…"). Pure: everything it needs is a parameter.
  */
-import type { Country, Decision, Language, Step } from '../domain/types.js';
+import type { Country, Decision, Language, Step, TraceEntry } from '../domain/types.js';
 import { displayNumber } from '../domain/numbers.js';
 import { message } from './index.js';
+import { instantFormat } from './trace.js';
 
 /** Whose plan it is: the called extension and its mobile in canonical E.164 (null if none). */
 export interface SentenceContext {
   extension: string;
   mobile: string | null;
   country: Country;
+  /** For saying until when a temporary status holds. */
+  timeZone?: string;
 }
 
 function dialWho(lang: Language, number: string, context: SentenceContext): string {
@@ -63,7 +66,7 @@ function stepWords(
  */
 export function planSentence(
   lang: Language,
-  decision: Pick<Decision, 'exception' | 'plan'>,
+  decision: Pick<Decision, 'exception' | 'plan'> & { trace?: readonly TraceEntry[] },
   context: SentenceContext,
 ): string {
   const parts: string[] = [];
@@ -78,7 +81,22 @@ export function planSentence(
       : parts.length === 0
         ? last
         : message(lang, 'sentence.then', { first: parts.join(', '), last });
-  return decision.exception === null
-    ? message(lang, 'sentence.no-exception', { steps })
-    : message(lang, 'sentence.exception', { exception: decision.exception + 1, steps });
+  if (decision.exception !== null) {
+    return message(lang, 'sentence.exception', { exception: decision.exception + 1, steps });
+  }
+  // The status came from a "until" or the schedule: the sentence says so (issue 13 §6).
+  const status = decision.trace?.find(
+    (e) =>
+      e.extension === context.extension &&
+      (e.code === 'status-until' || e.code === 'status-scheduled'),
+  );
+  if (status?.status === undefined) return message(lang, 'sentence.no-exception', { steps });
+  const name = message(lang, `status.${status.status}`);
+  return status.code === 'status-until'
+    ? message(lang, 'sentence.no-exception-until', {
+        status: name,
+        until: instantFormat(lang, context.timeZone ?? 'UTC').format(status.statusUntil ?? 0),
+        steps,
+      })
+    : message(lang, 'sentence.no-exception-scheduled', { status: name, steps });
 }

@@ -13,6 +13,10 @@ export function describeTrace(lang: Language, entry: TraceEntry, directory: Dire
   if (entry.reason !== undefined) params.reason = message(lang, `trace.reason.${entry.reason}`);
   if (entry.from !== undefined) params.from = localText(entry.from);
   if (entry.until !== undefined) params.until = localText(entry.until);
+  if (entry.statusUntil !== undefined) {
+    params.statusUntil = instantFormat(lang, directory.settings.timezone).format(entry.statusUntil);
+  }
+  if (entry.after !== undefined) params.after = message(lang, `status.${entry.after}`);
   if (entry.repeat !== undefined) {
     const { count, calls, minutes, earlier } = entry.repeat;
     const time = timeFormat(lang, directory.settings.timezone);
@@ -42,5 +46,17 @@ function timeFormat(lang: Language, timeZone: string): Intl.DateTimeFormat {
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
+  });
+}
+
+/** "jeudi 3 décembre à 14:00", in the directory's time zone. */
+export function instantFormat(lang: Language, timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', {
+    timeZone,
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    hour: '2-digit',
+    minute: '2-digit',
   });
 }

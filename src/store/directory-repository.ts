@@ -10,9 +10,11 @@ import type {
   RingGroup,
   RingStrategy,
   Role,
+  ScheduledStatus,
   Settings,
   Status,
   StatusForwarding,
+  TemporaryStatus,
   Trunk,
   WeeklySchedule,
 } from '../domain/types.js';
@@ -158,6 +160,8 @@ function extensionColumns(ext: Extension, secrets: StoredSecrets) {
     language: ext.language,
     role: ext.role,
     forwarding: JSON.stringify(ext.forwarding),
+    temporary_status: ext.temporaryStatus === null ? null : JSON.stringify(ext.temporaryStatus),
+    status_schedule: JSON.stringify(ext.statusSchedule),
   };
 }
 
@@ -296,6 +300,11 @@ async function readDirectory(trx: Db): Promise<Directory> {
       role: row.role as Role,
       forwarding: JSON.parse(row.forwarding) as StatusForwarding,
       exceptions: (exceptionsByExtension.get(row.number) ?? []).map(toException),
+      temporaryStatus:
+        row.temporary_status === null
+          ? null
+          : (JSON.parse(row.temporary_status) as TemporaryStatus),
+      statusSchedule: JSON.parse(row.status_schedule) as ScheduledStatus[],
     });
   }
 

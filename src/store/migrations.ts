@@ -186,33 +186,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0006-exception-conditions': {
-    async up(db: Kysely<unknown>) {
-      // Validity dates as written (local to the directory's time zone) and the repeat condition.
-      await db.schema.alterTable('exception').addColumn('valid_from', 'text').execute();
-      await db.schema.alterTable('exception').addColumn('valid_until', 'text').execute();
-      await db.schema.alterTable('exception').addColumn('repeat', 'text').execute();
-      // A caller's recent calls, read on each call when some exception has a repeat condition.
-      await db.schema
-        .createIndex('call_history_caller')
-        .on('call_history')
-        .columns(['caller', 'started_at'])
-        .execute();
-    },
-  },
-  '0007-call-history-source': {
-    async up(db: Kysely<unknown>) {
-      // Who placed the call (trunk, extension or outside SIP caller): the retention of outside
-      // callers' unanswered calls (issue 14) prunes by it. Older rows stay null: never pruned.
-      await db.schema.alterTable('call_history').addColumn('source', 'text').execute();
-      await db.schema
-        .createIndex('call_history_source')
-        .on('call_history')
-        .columns(['source', 'started_at'])
-        .execute();
-    },
-  },
-  '0008-hashed-credentials': {
+  '0006-hashed-credentials': {
     // Passwords and PINs stored in clear by earlier versions become their hashes (credentials.ts),
     // in place; nothing else changes. A value already in a hashed form is left as it is.
     async up(db: Kysely<unknown>) {
@@ -230,7 +204,43 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
-  '0009-session-revocations': {
+  '0007-exception-conditions': {
+    async up(db: Kysely<unknown>) {
+      // Validity dates as written (local to the directory's time zone) and the repeat condition.
+      await db.schema.alterTable('exception').addColumn('valid_from', 'text').execute();
+      await db.schema.alterTable('exception').addColumn('valid_until', 'text').execute();
+      await db.schema.alterTable('exception').addColumn('repeat', 'text').execute();
+      // A caller's recent calls, read on each call when some exception has a repeat condition.
+      await db.schema
+        .createIndex('call_history_caller')
+        .on('call_history')
+        .columns(['caller', 'started_at'])
+        .execute();
+    },
+  },
+  '0008-scheduled-status': {
+    async up(db: Kysely<unknown>) {
+      // JSON TemporaryStatus or null; JSON ScheduledStatus[].
+      await db.schema.alterTable('extension').addColumn('temporary_status', 'text').execute();
+      await db.schema
+        .alterTable('extension')
+        .addColumn('status_schedule', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  },
+  '0009-call-history-source': {
+    async up(db: Kysely<unknown>) {
+      // Who placed the call (trunk, extension or outside SIP caller): the retention of outside
+      // callers' unanswered calls (issue 14) prunes by it. Older rows stay null: never pruned.
+      await db.schema.alterTable('call_history').addColumn('source', 'text').execute();
+      await db.schema
+        .createIndex('call_history_source')
+        .on('call_history')
+        .columns(['source', 'started_at'])
+        .execute();
+    },
+  },
+  '0010-session-revocations': {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('session_revocation')

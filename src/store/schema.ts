@@ -23,6 +23,10 @@ export interface ExtensionTable {
   role: string;
   /** JSON StatusForwarding. */
   forwarding: string;
+  /** JSON TemporaryStatus, or null. */
+  temporary_status: string | null;
+  /** JSON ScheduledStatus[]. */
+  status_schedule: string;
 }
 
 export interface ExceptionTable {

@@ -52,6 +52,71 @@ describe('extension, tester, history, voicemail, admin', () => {
     expect(bad.json().problems[0].path).toBe('status');
   });
 
+  it('sets a status until a time or for a while, then back to the one before; the tester names it', async () => {
+    await as(h.app, alice)('PUT', '/api/extensions/101/status', { status: 'available' });
+    const events: unknown[] = [];
+    const stop = h.context.events.subscribe((e) => events.push(e));
+    const forAnHour = await as(h.app, alice)('PUT', '/api/extensions/101/status', {
+      status: 'dnd',
+      minutes: 60,
+    });
+    expect(forAnHour.statusCode).toBe(200);
+    const view = forAnHour.json();
+    expect(view).toMatchObject({
+      status: 'available',
+      effectiveStatus: { status: 'dnd', source: 'until' },
+    });
+    const until = Date.parse(view.effectiveStatus.until);
+    expect(Math.abs(until - (Date.now() + 3_600_000))).toBeLessThan(60_000);
+    expect(events).toContainEqual({ type: 'status', extension: '101', status: 'dnd' });
+    stop();
+    const stored = (await loadDirectory(h.db)).extensions.get('101');
+    expect(stored?.temporaryStatus).toEqual({ status: 'dnd', until });
+    expect(stored?.status).toBe('available');
+    // A call now goes by DND and says until when; in two hours, by Available again.
+    const now = await as(h.app, alice)('POST', '/api/extensions/101/simulate?lang=en', {
+      from: '0491000000',
+    });
+    expect(now.json().trace[0]).toMatchObject({ code: 'status-until', status: 'dnd' });
+    expect(now.json().trace[0].text).toMatch(
+      /^101: status Do not disturb until .*, then Available again$/,
+    );
+    const later = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const after = await as(h.app, alice)('POST', '/api/extensions/101/simulate', {
+      from: '0491000000',
+      at: later,
+    });
+    expect(after.json().trace.map((e: { code: string }) => e.code)).not.toContain('status-until');
+    // A status chosen for good ends the temporary one.
+    const back = await as(h.app, alice)('PUT', '/api/extensions/101/status', { status: 'away' });
+    expect(back.json()).toMatchObject({
+      status: 'away',
+      effectiveStatus: { status: 'away', source: 'set', until: null },
+    });
+    expect((await loadDirectory(h.db)).extensions.get('101')?.temporaryStatus).toBeNull();
+    // An end already passed, or both an end and a duration, are refused with the field named.
+    const past = await as(h.app, alice)('PUT', '/api/extensions/101/status?lang=en', {
+      status: 'lunch',
+      until: '2020-01-01T14:00',
+    });
+    expect(past.statusCode).toBe(400);
+    expect(past.json().problems).toEqual([
+      {
+        path: 'until',
+        message: 'Until: "2020-01-01T14:00" has already passed: choose a time to come.',
+      },
+    ]);
+    const both = await as(h.app, alice)('PUT', '/api/extensions/101/status', {
+      status: 'lunch',
+      until: '2099-01-01T14:00',
+      minutes: 30,
+    });
+    expect(both.json().problems[0].message).toBe(
+      'Jusqu’à : indiquez une heure de fin ou une durée, pas les deux.',
+    );
+    await as(h.app, alice)('PUT', '/api/extensions/101/status', { status: 'available' });
+  });
+
   it('changes the language and the voicemail PIN', async () => {
     const lang = await as(h.app, alice)('PUT', '/api/extensions/101/profile', {
       language: 'en',

@@ -249,6 +249,86 @@ describe('renvoi check', () => {
   });
 });
 
+describe('issue 13 from the command line: dates, repeat callers, statuses', () => {
+  let data: string;
+  beforeAll(async () => {
+    data = mkdtempSync(join(tmpdir(), 'renvoi-conditions-'));
+    const file = join(data, 'doc.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        extensions: [
+          { number: '100', name: 'Secrétariat', password: 'change-me-100' },
+          {
+            number: '101',
+            name: 'Alice',
+            password: 'change-me-101',
+            mobile: '06 11 22 33 44',
+            status: 'dnd',
+            exceptions: [
+              { callerId: '*', until: '2020-12-31', action: { type: 'busy' } },
+              { callerId: '*', statuses: ['dnd'], action: { type: 'voicemail' } },
+              { callerId: '*', repeat: { calls: 3, minutes: 10 }, action: { type: 'mobile' } },
+            ],
+          },
+        ],
+      }),
+    );
+    expect((await renvoi(['import', file, '--data', data])).code).toBe(0);
+  });
+  afterAll(() => rmSync(data, { recursive: true, force: true }));
+
+  it('check reports the expired rule and the repeat rule below the DND one', async () => {
+    const r = await renvoi(['check', '--data', data]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      '101, exception 1 ("*") has expired: it was valid until 31/12/2020; delete it or change its dates.',
+    );
+    expect(r.out).toContain(
+      '101, exception 3 ("*", repeat caller) can never fire in status Do not disturb: exception 2 ("*") takes those calls first; move it above.',
+    );
+  });
+
+  it('simulate counts the caller’s calls in the history as of --at', async () => {
+    const { openStore } = await import('../../src/cli/data-dir.js');
+    const { sqliteOf } = await import('../../src/store/database.js');
+    const db = await openStore(data);
+    const insert = sqliteOf(db).prepare(
+      `insert into call_history (id, started_at, caller, called, plan, trace)
+       values (?, ?, '+33491000000', '101', '[]', '[]')`,
+    );
+    insert.run('earlier-1', Date.parse('2026-06-01T09:55:00+02:00'));
+    insert.run('earlier-2', Date.parse('2026-06-01T09:58:00+02:00'));
+    await db.destroy();
+    const at = async (time: string) =>
+      JSON.parse(
+        (
+          await renvoi([
+            'simulate',
+            '--to',
+            '101',
+            '--from',
+            '04 91 00 00 00',
+            '--status',
+            'available',
+            '--at',
+            `2026-06-01T${time}`,
+            '--json',
+            '--data',
+            data,
+          ])
+        ).out,
+      ) as { exception: number | null; trace: { code: string; repeat?: unknown }[] };
+    const third = await at('10:00');
+    expect(third.exception).toBe(2);
+    expect(third.trace.find((e) => e.code === 'exception-repeat-reached')).toMatchObject({
+      repeat: { count: 3, earlier: [{ id: 'earlier-1' }, { id: 'earlier-2' }] },
+    });
+    // Eleven minutes after the first, only one earlier call is in the window.
+    expect((await at('10:06')).exception).toBeNull();
+  });
+});
+
 describe('a rule to the mobile after the mobile number is removed (design §4)', () => {
   let data: string;
   beforeAll(() => {

@@ -140,6 +140,8 @@ describe('buildDirectory: the design document', () => {
       role: 'user',
       forwarding: defaultForwarding(),
       exceptions: [],
+      temporaryStatus: null,
+      statusSchedule: [],
     });
     const alice = d.extensions.get('101');
     expect(alice?.exceptions[0]).toEqual({

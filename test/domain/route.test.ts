@@ -79,6 +79,8 @@ function ext(number: string, over: Partial<Extension> = {}): Extension {
       'business-trip': VM,
     },
     exceptions: [],
+    temporaryStatus: null,
+    statusSchedule: [],
     ...over,
   };
 }

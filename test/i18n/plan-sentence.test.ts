@@ -35,6 +35,34 @@ describe('planSentence', () => {
     );
   });
 
+  it('says when the status came from a "until" or the schedule (issue 13 §6)', () => {
+    const plan: Step[] = [{ do: 'voicemail', mailbox: '101' }];
+    const until = Date.parse('2026-12-03T14:00:00+01:00');
+    const temporary = {
+      exception: null,
+      plan,
+      trace: [
+        {
+          code: 'status-until' as const,
+          extension: '101',
+          status: 'dnd' as const,
+          statusUntil: until,
+        },
+      ],
+    };
+    expect(planSentence('fr', temporary, { ...alice, timeZone: 'Europe/Paris' })).toBe(
+      'Aucune exception ne s’applique ; statut Ne pas déranger jusqu’au jeudi 3 décembre à 14:00 : la messagerie vocale du 101.',
+    );
+    const scheduled = {
+      exception: null,
+      plan,
+      trace: [{ code: 'status-scheduled' as const, extension: '101', status: 'lunch' as const }],
+    };
+    expect(planSentence('en', scheduled, alice)).toBe(
+      'No exception applies; status Lunch from the schedule: the voicemail of 101.',
+    );
+  });
+
   it('names another extension, and a ring group’s members together', () => {
     const one: Step[] = [{ do: 'ring', extensions: ['100'], timeout: 20 }];
     const many: Step[] = [{ do: 'ring', extensions: ['100', '102'], timeout: 30 }];

@@ -191,7 +191,7 @@ describe('directory repository', () => {
     // As an earlier version left them, and before it knew of the migration.
     await sql`update extension set password = 'kept-in-clear-' || number`.execute(db);
     await sql`update extension set voicemail_pin = '987654' where number = '101'`.execute(db);
-    await sql`delete from kysely_migration where name = '0008-hashed-credentials'`.execute(db);
+    await sql`delete from kysely_migration where name = '0006-hashed-credentials'`.execute(db);
     await db.destroy();
     expect(onDisk(file).includes('kept-in-clear-101')).toBe(true);
 

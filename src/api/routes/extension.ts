@@ -8,18 +8,41 @@ import {
   ExtParams,
   ForwardingBodySchema,
   LanguageSchema,
-  StatusSchema,
+  StatusBodySchema,
 } from '../schemas.js';
 import { FORWARDING_KEYS, extensionView } from '../views.js';
 import type { ForwardingKey } from '../views.js';
 import { extensionDocument, extensionOf, inExtension, mobileRefused } from './edit.js';
 import type { DocumentEdit } from '../directory-access.js';
 import { at } from '../../domain/problem-path.js';
+import { parseInstant } from '../../domain/zoned-time.js';
+import { invalid } from '../errors.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
 
 export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
   const tags = ['extension'];
+
+  /** When a status chosen "until" ends (epoch ms), or null: chosen for good. */
+  const untilOf = async (
+    body: { until?: string; minutes?: number },
+    now: Date,
+  ): Promise<number | null> => {
+    const text = body.until?.trim();
+    if (text !== undefined && text !== '' && body.minutes !== undefined) {
+      throw invalid([{ path: 'until', code: 'api.until-or-minutes', params: {} }]);
+    }
+    if (body.minutes !== undefined) return now.getTime() + body.minutes * 60_000;
+    if (text === undefined || text === '') return null;
+    const { timezone } = (await ctx.directories.current()).settings;
+    const until = parseInstant(text, timezone);
+    if (until === null)
+      throw invalid([{ path: 'until', code: 'api.bad-at', params: { at: text } }]);
+    if (until.getTime() <= now.getTime()) {
+      throw invalid([{ path: 'until', code: 'api.until-past', params: { at: text } }]);
+    }
+    return until.getTime();
+  };
 
   /** Edits the extension's entry of the document, in one transaction with its validation. */
   const editExtension = async (
@@ -34,7 +57,7 @@ export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
       ...(refuse === undefined ? {} : { refuse }),
     });
     ctx.events.emit({ type: 'directory' });
-    return extensionView(extensionOf(directory, number), directory);
+    return extensionView(extensionOf(directory, number), directory, new Date());
   };
 
   app.get(
@@ -49,7 +72,7 @@ export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
     },
     async (request) => {
       const directory = await ctx.directories.current();
-      return extensionView(extensionOf(directory, request.params.ext), directory);
+      return extensionView(extensionOf(directory, request.params.ext), directory, new Date());
     },
   );
 
@@ -58,19 +81,27 @@ export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
     {
       schema: {
         tags,
-        summary: 'Change the status (available, away, dnd, lunch, business-trip)',
+        summary:
+          'Change the status (available, away, dnd, lunch, business-trip), for good or until a time',
         params: ExtParams,
-        body: Type.Object({ status: StatusSchema }, { additionalProperties: false }),
+        body: StatusBodySchema,
         response: { 200: ExtensionSchema, ...errors },
       },
     },
     async (request) => {
       const { ext } = request.params;
       const { status } = request.body;
+      const until = await untilOf(request.body, new Date());
       const view = await editExtension(ext, (entry) => {
-        entry.status = status;
+        if (until === null) {
+          entry.status = status;
+          delete entry.temporaryStatus;
+        } else {
+          // The status set stays: it is the one calls go back to at `until`.
+          entry.temporaryStatus = { status, until: new Date(until).toISOString() };
+        }
       });
-      ctx.events.emit({ type: 'status', extension: ext, status });
+      ctx.events.emit({ type: 'status', extension: ext, status: view.effectiveStatus.status });
       return view;
     },
   );

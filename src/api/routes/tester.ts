@@ -22,14 +22,15 @@ export function sentenceFor(
   lang: Language,
   directory: Directory,
   called: string,
-  decision: { exception: number | null; plan: Parameters<typeof planSentence>[1]['plan'] },
+  decision: Parameters<typeof planSentence>[1],
 ): string {
-  const { country } = directory.settings;
+  const { country, timezone } = directory.settings;
   const mobile = directory.extensions.get(called)?.mobile ?? null;
   return planSentence(lang, decision, {
     extension: called,
     mobile: mobile === null ? null : canonicalNumber(mobile, country),
     country,
+    timeZone: timezone,
   });
 }
 

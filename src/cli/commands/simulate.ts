@@ -4,6 +4,7 @@ import { callerKey, displayNumber, normalizeCaller } from '../../domain/numbers.
 import { route } from '../../domain/route.js';
 import { parseInstant } from '../../domain/zoned-time.js';
 import { maxRepeatMinutes } from '../../domain/validity.js';
+import { effectiveStatus } from '../../domain/status.js';
 import { recentCallsFrom } from '../../store/recent-calls.js';
 import { message } from '../../i18n/index.js';
 import { describeAction, describeStep } from '../../i18n/describe.js';
@@ -72,6 +73,12 @@ export async function runSimulate(args: SimulateArgs): Promise<number> {
   });
 }
 
+/** The called extension's status at `now`: chosen until a time or scheduled, as routing sees it. */
+function calledStatus(directory: Directory, to: string, now: Date): Status | undefined {
+  const ext = directory.extensions.get(to);
+  return ext === undefined ? undefined : effectiveStatus(ext, directory.settings, now).status;
+}
+
 function isStatus(s: string): s is Status {
   return (STATUSES as readonly string[]).includes(s);
 }
@@ -111,7 +118,7 @@ function toText(
         timeStyle: 'short',
       }).format(now),
       timezone,
-      status: statusText(status ?? directory.extensions.get(decision.to)?.status, lang),
+      status: statusText(status ?? calledStatus(directory, decision.to, now), lang),
     }),
     decision.exception === null || decision.action === null
       ? message(lang, 'simulate.none')

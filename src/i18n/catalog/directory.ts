@@ -27,6 +27,10 @@ export const directory: Catalog = {
     'directory.bad-validity':
       '« {value} » n’est ni une date AAAA-MM-JJ ni une date et heure AAAA-MM-JJTHH:MM',
     'directory.validity-empty': 'la fin ({until}) doit venir après le début ({from})',
+    'directory.bad-instant':
+      '« {value} » n’est pas une date et heure AAAA-MM-JJTHH:MM (heure locale, ou avec un décalage)',
+    'directory.schedule-available':
+      'un planning de statuts ne programme que d’autres statuts que Disponible, qui est le statut hors planning',
     'directory.password-too-short': 'le mot de passe doit compter au moins {min} caractères',
     'directory.bad-pin': '« {value} » n’est pas un code de messagerie (4 à 10 chiffres)',
     'directory.bad-password-hash':
@@ -94,6 +98,10 @@ export const directory: Catalog = {
     'directory.bad-validity':
       '"{value}" is neither a YYYY-MM-DD date nor a YYYY-MM-DDTHH:MM date-time',
     'directory.validity-empty': 'the end ({until}) must come after the start ({from})',
+    'directory.bad-instant':
+      '"{value}" is not a YYYY-MM-DDTHH:MM date-time (local time, or with an offset)',
+    'directory.schedule-available':
+      'a status schedule only plans statuses other than Available, which is the status outside it',
     'directory.password-too-short': 'the password must have at least {min} characters',
     'directory.bad-pin': '"{value}" is not a voicemail PIN (4 to 10 digits)',
     'directory.bad-password-hash': 'not a password hash exported by renvoi (realm "{realm}")',

@@ -30,6 +30,9 @@ export const trace: Catalog = {
     'trace.outside-no-dial':
       '{extension} : pas de renvoi vers le {number} pour un appelant SIP extérieur non authentifié : messagerie vocale',
     'trace.no-exception': '{extension} : aucune exception ne s’applique',
+    'trace.status-until':
+      '{extension} : statut {status} jusqu’au {statusUntil}, puis de nouveau {after}',
+    'trace.status-scheduled': '{extension} : statut {status}, selon son planning de statuts',
     'trace.status-forwarding': '{extension} : renvoi selon le statut ({status}, {reason})',
     'trace.follow-extension': 'renvoi vers l’extension {target}, dont les règles s’appliquent',
     'trace.follow-system': 'renvoi vers l’extension système {target}',
@@ -90,6 +93,8 @@ export const trace: Catalog = {
     'trace.outside-no-dial':
       '{extension}: no forwarding to {number} for an unauthenticated outside SIP caller: voicemail instead',
     'trace.no-exception': '{extension}: no exception applies',
+    'trace.status-until': '{extension}: status {status} until {statusUntil}, then {after} again',
+    'trace.status-scheduled': '{extension}: status {status}, from its status schedule',
     'trace.status-forwarding': '{extension}: forwarding by status ({status}, {reason})',
     'trace.follow-extension': 'forwarded to extension {target}, whose own rules apply',
     'trace.follow-system': 'forwarded to system extension {target}',

@@ -60,6 +60,9 @@ export interface ExtensionInfo {
   maxExceptions: number;
   hasMobile: boolean;
   hasVoicemailPin: boolean;
+  /** The status calls go by now: `status`, one chosen until a time, or the schedule's. */
+  effectiveStatus: { status: Status; source: 'set' | 'until' | 'schedule'; until: string | null };
+  statusSchedule: { status: Status; hours: Hours; periods: Period[] }[];
 }
 
 export interface Targets {

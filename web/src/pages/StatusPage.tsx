@@ -44,6 +44,16 @@ export function StatusPage() {
     if (event.type === 'status' && event.extension === session.extension) reload();
   });
 
+  // A status chosen until a time ends by itself: shown again then (within a day; later, a reload).
+  const until = loaded.state === 'ready' ? loaded.value.extension.effectiveStatus.until : null;
+  useEffect(() => {
+    if (until === null) return;
+    const wait = Date.parse(until) - Date.now() + 1000;
+    if (wait > 86_400_000) return;
+    const timer = window.setTimeout(reload, Math.max(wait, 0));
+    return () => window.clearTimeout(timer);
+  }, [until, reload]);
+
   return (
     <section className="page">
       <h1 tabIndex={-1}>{t('statusPage.title')}</h1>
@@ -75,21 +85,46 @@ interface Part {
   onChanged: (extension: ExtensionInfo) => void;
 }
 
+/** How long a chosen status lasts: for good, a while, or until a time today (or tomorrow). */
+const DURATIONS = ['', '30', '60', '120', 'at'] as const;
+type Duration = (typeof DURATIONS)[number];
+
+/**
+ * The next time the user's clock shows `time` (today, or tomorrow if passed), as an absolute
+ * instant: the user means their own clock.
+ */
+function nextTime(time: string, now = new Date()): string {
+  const [h = 0, m = 0] = time.split(':').map(Number);
+  const at = new Date(now);
+  at.setHours(h, m, 0, 0);
+  if (at.getTime() <= now.getTime()) at.setDate(at.getDate() + 1);
+  return at.toISOString();
+}
+
 function StatusChooser({ extension, onChanged }: Part) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
   // The choice shows at once; a refusal from the server puts the saved status back.
-  const [selected, setSelected] = useState<Status>(extension.status);
+  const effective = extension.effectiveStatus;
+  const [selected, setSelected] = useState<Status>(effective.status);
+  const [duration, setDuration] = useState<Duration>('');
+  const [untilTime, setUntilTime] = useState('14:00');
   const name = useId();
+  const durationId = useId();
+  const untilId = useId();
+  const stateId = useId();
 
-  useEffect(() => setSelected(extension.status), [extension.status]);
+  useEffect(() => setSelected(effective.status), [effective.status]);
 
   const choose = async (status: Status) => {
     setSelected(status);
+    const body: { status: Status; minutes?: number; until?: string } = { status };
+    if (duration === 'at') body.until = nextTime(untilTime);
+    else if (duration !== '') body.minutes = Number(duration);
     try {
       const updated = await api<ExtensionInfo>(extPath(extension.number, '/status'), {
         method: 'PUT',
-        json: { status },
+        json: body,
       });
       onChanged(updated);
       setMessage({
@@ -97,7 +132,7 @@ function StatusChooser({ extension, onChanged }: Part) {
         text: t('statusPage.changed', { status: t(`status.${status}`) }),
       });
     } catch (caught) {
-      setSelected(extension.status);
+      setSelected(effective.status);
       setMessage({
         kind: 'error',
         text: caught instanceof ApiError ? caught.message : t('app.error.network'),
@@ -105,9 +140,63 @@ function StatusChooser({ extension, onChanged }: Part) {
     }
   };
 
+  const untilText =
+    effective.until === null
+      ? ''
+      : new Intl.DateTimeFormat(language === 'fr' ? 'fr-FR' : 'en-GB', {
+          weekday: 'long',
+          hour: '2-digit',
+          minute: '2-digit',
+        }).format(new Date(effective.until));
+  const state =
+    effective.source === 'until'
+      ? t('statusPage.until', {
+          status: t(`status.${effective.status}`),
+          until: untilText,
+          after: t(`status.${extension.status}`),
+        })
+      : effective.source === 'schedule'
+        ? t('statusPage.scheduled', { status: t(`status.${effective.status}`) })
+        : null;
+
   return (
-    <fieldset className="card status-chooser">
+    <fieldset
+      className="card status-chooser"
+      aria-describedby={state === null ? undefined : stateId}
+    >
       <legend>{t('statusPage.current')}</legend>
+      {state !== null && (
+        <p id={stateId} className="status-state" data-testid="status-state">
+          {state}
+        </p>
+      )}
+      <div className="status-duration">
+        <div className="field">
+          <label htmlFor={durationId}>{t('statusPage.duration')}</label>
+          <select
+            id={durationId}
+            value={duration}
+            onChange={(e) => setDuration(e.target.value as Duration)}
+          >
+            {DURATIONS.map((d) => (
+              <option key={d} value={d}>
+                {t(`statusPage.duration.${d === '' ? 'always' : d}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        {duration === 'at' && (
+          <div className="field">
+            <label htmlFor={untilId}>{t('statusPage.untilTime')}</label>
+            <input
+              id={untilId}
+              type="time"
+              value={untilTime}
+              onChange={(e) => setUntilTime(e.target.value)}
+            />
+          </div>
+        )}
+      </div>
       <div className="status-options">
         {STATUSES.map((status) => (
           <label key={status} className={`status-option status-${status}`}>
@@ -123,6 +212,22 @@ function StatusChooser({ extension, onChanged }: Part) {
           </label>
         ))}
       </div>
+      {extension.statusSchedule.length > 0 && (
+        <div className="status-schedule">
+          <h3>{t('statusPage.schedule')}</h3>
+          <ul>
+            {extension.statusSchedule.map((entry, i) => (
+              <li key={i}>
+                {t(`status.${entry.status}`)} : {t(`form.hours.${entry.hours}`)}
+                {entry.periods.length > 0 &&
+                  ` (${entry.periods
+                    .map((p) => `${p.days.map((d) => t(`day.${d}`)).join(', ')} ${p.from}–${p.to}`)
+                    .join(' ; ')})`}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {message !== null && <Notice kind={message.kind}>{message.text}</Notice>}
     </fieldset>
   );
