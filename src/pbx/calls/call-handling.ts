@@ -189,11 +189,9 @@ class CallHandling implements CallHandler {
   }
 
   private invite(request: SipRequest, tx: ServerTransaction, source: Source): void {
-    const dialled = userOf(request.uri);
-    if (dialled === null) {
-      tx.respond(buildReply(request, 404, 'Not Found'));
-      return;
-    }
+    // A Request-URI without a user part is no number: a trunk or an authenticated extension gets
+    // 404 for it, anybody else the challenge every unknown source gets.
+    const dialled = userOf(request.uri) ?? '';
     this.admit({
       request,
       tx,
