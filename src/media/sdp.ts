@@ -201,7 +201,8 @@ function codecsOf(m: MediaDescription): OfferedCodec[] {
   for (const pt of payloads) {
     const map = m.rtp.find((r) => integerOf(r.payload) === pt);
     if (map) {
-      const name = map.codec.toUpperCase();
+      // A codec name of digits ("a=rtpmap:9 22/8000") comes back from sdp-transform a number.
+      const name = String(map.codec).toUpperCase();
       if ((name === 'PCMU' || name === 'PCMA') && integerOf(map.rate ?? 8000) === 8000) {
         out.push({ codec: name, payloadType: pt });
       }
@@ -215,7 +216,7 @@ function codecsOf(m: MediaDescription): OfferedCodec[] {
 
 function telephoneEventOf(m: MediaDescription): number | undefined {
   const map = m.rtp.find(
-    (r) => r.codec.toLowerCase() === 'telephone-event' && integerOf(r.rate) === 8000,
+    (r) => String(r.codec).toLowerCase() === 'telephone-event' && integerOf(r.rate) === 8000,
   );
   return map === undefined ? undefined : (integerOf(map.payload) ?? undefined);
 }

@@ -159,6 +159,23 @@ describe('hostile ports in an unauthenticated INVITE, against renvoi start', () 
           () => sent.every(({ callId }) => finalFor(attacker.received, callId) !== undefined),
           'a final response to every attack',
         );
+        // Found by fuzzing: a codec name of digits threw a TypeError while the PBX answered the
+        // offer, an unhandled rejection that ended the process. The offer is usable: answered.
+        const numeric = invite(running.sipPort, attacker, '101', {
+          connection: 'c=IN IP4 127.0.0.1',
+          lines: ['m=audio 40000 RTP/AVP 9 0', 'a=rtpmap:9 22/8000'],
+        });
+        attacker.send(numeric.text, {
+          address: '127.0.0.1',
+          port: running.sipPort,
+          family: 'IPv4',
+          size: 0,
+        });
+        await eventually(
+          () => finalFor(attacker.received, numeric.callId) !== undefined,
+          'the answer to the numeric codec name',
+        );
+        expect(finalFor(attacker.received, numeric.callId)).toMatch(/^SIP\/2\.0 200 /);
         for (const { callId, attack } of sent) {
           const response = finalFor(attacker.received, callId) ?? '';
           expect(response, attack.name).toMatch(/^SIP\/2\.0 488 /);

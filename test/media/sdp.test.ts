@@ -216,6 +216,11 @@ describe('numbers and addresses of a remote SDP, checked where they are read', (
     ).toMatchObject({ code: 'address' });
   });
 
+  it('reads a codec name of digits as a name (a fuzzing crasher: sdp-transform made it a number)', () => {
+    const remote = parseRemoteSdp(offer(['m=audio 5004 RTP/AVP 9 0', 'a=rtpmap:9 22/8000']));
+    expect(remote.codecs).toEqual([{ codec: 'PCMU', payloadType: 0 }]);
+  });
+
   it('reads a host name as such: the caller decides whether to resolve it', () => {
     const named = parseRemoteSdp(
       withConnection('c=IN IP4 media.example.invalid', ['m=audio 5004 RTP/AVP 0']),
