@@ -18,7 +18,6 @@
  * step bounded in count and time. Needs `npm run build`, sipp, kamailio, sipsak.
  */
 import { spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import {
   cpSync,
   mkdirSync,
@@ -29,7 +28,6 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,6 +42,7 @@ import {
   sipp,
   sippMillis,
   startKamailio,
+  freePort,
   startRenvoi,
 } from './sip/processes.js';
 import type { RenvoiServer, Server, SippResult } from './sip/processes.js';
@@ -100,26 +99,6 @@ function log(message: string): void {
 
 function load1(): number {
   return Math.round((loadavg()[0] ?? 0) * 100) / 100;
-}
-
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const socket = createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-  throw new Error('no free port');
 }
 
 // ---------------------------------------------------------------- the bench directory
