@@ -157,12 +157,23 @@ export class TrunkRegistration {
   }
 }
 
-/** RFC 3261 §10.2.4: our Contact's expires parameter, else the Expires header, else asked. */
+/**
+ * RFC 3261 §10.2.4: our Contact's expires parameter, else the Expires header, else asked. A
+ * registrar may shorten the time asked, never lengthen it (§10.3 step 7): a longer grant (up to
+ * 2**32-1 s, beyond what a timer can wait: Node fires such a timer after 1 ms, which made the PBX
+ * REGISTER in a loop) counts as the time asked.
+ */
 function grantedSeconds(response: SipResponse, asked: number): number {
+  let granted: number | undefined;
   for (const contact of response.headers.getAll('Contact')) {
     const match = /;\s*expires\s*=\s*(\d+)/i.exec(contact);
-    if (match?.[1] !== undefined) return Number(match[1]);
+    if (match?.[1] !== undefined) {
+      granted = Number(match[1]);
+      break;
+    }
   }
-  const header = response.headers.get('Expires');
-  return header !== undefined && /^\d+$/.test(header) ? Number(header) : asked;
+  const header = response.headers.get('Expires')?.trim();
+  if (granted === undefined && header !== undefined && /^\d+$/.test(header))
+    granted = Number(header);
+  return granted === undefined ? asked : Math.min(granted, asked);
 }
