@@ -28,7 +28,10 @@ export function offerProblem(request: SipRequest, trusted: boolean): SdpError | 
     }
     return null;
   } catch (error) {
-    if (error instanceof SdpError) return error;
+    // No plain RTP audio stream (SRTP, WebRTC, video only): nothing here for the PBX to use, but
+    // two phones may still talk when their SDP passes through; the PBX refuses it only if it
+    // must answer it itself (call-session.ts).
+    if (error instanceof SdpError) return error.code === 'no-audio' ? null : error;
     throw error;
   }
 }
