@@ -148,7 +148,9 @@ export function extensionView(ext: Extension, directory: Directory, now: Date) {
 
 /** The short words of a pattern in a summary: the text as understood, or the special word. */
 function patternWords(lang: Language, pattern: CallerPattern): string {
-  return pattern.kind === 'number' ? pattern.raw : say(lang, `pattern.kind.${pattern.kind}`);
+  if (pattern.kind === 'number') return pattern.raw;
+  if (pattern.kind === 'group') return say(lang, 'pattern.kind.group', { name: pattern.name });
+  return say(lang, `pattern.kind.${pattern.kind}`);
 }
 
 function periodsWords(lang: Language, periods: Period[]): string {
@@ -251,7 +253,11 @@ export type PatternKind =
   | 'wildcard'
   | 'anonymous'
   | 'internal'
-  | 'external';
+  | 'external'
+  | 'contacts'
+  | 'phonebook'
+  | 'group'
+  | 'unknown';
 
 /** Which shape a digit pattern has: "06*" prefix, "*99" suffix, "*12*" contains… */
 export function numberKind(raw: string): PatternKind {
@@ -280,6 +286,15 @@ export function parseView(lang: Language, text: string, country: string) {
     return { ok: false, patterns: [], errors };
   }
   const patterns = parsed.patterns.map((pattern) => {
+    if (pattern.kind === 'group') {
+      const text = `group:${pattern.name}`;
+      return {
+        text,
+        kind: pattern.kind,
+        canonical: text,
+        description: say(lang, 'pattern.kind.group', { name: pattern.name }),
+      };
+    }
     if (pattern.kind !== 'number') {
       const text = pattern.kind === 'any' ? '*' : pattern.kind;
       return {

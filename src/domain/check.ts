@@ -4,6 +4,7 @@
  */
 import type { Action, Directory, Extension, ForwardingException, Status } from './types.js';
 import { patternsCover } from './patterns.js';
+import { knownGroups } from './contacts.js';
 import { hoursCover } from './schedule.js';
 import { actionProblem, forwardTargets } from './route.js';
 import { boundsWithin, repeatCovers, validityAt, validityBounds } from './validity.js';
@@ -53,7 +54,7 @@ function checkExtension(ext: Extension, directory: Directory, now: Date): Findin
     if (reason !== null && reason !== undefined) {
       findings.push({ kind: 'broken', extension: ext.number, exception: j, reason });
     }
-    const never = neverFires(exception, directory);
+    const never = neverFires(exception, directory) ?? nobodyInBooks(exception, ext, directory);
     if (never !== null) {
       findings.push({ kind: 'never', extension: ext.number, exception: j, reason: never });
     }
@@ -157,6 +158,26 @@ function neverFires(exception: ForwardingException, directory: Directory): strin
     default:
       return null;
   }
+}
+
+/**
+ * Why no caller can meet the exception's patterns when each of them names a book that is empty
+ * for this user (no contacts, an empty phonebook, a group nobody is in), or null.
+ */
+function nobodyInBooks(
+  exception: ForwardingException,
+  ext: Extension,
+  directory: Directory,
+): string | null {
+  const groups = knownGroups(directory, ext);
+  const reasons = exception.patterns.map((p) => {
+    if (p.kind === 'contacts') return ext.contacts.length === 0 ? 'no-contacts' : null;
+    if (p.kind === 'phonebook') return directory.phonebook.length === 0 ? 'empty-phonebook' : null;
+    if (p.kind === 'group') return groups.has(p.name) ? null : 'empty-group';
+    return null;
+  });
+  if (reasons.length === 0 || reasons.some((r) => r === null)) return null;
+  return reasons[0] ?? null;
 }
 
 function isEmptySchedule(schedule: Directory['settings']['officeHours']): boolean {

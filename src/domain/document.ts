@@ -34,6 +34,8 @@ import { PIN_HASH, REALM, formatPasswordHash, parsePasswordHash } from './creden
 import type { SipPassword, VoicemailPin } from './credentials.js';
 import { REPEAT_CALLS, REPEAT_MINUTES } from './validity.js';
 import { parseInstant } from './zoned-time.js';
+import { MAX_PERSONAL_CONTACTS, MAX_PHONEBOOK } from './contacts.js';
+import { ContactSchema, contactDocument, readContacts } from './contacts-document.js';
 import { checkAction, checkExceptionRules, checkOutsideNumber, placeProblems } from './validate.js';
 
 // ---------------------------------------------------------------------------
@@ -124,6 +126,7 @@ export const ExtensionSchema = Type.Object(
       ),
     ),
     statusSchedule: Opt(Type.Array(ScheduledStatusSchema)),
+    contacts: Opt(Type.Array(ContactSchema)),
   },
   strict,
 );
@@ -188,6 +191,7 @@ export const DirectoryDocumentSchema = Type.Object(
     extensions: Opt(Type.Array(ExtensionSchema)),
     ringGroups: Opt(Type.Array(RingGroupSchema)),
     trunks: Opt(Type.Array(TrunkSchema)),
+    phonebook: Opt(Type.Array(ContactSchema)),
   },
   strict,
 );
@@ -573,6 +577,7 @@ const EXTENSION_KEYS = [
   'exceptions',
   'temporaryStatus',
   'statusSchedule',
+  'contacts',
 ] as const;
 const EXCEPTION_KEYS = [
   'callerId',
@@ -610,6 +615,7 @@ const DOCUMENT_KEYS = [
   'extensions',
   'ringGroups',
   'trunks',
+  'phonebook',
 ] as const;
 
 /** `password` in clear or else `passwordHash` as exported. */
@@ -764,6 +770,13 @@ function readExtension(
       .list(obj.statusSchedule, at(path, 'statusSchedule'))
       .map((item, k) => readScheduledStatus(r, item, at(at(path, 'statusSchedule'), k)))
       .filter((entry): entry is ScheduledStatus => entry !== null),
+    contacts: readContacts(
+      obj.contacts,
+      at(path, 'contacts'),
+      settings.country,
+      MAX_PERSONAL_CONTACTS,
+      r.problems,
+    ),
   };
   r.list(obj.exceptions, at(path, 'exceptions')).forEach((item, j) => {
     const exPath = at(at(path, 'exceptions'), j);
@@ -942,6 +955,13 @@ export function buildDirectory(input: unknown): BuildResult {
     extensions: new Map(),
     ringGroups: new Map(),
     trunks: trunks.map((t) => t.trunk),
+    phonebook: readContacts(
+      doc.phonebook,
+      'phonebook',
+      settings.country,
+      MAX_PHONEBOOK,
+      r.problems,
+    ),
   };
   const numbers = new Map<string, string>();
   const claim = (number: string, path: string): boolean => {
@@ -1160,6 +1180,7 @@ export function toDocument(directory: Directory): DirectoryDocument {
         return x;
       });
     }
+    if (ext.contacts.length > 0) e.contacts = ext.contacts.map(contactDocument);
     extensions.push(e);
   }
   if (extensions.length > 0) doc.extensions = extensions;
@@ -1198,5 +1219,6 @@ export function toDocument(directory: Directory): DirectoryDocument {
       return t;
     });
   }
+  if (directory.phonebook.length > 0) doc.phonebook = directory.phonebook.map(contactDocument);
   return doc;
 }

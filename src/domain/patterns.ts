@@ -3,7 +3,8 @@
  * caller, and deciding when one pattern makes another useless (for `renvoi check`).
  */
 import { canonicalCallerKey, canonicalNumber, canonicalPrefix, displayNumber } from './numbers.js';
-import type { Caller, CallerPattern, Country, Problem } from './types.js';
+import { GROUP_NAME, foldGroup } from './contacts.js';
+import type { Caller, CallerBook, CallerPattern, Country, Problem } from './types.js';
 
 export const MAX_PATTERNS = 50;
 export const MAX_DIGITS = 20;
@@ -12,7 +13,7 @@ const MAX_NUMBER_DIGITS = 15;
 /** "+33 (0)6 12 34 56 78 *" and the like, with room for an IDD prefix. */
 const MAX_JOINED = 24;
 
-type Word = 'anonymous' | 'internal' | 'external';
+type Word = 'anonymous' | 'internal' | 'external' | 'contacts' | 'phonebook' | 'unknown';
 
 /** Both languages whatever the UI language: a field written in French keeps working in English. */
 const WORDS: ReadonlyMap<string, Word> = new Map([
@@ -25,11 +26,34 @@ const WORDS: ReadonlyMap<string, Word> = new Map([
   ['interne', 'internal'],
   ['external', 'external'],
   ['externe', 'external'],
+  ['contacts', 'contacts'],
+  ['phonebook', 'phonebook'],
+  ['annuaire', 'phonebook'],
+  ['unknown', 'unknown'],
+  ['inconnu', 'unknown'],
+  ['inconnus', 'unknown'],
 ]);
+
+/** `group:NAME`, `groupe:NAME`: the name as written after the colon. */
+const GROUP = /^(?:group|groupe):(.*)$/i;
 
 function wordOf(group: string): Word | undefined {
   const folded = group.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
   return WORDS.get(folded);
+}
+
+/** A word of the field as a pattern, a problem if it is a group with a bad name, or undefined. */
+function namedPattern(text: string, problems: Problem[]): CallerPattern | null | undefined {
+  const word = wordOf(text);
+  if (word !== undefined) return { kind: word };
+  const group = GROUP.exec(text);
+  if (group === null) return undefined;
+  const name = group[1] ?? '';
+  if (!GROUP_NAME.test(name)) {
+    problems.push(problem('pattern.bad-group', { part: text }));
+    return null;
+  }
+  return { kind: 'group', name: foldGroup(name) };
 }
 
 const SEPARATORS = /[,;\r\n]+/;
@@ -112,8 +136,10 @@ function segmentParts(
   for (const text of segment.split(/\s+/).filter((g) => g !== '')) {
     if (!NUMERIC.test(text)) {
       flush();
-      if (wordOf(text) !== undefined) out.push({ text, compact: text });
-      else
+      const named = namedPattern(text, problems);
+      if (named !== undefined) {
+        if (named !== null) out.push({ text, compact: text });
+      } else
         problems.push(
           problem(/\p{L}/u.test(text) ? 'pattern.unknown-word' : 'pattern.invalid', { part: text }),
         );
@@ -162,7 +188,9 @@ function numberPattern(
 }
 
 function keyOf(pattern: CallerPattern): string {
-  return pattern.kind === 'number' ? `number:${pattern.raw}` : pattern.kind;
+  if (pattern.kind === 'number') return `number:${pattern.raw}`;
+  if (pattern.kind === 'group') return `group:${pattern.name}`;
+  return pattern.kind;
 }
 
 /** The caller-ID field → patterns, or problems naming each offending part (path '' for callers). */
@@ -176,11 +204,10 @@ export function parseCallerId(
   let tooMany: string | null = null;
   for (const segment of text.split(SEPARATORS)) {
     for (const part of segmentParts(segment, country, problems)) {
-      const word = wordOf(part.text);
+      // segmentParts kept only the words that name a pattern.
+      const named = namedPattern(part.text, []);
       const pattern: CallerPattern | null =
-        word !== undefined
-          ? { kind: word }
-          : numberPattern(part.text, part.compact, country, problems);
+        named === undefined ? numberPattern(part.text, part.compact, country, problems) : named;
       if (pattern === null) continue;
       const key = keyOf(pattern);
       if (seen.has(key)) continue;
@@ -253,8 +280,19 @@ function globTest(glob: string): Test {
   return test;
 }
 
-/** Whether one pattern matches a caller (design §2). */
-export function matchesCaller(pattern: CallerPattern, caller: Caller): boolean {
+/** A caller found in no book: what routing sees when no contacts are given. */
+export const NO_BOOK: CallerBook = { personal: null, phonebook: null, groups: new Set() };
+
+function isUnknown(caller: Caller, book: CallerBook): boolean {
+  return caller.kind !== 'internal' && book.personal === null && book.phonebook === null;
+}
+
+/** Whether one pattern matches a caller (design §2), `book` saying where the caller was found. */
+export function matchesCaller(
+  pattern: CallerPattern,
+  caller: Caller,
+  book: CallerBook = NO_BOOK,
+): boolean {
   switch (pattern.kind) {
     case 'any':
       return true;
@@ -262,6 +300,14 @@ export function matchesCaller(pattern: CallerPattern, caller: Caller): boolean {
     case 'internal':
     case 'external':
       return caller.kind === pattern.kind;
+    case 'contacts':
+      return book.personal !== null;
+    case 'phonebook':
+      return book.phonebook !== null;
+    case 'group':
+      return book.groups.has(pattern.name);
+    case 'unknown':
+      return isUnknown(caller, book);
     case 'number':
       if (caller.kind === 'internal') return globTest(pattern.raw)(caller.extension);
       if (caller.kind === 'anonymous') return false;
@@ -282,12 +328,26 @@ function callerOutsideKey(caller: { e164: string | null; digits: string }): stri
   return caller.e164 ?? caller.digits;
 }
 
-/** All patterns of a field as one test, built once per exception for the routing hot path. */
-export function compileMatcher(patterns: CallerPattern[]): (caller: Caller) => boolean {
+/** Whether the field names callers by who they are, so routing must look them up in the books. */
+export function usesBooks(patterns: readonly CallerPattern[]): boolean {
+  return patterns.some(
+    (p) =>
+      p.kind === 'contacts' || p.kind === 'phonebook' || p.kind === 'group' || p.kind === 'unknown',
+  );
+}
+
+/**
+ * All patterns of a field as one test, built once per exception for the routing hot path. `book`
+ * is only read when the field uses the books (`usesBooks`).
+ */
+export function compileMatcher(
+  patterns: CallerPattern[],
+): (caller: Caller, book?: CallerBook) => boolean {
   let any = false;
   let anonymous = false;
   let internal = false;
   let external = false;
+  const named: CallerPattern[] = [];
   const raw: Test[] = [];
   const outside: Test[] = [];
   for (const pattern of patterns) {
@@ -295,13 +355,13 @@ export function compileMatcher(patterns: CallerPattern[]): (caller: Caller) => b
     else if (pattern.kind === 'anonymous') anonymous = true;
     else if (pattern.kind === 'internal') internal = true;
     else if (pattern.kind === 'external') external = true;
-    else {
+    else if (pattern.kind === 'number') {
       raw.push(globTest(pattern.raw));
       outside.push(globTest(outsideKey(pattern)));
-    }
+    } else named.push(pattern);
   }
   if (any) return () => true;
-  return (caller) => {
+  const byDigits = (caller: Caller): boolean => {
     if (caller.kind === 'anonymous') return anonymous;
     if (caller.kind === 'internal') {
       if (internal) return true;
@@ -313,6 +373,9 @@ export function compileMatcher(patterns: CallerPattern[]): (caller: Caller) => b
     for (const test of outside) if (test(key)) return true;
     return false;
   };
+  if (named.length === 0) return byDigits;
+  return (caller, book = NO_BOOK) =>
+    byDigits(caller) || named.some((pattern) => matchesCaller(pattern, caller, book));
 }
 
 // ---------------------------------------------------------------------------
@@ -358,6 +421,11 @@ export function globCovers(a: string, b: string): boolean {
  */
 export function patternCovers(a: CallerPattern, b: CallerPattern): boolean {
   if (a.kind === 'any') return true;
+  if (a.kind === 'group') return b.kind === 'group' && a.name === b.name;
+  // Books hold outside numbers only, and an anonymous caller is in none of them.
+  if (b.kind === 'contacts' || b.kind === 'phonebook' || b.kind === 'group')
+    return a.kind === b.kind || a.kind === 'external';
+  if (a.kind === 'unknown') return b.kind === 'unknown' || b.kind === 'anonymous';
   if (b.kind !== 'number') return a.kind === b.kind;
   if (a.kind === 'external') return b.raw.startsWith('+');
   if (a.kind !== 'number') return false;
@@ -374,6 +442,7 @@ export function patternsCover(as: CallerPattern[], bs: CallerPattern[]): boolean
 /** The canonical form shown beside a chip; the UI words "any", "anonymous"… via i18n by kind. */
 export function describePattern(p: CallerPattern, country: Country): string {
   if (p.kind === 'any') return '*';
+  if (p.kind === 'group') return `group:${p.name}`;
   if (p.kind !== 'number') return p.kind;
   if (p.canonical === null) return p.raw;
   return WILDCARD.test(p.canonical) ? p.canonical : displayNumber(p.canonical, country);

@@ -17,6 +17,7 @@
 import type {
   Action,
   Caller,
+  CallerBook,
   Decision,
   Directory,
   Extension,
@@ -28,7 +29,8 @@ import type {
   Step,
   TraceEntry,
 } from './types.js';
-import { compileMatcher } from './patterns.js';
+import { compileMatcher, usesBooks } from './patterns.js';
+import { callerBook } from './contacts.js';
 import { canonicalNumber, classifyNumber } from './numbers.js';
 import type { Clock } from './schedule.js';
 import { clockAt, inSchedule, isOfficeHoursAt } from './schedule.js';
@@ -47,7 +49,7 @@ function isGroup(owner: Owner): owner is RingGroup {
 // ---------------------------------------------------------------------------
 // Caches: compiled once per object, recompiled if the object's source changed.
 
-type Matcher = (caller: Caller) => boolean;
+type Matcher = (caller: Caller, book?: CallerBook) => boolean;
 
 /**
  * Per extension, slot i holds the matcher compiled from exception i's patterns: one WeakMap
@@ -58,6 +60,8 @@ interface Matchers {
   exceptions: (ForwardingException | undefined)[];
   patterns: (ForwardingException['patterns'] | undefined)[];
   match: Matcher[];
+  /** Whether slot i's patterns name callers by the books they are in (contacts, unknown…). */
+  books: boolean[];
 }
 
 const matchers = new WeakMap<Extension, Matchers>();
@@ -65,7 +69,7 @@ const matchers = new WeakMap<Extension, Matchers>();
 function matchersOf(ext: Extension): Matchers {
   let m = matchers.get(ext);
   if (m === undefined) {
-    m = { exceptions: [], patterns: [], match: [] };
+    m = { exceptions: [], patterns: [], match: [], books: [] };
     matchers.set(ext, m);
   }
   return m;
@@ -78,6 +82,7 @@ function matcherAt(m: Matchers, i: number, e: ForwardingException): Matcher {
   m.exceptions[i] = e;
   m.patterns[i] = e.patterns;
   m.match[i] = compiled;
+  m.books[i] = usesBooks(e.patterns);
   return compiled;
 }
 
@@ -275,13 +280,18 @@ function runExtension(ctx: Context, ext: Extension, status: Status, called: bool
   const exceptions = ext.exceptions;
   const compiled = matchersOf(ext);
   const from = ctx.call.from;
+  // Looked up once per extension, and only when one of its exceptions names the books.
+  let found: CallerBook | undefined;
+  const book = (): CallerBook => (found ??= callerBook(ctx.directory, ext, from));
   for (let i = 0; i < exceptions.length; i++) {
     const e = exceptions[i] as ForwardingException;
     if (!e.enabled) {
       trace.push({ code: 'exception-disabled', extension, exception: i });
       continue;
     }
-    if (!matcherAt(compiled, i, e)(from)) {
+    const match = matcherAt(compiled, i, e);
+    const books = compiled.books[i] === true;
+    if (!match(from, books ? book() : undefined)) {
       trace.push({ code: 'exception-caller-mismatch', extension, exception: i });
       continue;
     }
@@ -316,6 +326,7 @@ function runExtension(ctx: Context, ext: Extension, status: Status, called: bool
       trace.push(brokenEntry(ctx, ext, e.action, problem, i));
       continue;
     }
+    if (books) trace.push(bookEntry(book(), extension, i));
     trace.push({ code: 'exception-matched', extension, exception: i });
     if (called) {
       ctx.exception = i;
@@ -335,6 +346,29 @@ function runExtension(ctx: Context, ext: Extension, status: Status, called: bool
   } else {
     forward(ctx, ext, ext.forwarding.busy);
   }
+}
+
+/** Where the caller of an exception naming the books was found: who they are, or nobody. */
+function bookEntry(book: CallerBook, extension: string, exception: number): TraceEntry {
+  if (book.personal !== null) {
+    return {
+      code: 'caller-contact',
+      extension,
+      exception,
+      contact: book.personal.name,
+      book: 'contacts',
+    };
+  }
+  if (book.phonebook !== null) {
+    return {
+      code: 'caller-contact',
+      extension,
+      exception,
+      contact: book.phonebook.name,
+      book: 'phonebook',
+    };
+  }
+  return { code: 'caller-unknown', extension, exception };
 }
 
 /** The trace entry for an exception skipped because its action cannot be carried out. */

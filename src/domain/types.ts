@@ -25,13 +25,39 @@ export type Role = 'user' | 'admin';
  *   such as "101"); `raw` is the digits and wildcards as typed without formatting ("06*"), compared
  *   with extension numbers and with external callers' digits as received.
  * - `anonymous` | `internal` | `external`: the special words.
+ * - `contacts` | `phonebook` | `group` | `unknown`: who the caller is rather than their digits
+ *   (issue 13 §2): in the called user's contacts, in the company phonebook, in a contact group of
+ *   either (`name` folded to lower case), or in neither.
  */
 export type CallerPattern =
   | { kind: 'any' }
   | { kind: 'number'; raw: string; canonical: string | null }
   | { kind: 'anonymous' }
   | { kind: 'internal' }
-  | { kind: 'external' };
+  | { kind: 'external' }
+  | { kind: 'contacts' }
+  | { kind: 'phonebook' }
+  | { kind: 'group'; name: string }
+  | { kind: 'unknown' };
+
+/** A person or company in the phonebook or in a user's contacts. */
+export interface Contact {
+  name: string;
+  /** As written; matched through their canonical form, as caller-ID patterns are. */
+  numbers: string[];
+  /** Group names as written; `group:NAME` patterns compare them folded to lower case. */
+  groups: string[];
+}
+
+/**
+ * Where a caller was found, for the extension whose exceptions are being evaluated: the first
+ * matching entry of that user's contacts and of the phonebook, and the groups of every match.
+ */
+export interface CallerBook {
+  personal: Contact | null;
+  phonebook: Contact | null;
+  groups: ReadonlySet<string>;
+}
 
 /** Who is calling, normalised once per call. */
 export type Caller =
@@ -152,6 +178,8 @@ export interface Extension {
   temporaryStatus: TemporaryStatus | null;
   /** Statuses taken by themselves while `status` is available; the first that holds wins. */
   statusSchedule: ScheduledStatus[];
+  /** The user's own contacts (issue 13 §2). */
+  contacts: Contact[];
 }
 
 export interface TemporaryStatus {
@@ -254,6 +282,8 @@ export interface Directory {
   extensions: Map<string, Extension>;
   ringGroups: Map<string, RingGroup>;
   trunks: Trunk[];
+  /** The company phonebook, shared by all. */
+  phonebook: Contact[];
 }
 
 // ---------------------------------------------------------------------------
@@ -319,6 +349,9 @@ export interface TraceEntry {
   after?: Status;
   /** `exception-repeat-*`: calls counted (this one included), needed, window, earlier calls. */
   repeat?: { count: number; calls: number; minutes: number; earlier: PastCall[] };
+  /** `caller-contact`: the caller's name, and whose book it is in. */
+  contact?: string;
+  book?: 'contacts' | 'phonebook';
 }
 
 export type TraceCode =
@@ -332,6 +365,9 @@ export type TraceCode =
   | 'exception-repeat-mismatch'
   | 'exception-repeat-reached'
   | 'exception-broken'
+  /** Before `exception-matched`, for an exception naming the books (contacts, group:, unknown). */
+  | 'caller-contact'
+  | 'caller-unknown'
   /** A status-forwarding destination or ring-group fallback that cannot be carried out. */
   | 'forwarding-broken'
   | 'no-exception'

@@ -29,7 +29,9 @@ export function describeTrace(lang: Language, entry: TraceEntry, directory: Dire
       : (directory.extensions.get(entry.extension) ?? directory.ringGroups.get(entry.extension))
           ?.name;
   params.name = name ?? '';
-  return message(lang, `trace.${entry.code}`, params);
+  if (entry.contact !== undefined) params.contact = entry.contact;
+  const code = entry.book === undefined ? entry.code : `${entry.code}.${entry.book}`;
+  return message(lang, `trace.${code}`, params);
 }
 
 /** A validity bound as written ("2026-12-31", "2026-12-31T18:00") the way people write it. */

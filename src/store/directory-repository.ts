@@ -1,5 +1,6 @@
 import type {
   Action,
+  Contact,
   Directory,
   Extension,
   ForwardingException,
@@ -105,6 +106,16 @@ export async function editDirectory<T>(
   });
 }
 
+function contactRows(owner: string | null, contacts: readonly Contact[]) {
+  return contacts.map((contact, position) => ({
+    owner,
+    position,
+    name: contact.name,
+    numbers: JSON.stringify(contact.numbers),
+    groups: JSON.stringify(contact.groups),
+  }));
+}
+
 function exceptionRows(ext: Extension) {
   return ext.exceptions.map((exception, position) => ({
     extension: ext.number,
@@ -143,6 +154,10 @@ async function writeExtensions(
     await trx.deleteFrom('exception').where('extension', '=', number).execute();
     const rows = exceptionRows(ext);
     if (rows.length > 0) await trx.insertInto('exception').values(rows).execute();
+    await trx.deleteFrom('contact').where('owner', '=', number).execute();
+    await insertChunked(contactRows(number, ext.contacts), (chunk) =>
+      trx.insertInto('contact').values(chunk).execute(),
+    );
   }
 }
 
@@ -170,7 +185,8 @@ async function writeDirectory(
   directory: Directory,
   secrets: StoredSecrets,
 ): Promise<void> {
-  // Children first: members and exceptions reference extensions.
+  // Children first: members, exceptions and contacts reference extensions.
+  await trx.deleteFrom('contact').execute();
   await trx.deleteFrom('trunk_inbound').execute();
   await trx.deleteFrom('trunk').execute();
   await trx.deleteFrom('ring_group_member').execute();
@@ -246,6 +262,14 @@ async function writeDirectory(
     ),
     (chunk) => trx.insertInto('trunk_inbound').values(chunk).execute(),
   );
+
+  await insertChunked(
+    [
+      ...contactRows(null, directory.phonebook),
+      ...extensions.flatMap((ext) => contactRows(ext.number, ext.contacts)),
+    ],
+    (chunk) => trx.insertInto('contact').values(chunk).execute(),
+  );
 }
 
 /**
@@ -271,6 +295,18 @@ async function readDirectory(trx: Db): Promise<Directory> {
     .orderBy('position')
     .execute();
   const exceptionsByExtension = groupBy(exceptionRows, (row) => row.extension);
+  const contactRows = await trx
+    .selectFrom('contact')
+    .selectAll()
+    .orderBy('owner')
+    .orderBy('position')
+    .execute();
+  const toContact = (row: (typeof contactRows)[number]): Contact => ({
+    name: row.name,
+    numbers: JSON.parse(row.numbers) as string[],
+    groups: JSON.parse(row.groups) as string[],
+  });
+  const contactsByOwner = groupBy(contactRows, (row) => row.owner ?? '');
   const toException = (row: (typeof exceptionRows)[number]): ForwardingException => {
     const parsed = parseCallerId(row.caller_id, settings.country);
     return {
@@ -305,6 +341,7 @@ async function readDirectory(trx: Db): Promise<Directory> {
           ? null
           : (JSON.parse(row.temporary_status) as TemporaryStatus),
       statusSchedule: JSON.parse(row.status_schedule) as ScheduledStatus[],
+      contacts: (contactsByOwner.get(row.number) ?? []).map(toContact),
     });
   }
 
@@ -350,5 +387,6 @@ async function readDirectory(trx: Db): Promise<Directory> {
     ),
   }));
 
-  return { settings, extensions, ringGroups, trunks };
+  const phonebook = (contactsByOwner.get('') ?? []).map(toContact);
+  return { settings, extensions, ringGroups, trunks, phonebook };
 }

@@ -252,6 +252,24 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0011-contacts': {
+    async up(db: Kysely<unknown>) {
+      // The phonebook has no owner; an extension's contacts go with it.
+      await db.schema
+        .createTable('contact')
+        .addColumn('owner', 'text', (c) => c.references('extension.number').onDelete('cascade'))
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('numbers', 'text', (c) => c.notNull())
+        .addColumn('groups', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('contact_owner')
+        .on('contact')
+        .columns(['owner', 'position'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

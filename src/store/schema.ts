@@ -183,6 +183,17 @@ export interface SessionRevocationTable {
   expires_at: number;
 }
 
+/** An entry of the phonebook (`owner` null) or of an extension's contacts (issue 13 §2). */
+export interface ContactTable {
+  owner: string | null;
+  position: number;
+  name: string;
+  /** JSON string[], as written. */
+  numbers: string;
+  /** JSON string[]. */
+  groups: string;
+}
+
 export interface Database {
   setting: SettingTable;
   extension: ExtensionTable;
@@ -197,4 +208,5 @@ export interface Database {
   voicemail_message: VoicemailMessageTable;
   voicemail_greeting: VoicemailGreetingTable;
   session_revocation: SessionRevocationTable;
+  contact: ContactTable;
 }

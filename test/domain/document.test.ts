@@ -142,6 +142,7 @@ describe('buildDirectory: the design document', () => {
       exceptions: [],
       temporaryStatus: null,
       statusSchedule: [],
+      contacts: [],
     });
     const alice = d.extensions.get('101');
     expect(alice?.exceptions[0]).toEqual({

@@ -154,10 +154,10 @@ describe('parseCallerId: errors name the part', () => {
     const [p] = problems('06*a');
     if (p === undefined) throw new Error('no problem');
     expect(describeProblem('fr', p)).toBe(
-      '« 06*a » n’est ni un numéro ni un mot connu (anonyme, interne, externe).',
+      '« 06*a » n’est ni un numéro ni un mot connu (anonyme, interne, externe, contacts, annuaire, inconnu, groupe:NOM).',
     );
     expect(describeProblem('en', { ...p, path: 'exceptions[0].callerId' })).toBe(
-      'exceptions[0].callerId: "06*a" is neither a number nor a known word (anonymous, internal, external).',
+      'exceptions[0].callerId: "06*a" is neither a number nor a known word (anonymous, internal, external, contacts, phonebook, unknown, group:NAME).',
     );
     for (const code of [
       'pattern.empty',
@@ -165,6 +165,7 @@ describe('parseCallerId: errors name the part', () => {
       'pattern.plus',
       'pattern.too-long',
       'pattern.too-many',
+      'pattern.bad-group',
       'number.invalid',
     ]) {
       for (const lang of ['fr', 'en'] as const) {

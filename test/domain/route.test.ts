@@ -81,6 +81,7 @@ function ext(number: string, over: Partial<Extension> = {}): Extension {
     exceptions: [],
     temporaryStatus: null,
     statusSchedule: [],
+    contacts: [],
     ...over,
   };
 }
@@ -121,6 +122,7 @@ function directory(
     extensions: new Map(extensions.map((e) => [e.number, e])),
     ringGroups: new Map(groups.map((g) => [g.number, g])),
     trunks: [],
+    phonebook: [],
   };
 }
 

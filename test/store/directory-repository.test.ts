@@ -4,7 +4,11 @@ import { sql } from 'kysely';
 import { openDatabase } from '../../src/store/database.js';
 import type { Db } from '../../src/store/database.js';
 import { migrate, migrationNames } from '../../src/store/migrations.js';
-import { loadDirectory, saveDirectory } from '../../src/store/directory-repository.js';
+import {
+  editDirectory,
+  loadDirectory,
+  saveDirectory,
+} from '../../src/store/directory-repository.js';
 import { directoryOf, tempDir } from './helpers.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { PIN_HASH, digestsOf, passwordMatches } from '../../src/domain/credentials.js';
@@ -52,6 +56,10 @@ const rich = {
       ringTimeout: 25,
       status: 'dnd',
       language: 'fr',
+      contacts: [
+        { name: 'Maman', numbers: ['06 12 34 56 78', '04 91 00 00 00'], groups: ['famille'] },
+        { name: 'Dr Bernard', numbers: ['+33 4 91 00 00 03'] },
+      ],
       forwarding: { dnd: { type: 'busy' }, noAnswer: { type: 'system', target: '800' } },
       exceptions: [
         { callerId: '06* 07*', action: { type: 'extension', target: '100', voicemail: true } },
@@ -83,6 +91,7 @@ const rich = {
       inbound: { '0442000000': '800', '0442000001': '101' },
     },
   ],
+  phonebook: [{ name: 'Cabinet Durand', numbers: ['01 42 00 00 01'], groups: ['clients'] }],
 };
 
 const small = {
@@ -125,6 +134,30 @@ describe('directory repository', () => {
       .select(db.fn.countAll().as('n'))
       .executeTakeFirst();
     expect(Number(rows?.n)).toBe(0);
+    const contacts = await db
+      .selectFrom('contact')
+      .select(db.fn.countAll().as('n'))
+      .executeTakeFirst();
+    expect(Number(contacts?.n)).toBe(0);
+  });
+
+  it('rewrites one user’s contacts alone, leaving the phonebook and the others', async () => {
+    await saveDirectory(db, directoryOf(rich));
+    await editDirectory(db, (current) => {
+      const alice = current.extensions.get('101');
+      if (alice === undefined) throw new Error('no 101');
+      const extensions = new Map(current.extensions);
+      extensions.set('101', {
+        ...alice,
+        contacts: [{ name: 'Léa', numbers: ['0700000001'], groups: [] }],
+      });
+      return { result: null, save: { directory: { ...current, extensions }, extensions: ['101'] } };
+    });
+    const loaded = await loadDirectory(db);
+    expect(loaded.extensions.get('101')?.contacts).toEqual([
+      { name: 'Léa', numbers: ['0700000001'], groups: [] },
+    ]);
+    expect(loaded.phonebook).toEqual(directoryOf(rich).phonebook);
   });
 
   it('gives default settings and nothing else from an empty store', async () => {

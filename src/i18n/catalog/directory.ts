@@ -59,6 +59,11 @@ export const directory: Catalog = {
     'directory.target-is-extension':
       '« {value} » est une extension : utilisez une action « extension »',
     'directory.unknown-group': 'le groupe « {value} » n’existe pas',
+    'directory.too-many': '{count} entrées, au plus {max}',
+    'directory.too-long': 'trop long (au plus {max})',
+    'directory.bad-contact-number': '« {value} » n’est pas un numéro de téléphone',
+    'directory.bad-group-name':
+      '« {value} » n’est pas un nom de groupe (un mot : lettres, chiffres, - _ .)',
     'directory.periods-required': 'hours: {hours} demande des périodes (periods)',
     'directory.periods-not-allowed':
       'des périodes ne s’appliquent qu’avec hours: specific ou outside-specific, pas {hours}',
@@ -127,6 +132,10 @@ export const directory: Catalog = {
     'directory.group-no-bounce': 'bounce ends in a voicemail box, which a ring group does not have',
     'directory.target-is-extension': '"{value}" is an extension: use an "extension" action',
     'directory.unknown-group': 'ring group "{value}" does not exist',
+    'directory.too-many': '{count} entries, at most {max}',
+    'directory.too-long': 'too long (at most {max})',
+    'directory.bad-contact-number': '"{value}" is not a phone number',
+    'directory.bad-group-name': '"{value}" is not a group name (one word: letters, digits, - _ .)',
     'directory.periods-required': 'hours: {hours} needs periods',
     'directory.periods-not-allowed':
       'periods apply only with hours: specific or outside-specific, not {hours}',

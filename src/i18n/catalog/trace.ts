@@ -8,6 +8,11 @@ import type { Catalog } from './catalog.js';
 export const trace: Catalog = {
   fr: {
     'trace.exception-matched': '{extension} : l’exception {exception} s’applique',
+    'trace.caller-contact.contacts': '{extension} : l’appelant est « {contact} », de vos contacts',
+    'trace.caller-contact.phonebook':
+      '{extension} : l’appelant est « {contact} », de l’annuaire de l’entreprise',
+    'trace.caller-unknown':
+      '{extension} : l’appelant n’est ni dans vos contacts ni dans l’annuaire',
     'trace.exception-disabled': '{extension} : exception {exception} ignorée : elle est désactivée',
     'trace.exception-caller-mismatch':
       '{extension} : exception {exception} ignorée : l’appelant ne correspond pas',
@@ -71,6 +76,10 @@ export const trace: Catalog = {
   },
   en: {
     'trace.exception-matched': '{extension}: exception {exception} fires',
+    'trace.caller-contact.contacts': '{extension}: the caller is "{contact}", from your contacts',
+    'trace.caller-contact.phonebook':
+      '{extension}: the caller is "{contact}", from the company phonebook',
+    'trace.caller-unknown': '{extension}: the caller is in neither your contacts nor the phonebook',
     'trace.exception-disabled': '{extension}: exception {exception} skipped: switched off',
     'trace.exception-caller-mismatch':
       '{extension}: exception {exception} skipped: the caller does not match',

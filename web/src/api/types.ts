@@ -121,7 +121,11 @@ export type PatternKind =
   | 'wildcard'
   | 'anonymous'
   | 'internal'
-  | 'external';
+  | 'external'
+  | 'contacts'
+  | 'phonebook'
+  | 'group'
+  | 'unknown';
 
 export interface ParsedCallerId {
   ok: boolean;
