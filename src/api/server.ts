@@ -35,6 +35,7 @@ import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
 import { voicemailRoutes } from './routes/voicemail.js';
 import { promptRoutes } from './routes/prompts.js';
+import { contactRoutes } from './routes/contacts.js';
 import { registerWavBody } from './wav-body.js';
 import { WavConverter } from '../media/wav-conversion.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -222,6 +223,7 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
   eventRoutes(app, context);
   voicemailRoutes(app, context);
   promptRoutes(app, context);
+  contactRoutes(app, context);
   if (options.metrics !== undefined) metricsRoutes(app, context, options.metrics);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

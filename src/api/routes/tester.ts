@@ -1,6 +1,7 @@
 /** The caller-ID field as understood while typing, and the tester (what a call would do). */
 import { Type } from '@fastify/type-provider-typebox';
 import { callerKey, canonicalNumber, normalizeCaller } from '../../domain/numbers.js';
+import { callerName } from '../../domain/contacts.js';
 import { route } from '../../domain/route.js';
 import { parseInstant } from '../../domain/zoned-time.js';
 import type { Caller, Directory, Language, PastCall } from '../../domain/types.js';
@@ -123,6 +124,9 @@ export function testerRoutes(app: ApiApp, ctx: ApiContext): void {
           200: Type.Object({
             to: Type.String(),
             from: Type.String(),
+            fromName: Type.Union([Type.String(), Type.Null()], {
+              description: "the caller's name in the user's contacts or the phonebook",
+            }),
             at: Type.String(),
             exception: Type.Union([Type.Integer(), Type.Null()]),
             action: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
@@ -166,6 +170,7 @@ export function testerRoutes(app: ApiApp, ctx: ApiContext): void {
       return {
         to: decision.to,
         from: callerKey(caller),
+        fromName: callerName(directory, directory.extensions.get(to) ?? null, caller),
         at: now.toISOString(),
         exception: decision.exception,
         action: decision.action,

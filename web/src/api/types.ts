@@ -144,6 +144,8 @@ export type Step =
 export interface Simulation {
   to: string;
   from: string;
+  /** The caller's name in the user's contacts or the phonebook. */
+  fromName: string | null;
   exception: number | null;
   action: Action | null;
   plan: Step[];
