@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller, Decision, Directory, ExtensionState, PastCall } from '../../domain/types.js';
 import { callerKey, normalizeCaller } from '../../domain/numbers.js';
+import { callerName as contactName } from '../../domain/contacts.js';
 import { route } from '../../domain/route.js';
 import { maxRepeatMinutes } from '../../domain/validity.js';
 import {
@@ -133,9 +134,12 @@ export class CallRouter {
       directory.settings.country,
       () => false,
     );
+    // The called user's own contact, else the phonebook's, names the caller before the network's
+    // display name does (issue 13 §2), on the phones and in the history.
+    const contact = contactName(directory, directory.extensions.get(context.to) ?? null, caller);
     return {
       caller,
-      callerName: caller.kind === 'anonymous' ? null : (identity?.displayName ?? null),
+      callerName: caller.kind === 'anonymous' ? null : (contact ?? identity?.displayName ?? null),
     };
   }
 
