@@ -108,7 +108,7 @@ describe('exceptions', () => {
         {
           path: 'callerId',
           message:
-            'Appels de l’ID d’appelant : « 06*a » n’est ni un numéro ni un mot connu (anonyme, interne, externe).',
+            'Appels de l’ID d’appelant : « 06*a » n’est ni un numéro ni un mot connu (anonyme, interne, externe, contacts, annuaire, inconnu, groupe:NOM).',
         },
         { path: 'action.target', message: expect.stringMatching(/^Transférer à : .*999/) },
       ],
@@ -120,7 +120,7 @@ describe('exceptions', () => {
     expect(en.json().problems[0].message).toMatch(/^Appels de l’ID/);
     const query = await as(h.app, alice)('POST', '/api/extensions/101/exceptions?lang=en', body);
     expect(query.json().problems[0].message).toBe(
-      'Calls from caller ID: "06*a" is neither a number nor a known word (anonymous, internal, external).',
+      'Calls from caller ID: "06*a" is neither a number nor a known word (anonymous, internal, external, contacts, phonebook, unknown, group:NAME).',
     );
     expect(await stored()).toBe(before);
   });
@@ -308,7 +308,8 @@ describe('exceptions', () => {
       patterns: [],
       errors: [
         {
-          message: '« abc » n’est ni un numéro ni un mot connu (anonyme, interne, externe).',
+          message:
+            '« abc » n’est ni un numéro ni un mot connu (anonyme, interne, externe, contacts, annuaire, inconnu, groupe:NOM).',
           start: 4,
           end: 7,
         },

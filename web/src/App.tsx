@@ -13,6 +13,7 @@ import {
 } from './pages/admin/AdminPages.js';
 import { ImportExportPage } from './pages/admin/ImportExportPage.js';
 import { PromptsPage } from './pages/admin/PromptsPage.js';
+import { ContactsPage } from './pages/ContactsPage.js';
 import { ExceptionFormPage } from './pages/ExceptionFormPage.js';
 import { ExceptionsPage } from './pages/ExceptionsPage.js';
 import { HistoryPage } from './pages/HistoryPage.js';
@@ -40,6 +41,7 @@ const PAGES: Record<string, Page> = {
   '/voicemail': { title: 'nav.voicemail', admin: false, render: () => <VoicemailPage /> },
   '/history': { title: 'nav.history', admin: false, render: () => <HistoryPage /> },
   '/tester': { title: 'nav.tester', admin: false, render: () => <TesterPage /> },
+  '/contacts': { title: 'nav.contacts', admin: false, render: () => <ContactsPage /> },
   '/admin/extensions': {
     title: 'nav.extensions',
     admin: true,

@@ -30,6 +30,13 @@ export type Action =
   | { type: 'external'; number: string; bounce: boolean }
   | { type: 'busy' };
 
+/** An entry of a user's contacts or of the phonebook (ContactSchema). */
+export interface Contact {
+  name: string;
+  numbers: string[];
+  groups?: string[];
+}
+
 export interface Session {
   extension: string;
   name: string;

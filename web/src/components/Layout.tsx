@@ -16,6 +16,7 @@ export const USER_NAV: readonly NavItem[] = [
   { route: '/exceptions', label: 'nav.exceptions', icon: '⇄' },
   { route: '/voicemail', label: 'nav.voicemail', icon: '✉' },
   { route: '/history', label: 'nav.history', icon: '☰' },
+  { route: '/contacts', label: 'nav.contacts', icon: '☺' },
   { route: '/tester', label: 'nav.tester', icon: '▶' },
 ];
 

@@ -153,6 +153,9 @@ export function TesterPage() {
         {result !== null && (
           <section className="card tester-result" aria-labelledby="tester-result-title">
             <h2 id="tester-result-title">{t('tester.result')}</h2>
+            {result.fromName !== null && (
+              <p data-testid="contact">{t('tester.contact', { name: result.fromName })}</p>
+            )}
             <p className="sentence" data-testid="sentence">
               {result.sentence}
             </p>

@@ -4,17 +4,7 @@ import { ApiError, api, apiText } from '../../api/client.js';
 import type { Problem } from '../../api/types.js';
 import { ProblemsNotice } from '../../components/Notice.js';
 import { useI18n } from '../../i18n/index.js';
-
-function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+import { download } from '../download.js';
 
 /** "Import/Export": the whole directory document, as `renvoi export` and `renvoi import` see it. */
 export function ImportExportPage() {
