@@ -1,5 +1,5 @@
 /**
- * The transport layer (RFC 3261 §18): listeners for UDP, TCP and WebSocket; parsing, validation
+ * The transport layer (RFC 3261 §18): listeners for UDP, TCP, TLS and WebSocket (plain and TLS); parsing, validation
  * and Via stamping of what arrives; routing of what leaves, reusing connections. It never throws
  * on input: a malformed request gets a stateless error response when it can be addressed, any
  * other bad input is dropped.
@@ -32,6 +32,8 @@ import { InboundLimits } from './inbound-limits.js';
 import type { InboundSlot } from './inbound-limits.js';
 import { buildReply } from '../message/reply.js';
 import { TcpConnection, TcpListener, remoteOf } from './tcp.js';
+import { SecureListeners } from './tls.js';
+import type { TlsCredentials } from './tls.js';
 import { TransportError, protocolOfVia } from './types.js';
 import type {
   Destination,
@@ -51,6 +53,10 @@ export interface ListenOptions {
   udp?: number;
   tcp?: number;
   ws?: number;
+  /** SIP over TLS and WebSocket over TLS; both need `credentials`. */
+  tls?: number;
+  wss?: number;
+  credentials?: TlsCredentials;
   /** Host written in the Via sent-by of our requests (a public address behind NAT). */
   advertisedHost?: string;
 }
@@ -74,6 +80,12 @@ export interface TransportLayerOptions {
    * trickle cannot hold a connection. Also bounds a WebSocket handshake. Default 10 s.
    */
   messageTimeoutMs?: number;
+  /**
+   * TLS handshakes (SIP over TLS and WSS together) in progress at once; beyond it a newcomer is
+   * dropped. Default 64. Each must finish within `handshakeTimeoutMs`, default `messageTimeoutMs`.
+   */
+  maxPendingHandshakes?: number;
+  handshakeTimeoutMs?: number;
   /** Bytes queued for one connection before it is cut off. Default 1 MiB. */
   maxWriteBufferBytes?: number;
   /**
@@ -134,6 +146,7 @@ export class TransportLayer implements MessageTransport {
   private udp: UdpListener | undefined;
   private tcp: TcpListener | undefined;
   private ws: WsListener | undefined;
+  private secure: SecureListeners | undefined;
   private advertised = '127.0.0.1';
   private readonly connections: ConnectionTable;
   private readonly inbound: InboundLimits;
@@ -147,6 +160,7 @@ export class TransportLayer implements MessageTransport {
   private readonly validation: ValidateOptions;
   private readonly reportError: (error: unknown) => void;
   private readonly trustsMaddr: (source: Source) => boolean;
+  private readonly handshakeLimits: { maxPending: number; timeoutMs: number };
 
   constructor(options: TransportLayerOptions) {
     this.connections = new ConnectionTable({
@@ -173,6 +187,10 @@ export class TransportLayer implements MessageTransport {
     this.validation = options.validation ?? {};
     this.reportError = options.onError ?? ((e) => console.error('SIP transport:', e));
     this.trustsMaddr = options.trustsMaddr ?? (() => false);
+    this.handshakeLimits = {
+      maxPending: options.maxPendingHandshakes ?? 64,
+      timeoutMs: options.handshakeTimeoutMs ?? this.limits.messageTimeoutMs,
+    };
   }
 
   /** Where valid messages go, requests already stamped with received/rport. */
@@ -203,6 +221,22 @@ export class TransportLayer implements MessageTransport {
           onConnection: (socket, req, slot) => this.acceptWs(socket, req, slot),
         });
       }
+      if (options.tls !== undefined || options.wss !== undefined) {
+        if (!options.credentials) throw new TransportError('TLS needs a certificate and key');
+        this.secure = await SecureListeners.listen({
+          host,
+          ...(options.tls === undefined ? {} : { tls: options.tls }),
+          ...(options.wss === undefined ? {} : { wss: options.wss }),
+          credentials: options.credentials,
+          scheduler: this.limits.scheduler,
+          maxPendingHandshakes: this.handshakeLimits.maxPending,
+          handshakeTimeoutMs: this.handshakeLimits.timeoutMs,
+          maxPayloadBytes: this.parserLimits.maxHeaderBytes + this.parserLimits.maxBodyBytes,
+          admit: (socket) => this.admit(socket),
+          onTls: (socket, slot) => this.acceptTls(socket, slot),
+          onWss: (socket, req, slot) => this.acceptWs(socket, req, slot, 'wss'),
+        });
+      }
     } catch (e) {
       // Half a stack is worse than none: release what did bind before reporting.
       await this.close();
@@ -212,7 +246,7 @@ export class TransportLayer implements MessageTransport {
 
   /** Our sent-by for requests sent over `protocol` (RFC 3261 §18.1.1). */
   localAddress(protocol: TransportProtocol): LocalAddress | undefined {
-    const listener = { udp: this.udp, tcp: this.tcp, ws: this.ws }[protocol];
+    const listener = this.listener(protocol);
     // Requests on a connection we open come back on it, so another listener's port will do.
     const port = (listener ?? this.udp ?? this.tcp ?? this.ws)?.port;
     if (port === undefined) return undefined;
@@ -222,7 +256,12 @@ export class TransportLayer implements MessageTransport {
 
   /** Port actually bound for a protocol (useful with port 0). */
   port(protocol: TransportProtocol): number | undefined {
-    return { udp: this.udp, tcp: this.tcp, ws: this.ws }[protocol]?.port;
+    return this.listener(protocol)?.port;
+  }
+
+  private listener(protocol: TransportProtocol): { port: number } | undefined {
+    const { udp, tcp, ws, secure } = this;
+    return { udp, tcp, ws, tls: secure?.tls, wss: secure?.wss }[protocol];
   }
 
   isReliable(protocol: TransportProtocol): boolean {
@@ -250,16 +289,23 @@ export class TransportLayer implements MessageTransport {
   }
 
   stats(): { sockets: number; connections: number } {
-    const sockets = [this.udp, this.tcp, this.ws].filter((l) => l !== undefined).length;
+    const sockets =
+      [this.udp, this.tcp, this.ws].filter((l) => l !== undefined).length +
+      (this.secure?.count ?? 0);
     return { sockets, connections: this.connections.size };
   }
 
-  /** Inbound connections and WebSocket handshakes held by `address`, and bytes pending. */
+  /** Inbound connections and handshakes (TLS, WebSocket) held by `address`, and bytes pending. */
   holdings(address?: string): { inbound: number; pendingBytes: number } {
     return {
       inbound: address === undefined ? this.inbound.size : this.inbound.heldBy(address),
       pendingBytes: this.pendingBytes,
     };
+  }
+
+  /** TLS handshakes in progress (SIP over TLS and WSS). */
+  tlsHandshakes(): number {
+    return this.secure?.handshakes.pending ?? 0;
   }
 
   /**
@@ -273,8 +319,8 @@ export class TransportLayer implements MessageTransport {
   async close(): Promise<void> {
     this.closed = true;
     for (const conn of this.connections.all()) conn.close();
-    const listeners = [this.udp, this.tcp, this.ws];
-    this.udp = this.tcp = this.ws = undefined;
+    const listeners = [this.udp, this.tcp, this.ws, this.secure];
+    this.udp = this.tcp = this.ws = this.secure = undefined;
     await Promise.all(listeners.map((l) => l?.close()));
   }
 
@@ -337,11 +383,23 @@ export class TransportLayer implements MessageTransport {
     this.adoptTcp(socket, remote.address, remote.port, slot);
   }
 
+  /** RFC 3261 §26.3.1: a TLS connection carries SIP as TCP does, framed the same way. */
+  private acceptTls(socket: Socket, slot: InboundSlot): void {
+    const remote = remoteOf(socket);
+    if (this.closed || !remote) {
+      slot.release();
+      socket.destroy();
+      return;
+    }
+    this.adoptTcp(socket, remote.address, remote.port, slot, 'tls');
+  }
+
   private adoptTcp(
     socket: Socket,
     address: string,
     port: number,
     slot?: InboundSlot,
+    protocol: 'tcp' | 'tls' = 'tcp',
   ): TcpConnection {
     const conn = new TcpConnection(
       this.connections.allocateId(),
@@ -350,6 +408,7 @@ export class TransportLayer implements MessageTransport {
       port,
       {
         ...this.limits,
+        protocol,
         parser: this.parserLimits,
         onEvent: (c, event) => this.receiveStreamEvent(c, event),
         onClose: (c) => this.connections.remove(c),
@@ -360,7 +419,12 @@ export class TransportLayer implements MessageTransport {
     return conn;
   }
 
-  private acceptWs(socket: WebSocket, req: IncomingMessage, slot: InboundSlot): void {
+  private acceptWs(
+    socket: WebSocket,
+    req: IncomingMessage,
+    slot: InboundSlot,
+    protocol: 'ws' | 'wss' = 'ws',
+  ): void {
     const remote = remoteOf(req.socket);
     if (this.closed || !remote) {
       slot.release();
@@ -375,6 +439,7 @@ export class TransportLayer implements MessageTransport {
       remote.port,
       {
         ...this.limits,
+        protocol,
         onMessage: (c, data) => this.receiveFrame(c, data),
         onClose: (c) => this.connections.remove(c),
       },
