@@ -4,25 +4,16 @@
  * start, and call each other: the INVITE reaches the callee on the TLS connection it registered
  * on, the PBX's Via and Contact say TLS, and audio flows both ways.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDirectory } from '../../src/domain/document.js';
-import { openStore } from '../../src/cli/data-dir.js';
-import { saveDirectory } from '../../src/store/directory-repository.js';
-import type { Db } from '../../src/store/database.js';
-import { Pbx } from '../../src/pbx/server.js';
-import { attachCallHandling } from '../../src/pbx/calls/call-handling.js';
-import { loadOrCreateCertificate } from '../../src/store/certificate.js';
-import type { Certificate } from '../../src/store/certificate.js';
 import { decodeWavTo8kMono } from '../../src/media/wav.js';
 import { rms, toneRatio } from '../../src/media/tone-analysis.js';
 import { Baresip, createNetns } from './baresip.js';
 import type { Netns } from './baresip.js';
-import { TEST_TIMERS, eventually, freePort, isQuiet, lastCall } from './harness.js';
-import type { TestPbx } from './harness.js';
+import { expectQuiet, lastCall } from './harness.js';
+import { startSecurePbx } from './tls-harness.js';
+import type { SecurePbx } from './tls-harness.js';
 
 const DIRECTORY = {
   extensions: [
@@ -41,45 +32,21 @@ function heard(phone: Baresip): Int16Array {
 
 describe('baresip over TLS', () => {
   let netns: Netns;
-  let dataDir: string;
-  let db: Db;
-  let pbx: Pbx;
-  let certificate: Certificate;
-  let tlsPort: number;
+  let t: SecurePbx;
   const phones: Baresip[] = [];
   beforeAll(async () => {
     netns = createNetns();
-    dataDir = mkdtempSync(join(tmpdir(), 'renvoi-tls-'));
-    db = await openStore(dataDir);
-    const built = buildDirectory(DIRECTORY);
-    if (!built.ok) throw new Error(JSON.stringify(built.problems));
-    await saveDirectory(db, built.directory);
-    // Made now, naming the addresses of this machine: the namespace's link among them.
-    certificate = await loadOrCreateCertificate(dataDir);
-    pbx = await Pbx.start({
-      db,
-      dataDir,
-      host: netns.hostAddress,
-      sipPort: await freePort(),
-      tlsPort: 0,
-      tls: certificate,
-      log: pino({ level: process.env.RENVOI_TEST_LOG ?? 'silent' }),
-      timers: TEST_TIMERS,
-      reloadEveryMs: 100,
-    });
-    attachCallHandling(pbx, { t1: TEST_TIMERS.t1, t2: TEST_TIMERS.t2 });
-    tlsPort = pbx.port('tls') ?? 0;
+    t = await startSecurePbx(DIRECTORY, netns.hostAddress);
   });
   afterAll(async () => {
     for (const p of phones) p.remove();
-    await pbx?.close();
-    await db?.destroy();
-    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+    await t?.remove();
     netns?.remove();
   });
 
   it('registers two phones over TLS; 101 calls 102 and each hears the other', async () => {
-    const tls = { cafile: certificate.certFile };
+    const { pbx, tlsPort } = t;
+    const tls = { cafile: t.certificate.certFile };
     const alice = await Baresip.forExtension(netns, tlsPort, '101', {
       source: join(FIXTURES, 'tone-440.wav'),
       tls,
@@ -101,12 +68,11 @@ describe('baresip over TLS', () => {
     await new Promise((r) => setTimeout(r, 2000));
     await alice.command('hangup');
     await bruno.waitFor((e) => e.type === 'CALL_CLOSED', 5000);
-    await eventually(() => isQuiet(pbx), 'every transaction and call to be released', 5000);
+    await expectQuiet(t);
 
     expect(toneRatio(heard(bruno), 440)).toBeGreaterThan(0.8);
     expect(rms(heard(bruno))).toBeGreaterThan(1000);
     expect(toneRatio(heard(alice), 1000)).toBeGreaterThan(0.8);
-    const t = { pbx, db } as unknown as TestPbx;
     expect(await lastCall(t)).toMatchObject({ outcome: 'answered', answeredBy: '102' });
     // Only TLS carried SIP: the phones' connections are the PBX's only ones, nothing over UDP.
     expect(pbx.stats().connections).toBe(2);
