@@ -74,12 +74,18 @@ function overWss(port: number, ca: string): Promise<{ phone: SecurePhone; close:
   });
 }
 
-function register(via: string, contact: string, cseq: number, authorization?: string): string {
+function register(
+  scheme: string,
+  via: string,
+  contact: string,
+  cseq: number,
+  authorization?: string,
+): string {
   return [
-    'REGISTER sip:127.0.0.1 SIP/2.0',
+    `REGISTER ${scheme}:127.0.0.1 SIP/2.0`,
     `Via: ${via};branch=z9hG4bKsecure${cseq};rport`,
-    'From: <sip:101@127.0.0.1>;tag=securephone',
-    'To: <sip:101@127.0.0.1>',
+    `From: <${scheme}:101@127.0.0.1>;tag=securephone`,
+    `To: <${scheme}:101@127.0.0.1>`,
     `Call-ID: secure-register-${via.length}`,
     `CSeq: ${cseq} REGISTER`,
     `Contact: <${contact}>`,
@@ -95,6 +101,7 @@ function register(via: string, contact: string, cseq: number, authorization?: st
 const CASES = [
   {
     name: 'TLS',
+    scheme: 'sip',
     open: (t: SecurePbx) => overTls(t.tlsPort, t.certificate.cert),
     via: 'SIP/2.0/TLS 127.0.0.1:5999',
     contact: 'sip:101@127.0.0.1:5999;transport=tls',
@@ -102,7 +109,18 @@ const CASES = [
     contactOf: (t: SecurePbx) => `:${t.tlsPort};transport=tls`,
   },
   {
+    // RFC 5630: a sips AOR and Contact, reachable over TLS only.
+    name: 'TLS with sips URIs',
+    scheme: 'sips',
+    open: (t: SecurePbx) => overTls(t.tlsPort, t.certificate.cert),
+    via: 'SIP/2.0/TLS 127.0.0.1:5999',
+    contact: 'sips:101@127.0.0.1:5999',
+    protocol: 'tls',
+    contactOf: (t: SecurePbx) => `:${t.tlsPort};transport=tls`,
+  },
+  {
     name: 'secure WebSocket',
+    scheme: 'sip',
     open: (t: SecurePbx) => overWss(t.wssPort, t.certificate.cert),
     via: 'SIP/2.0/WSS df7jal23ls0d.invalid',
     contact: 'sip:101@df7jal23ls0d.invalid;transport=ws',
@@ -124,16 +142,16 @@ describe.each(CASES)('a phone registered over $name', (c) => {
   it('is reached on its connection, the PBX writing its transport in Via and Contact', async () => {
     const { phone, close } = await c.open(t);
     try {
-      phone.send(register(c.via, c.contact, 1));
+      phone.send(register(c.scheme, c.via, c.contact, 1));
       const challenge = await phone.next();
       expect(challenge.kind === 'response' && challenge.status).toBe(401);
       const authorization = answerChallenge(challenge.headers.getAll('WWW-Authenticate'), {
         username: '101',
         password: 'secret-of-101',
         method: 'REGISTER',
-        uri: 'sip:127.0.0.1',
+        uri: `${c.scheme}:127.0.0.1`,
       });
-      phone.send(register(c.via, c.contact, 2, authorization ?? ''));
+      phone.send(register(c.scheme, c.via, c.contact, 2, authorization ?? ''));
       const ok = await phone.next();
       expect(ok.kind === 'response' && ok.status).toBe(200);
       expect(t.pbx.registrar.contactsOf('101')[0]?.source.protocol).toBe(c.protocol);
@@ -143,8 +161,9 @@ describe.each(CASES)('a phone registered over $name', (c) => {
       const invite = await phone.next();
       expect(invite.kind === 'request' && invite.method).toBe('INVITE');
       const via = getTopVia(invite);
-      expect(via?.transport).toBe(c.name === 'TLS' ? 'TLS' : 'WSS');
-      expect(via?.port).toBe(c.name === 'TLS' ? t.tlsPort : t.wssPort);
+      expect(via?.transport).toBe(c.protocol.toUpperCase());
+      expect(via?.port).toBe(c.protocol === 'tls' ? t.tlsPort : t.wssPort);
+      expect(invite.kind === 'request' && invite.uri).toBe(c.contact);
       expect(invite.headers.get('Contact')).toContain(c.contactOf(t));
       const head = (name: string) => invite.headers.getAll(name).map((v) => `${name}: ${v}`);
       phone.send(
