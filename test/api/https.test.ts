@@ -1,10 +1,11 @@
 /**
  * The web client and API over HTTPS beside HTTP (issue 9, point 4), on real servers: the same
- * routes on both, HSTS over HTTPS only, the security headers on both (a CSP that forbids
+ * routes on both, plain HTTP on the HTTPS port dropped, HSTS over HTTPS only, the security headers on both (a CSP that forbids
  * framing), the live-event WebSocket over TLS, and with the redirect setting every HTTP request
  * but the metrics sent to HTTPS.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { request } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -98,6 +99,17 @@ describe('HTTPS beside HTTP', () => {
   it('answers the API over HTTPS: an unknown extension is refused as over HTTP', async () => {
     const secure = await httpsGet(server.httpsPort, '/api/session', pki.ca);
     expect(secure.status).toBe(401);
+  });
+
+  it('drops plain HTTP sent to the HTTPS port at once, and keeps serving', async () => {
+    const socket = connect({ host: '127.0.0.1', port: server.httpsPort });
+    socket.on('error', () => undefined);
+    socket.on('data', () => undefined);
+    const started = Date.now();
+    socket.once('connect', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect((await httpsGet(server.httpsPort, '/', pki.ca)).status).toBe(200);
   });
 
   it('refuses a client that does not trust the certificate', async () => {
