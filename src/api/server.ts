@@ -40,6 +40,8 @@ import { registerWavBody } from './wav-body.js';
 import { WavConverter } from '../media/wav-conversion.js';
 import { metricsRoutes } from './routes/metrics.js';
 import type { MetricsAccess } from './routes/metrics.js';
+import { closeHttps, listenHttps, registerSecurityHeaders } from './https.js';
+import type { HttpsOptions } from './https.js';
 
 export interface ApiOptions {
   db: Db;
@@ -53,11 +55,14 @@ export interface ApiOptions {
   clock?: () => number;
   /** How uploaded recordings are converted; default two at once, 30 s each at most. */
   converter?: WavConverter;
+  /** Served over HTTPS too: with `redirect`, plain HTTP sends the browser to `port()`. */
+  https?: { redirect: boolean; port: () => number | undefined };
 }
 
-export interface StartApiOptions extends ApiOptions {
+export interface StartApiOptions extends Omit<ApiOptions, 'https'> {
   host: string;
   port: number;
+  https?: HttpsOptions;
 }
 
 /** Request bodies other than a directory or a recording are small. */
@@ -189,6 +194,7 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
   });
 
   await app.register(fastifyCookie);
+  await registerSecurityHeaders(app, options.https);
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
   await app.register(fastifySwagger, {
@@ -210,7 +216,12 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
       security: [{ session: [], csrf: [] }],
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    // Its page runs inline scripts: a policy of its own, with their hashes (plain HTTP kept).
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
 
   registerAuth(app, context);
   registerWavBody(app);
@@ -250,16 +261,37 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
   return { app, context };
 }
 
-/** Serves the API and the web client; `port` 0 takes any free port. */
+/** Serves the API and the web client, over HTTPS too if asked; port 0 takes any free port. */
 export async function startApi(options: StartApiOptions): Promise<{
   app: ApiApp;
   port: number;
+  httpsPort: number | undefined;
   events: EventBus;
   close: () => Promise<void>;
 }> {
-  const { app, context } = await buildApi(options);
+  // Known once listening; the redirect reads it per request.
+  const bound: { httpsPort?: number } = {};
+  const { https, ...rest } = options;
+  const { app, context } = await buildApi({
+    ...rest,
+    ...(https === undefined
+      ? {}
+      : { https: { redirect: https.redirect, port: () => bound.httpsPort } }),
+  });
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return { app, port, events: context.events, close: () => app.close() };
+  let secure: Awaited<ReturnType<typeof listenHttps>> | undefined;
+  try {
+    if (https !== undefined) secure = await listenHttps(app, options.host, https);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  if (secure !== undefined) bound.httpsPort = secure.port;
+  const close = async (): Promise<void> => {
+    if (secure !== undefined) await closeHttps(secure.server);
+    await app.close();
+  };
+  return { app, port, httpsPort: bound.httpsPort, events: context.events, close };
 }

@@ -12,9 +12,12 @@ import { runBackup, runRestore } from './commands/backup.js';
 const USAGE = `Usage: renvoi <command> [options]
 
 Commands:
-  start [--data DIR] [--host ADDR] [--sip-port N] [--ws-port N] [--http-port N]
-                                           run the PBX (SIP on UDP, TCP and WebSocket) and the
-                                           web client with its API (HTTP, default port 8080)
+  start [--data DIR] [--host ADDR] [--sip-port N] [--tls-port N] [--ws-port N] [--wss-port N]
+        [--http-port N] [--https-port N] [--tls-cert FILE --tls-key FILE] [--https-redirect]
+                                           run the PBX (SIP on UDP and TCP 5060, TLS 5061,
+                                           WebSocket 5066, secure WebSocket 5067) and the web
+                                           client with its API (HTTP 8080, HTTPS 8443); without
+                                           --tls-cert, a self-signed certificate made in DIR
   import FILE [--data DIR]                 apply a directory document (YAML or JSON) in one transaction
   export [--data DIR] [--format yaml|json] print the directory document
   simulate --to EXT --from NUMBER [--at ISO-8601] [--status S] [--data DIR] [--json]
@@ -68,6 +71,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         'sip-port': { type: 'string' },
         'ws-port': { type: 'string' },
         'http-port': { type: 'string' },
+        'tls-port': { type: 'string' },
+        'wss-port': { type: 'string' },
+        'https-port': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'https-redirect': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -110,14 +119,45 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       const sipPort = portOf(values['sip-port'] ?? io.env.RENVOI_SIP_PORT ?? '5060');
       const wsPort = portOf(values['ws-port'] ?? io.env.RENVOI_WS_PORT ?? '5066');
       const httpPort = portOf(values['http-port'] ?? io.env.RENVOI_HTTP_PORT ?? '8080');
-      if (sipPort === null || wsPort === null || httpPort === null) {
+      const tlsPort = portOf(values['tls-port'] ?? io.env.RENVOI_TLS_PORT ?? '5061');
+      const wssPort = portOf(values['wss-port'] ?? io.env.RENVOI_WSS_PORT ?? '5067');
+      const httpsPort = portOf(values['https-port'] ?? io.env.RENVOI_HTTPS_PORT ?? '8443');
+      if (
+        sipPort === null ||
+        wsPort === null ||
+        httpPort === null ||
+        tlsPort === null ||
+        wssPort === null ||
+        httpsPort === null
+      ) {
         err(
-          'renvoi start: --sip-port, --ws-port and --http-port take a port number from 1 to 65535',
+          'renvoi start: --sip-port, --tls-port, --ws-port, --wss-port, --http-port and --https-port take a port number from 1 to 65535',
         );
         return 2;
       }
+      const certFile = values['tls-cert'] ?? io.env.RENVOI_TLS_CERT;
+      const keyFile = values['tls-key'] ?? io.env.RENVOI_TLS_KEY;
+      if ((certFile === undefined) !== (keyFile === undefined)) {
+        err('renvoi start: --tls-cert and --tls-key go together (a certificate and its key)');
+        return 2;
+      }
       const host = values.host ?? io.env.RENVOI_HOST ?? '0.0.0.0';
-      return runStart({ dataDir, host, sipPort, wsPort, httpPort, out, err });
+      return runStart({
+        dataDir,
+        host,
+        sipPort,
+        wsPort,
+        httpPort,
+        tlsPort,
+        wssPort,
+        httpsPort,
+        httpsRedirect: values['https-redirect'] || io.env.RENVOI_HTTPS_REDIRECT === '1',
+        ...(certFile === undefined || keyFile === undefined
+          ? {}
+          : { tlsFiles: { certFile: resolve(certFile), keyFile: resolve(keyFile) } }),
+        out,
+        err,
+      });
     }
     case 'simulate':
       return runSimulate({

@@ -10,6 +10,8 @@ import type { SipRequest } from '../sip/message/index.js';
 import { SipStack, buildReply } from '../sip/stack.js';
 import type { ServerTransaction, Source, StackStats } from '../sip/stack.js';
 import type { TimerValues } from '../sip/transaction/types.js';
+import type { TlsCredentials } from '../sip/transport/tls.js';
+import type { TransportProtocol } from '../sip/transport/types.js';
 import { DigestServer } from '../sip/auth/digest.js';
 import type { DigestAlgorithm } from '../sip/auth/digest.js';
 import { dataVersion } from '../store/database.js';
@@ -46,6 +48,13 @@ export interface PbxOptions {
   sipPort: number;
   /** SIP over WebSocket (RFC 7118), for browser phones; absent: not served. */
   wsPort?: number;
+  /**
+   * SIP over TLS (RFC 3261 §26.3.1) and WebSocket over TLS with this certificate; each port
+   * absent: not served. Both need `tls`.
+   */
+  tlsPort?: number;
+  wssPort?: number;
+  tls?: TlsCredentials;
   log: Logger;
   /** Shorter SIP timers for tests (RFC 3261 Appendix A values by default). */
   timers?: Partial<TimerValues>;
@@ -195,6 +204,13 @@ export class Pbx {
       udp: options.sipPort,
       tcp: options.sipPort,
       ...(options.wsPort === undefined ? {} : { ws: options.wsPort }),
+      ...(options.tls === undefined
+        ? {}
+        : {
+            credentials: options.tls,
+            ...(options.tlsPort === undefined ? {} : { tls: options.tlsPort }),
+            ...(options.wssPort === undefined ? {} : { wss: options.wssPort }),
+          }),
     });
     pbx.registerTrunks();
     for (const mailbox of recovered.mailboxes) {
@@ -230,7 +246,7 @@ export class Pbx {
     return this.directoryValue;
   }
 
-  port(protocol: 'udp' | 'tcp' | 'ws'): number | undefined {
+  port(protocol: TransportProtocol): number | undefined {
     return this.stack.port(protocol);
   }
 

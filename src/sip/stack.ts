@@ -158,6 +158,11 @@ export class SipStack {
     return this.transport.holdings(address);
   }
 
+  /** TLS handshakes in progress. */
+  tlsHandshakes(): number {
+    return this.transport.tlsHandshakes();
+  }
+
   /**
    * Releases every socket, connection, transaction and timer. Sending stops first: the client
    * transactions' TUs then learn that no response will come (see TransactionLayer.close), and

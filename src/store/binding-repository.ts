@@ -11,7 +11,9 @@ import type { Db } from './database.js';
 import type { RegistrationsTable } from './schema.js';
 
 /** The transports a binding may have come over (SIP's, written as text). */
-export type StoredTransport = 'udp' | 'tcp' | 'ws';
+export type StoredTransport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+const STORED_TRANSPORTS: ReadonlySet<string> = new Set(['tcp', 'tls', 'ws', 'wss']);
 
 /** A registrar binding as stored: the registrar's `Binding`, field for field. */
 export interface StoredBinding {
@@ -214,5 +216,5 @@ export async function purgeExpired(db: Db, now: number): Promise<number> {
 
 /** Rows written by this version hold one of ours; anything else is read as UDP, SIP's default. */
 function transportOf(text: string): StoredTransport {
-  return text === 'tcp' || text === 'ws' ? text : 'udp';
+  return STORED_TRANSPORTS.has(text) ? (text as StoredTransport) : 'udp';
 }

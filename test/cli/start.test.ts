@@ -1,9 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStart } from '../../src/cli/commands/start.js';
+import { CERTIFICATE_FILE, KEY_FILE } from '../../src/store/certificate.js';
 import { eventually, freePort } from '../interop/harness.js';
 
 describe('renvoi start, the first time', () => {
@@ -20,6 +23,9 @@ describe('renvoi start, the first time', () => {
       sipPort: await freePort(),
       wsPort: 0,
       httpPort: 0,
+      tlsPort: 0,
+      wssPort: 0,
+      httpsPort: 0,
       out: (s) => lines.push(s),
       err: (s) => lines.push(`ERR ${s}`),
       stopSignal,
@@ -56,8 +62,95 @@ describe('renvoi start, the first time', () => {
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^renvoi_auth_failures_total\{protocol="web"\} 1$/m);
 
+    // Every port is printed, and the certificate made now with the fingerprint of its file.
+    expect(lines.find((l) => l.startsWith('Ports: '))).toMatch(
+      /^Ports: SIP over TLS \d+, SIP over WebSocket \d+, SIP over secure WebSocket \d+, HTTP \d+, HTTPS \d+$/,
+    );
+    const certLine = lines.find((l) => l.startsWith('TLS certificate'));
+    const fingerprint = fingerprintOf(join(dataDir, CERTIFICATE_FILE));
+    expect(certLine).toBe(
+      `TLS certificate (self-signed, made now, ${join(dataDir, CERTIFICATE_FILE)}): SHA-256 ${fingerprint}`,
+    );
+    expect(statSync(join(dataDir, KEY_FILE)).mode & 0o777).toBe(0o600);
+    const secure = lines
+      .map((l) => /^Web client over HTTPS: (https:\S+)/.exec(l)?.[1])
+      .find(Boolean);
+    if (secure === undefined) throw new Error(lines.join('\n'));
+    // Over HTTPS, verified against the certificate itself, the session cookie is Secure.
+    const secureLogin = await httpsPost(
+      new URL('/api/session', secure),
+      JSON.stringify({ extension: '101', password: alice?.[3] ?? '' }),
+      readFileSync(join(dataDir, CERTIFICATE_FILE), 'utf8'),
+    );
+    expect(secureLogin.status).toBe(200);
+    expect(secureLogin.cookie).toMatch(/^renvoi_session=[^;]+;.*\bSecure\b/);
+    expect(secureLogin.hsts).toMatch(/^max-age=\d+/);
+
     stop();
     expect(await running).toBe(0);
     expect(lines.at(-1)).toBe('Renvoi is stopping.');
   });
+
+  it('keeps its certificate at the next start, and says it was not made now', async () => {
+    const before = fingerprintOf(join(dataDir, CERTIFICATE_FILE));
+    const lines: string[] = [];
+    let stop = (): void => undefined;
+    const stopSignal = new Promise<void>((resolve) => (stop = resolve));
+    const running = runStart({
+      dataDir,
+      host: '127.0.0.1',
+      sipPort: await freePort(),
+      wsPort: 0,
+      httpPort: 0,
+      tlsPort: 0,
+      out: (s) => lines.push(s),
+      err: (s) => lines.push(`ERR ${s}`),
+      stopSignal,
+      log: pino({ level: 'silent' }),
+    });
+    await eventually(
+      () => lines.some((l) => l.startsWith('TLS certificate') || l.startsWith('ERR')),
+      'the certificate to be printed',
+      10_000,
+    );
+    expect(lines.find((l) => l.startsWith('TLS certificate'))).toBe(
+      `TLS certificate (self-signed, ${join(dataDir, CERTIFICATE_FILE)}): SHA-256 ${before}`,
+    );
+    stop();
+    expect(await running).toBe(0);
+  });
 });
+
+/** The SHA-256 fingerprint openssl computes for a PEM certificate file. */
+function fingerprintOf(file: string): string {
+  const out = execFileSync('openssl', ['x509', '-in', file, '-noout', '-fingerprint', '-sha256'], {
+    encoding: 'utf8',
+  });
+  return out.trim().replace(/^.*Fingerprint=/i, '');
+}
+
+/** A JSON POST over HTTPS trusting `ca` only: the status and the headers under test. */
+function httpsPost(
+  url: URL,
+  body: string,
+  ca: string,
+): Promise<{ status: number; cookie: string; hsts: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', ca, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            cookie: res.headers['set-cookie']?.join('\n') ?? '',
+            hsts: String(res.headers['strict-transport-security'] ?? ''),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -105,6 +105,8 @@ export function renvoi(args: string[]): string {
 export interface RunningRenvoi {
   dataDir: string;
   url: string;
+  /** The web client over HTTPS, with the data directory's self-signed certificate. */
+  httpsUrl: string;
   /** The PBX's SIP port (udp and tcp) on 127.0.0.1. */
   sipPort: number;
   /** What it printed so far, standard output and error together. */
@@ -136,6 +138,8 @@ export async function startRenvoi(
     renvoi(['import', file, '--data', dataDir]);
   }
   const [sipPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+  // Never the defaults: several e2e files run at once.
+  const [tlsPort, wssPort, httpsPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
     [
@@ -151,6 +155,12 @@ export async function startRenvoi(
       String(wsPort),
       '--http-port',
       String(httpPort),
+      '--tls-port',
+      String(tlsPort),
+      '--wss-port',
+      String(wssPort),
+      '--https-port',
+      String(httpsPort),
     ],
     {
       cwd: ROOT,
@@ -166,6 +176,7 @@ export async function startRenvoi(
   return {
     dataDir,
     url,
+    httpsUrl: `https://127.0.0.1:${httpsPort}`,
     sipPort,
     output: () => output,
     halt: () => stopChild(child),

@@ -90,6 +90,11 @@ export interface BaresipOptions {
   answer?: 'auto' | 'manual';
   /** Subscribes to its mailbox's message-waiting (baresip's `mwi` module). */
   mwi?: boolean;
+  /**
+   * Registers and calls over TLS to `pbxPort` (baresip listens for TLS on `sipPort + 1`),
+   * trusting the certificates in `tls.cafile`.
+   */
+  tls?: { cafile: string };
 }
 
 export class Baresip {
@@ -126,7 +131,7 @@ export class Baresip {
     netns: Netns,
     pbxPort: number,
     extension: string,
-    options: Pick<BaresipOptions, 'source' | 'answer' | 'mwi'> = {},
+    options: Pick<BaresipOptions, 'source' | 'answer' | 'mwi' | 'tls'> = {},
   ): Promise<Baresip> {
     const offset = Number(extension) % 100;
     return Baresip.start({
@@ -163,13 +168,14 @@ export class Baresip {
         ...(this.options.mwi === true ? ['module mwi.so'] : []),
         `ctrl_tcp_listen ${netns.peerAddress}:${ctrlPort}`,
         `snd_path ${join(this.dir, 'rec')}`,
+        ...(this.options.tls === undefined ? [] : [`sip_cafile ${this.options.tls.cafile}`]),
         '',
       ].join('\n'),
     );
     const answer = this.options.answer === 'manual' ? 'manual' : 'auto';
     writeFileSync(
       join(this.dir, 'accounts'),
-      `<sip:${user}@${netns.hostAddress}:${pbxPort}>;auth_pass=${password};regint=600;answermode=${answer}\n`,
+      `<sip:${user}@${netns.hostAddress}:${pbxPort}${this.options.tls === undefined ? '' : ';transport=tls'}>;auth_pass=${password};regint=600;answermode=${answer}\n`,
     );
     const child = spawn('ip', ['netns', 'exec', netns.name, 'baresip', '-f', this.dir], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -17,14 +17,25 @@ import { markRunning } from '../running.js';
 import { startApi } from '../../api/server.js';
 import { EventBus } from '../../pbx/events.js';
 import { PbxMetrics } from '../../pbx/metrics.js';
+import { loadOrCreateCertificate } from '../../store/certificate.js';
+import type { Certificate } from '../../store/certificate.js';
 
 export interface StartArgs {
   dataDir: string;
   host: string;
   sipPort: number;
   wsPort: number;
+  /** SIP over TLS and WebSocket over TLS; 0 takes any free port, absent: not served. */
+  tlsPort?: number;
+  wssPort?: number;
   /** The web client and its API; 0 takes any free port. */
   httpPort: number;
+  /** The web client and its API over HTTPS; 0 takes any free port, absent: not served. */
+  httpsPort?: number;
+  /** Plain HTTP answers with a redirect to HTTPS. */
+  httpsRedirect?: boolean;
+  /** The certificate and key for TLS; absent: the data directory's own, self-signed. */
+  tlsFiles?: { certFile: string; keyFile: string };
   out: (s: string) => void;
   err: (s: string) => void;
   /** Resolves when the PBX should stop; default: SIGINT or SIGTERM. */
@@ -47,6 +58,10 @@ export async function runStart(args: StartArgs): Promise<number> {
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   try {
     const created = await createDemoDirectoryIfEmpty(db);
+    const secure = [args.tlsPort, args.wssPort, args.httpsPort].some((p) => p !== undefined);
+    const certificate = secure
+      ? await loadOrCreateCertificate(args.dataDir, args.tlsFiles)
+      : undefined;
     const events = new EventBus();
     const metrics = new PbxMetrics();
     pbx = await Pbx.start({
@@ -56,6 +71,9 @@ export async function runStart(args: StartArgs): Promise<number> {
       host: args.host,
       sipPort: args.sipPort,
       wsPort: args.wsPort,
+      ...(args.tlsPort === undefined ? {} : { tlsPort: args.tlsPort }),
+      ...(args.wssPort === undefined ? {} : { wssPort: args.wssPort }),
+      ...(certificate === undefined ? {} : { tls: certificate }),
       log,
       events,
       digestAlgorithms: digestAlgorithms(process.env.RENVOI_DIGEST),
@@ -66,16 +84,44 @@ export async function runStart(args: StartArgs): Promise<number> {
       dataDir: args.dataDir,
       host: args.host,
       port: args.httpPort,
+      ...(args.httpsPort === undefined || certificate === undefined
+        ? {}
+        : {
+            https: {
+              port: args.httpsPort,
+              cert: certificate.cert,
+              key: certificate.key,
+              redirect: args.httpsRedirect === true,
+            },
+          }),
       log,
       events,
       metrics: { metrics, token: metricsToken(process.env.RENVOI_METRICS_TOKEN) },
     });
     const shown = args.host === '0.0.0.0' || args.host === '::' ? '<this machine>' : args.host;
     const webHost = args.host === '0.0.0.0' || args.host === '::' ? 'localhost' : args.host;
+    const web = webHost.includes(':') ? `[${webHost}]` : webHost;
     args.out(
       `Renvoi is running: SIP on udp and tcp ${shown}:${args.sipPort}, data in ${args.dataDir}`,
     );
-    args.out(`Web client: http://${webHost.includes(':') ? `[${webHost}]` : webHost}:${api.port}/`);
+    const served = [
+      ['SIP over TLS', pbx.port('tls')],
+      ['SIP over WebSocket', pbx.port('ws')],
+      ['SIP over secure WebSocket', pbx.port('wss')],
+      ['HTTP', api.port],
+      ['HTTPS', api.httpsPort],
+    ] as const;
+    args.out(
+      `Ports: ${served
+        .filter(([, port]) => port !== undefined)
+        .map(([what, port]) => `${what} ${port}`)
+        .join(', ')}`,
+    );
+    args.out(`Web client: http://${web}:${api.port}/`);
+    if (api.httpsPort !== undefined) {
+      args.out(`Web client over HTTPS: https://${web}:${api.httpsPort}/`);
+    }
+    if (certificate !== undefined) args.out(certificateLine(certificate));
     if (created !== null) printDemo(created, args.out);
     await (args.stopSignal ?? signalled());
     args.out('Renvoi is stopping.');
@@ -84,7 +130,7 @@ export async function runStart(args: StartArgs): Promise<number> {
     const code = (error as NodeJS.ErrnoException).code;
     args.err(
       code === 'EADDRINUSE'
-        ? `renvoi start: port ${args.sipPort}, ${args.wsPort} or ${args.httpPort} is in use (choose others with --sip-port, --ws-port, --http-port)`
+        ? `renvoi start: port ${args.sipPort}, ${args.tlsPort}, ${args.wsPort}, ${args.wssPort}, ${args.httpPort} or ${args.httpsPort} is in use (choose others with --sip-port, --tls-port, --ws-port, --wss-port, --http-port, --https-port)`
         : `renvoi start: ${(error as Error).message}`,
     );
     return 1;
@@ -95,6 +141,14 @@ export async function runStart(args: StartArgs): Promise<number> {
     await db.destroy();
     unmark();
   }
+}
+
+/** Which certificate TLS presents, and its fingerprint: how a phone or a browser is told to trust it. */
+function certificateLine(certificate: Certificate): string {
+  const origin = certificate.selfSigned
+    ? `self-signed${certificate.created ? ', made now' : ''}, ${certificate.certFile}`
+    : certificate.certFile;
+  return `TLS certificate (${origin}): SHA-256 ${certificate.fingerprint}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The call sessions' `Signaling` port on the real SIP stack. */
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { SipStack } from '../../sip/stack.js';
-import { formatHost } from '../../sip/transport/via.js';
+import { contactUri } from '../../sip/transport/contact.js';
 import type { Destination } from '../../sip/transport/types.js';
 import type { ClientTx, ResponseHandlers, ServerTx, Signaling } from './ports.js';
 
@@ -33,11 +33,6 @@ export class StackSignaling implements Signaling {
   }
 
   localContact(peer: Destination): string {
-    const port = this.stack.port(peer.protocol);
-    const hostPort =
-      port === undefined ? formatHost(this.host) : `${formatHost(this.host)}:${port}`;
-    // RFC 3261 §19.1.1: without a transport parameter a sip URI means UDP.
-    const transport = peer.protocol === 'udp' ? '' : `;transport=${peer.protocol}`;
-    return `sip:renvoi@${hostPort}${transport}`;
+    return contactUri(this.host, this.stack.port(peer.protocol), peer.protocol);
   }
 }

@@ -22,6 +22,7 @@ import type { Dialog } from '../../sip/dialog/index.js';
 import { buildReply, createTag } from '../../sip/stack.js';
 import type { Destination, ServerTransaction, SipStack, Source } from '../../sip/stack.js';
 import { formatHost } from '../../sip/transport/via.js';
+import { contactUri } from '../../sip/transport/contact.js';
 import type { MessageCounts } from '../../store/voicemail-repository.js';
 import type { Authenticator } from '../security/authenticator.js';
 import type { Binding } from '../registrar/bindings.js';
@@ -449,11 +450,7 @@ export class MwiService {
   }
 
   private localContact(peer: Destination): string {
-    const port = this.deps.stack.port(peer.protocol);
-    const hostPort =
-      port === undefined ? formatHost(this.deps.host) : `${formatHost(this.deps.host)}:${port}`;
-    // RFC 3261 §19.1.1: without a transport parameter a sip URI means UDP.
-    return `sip:renvoi@${hostPort}${peer.protocol === 'udp' ? '' : `;transport=${peer.protocol}`}`;
+    return contactUri(this.deps.host, this.deps.stack.port(peer.protocol), peer.protocol);
   }
 }
 

@@ -1,15 +1,15 @@
 /**
- * Connection-oriented transports (TCP, WebSocket) seen through one interface, and the table that
+ * Connection-oriented transports (TCP, TLS, WebSocket) seen through one interface, and the table that
  * finds a connection again by id or by remote address and closes the idle ones.
  */
 import type { Scheduler, TimerHandle } from '../timers.js';
 import type { InboundSlot } from './inbound-limits.js';
-import type { SendErrorHandler } from './types.js';
+import type { ConnectionProtocol, SendErrorHandler } from './types.js';
 import { TransportError } from './types.js';
 
 export interface Connection {
   readonly id: number;
-  readonly protocol: 'tcp' | 'ws';
+  readonly protocol: ConnectionProtocol;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly open: boolean;
@@ -46,7 +46,7 @@ export interface ConnectionLimits {
  * for a message under way, and the inbound slot it holds. Subclasses supply the socket's calls.
  */
 export abstract class SocketConnection implements Connection {
-  abstract readonly protocol: 'tcp' | 'ws';
+  abstract readonly protocol: ConnectionProtocol;
   private ended = false;
   private activity: number;
   private deadline: TimerHandle | undefined;
@@ -224,7 +224,7 @@ export class ConnectionTable {
     return c?.open ? c : undefined;
   }
 
-  byRemote(protocol: 'tcp' | 'ws', address: string, port: number): Connection | undefined {
+  byRemote(protocol: ConnectionProtocol, address: string, port: number): Connection | undefined {
     const c = this.byRemoteMap.get(remoteKey(protocol, address, port));
     return c?.open ? c : undefined;
   }

@@ -4,4 +4,6 @@ export * from './connection.js';
 export * from './udp.js';
 export * from './tcp.js';
 export * from './ws.js';
+export * from './tls.js';
+export * from './contact.js';
 export * from './layer.js';

@@ -1,5 +1,5 @@
 /**
- * The transport layer (RFC 3261 §18): listeners for UDP, TCP and WebSocket; parsing, validation
+ * The transport layer (RFC 3261 §18): listeners for UDP, TCP, TLS and WebSocket (plain and TLS); parsing, validation
  * and Via stamping of what arrives; routing of what leaves, reusing connections. It never throws
  * on input: a malformed request gets a stateless error response when it can be addressed, any
  * other bad input is dropped.
@@ -25,13 +25,13 @@ import type {
   ValidateOptions,
   Via,
 } from '../message/index.js';
-import type { Scheduler } from '../timers.js';
 import { ConnectionTable } from './connection.js';
 import type { Connection, ConnectionLimits } from './connection.js';
 import { InboundLimits } from './inbound-limits.js';
 import type { InboundSlot } from './inbound-limits.js';
 import { buildReply } from '../message/reply.js';
 import { TcpConnection, TcpListener, remoteOf } from './tcp.js';
+import { SecureListeners } from './tls.js';
 import { TransportError, protocolOfVia } from './types.js';
 import type {
   Destination,
@@ -41,70 +41,22 @@ import type {
   TransportProtocol,
 } from './types.js';
 import { UdpListener } from './udp.js';
+import type {
+  ListenOptions,
+  LocalAddress,
+  MessageHandler,
+  TransportLayerOptions,
+} from './layer-options.js';
+
 import { normalizeAddress, responseAddress, stampReceived } from './via.js';
 import { WsConnection, WsListener } from './ws.js';
 
-export interface ListenOptions {
-  /** Address to bind; `0.0.0.0` or `::` for all. Default 127.0.0.1. */
-  host?: string;
-  /** Ports to listen on; 0 picks an ephemeral port. A protocol left out is not served. */
-  udp?: number;
-  tcp?: number;
-  ws?: number;
-  /** Host written in the Via sent-by of our requests (a public address behind NAT). */
-  advertisedHost?: string;
-}
-
-export interface TransportLayerOptions {
-  scheduler: Scheduler;
-  /** TCP and WebSocket connections open at once, both directions. Default 1024. */
-  maxConnections?: number;
-  /**
-   * Of those, how many only this side may open (to trunks, to phones over TCP), so that inbound
-   * connections never starve our own. Default 1/16 of `maxConnections`.
-   */
-  outboundReserve?: number;
-  /** Inbound connections (and WebSocket handshakes) from one address. Default 64. */
-  maxConnectionsPerAddress?: number;
-  /** A connection without traffic for this long is closed. Default 5 minutes. */
-  idleTimeoutMs?: number;
-  /**
-   * Time to a complete message: from the first byte of a message on any connection, and from
-   * accept on a connection a peer opened, to the last byte. More bytes do not extend it, so a
-   * trickle cannot hold a connection. Also bounds a WebSocket handshake. Default 10 s.
-   */
-  messageTimeoutMs?: number;
-  /** Bytes queued for one connection before it is cut off. Default 1 MiB. */
-  maxWriteBufferBytes?: number;
-  /**
-   * Largest header section and body accepted on any transport: a connection holds at most their
-   * sum for a message under way. Defaults 16 KiB and 64 KiB (more than a UDP datagram can carry).
-   */
-  maxHeaderBytes?: number;
-  maxBodyBytes?: number;
-  /**
-   * Bytes held for incomplete messages, all connections together; beyond it the connection
-   * holding the most is closed. Default 32 MiB.
-   */
-  maxPendingBytes?: number;
-  /** Passed to `validateMessage` for every request received. */
-  validation?: ValidateOptions;
-  /**
-   * Sources whose Via `maddr` is honoured for responses (trunks); default none, see
-   * `responseAddress`.
-   */
-  trustsMaddr?: (source: Source) => boolean;
-  /** A handler threw: the transport keeps going and reports it here. Default console.error. */
-  onError?: (error: unknown) => void;
-}
-
-export type MessageHandler = (message: SipMessage, source: Source) => void;
-
-export interface LocalAddress {
-  /** Sent-by host as written in a Via: IPv6 in brackets. */
-  host: string;
-  port: number;
-}
+export type {
+  ListenOptions,
+  LocalAddress,
+  MessageHandler,
+  TransportLayerOptions,
+} from './layer-options.js';
 
 const CRLF = Buffer.from('\r\n');
 
@@ -134,6 +86,7 @@ export class TransportLayer implements MessageTransport {
   private udp: UdpListener | undefined;
   private tcp: TcpListener | undefined;
   private ws: WsListener | undefined;
+  private secure: SecureListeners | undefined;
   private advertised = '127.0.0.1';
   private readonly connections: ConnectionTable;
   private readonly inbound: InboundLimits;
@@ -147,6 +100,7 @@ export class TransportLayer implements MessageTransport {
   private readonly validation: ValidateOptions;
   private readonly reportError: (error: unknown) => void;
   private readonly trustsMaddr: (source: Source) => boolean;
+  private readonly handshakeLimits: { maxPending: number; timeoutMs: number };
 
   constructor(options: TransportLayerOptions) {
     this.connections = new ConnectionTable({
@@ -173,6 +127,10 @@ export class TransportLayer implements MessageTransport {
     this.validation = options.validation ?? {};
     this.reportError = options.onError ?? ((e) => console.error('SIP transport:', e));
     this.trustsMaddr = options.trustsMaddr ?? (() => false);
+    this.handshakeLimits = {
+      maxPending: options.maxPendingHandshakes ?? 64,
+      timeoutMs: options.handshakeTimeoutMs ?? this.limits.messageTimeoutMs,
+    };
   }
 
   /** Where valid messages go, requests already stamped with received/rport. */
@@ -203,6 +161,22 @@ export class TransportLayer implements MessageTransport {
           onConnection: (socket, req, slot) => this.acceptWs(socket, req, slot),
         });
       }
+      if (options.tls !== undefined || options.wss !== undefined) {
+        if (!options.credentials) throw new TransportError('TLS needs a certificate and key');
+        this.secure = await SecureListeners.listen({
+          host,
+          ...(options.tls === undefined ? {} : { tls: options.tls }),
+          ...(options.wss === undefined ? {} : { wss: options.wss }),
+          credentials: options.credentials,
+          scheduler: this.limits.scheduler,
+          maxPendingHandshakes: this.handshakeLimits.maxPending,
+          handshakeTimeoutMs: this.handshakeLimits.timeoutMs,
+          maxPayloadBytes: this.parserLimits.maxHeaderBytes + this.parserLimits.maxBodyBytes,
+          admit: (socket) => this.admit(socket),
+          onTls: (socket, slot) => this.acceptTls(socket, slot),
+          onWss: (socket, req, slot) => this.acceptWs(socket, req, slot, 'wss'),
+        });
+      }
     } catch (e) {
       // Half a stack is worse than none: release what did bind before reporting.
       await this.close();
@@ -212,7 +186,7 @@ export class TransportLayer implements MessageTransport {
 
   /** Our sent-by for requests sent over `protocol` (RFC 3261 §18.1.1). */
   localAddress(protocol: TransportProtocol): LocalAddress | undefined {
-    const listener = { udp: this.udp, tcp: this.tcp, ws: this.ws }[protocol];
+    const listener = this.listener(protocol);
     // Requests on a connection we open come back on it, so another listener's port will do.
     const port = (listener ?? this.udp ?? this.tcp ?? this.ws)?.port;
     if (port === undefined) return undefined;
@@ -222,7 +196,12 @@ export class TransportLayer implements MessageTransport {
 
   /** Port actually bound for a protocol (useful with port 0). */
   port(protocol: TransportProtocol): number | undefined {
-    return { udp: this.udp, tcp: this.tcp, ws: this.ws }[protocol]?.port;
+    return this.listener(protocol)?.port;
+  }
+
+  private listener(protocol: TransportProtocol): { port: number } | undefined {
+    const { udp, tcp, ws, secure } = this;
+    return { udp, tcp, ws, tls: secure?.tls, wss: secure?.wss }[protocol];
   }
 
   isReliable(protocol: TransportProtocol): boolean {
@@ -250,16 +229,23 @@ export class TransportLayer implements MessageTransport {
   }
 
   stats(): { sockets: number; connections: number } {
-    const sockets = [this.udp, this.tcp, this.ws].filter((l) => l !== undefined).length;
+    const sockets =
+      [this.udp, this.tcp, this.ws].filter((l) => l !== undefined).length +
+      (this.secure?.count ?? 0);
     return { sockets, connections: this.connections.size };
   }
 
-  /** Inbound connections and WebSocket handshakes held by `address`, and bytes pending. */
+  /** Inbound connections and handshakes (TLS, WebSocket) held by `address`, and bytes pending. */
   holdings(address?: string): { inbound: number; pendingBytes: number } {
     return {
       inbound: address === undefined ? this.inbound.size : this.inbound.heldBy(address),
       pendingBytes: this.pendingBytes,
     };
+  }
+
+  /** TLS handshakes in progress (SIP over TLS and WSS). */
+  tlsHandshakes(): number {
+    return this.secure?.handshakes.pending ?? 0;
   }
 
   /**
@@ -273,8 +259,8 @@ export class TransportLayer implements MessageTransport {
   async close(): Promise<void> {
     this.closed = true;
     for (const conn of this.connections.all()) conn.close();
-    const listeners = [this.udp, this.tcp, this.ws];
-    this.udp = this.tcp = this.ws = undefined;
+    const listeners = [this.udp, this.tcp, this.ws, this.secure];
+    this.udp = this.tcp = this.ws = this.secure = undefined;
     await Promise.all(listeners.map((l) => l?.close()));
   }
 
@@ -337,11 +323,23 @@ export class TransportLayer implements MessageTransport {
     this.adoptTcp(socket, remote.address, remote.port, slot);
   }
 
+  /** RFC 3261 §26.3.1: a TLS connection carries SIP as TCP does, framed the same way. */
+  private acceptTls(socket: Socket, slot: InboundSlot): void {
+    const remote = remoteOf(socket);
+    if (this.closed || !remote) {
+      slot.release();
+      socket.destroy();
+      return;
+    }
+    this.adoptTcp(socket, remote.address, remote.port, slot, 'tls');
+  }
+
   private adoptTcp(
     socket: Socket,
     address: string,
     port: number,
     slot?: InboundSlot,
+    protocol: 'tcp' | 'tls' = 'tcp',
   ): TcpConnection {
     const conn = new TcpConnection(
       this.connections.allocateId(),
@@ -350,6 +348,7 @@ export class TransportLayer implements MessageTransport {
       port,
       {
         ...this.limits,
+        protocol,
         parser: this.parserLimits,
         onEvent: (c, event) => this.receiveStreamEvent(c, event),
         onClose: (c) => this.connections.remove(c),
@@ -360,7 +359,12 @@ export class TransportLayer implements MessageTransport {
     return conn;
   }
 
-  private acceptWs(socket: WebSocket, req: IncomingMessage, slot: InboundSlot): void {
+  private acceptWs(
+    socket: WebSocket,
+    req: IncomingMessage,
+    slot: InboundSlot,
+    protocol: 'ws' | 'wss' = 'ws',
+  ): void {
     const remote = remoteOf(req.socket);
     if (this.closed || !remote) {
       slot.release();
@@ -375,6 +379,7 @@ export class TransportLayer implements MessageTransport {
       remote.port,
       {
         ...this.limits,
+        protocol,
         onMessage: (c, data) => this.receiveFrame(c, data),
         onClose: (c) => this.connections.remove(c),
       },

@@ -14,13 +14,15 @@ import type { SendErrorHandler } from './types.js';
 import { normalizeAddress } from './via.js';
 
 export interface StreamConnectionHooks extends ConnectionLimits {
+  /** `tls` for a stream whose socket is a TLS socket (RFC 3261 §26.3.1); default `tcp`. */
+  protocol?: 'tcp' | 'tls';
   parser: StreamParserOptions;
   onEvent(conn: TcpConnection, event: StreamEvent): void;
   onClose(conn: TcpConnection): void;
 }
 
 export class TcpConnection extends SocketConnection {
-  readonly protocol = 'tcp';
+  readonly protocol: 'tcp' | 'tls';
   private parser: StreamParser;
 
   constructor(
@@ -32,6 +34,7 @@ export class TcpConnection extends SocketConnection {
     slot?: InboundSlot,
   ) {
     super(id, remoteAddress, remotePort, hooks, 'connection', slot);
+    this.protocol = hooks.protocol ?? 'tcp';
     this.parser = new StreamParser(hooks.parser);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -51,7 +54,12 @@ export class TcpConnection extends SocketConnection {
 
   protected write(data: Buffer, onError: SendErrorHandler): void {
     this.socket.write(data, (err) => {
-      if (err) onError(new TransportError(`TCP write failed: ${err.message}`, { cause: err }));
+      if (err)
+        onError(
+          new TransportError(`${this.protocol.toUpperCase()} write failed: ${err.message}`, {
+            cause: err,
+          }),
+        );
     });
   }
 

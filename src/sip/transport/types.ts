@@ -1,11 +1,14 @@
 /** Addresses and the transport contract shared by the transport and transaction layers. */
 import type { SipRequest, SipResponse } from '../message/index.js';
 
-export type TransportProtocol = 'udp' | 'tcp' | 'ws';
+export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+/** The protocols carried on a connection: every one but UDP. */
+export type ConnectionProtocol = Exclude<TransportProtocol, 'udp'>;
 
 /**
  * Where a message came from, or where one goes. `address` is an IP literal without brackets (an
- * IPv4-mapped IPv6 source is reported as IPv4). `connectionId` names the TCP or WebSocket
+ * IPv4-mapped IPv6 source is reported as IPv4). `connectionId` names the TCP, TLS or WebSocket
  * connection a message arrived on, so that replies and requests can reuse it (RFC 5923 style
  * connection reuse, RFC 7118 §5 for WebSocket where the server cannot dial the client).
  */
@@ -37,7 +40,7 @@ export class TransportError extends Error {
   }
 }
 
-/** The Via transport token for a protocol (RFC 3261 §20.42, RFC 7118 §5.1). */
+/** The Via transport token for a protocol (RFC 3261 §20.42, RFC 7118 §5.1: WS or WSS). */
 export function viaTransport(protocol: TransportProtocol): string {
   return protocol.toUpperCase();
 }
@@ -49,9 +52,12 @@ export function protocolOfVia(transport: string): TransportProtocol | undefined 
       return 'udp';
     case 'TCP':
       return 'tcp';
+    case 'TLS':
+      return 'tls';
     case 'WS':
-    case 'WSS':
       return 'ws';
+    case 'WSS':
+      return 'wss';
     default:
       return undefined;
   }

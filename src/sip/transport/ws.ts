@@ -8,7 +8,10 @@ import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
-import type { Socket } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
+import type { Scheduler, TimerHandle } from '../timers.js';
+import type { TlsHandshakes } from './tls.js';
 import { SocketConnection } from './connection.js';
 import type { ConnectionLimits } from './connection.js';
 import type { InboundSlot } from './inbound-limits.js';
@@ -18,6 +21,8 @@ import type { SendErrorHandler } from './types.js';
 export const SIP_SUBPROTOCOL = 'sip';
 
 export interface WsConnectionHooks extends ConnectionLimits {
+  /** `wss` for a WebSocket over TLS (RFC 7118 §5.1); default `ws`. */
+  protocol?: 'ws' | 'wss';
   onMessage(conn: WsConnection, data: Buffer): void;
   onClose(conn: WsConnection): void;
 }
@@ -29,7 +34,7 @@ function toBuffer(data: RawData): Buffer {
 }
 
 export class WsConnection extends SocketConnection {
-  readonly protocol = 'ws';
+  readonly protocol: 'ws' | 'wss';
   /** Bytes on the wire since the last whole message: what `ws` holds of the next one, at most. */
   private held = 0;
 
@@ -44,6 +49,7 @@ export class WsConnection extends SocketConnection {
     slot?: InboundSlot,
   ) {
     super(id, remoteAddress, remotePort, hooks, 'WebSocket', slot);
+    this.protocol = hooks.protocol ?? 'ws';
     raw.on('data', (chunk: Buffer) => {
       if (!this.open) return;
       this.held += chunk.length;
@@ -115,12 +121,16 @@ export interface WsListenerOptions {
    */
   admit(socket: Socket): InboundSlot | undefined;
   onConnection(socket: WebSocket, req: IncomingMessage, slot: InboundSlot): void;
+  /** WebSocket over TLS (WSS, RFC 7118 §5.1): each connection passes a TLS handshake first. */
+  tls?: { handshakes: TlsHandshakes; scheduler: Scheduler };
 }
 
 export class WsListener {
   private boundPort: number | undefined;
 
   private constructor(
+    /** What listens: the HTTP server itself, or the TCP server in front of TLS. */
+    private readonly listening: Server | NetServer,
     private readonly server: Server,
     private readonly wss: WebSocketServer,
   ) {}
@@ -143,28 +153,61 @@ export class WsListener {
     server.headersTimeout = options.handshakeTimeoutMs;
     server.requestTimeout = options.handshakeTimeoutMs;
     const slots = new WeakMap<Duplex, InboundSlot>();
-    server.on('connection', (socket: Socket) => {
-      const slot = options.admit(socket);
-      if (slot === undefined) {
-        socket.destroy();
-        return;
-      }
+    const { tls } = options;
+    /** Over TLS, the time left for the upgrade, by socket. */
+    const deadlines = new WeakMap<Duplex, TimerHandle>();
+    const admitted = (socket: Socket, slot: InboundSlot): void => {
       slots.set(socket, slot);
       socket.once('close', () => slot.release());
-    });
+    };
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      tls?.scheduler.clear(deadlines.get(socket));
       // RFC 7118 §4.1: only a client that negotiates `sip` is a SIP WebSocket client.
       if (!offersSip(req)) return refuse(socket, '400 Bad Request');
       const slot = slots.get(socket);
       if (slot === undefined) return refuse(socket, '503 Service Unavailable');
       wss.handleUpgrade(req, socket, head, (ws) => options.onConnection(ws, req, slot));
     });
+    let listening: Server | NetServer = server;
+    if (tls === undefined) {
+      server.on('connection', (socket: Socket) => {
+        const slot = options.admit(socket);
+        if (slot === undefined) {
+          socket.destroy();
+          return;
+        }
+        admitted(socket, slot);
+      });
+    } else {
+      // The HTTP server never listens here, so its own handshake timeouts never run: the
+      // upgrade has the same time after the TLS handshake as the handshake had.
+      listening = createNetServer((raw) => {
+        const slot = options.admit(raw);
+        if (slot === undefined) {
+          raw.destroy();
+          return;
+        }
+        tls.handshakes.accept(
+          raw,
+          (socket) => {
+            admitted(socket, slot);
+            const deadline = tls.scheduler.setTimer(options.handshakeTimeoutMs, () =>
+              socket.destroy(),
+            );
+            deadlines.set(socket, deadline);
+            socket.once('close', () => tls.scheduler.clear(deadline));
+            server.emit('connection', socket);
+          },
+          () => slot.release(),
+        );
+      });
+    }
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        server.on('error', () => undefined);
-        resolve(new WsListener(server, wss));
+      listening.once('error', reject);
+      listening.listen(port, host, () => {
+        listening.off('error', reject);
+        listening.on('error', () => undefined);
+        resolve(new WsListener(listening, server, wss));
       });
     });
   }
@@ -172,7 +215,7 @@ export class WsListener {
   /** Read once: `server.address()` is a system call, and the port is needed for every Via. */
   get port(): number {
     if (this.boundPort === undefined) {
-      const a = this.server.address();
+      const a = this.listening.address();
       this.boundPort = typeof a === 'object' && a ? a.port : 0;
     }
     return this.boundPort;
@@ -182,7 +225,8 @@ export class WsListener {
     return new Promise((resolve) => {
       this.wss.close(() => {
         this.server.closeAllConnections();
-        this.server.close(() => resolve());
+        if (this.listening !== this.server) this.server.close();
+        this.listening.close(() => resolve());
       });
     });
   }

@@ -7,6 +7,7 @@ import type { SipMessage } from '../../../src/sip/message/index.js';
 import { SipStack } from '../../../src/sip/stack.js';
 import type { RequestHandler, SipStackOptions } from '../../../src/sip/stack.js';
 import { buildReply } from '../../../src/sip/message/index.js';
+import type { ListenOptions } from '../../../src/sip/transport/layer.js';
 
 /** Short timers so that real-socket transactions drain within a test. */
 export const FAST_TIMERS = { t1: 5, t2: 40, t4: 20, trying: 50, timerD: 100 };
@@ -25,7 +26,7 @@ export const answer200: RequestHandler = (req, tx) => {
 export async function startStack(
   handler: RequestHandler = answer200,
   options: SipStackOptions = {},
-  listen: { udp?: number; tcp?: number; ws?: number } = { udp: 0, tcp: 0, ws: 0 },
+  listen: Omit<ListenOptions, 'host'> = { udp: 0, tcp: 0, ws: 0 },
 ): Promise<TestStack> {
   const errors: unknown[] = [];
   const received: SipMessage[] = [];
