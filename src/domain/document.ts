@@ -34,6 +34,7 @@ import { PIN_HASH, REALM, formatPasswordHash, parsePasswordHash } from './creden
 import type { SipPassword, VoicemailPin } from './credentials.js';
 import { REPEAT_CALLS, REPEAT_MINUTES } from './validity.js';
 import { parseInstant } from './zoned-time.js';
+import { SmtpDocumentSchema, readExtensionMail, readSmtp, smtpDocument } from './mail-settings.js';
 import { checkAction, checkExceptionRules, checkOutsideNumber, placeProblems } from './validate.js';
 
 // ---------------------------------------------------------------------------
@@ -124,6 +125,8 @@ export const ExtensionSchema = Type.Object(
       ),
     ),
     statusSchedule: Opt(Type.Array(ScheduledStatusSchema)),
+    email: Opt(Type.String({ description: 'where new voicemail messages are sent' })),
+    deleteAfterEmail: Opt(Type.Boolean()),
   },
   strict,
 );
@@ -188,6 +191,7 @@ export const DirectoryDocumentSchema = Type.Object(
     extensions: Opt(Type.Array(ExtensionSchema)),
     ringGroups: Opt(Type.Array(RingGroupSchema)),
     trunks: Opt(Type.Array(TrunkSchema)),
+    smtp: Opt(SmtpDocumentSchema),
   },
   strict,
 );
@@ -231,6 +235,7 @@ export function defaultSettings(): Settings {
     maxExceptions: DEFAULT_MAX_EXCEPTIONS,
     language: DEFAULT_LANGUAGE,
     outsideCalls: { ...DEFAULT_OUTSIDE_CALLS },
+    smtp: null,
   };
 }
 
@@ -278,7 +283,7 @@ function distance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
-class Reader {
+export class Reader {
   readonly problems: Problem[] = [];
 
   add(path: string, code: string, params: Problem['params'] = {}): void {
@@ -508,6 +513,7 @@ function readSettings(r: Reader, doc: Obj): Settings {
     }
   }
   settings.outsideCalls = readOutsideCalls(r, doc.outsideCalls);
+  settings.smtp = readSmtp(r, doc.smtp);
   return settings;
 }
 
@@ -573,6 +579,8 @@ const EXTENSION_KEYS = [
   'exceptions',
   'temporaryStatus',
   'statusSchedule',
+  'email',
+  'deleteAfterEmail',
 ] as const;
 const EXCEPTION_KEYS = [
   'callerId',
@@ -610,6 +618,7 @@ const DOCUMENT_KEYS = [
   'extensions',
   'ringGroups',
   'trunks',
+  'smtp',
 ] as const;
 
 /** `password` in clear or else `passwordHash` as exported. */
@@ -764,6 +773,7 @@ function readExtension(
       .list(obj.statusSchedule, at(path, 'statusSchedule'))
       .map((item, k) => readScheduledStatus(r, item, at(at(path, 'statusSchedule'), k)))
       .filter((entry): entry is ScheduledStatus => entry !== null),
+    ...readExtensionMail(r, obj, path),
   };
   r.list(obj.exceptions, at(path, 'exceptions')).forEach((item, j) => {
     const exPath = at(at(path, 'exceptions'), j);
@@ -1099,6 +1109,7 @@ export function toDocument(directory: Directory): DirectoryDocument {
     ),
   ) as Partial<OutsideCalls>;
   if (Object.keys(outside).length > 0) doc.outsideCalls = outside;
+  if (settings.smtp !== null) doc.smtp = smtpDocument(settings.smtp);
 
   const extensions: ExtensionDocument[] = [];
   for (const ext of directory.extensions.values()) {
@@ -1144,6 +1155,8 @@ export function toDocument(directory: Directory): DirectoryDocument {
         return doc;
       });
     }
+    if (ext.email !== null) e.email = ext.email;
+    if (ext.deleteAfterEmail) e.deleteAfterEmail = true;
     if (ext.exceptions.length > 0) {
       e.exceptions = ext.exceptions.map((exception) => {
         const x: ExceptionDocument = {

@@ -81,6 +81,8 @@ function ext(number: string, over: Partial<Extension> = {}): Extension {
     exceptions: [],
     temporaryStatus: null,
     statusSchedule: [],
+    email: null,
+    deleteAfterEmail: false,
     ...over,
   };
 }
@@ -107,6 +109,7 @@ function settings(over: Partial<Settings> = {}): Settings {
     maxExceptions: 15,
     language: 'fr',
     outsideCalls: { allow: false, concurrent: 2, perMinute: 10, keepDays: 30 },
+    smtp: null,
     ...over,
   };
 }
