@@ -163,6 +163,7 @@ export class Pbx {
     });
     this.events = options.events ?? new EventBus();
     this.stopListening = this.events.subscribe((event) => {
+      if (event.type === 'mail') this.mailQueue?.kick();
       if (event.type !== 'voicemail') return;
       this.mwi.mailboxChanged(event.extension);
       // A message kept may have a mail waiting for it.

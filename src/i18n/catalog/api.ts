@@ -28,6 +28,7 @@ export const api: Catalog = {
     'api.until-or-minutes': 'indiquez une heure de fin ou une durée, pas les deux.',
     'api.bad-document': 'Le document n’est ni du JSON ni du YAML lisible : {reason}',
     'api.no-message': 'Ce message vocal n’existe pas.',
+    'api.no-mail': 'Aucun e-mail de messagerie en attente ne porte ce numéro.',
     'api.unread-unsupported': 'Un message écouté ne peut pas redevenir nouveau.',
     'api.greeting-length':
       'L’annonce doit durer entre un instant et {max} s ; ce fichier dure {seconds} s.',
@@ -83,6 +84,8 @@ export const api: Catalog = {
     'field.statuses': 'Statuts',
     'field.enabled': 'Activée',
     'field.mobile': 'Numéro de mobile',
+    'field.email': 'Adresse e-mail',
+    'field.deleteAfterEmail': 'Effacer de la messagerie après envoi',
     'field.voicemailPin': 'Code de la messagerie vocale',
     'field.language': 'Langue',
     'field.status': 'Statut',
@@ -162,6 +165,7 @@ export const api: Catalog = {
     'api.until-or-minutes': 'give an end time or a duration, not both.',
     'api.bad-document': 'The document is neither readable JSON nor YAML: {reason}',
     'api.no-message': 'This voicemail message does not exist.',
+    'api.no-mail': 'No voicemail e-mail waiting has this id.',
     'api.unread-unsupported': 'A message listened to cannot become new again.',
     'api.greeting-length':
       'The greeting must last more than an instant and at most {max} s; this file lasts {seconds} s.',
@@ -216,6 +220,8 @@ export const api: Catalog = {
     'field.statuses': 'Statuses',
     'field.enabled': 'Enabled',
     'field.mobile': 'Mobile number',
+    'field.email': 'E-mail address',
+    'field.deleteAfterEmail': 'Delete from the mailbox once sent',
     'field.voicemailPin': 'Voicemail PIN',
     'field.language': 'Language',
     'field.status': 'Status',
