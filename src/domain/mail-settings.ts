@@ -124,7 +124,8 @@ export function readSmtp(r: Reader, value: unknown): SmtpSettings | null {
   if ((username === null) === passwordGiven) {
     r.add(username === null ? 'smtp.username' : 'smtp.password', 'directory.credentials-pair');
   }
-  if (obj.from === undefined) r.add('smtp.from', 'directory.required');
+  const fromGiven = typeof obj.from === 'string' ? obj.from.trim() !== '' : obj.from !== undefined;
+  if (!fromGiven) r.add('smtp.from', 'directory.required');
   const from = readAddress(r, obj.from, 'smtp.from') ?? '';
   return { host: host.trim(), port, security, username, password, from };
 }

@@ -91,6 +91,17 @@ describe('voicemail by e-mail (API)', () => {
     });
   });
 
+  it('never serves back in clear a relay password the admin just typed', async () => {
+    const doc = (await as(h.app, bruno)('GET', '/api/admin/directory')).json();
+    doc.smtp = { ...doc.smtp, password: 'typed-just-now-9931' };
+    delete doc.smtp.passwordSealed;
+    const put = await as(h.app, bruno)('PUT', '/api/admin/directory', doc);
+    expect(put.statusCode).toBe(200);
+    const again = await as(h.app, bruno)('GET', '/api/admin/directory');
+    expect(again.body).not.toContain('typed-just-now-9931');
+    expect(again.json().smtp.passwordSealed).toMatch(/^\$aes256gcm\$/);
+  });
+
   it('shows the admin the mails that failed, in their language, and retries one on demand', async () => {
     const voicemail = new VoicemailRepository(h.db, h.dataDir);
     const mails = new VoicemailMailRepository(h.db);

@@ -13,6 +13,7 @@ import {
 } from './pages/admin/AdminPages.js';
 import { ImportExportPage } from './pages/admin/ImportExportPage.js';
 import { PromptsPage } from './pages/admin/PromptsPage.js';
+import { MailAdminPage } from './pages/admin/MailAdminPage.js';
 import { ExceptionFormPage } from './pages/ExceptionFormPage.js';
 import { ExceptionsPage } from './pages/ExceptionsPage.js';
 import { HistoryPage } from './pages/HistoryPage.js';
@@ -58,6 +59,7 @@ const PAGES: Record<string, Page> = {
   },
   '/admin/outbound': { title: 'nav.outbound', admin: true, render: () => <OutboundAdminPage /> },
   '/admin/prompts': { title: 'nav.prompts', admin: true, render: () => <PromptsPage /> },
+  '/admin/mail': { title: 'nav.mail', admin: true, render: () => <MailAdminPage /> },
   '/admin/import-export': {
     title: 'nav.importExport',
     admin: true,
