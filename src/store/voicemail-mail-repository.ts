@@ -184,6 +184,19 @@ export class VoicemailMailRepository {
       .execute();
   }
 
+  /**
+   * Every pending mail falls due now: at start, the relay the mails waited for may be back (it
+   * is often what the restart was for), and their next try should not wait out a delay.
+   */
+  async allPendingDueNow(): Promise<void> {
+    await this.db
+      .updateTable('voicemail_mail')
+      .set({ next_attempt_at: this.clock() })
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '>', this.clock())
+      .execute();
+  }
+
   /** An admin asks for another try now; false when there is no such mail left to send. */
   async retryNow(messageId: string): Promise<boolean> {
     const result = await this.db

@@ -86,6 +86,7 @@ export class MailQueue {
   /** The queue, already sending what a previous run left. */
   static async start(options: MailQueueOptions): Promise<MailQueue> {
     const queue = new MailQueue(options, await sealingKey(options.db));
+    await queue.repository.allPendingDueNow();
     queue.kick();
     return queue;
   }
