@@ -33,6 +33,8 @@ export interface MailRetry {
 }
 
 const DEFAULT_RETRY: MailRetry = { firstMs: 30_000, maxMs: 3_600_000 };
+/** How long a stop waits for a mail being sent. */
+const CLOSE_WAIT_MS = 5_000;
 /** Each SMTP step's deadline: connection, greeting, and silence on the socket. */
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -112,11 +114,21 @@ export class MailQueue {
       });
   }
 
-  /** Stops looking; resolves once a mail being sent is done with. */
+  /**
+   * Stops looking; resolves once a mail being sent is done with, or after `CLOSE_WAIT_MS`: a
+   * relay that went silent must not hold a stopping PBX for its timeouts. A mail cut off so is
+   * still pending and goes at the next start.
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    await this.pass;
+    if (this.pass === null) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.pass,
+      new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   private async schedule(): Promise<void> {

@@ -3,6 +3,8 @@
  * queue: what arrives is parsed as a mail reader would (mailparser).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +12,7 @@ import { openStore } from '../../../src/cli/data-dir.js';
 import type { Db } from '../../../src/store/database.js';
 import { loadDirectory, saveDirectory } from '../../../src/store/directory-repository.js';
 import { VoicemailRepository } from '../../../src/store/voicemail-repository.js';
+import { VoicemailMailRepository } from '../../../src/store/voicemail-mail-repository.js';
 import type { MailRequest } from '../../../src/store/voicemail-mail-repository.js';
 import { EventBus } from '../../../src/pbx/events.js';
 import type { LiveEvent } from '../../../src/pbx/events.js';
@@ -302,6 +305,38 @@ describe('voicemail e-mail queue (real SMTP server, real SQLite)', () => {
     await voicemail.delete(recording.id);
     expect(await queue?.repository.get(recording.id)).toBeUndefined();
   });
+
+  it('does not hold a stop while a relay stays silent; the mail stays to send', async () => {
+    // A relay that takes the connection and never greets.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    sink = new SmtpSink();
+    try {
+      await saveDirectory(db, document({ port: address.port, security: 'none' }));
+      const directory = await loadDirectory(db);
+      queue = await MailQueue.start({
+        db,
+        directory: () => directory,
+        voicemail,
+        events: bus,
+        log: log(),
+        timeoutMs: 60_000,
+      });
+      const message = await leaveMessage('101', mailFor('101'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = Date.now();
+      await queue.close();
+      queue = null;
+      expect(Date.now() - started).toBeLessThan(6_000);
+      expect((await new VoicemailMailRepository(db).get(message.id))?.state).toBe('pending');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 20_000);
 
   it('refused for good (550): waits for an admin, whose retry sends it once fixed', async () => {
     sink = new SmtpSink({ refuse: ['alice@example.com'] });
