@@ -79,7 +79,7 @@ export class DirectoryAccess {
           : { directory: built.directory, extensions: edit.extensions };
       return { result: { directory: built.directory, value }, save };
     });
-    this.cached = { version, directory: outcome.directory };
+    this.keep(version, outcome.directory);
     return outcome;
   }
 
@@ -95,8 +95,19 @@ export class DirectoryAccess {
       if (!built.ok) throw invalid(built.problems);
       return { result: built.directory, save: { directory: built.directory } };
     });
-    this.cached = { version, directory };
+    this.keep(version, directory);
     return directory;
+  }
+
+  /**
+   * The directory an edit built, kept as the cache unless it holds a secret the store changes on
+   * the way in (a relay password it seals): read back from the store then, so that nothing
+   * served from the cache shows it in clear.
+   */
+  private keep(version: number, directory: Directory): void {
+    const password = directory.settings.smtp?.password;
+    const clear = password !== undefined && password !== null && 'plain' in password;
+    this.cached = clear ? null : { version, directory };
   }
 
   private async dataVersion(): Promise<number> {

@@ -142,6 +142,38 @@ export const ExtensionSchema = Type.Object({
   statusSchedule: Type.Array(
     Type.Object({ status: StatusSchema, hours: OneOf(HOURS), periods: Type.Array(PeriodSchema) }),
   ),
+  email: Nullable(Type.String({ description: 'where new voicemail messages are sent' })),
+  deleteAfterEmail: Type.Boolean({ description: 'a message leaves the mailbox once mailed' }),
+});
+
+export const ProfileBodySchema = Type.Object(
+  {
+    language: Type.Optional(LanguageSchema),
+    mobile: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
+    voicemailPin: Type.Optional(Nullable(Type.String({ pattern: '^\\d{4,10}$' }))),
+    email: Type.Optional(Nullable(Type.String({ maxLength: 254 }))),
+    deleteAfterEmail: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/** A voicemail e-mail not delivered yet that failed, or one the relay refused for good. */
+export const MailFailureSchema = Type.Object({
+  id: Type.String({ description: 'the voicemail message' }),
+  mailbox: Type.String(),
+  recipient: Type.String(),
+  receivedAt: Type.String({ description: 'ISO 8601: when the message was left' }),
+  state: OneOf(['pending', 'failed'] as const, 'pending: tried again later; failed: refused'),
+  attempts: Type.Integer(),
+  nextAttemptAt: Nullable(Type.String({ description: 'ISO 8601; null once refused' })),
+  error: Type.String({ description: "the last failure, in the reader's language" }),
+});
+
+export const MailFailuresSchema = Type.Object({
+  smtp: Nullable(
+    Type.Object({ host: Type.String(), port: Type.Integer(), security: Type.String() }),
+  ),
+  failures: Type.Array(MailFailureSchema),
 });
 
 export const StatusBodySchema = Type.Object(

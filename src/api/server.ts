@@ -34,6 +34,7 @@ import { callRoutes } from './routes/calls.js';
 import { adminRoutes } from './routes/admin.js';
 import { eventRoutes } from './routes/events.js';
 import { voicemailRoutes } from './routes/voicemail.js';
+import { mailRoutes } from './routes/mail.js';
 import { promptRoutes } from './routes/prompts.js';
 import { contactRoutes } from './routes/contacts.js';
 import { registerWavBody } from './wav-body.js';
@@ -233,6 +234,7 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
   adminRoutes(app, context);
   eventRoutes(app, context);
   voicemailRoutes(app, context);
+  mailRoutes(app, context);
   promptRoutes(app, context);
   contactRoutes(app, context);
   if (options.metrics !== undefined) metricsRoutes(app, context, options.metrics);

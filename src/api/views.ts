@@ -143,6 +143,8 @@ export function extensionView(ext: Extension, directory: Directory, now: Date) {
       until: effective.until === undefined ? null : new Date(effective.until).toISOString(),
     },
     statusSchedule: scheduleView(ext),
+    email: ext.email,
+    deleteAfterEmail: ext.deleteAfterEmail,
   };
 }
 

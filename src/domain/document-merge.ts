@@ -4,6 +4,7 @@
  * password keeps the extension's password, without a voicemail PIN its PIN, without a role its
  * role. An admin can then keep the directory in a file without a secret in it, and importing an
  * example after the first start keeps the passwords that start printed and the admin it made.
+ * The SMTP relay's password is kept the same way.
  * An entry that does set one replaces it; the import says which extensions' passwords changed.
  *
  * Works on the raw document, before `buildDirectory`, so that problems keep their paths (and the
@@ -47,10 +48,14 @@ export function keepStoredSecrets(
   newPassword: (() => string) | null,
 ): KeptSecrets {
   const result: KeptSecrets = { document: input, passwordsSet: [], generated: [] };
-  if (!isEntry(input) || !Array.isArray(input.extensions)) return result;
+  if (!isEntry(input)) return result;
+  const smtp = keptSmtp(input.smtp, stored.smtp);
+  const doc: Entry = smtp === input.smtp ? input : { ...input, smtp };
+  result.document = doc;
+  if (!Array.isArray(doc.extensions)) return result;
   const storedByNumber = new Map<string, Entry>();
   for (const ext of stored.extensions ?? []) storedByNumber.set(String(ext.number), ext as Entry);
-  const extensions = input.extensions.map((item: unknown) => {
+  const extensions = doc.extensions.map((item: unknown) => {
     if (!isEntry(item)) return item;
     const number =
       typeof item.number === 'string' || typeof item.number === 'number'
@@ -77,6 +82,16 @@ export function keepStoredSecrets(
     }
     return entry;
   });
-  result.document = { ...input, extensions };
+  result.document = { ...doc, extensions };
   return result;
+}
+
+/**
+ * The relay's password, kept like an extension's when the `smtp` entry names none of its forms
+ * and the same user: the admin page sends back what the export shows, which never has it in clear.
+ */
+function keptSmtp(input: unknown, stored: DirectoryDocument['smtp']): unknown {
+  if (!isEntry(input) || stored === undefined || hasField(input, 'password')) return input;
+  if (input.username !== stored.username || stored.passwordSealed === undefined) return input;
+  return { ...input, passwordSealed: stored.passwordSealed };
 }

@@ -36,6 +36,7 @@ import { REPEAT_CALLS, REPEAT_MINUTES } from './validity.js';
 import { parseInstant } from './zoned-time.js';
 import { MAX_PERSONAL_CONTACTS, MAX_PHONEBOOK } from './contacts.js';
 import { ContactSchema, contactDocument, readContacts } from './contacts-document.js';
+import { SmtpDocumentSchema, readExtensionMail, readSmtp, smtpDocument } from './mail-settings.js';
 import { checkAction, checkExceptionRules, checkOutsideNumber, placeProblems } from './validate.js';
 
 // ---------------------------------------------------------------------------
@@ -127,6 +128,8 @@ export const ExtensionSchema = Type.Object(
     ),
     statusSchedule: Opt(Type.Array(ScheduledStatusSchema)),
     contacts: Opt(Type.Array(ContactSchema)),
+    email: Opt(Type.String({ description: 'where new voicemail messages are sent' })),
+    deleteAfterEmail: Opt(Type.Boolean()),
   },
   strict,
 );
@@ -192,6 +195,7 @@ export const DirectoryDocumentSchema = Type.Object(
     ringGroups: Opt(Type.Array(RingGroupSchema)),
     trunks: Opt(Type.Array(TrunkSchema)),
     phonebook: Opt(Type.Array(ContactSchema)),
+    smtp: Opt(SmtpDocumentSchema),
   },
   strict,
 );
@@ -235,6 +239,7 @@ export function defaultSettings(): Settings {
     maxExceptions: DEFAULT_MAX_EXCEPTIONS,
     language: DEFAULT_LANGUAGE,
     outsideCalls: { ...DEFAULT_OUTSIDE_CALLS },
+    smtp: null,
   };
 }
 
@@ -282,7 +287,7 @@ function distance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
-class Reader {
+export class Reader {
   readonly problems: Problem[] = [];
 
   add(path: string, code: string, params: Problem['params'] = {}): void {
@@ -512,6 +517,7 @@ function readSettings(r: Reader, doc: Obj): Settings {
     }
   }
   settings.outsideCalls = readOutsideCalls(r, doc.outsideCalls);
+  settings.smtp = readSmtp(r, doc.smtp);
   return settings;
 }
 
@@ -578,6 +584,8 @@ const EXTENSION_KEYS = [
   'temporaryStatus',
   'statusSchedule',
   'contacts',
+  'email',
+  'deleteAfterEmail',
 ] as const;
 const EXCEPTION_KEYS = [
   'callerId',
@@ -616,6 +624,7 @@ const DOCUMENT_KEYS = [
   'ringGroups',
   'trunks',
   'phonebook',
+  'smtp',
 ] as const;
 
 /** `password` in clear or else `passwordHash` as exported. */
@@ -777,6 +786,7 @@ function readExtension(
       MAX_PERSONAL_CONTACTS,
       r.problems,
     ),
+    ...readExtensionMail(r, obj, path),
   };
   r.list(obj.exceptions, at(path, 'exceptions')).forEach((item, j) => {
     const exPath = at(at(path, 'exceptions'), j);
@@ -1119,6 +1129,7 @@ export function toDocument(directory: Directory): DirectoryDocument {
     ),
   ) as Partial<OutsideCalls>;
   if (Object.keys(outside).length > 0) doc.outsideCalls = outside;
+  if (settings.smtp !== null) doc.smtp = smtpDocument(settings.smtp);
 
   const extensions: ExtensionDocument[] = [];
   for (const ext of directory.extensions.values()) {
@@ -1164,6 +1175,8 @@ export function toDocument(directory: Directory): DirectoryDocument {
         return doc;
       });
     }
+    if (ext.email !== null) e.email = ext.email;
+    if (ext.deleteAfterEmail) e.deleteAfterEmail = true;
     if (ext.exceptions.length > 0) {
       e.exceptions = ext.exceptions.map((exception) => {
         const x: ExceptionDocument = {

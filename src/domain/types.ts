@@ -174,6 +174,10 @@ export interface Extension {
   role: Role;
   forwarding: StatusForwarding;
   exceptions: ForwardingException[];
+  /** Where a new voicemail message is sent (issue 13 §7), or null: not sent. */
+  email: string | null;
+  /** The message leaves the mailbox once its e-mail is delivered. */
+  deleteAfterEmail: boolean;
   /** A status chosen until an instant, then back to `status` (issue 13 §6); null: none. */
   temporaryStatus: TemporaryStatus | null;
   /** Statuses taken by themselves while `status` is available; the first that holds wins. */
@@ -274,6 +278,29 @@ export interface Settings {
   maxExceptions: number;
   language: Language;
   outsideCalls: OutsideCalls;
+  /** The relay voicemail e-mails go through; null: none configured, nothing is sent. */
+  smtp: SmtpSettings | null;
+}
+
+/** STARTTLS upgrade (RFC 3207), TLS from the first byte (RFC 8314 §3.3), or neither. */
+export const SMTP_SECURITIES = ['starttls', 'tls', 'none'] as const;
+export type SmtpSecurity = (typeof SMTP_SECURITIES)[number];
+
+/**
+ * The relay's password: in clear as a document or form gives it, sealed (encrypted with the
+ * PBX's own key, store/sealed-secret.ts) once stored. The clear form never reaches the store.
+ */
+export type SmtpPassword = { plain: string } | { sealed: string };
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  /** SMTP AUTH (RFC 4954) user; null: the relay takes mail without it. */
+  username: string | null;
+  password: SmtpPassword | null;
+  /** The sender address of the e-mails. */
+  from: string;
 }
 
 /** The whole configuration, validated. Keyed by number for O(1) lookups. */

@@ -6,8 +6,9 @@ import { trace } from './catalog/trace.js';
 import { check } from './catalog/check.js';
 import { plan } from './catalog/plan.js';
 import { api } from './catalog/api.js';
+import { mail } from './catalog/mail.js';
 
-const catalogs: Catalog[] = [patterns, directory, trace, check, plan, api];
+const catalogs: Catalog[] = [patterns, directory, trace, check, plan, api, mail];
 
 const merged: Record<Language, Record<string, string>> = { fr: {}, en: {} };
 for (const catalog of catalogs) {

@@ -2,8 +2,8 @@
  * The tester's sentence: a call plan told as one plain sentence, from the point of view of the
  * called extension's user ("votre mobile sonne…"). Pure: everything it needs is a parameter.
  */
-import type { Country, Decision, Language, Step, TraceEntry } from '../domain/types.js';
-import { displayNumber } from '../domain/numbers.js';
+import type { Country, Decision, Directory, Language, Step, TraceEntry } from '../domain/types.js';
+import { canonicalNumber, displayNumber } from '../domain/numbers.js';
 import { message } from './index.js';
 import { instantFormat } from './trace.js';
 
@@ -99,4 +99,21 @@ export function planSentence(
         steps,
       })
     : message(lang, 'sentence.no-exception-scheduled', { status: name, steps });
+}
+
+/** The sentence told from the called extension's side ("votre mobile…"), as history shows it. */
+export function sentenceFor(
+  lang: Language,
+  directory: Directory,
+  called: string,
+  decision: Parameters<typeof planSentence>[1],
+): string {
+  const { country, timezone } = directory.settings;
+  const mobile = directory.extensions.get(called)?.mobile ?? null;
+  return planSentence(lang, decision, {
+    extension: called,
+    mobile: mobile === null ? null : canonicalNumber(mobile, country),
+    country,
+    timeZone: timezone,
+  });
 }

@@ -8,7 +8,9 @@ import type { Status } from '../domain/types.js';
 export type LiveEvent =
   | { type: 'voicemail'; extension: string }
   | { type: 'status'; extension: string; status: Status }
-  | { type: 'directory' };
+  | { type: 'directory' }
+  /** An admin asked for voicemail e-mails to be tried again now. */
+  | { type: 'mail' };
 
 export type LiveListener = (event: LiveEvent) => void;
 

@@ -29,6 +29,8 @@ import { trunkOf } from './trunks/inbound.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
 import { TrunkRegistration } from './trunks/trunk-registration.js';
 import { MwiService } from './voicemail/mwi.js';
+import { MailQueue } from './voicemail/mail-queue.js';
+import type { MailQueueOptions } from './voicemail/mail-queue.js';
 import { EventBus } from './events.js';
 import { PbxMetrics } from './metrics.js';
 
@@ -68,6 +70,8 @@ export interface PbxOptions {
   metrics?: PbxMetrics;
   /** How often to look for a directory imported by another process, ms. */
   reloadEveryMs?: number;
+  /** Voicemail e-mail delivery: retry delays, SMTP deadlines, extra CA (tests). */
+  mail?: Pick<MailQueueOptions, 'retry' | 'timeoutMs' | 'ca'>;
   clock?: () => number;
 }
 
@@ -109,6 +113,7 @@ export class Pbx {
   private historyTimer: NodeJS.Timeout | undefined;
   private calls: CallHandler | undefined;
   private trunkRegistrations: TrunkRegistration[] = [];
+  private mailQueue: MailQueue | undefined;
   readonly registrar: RegistrarService;
   readonly voicemail: VoicemailRepository;
   readonly mwi: MwiService;
@@ -167,7 +172,11 @@ export class Pbx {
     });
     this.events = options.events ?? new EventBus();
     this.stopListening = this.events.subscribe((event) => {
-      if (event.type === 'voicemail') this.mwi.mailboxChanged(event.extension);
+      if (event.type === 'mail') this.mailQueue?.kick();
+      if (event.type !== 'voicemail') return;
+      this.mwi.mailboxChanged(event.extension);
+      // A message kept may have a mail waiting for it.
+      this.mailQueue?.kick();
     });
   }
 
@@ -213,6 +222,16 @@ export class Pbx {
           }),
     });
     pbx.registerTrunks();
+    // Mails queued before a stop go now, recovered messages' too.
+    pbx.mailQueue = await MailQueue.start({
+      db: options.db,
+      directory: () => pbx.directoryValue,
+      voicemail: pbx.voicemail,
+      events: pbx.events,
+      log: options.log,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...options.mail,
+    });
     for (const mailbox of recovered.mailboxes) {
       pbx.events.emit({ type: 'voicemail', extension: mailbox });
     }
@@ -246,6 +265,11 @@ export class Pbx {
     return this.directoryValue;
   }
 
+  /** The voicemail e-mail queue, once started. */
+  get mail(): MailQueue | undefined {
+    return this.mailQueue;
+  }
+
   port(protocol: TransportProtocol): number | undefined {
     return this.stack.port(protocol);
   }
@@ -274,6 +298,7 @@ export class Pbx {
     clearInterval(this.historyTimer);
     for (const registration of this.trunkRegistrations) registration.stop();
     await this.calls?.close();
+    await this.mailQueue?.close();
     this.stopListening();
     this.metrics.detach();
     this.mwi.close();

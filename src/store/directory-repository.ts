@@ -24,6 +24,7 @@ import { defaultSettings } from '../domain/document.js';
 import { readTransaction, writeTransaction } from './database.js';
 import type { Db } from './database.js';
 import { loadedPassword, loadedPin, storedPassword, storedPin } from './credentials.js';
+import { dataDirOf, settingsToStore } from './sealed-secret.js';
 
 /** Rows are inserted in chunks: SQLite limits the number of bound parameters per statement. */
 const CHUNK = 200;
@@ -55,7 +56,8 @@ async function insertChunked<T>(
 export async function saveDirectory(db: Db, directory: Directory): Promise<void> {
   // Hashed before the write lock is taken: scrypt takes a while per PIN.
   const secrets = await storedSecrets([...directory.extensions.values()]);
-  await writeTransaction(db, (trx) => writeDirectory(trx, directory, secrets));
+  const dataDir = dataDirOf(db);
+  await writeTransaction(db, (trx) => writeDirectory(trx, dataDir, directory, secrets));
 }
 
 /** What the extension table keeps of each extension's password and PIN: hashes only. */
@@ -93,14 +95,16 @@ export async function editDirectory<T>(
   db: Db,
   edit: (current: Directory) => { result: T; save: DirectorySave | null },
 ): Promise<T> {
+  const dataDir = dataDirOf(db);
   return writeTransaction(db, async (trx) => {
     const { result, save } = edit(await readDirectory(trx));
     if (save !== null) {
       const numbers = save.extensions ?? [...save.directory.extensions.keys()];
       const extensions = numbers.flatMap((n) => save.directory.extensions.get(n) ?? []);
       const secrets = await storedSecrets(extensions);
-      if (save.extensions === undefined) await writeDirectory(trx, save.directory, secrets);
-      else await writeExtensions(trx, save.directory, save.extensions, secrets);
+      if (save.extensions === undefined) {
+        await writeDirectory(trx, dataDir, save.directory, secrets);
+      } else await writeExtensions(trx, save.directory, save.extensions, secrets);
     }
     return result;
   });
@@ -177,11 +181,14 @@ function extensionColumns(ext: Extension, secrets: StoredSecrets) {
     forwarding: JSON.stringify(ext.forwarding),
     temporary_status: ext.temporaryStatus === null ? null : JSON.stringify(ext.temporaryStatus),
     status_schedule: JSON.stringify(ext.statusSchedule),
+    email: ext.email,
+    delete_after_email: ext.deleteAfterEmail ? 1 : 0,
   };
 }
 
 async function writeDirectory(
   trx: Db,
+  dataDir: string,
   directory: Directory,
   secrets: StoredSecrets,
 ): Promise<void> {
@@ -195,7 +202,9 @@ async function writeDirectory(
   await trx.deleteFrom('extension').execute();
   await trx.deleteFrom('setting').execute();
 
-  const settings = Object.entries(directory.settings).map(([key, value]) => ({
+  // An SMTP password is sealed before it is written: the table never holds it in clear.
+  const stored = await settingsToStore(trx, dataDir, directory.settings);
+  const settings = Object.entries(stored).map(([key, value]) => ({
     key,
     value: JSON.stringify(value),
   }));
@@ -342,6 +351,8 @@ async function readDirectory(trx: Db): Promise<Directory> {
           : (JSON.parse(row.temporary_status) as TemporaryStatus),
       statusSchedule: JSON.parse(row.status_schedule) as ScheduledStatus[],
       contacts: (contactsByOwner.get(row.number) ?? []).map(toContact),
+      email: row.email,
+      deleteAfterEmail: row.delete_after_email !== 0,
     });
   }
 

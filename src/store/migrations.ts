@@ -252,7 +252,39 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0011-contacts': {
+  '0011-voicemail-mail': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('extension').addColumn('email', 'text').execute();
+      await db.schema
+        .alterTable('extension')
+        .addColumn('delete_after_email', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // One row per message to mail, made with the message (state `recording`) so that a crash
+      // at any point leaves the mail to send. Deleting the message takes its mail along.
+      await db.schema
+        .createTable('voicemail_mail')
+        .addColumn('message_id', 'text', (c) =>
+          c.primaryKey().references('voicemail_message.id').onDelete('cascade'),
+        )
+        .addColumn('recipient', 'text', (c) => c.notNull())
+        .addColumn('language', 'text', (c) => c.notNull())
+        .addColumn('delete_after', 'integer', (c) => c.notNull())
+        .addColumn('decision', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'integer', (c) => c.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('sent_at', 'integer')
+        .execute();
+      await db.schema
+        .createIndex('voicemail_mail_due')
+        .on('voicemail_mail')
+        .columns(['state', 'next_attempt_at'])
+        .execute();
+    },
+  },
+  '0012-contacts': {
     async up(db: Kysely<unknown>) {
       // The phonebook has no owner; an extension's contacts go with it.
       await db.schema

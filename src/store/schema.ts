@@ -27,6 +27,9 @@ export interface ExtensionTable {
   temporary_status: string | null;
   /** JSON ScheduledStatus[]. */
   status_schedule: string;
+  email: string | null;
+  /** 0 or 1. */
+  delete_after_email: number;
 }
 
 export interface ExceptionTable {
@@ -162,6 +165,26 @@ export interface VoicemailMessageTable {
   file: string;
 }
 
+/** A voicemail message to send by e-mail (store/voicemail-mail-repository.ts). */
+export interface VoicemailMailTable {
+  message_id: string;
+  recipient: string;
+  /** fr or en: the mailbox owner's language when the message was left. */
+  language: string;
+  /** 0 or 1: the message leaves the mailbox once the mail is delivered. */
+  delete_after: number;
+  /** JSON: the decision that sent the call to voicemail (exception, plan, trace), or null. */
+  decision: string | null;
+  /** pending, sent or failed (refused for good by the relay). */
+  state: string;
+  attempts: number;
+  /** Epoch ms: not tried again before. */
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
 /** A mailbox's own greeting, replacing the default one. */
 export interface VoicemailGreetingTable {
   mailbox: string;
@@ -206,6 +229,7 @@ export interface Database {
   secret: SecretTable;
   call_history: CallHistoryTable;
   voicemail_message: VoicemailMessageTable;
+  voicemail_mail: VoicemailMailTable;
   voicemail_greeting: VoicemailGreetingTable;
   session_revocation: SessionRevocationTable;
   contact: ContactTable;

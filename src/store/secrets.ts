@@ -44,21 +44,31 @@ function writeKeys(file: string, keys: Keys): void {
  * held meanwhile, so two processes starting together on one data directory agree on one value.
  */
 export async function loadOrCreateSecret(db: Db, dataDir: string, name: string): Promise<Buffer> {
-  const file = join(dataDir, KEYS_FILE);
-  const moved = await writeTransaction(db, async (trx) => {
-    const keys = readKeys(file);
-    const rows = await trx.selectFrom('secret').select(['name', 'value']).execute();
-    let changed = rows.length > 0;
-    for (const row of rows) keys[row.name] ??= row.value;
-    if (keys[name] === undefined) {
-      keys[name] = randomBytes(SECRET_BYTES).toString('base64');
-      changed = true;
-    }
-    if (changed) writeKeys(file, keys);
-    if (rows.length > 0) await trx.deleteFrom('secret').execute();
-    return { value: Buffer.from(keys[name], 'base64'), rows: rows.length };
-  });
+  const moved = await writeTransaction(db, (trx) => secretWithin(trx, dataDir, name));
   // The deleted rows' pages are zeroed in the WAL; copy them over the database file now.
   if (moved.rows > 0) await sql`pragma wal_checkpoint(truncate)`.execute(db);
   return moved.value;
+}
+
+/**
+ * `loadOrCreateSecret` for a caller that already holds the write lock (a directory save): the
+ * value, and how many rows of the old `secret` table were moved to the file.
+ */
+export async function secretWithin(
+  trx: Db,
+  dataDir: string,
+  name: string,
+): Promise<{ value: Buffer; rows: number }> {
+  const file = join(dataDir, KEYS_FILE);
+  const keys = readKeys(file);
+  const rows = await trx.selectFrom('secret').select(['name', 'value']).execute();
+  let changed = rows.length > 0;
+  for (const row of rows) keys[row.name] ??= row.value;
+  if (keys[name] === undefined) {
+    keys[name] = randomBytes(SECRET_BYTES).toString('base64');
+    changed = true;
+  }
+  if (changed) writeKeys(file, keys);
+  if (rows.length > 0) await trx.deleteFrom('secret').execute();
+  return { value: Buffer.from(keys[name], 'base64'), rows: rows.length };
 }

@@ -22,6 +22,9 @@ import { join } from 'node:path';
 import type { Selectable } from 'kysely';
 import type { Db } from './database.js';
 import type { VoicemailMessageTable } from './schema.js';
+import { writeTransaction } from './database.js';
+import { mailRow } from './voicemail-mail-repository.js';
+import type { MailRequest } from './voicemail-mail-repository.js';
 
 export type MessageState = 'recording' | 'new' | 'saved';
 
@@ -99,6 +102,8 @@ export class VoicemailRepository {
     mailbox: string;
     callerNumber: string | null;
     callerName: string | null;
+    /** The e-mail to send once the message is kept (with it, in one transaction), or none. */
+    mail?: MailRequest | null;
   }): Promise<VoicemailMessage> {
     checkMailbox(input.mailbox);
     const id = randomUUID();
@@ -114,7 +119,18 @@ export class VoicemailRepository {
       state: 'recording',
       file,
     };
-    await this.db.insertInto('voicemail_message').values(row).execute();
+    const { mail } = input;
+    if (mail === undefined || mail === null) {
+      await this.db.insertInto('voicemail_message').values(row).execute();
+    } else {
+      await writeTransaction(this.db, async (trx) => {
+        await trx.insertInto('voicemail_message').values(row).execute();
+        await trx
+          .insertInto('voicemail_mail')
+          .values(mailRow(id, mail, row.received_at))
+          .execute();
+      });
+    }
     return this.fromRow(row);
   }
 

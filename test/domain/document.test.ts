@@ -126,6 +126,7 @@ describe('buildDirectory: the design document', () => {
       maxExceptions: 15,
       language: 'fr',
       outsideCalls: { allow: false, concurrent: 2, perMinute: 10, keepDays: 30 },
+      smtp: null,
     });
     const secretariat = d.extensions.get('100');
     expect(secretariat).toEqual({
@@ -143,6 +144,8 @@ describe('buildDirectory: the design document', () => {
       temporaryStatus: null,
       statusSchedule: [],
       contacts: [],
+      email: null,
+      deleteAfterEmail: false,
     });
     const alice = d.extensions.get('101');
     expect(alice?.exceptions[0]).toEqual({
@@ -272,6 +275,60 @@ const rules: [string, (doc: Doc) => void, string, string][] = [
     (d) => (d.outsideCalls = { alow: true }),
     'outsideCalls.alow',
     'directory.unknown-key-suggest',
+  ],
+  [
+    'bad e-mail address',
+    (d) => (ext(d, 0).email = 'alice@example'),
+    'extensions[0].email',
+    'directory.bad-email',
+  ],
+  [
+    'delete after sending without an address',
+    (d) => (ext(d, 0).deleteAfterEmail = true),
+    'extensions[0].deleteAfterEmail',
+    'directory.delete-without-email',
+  ],
+  [
+    'SMTP without host',
+    (d) => (d.smtp = { from: 'pbx@example.com' }),
+    'smtp.host',
+    'directory.required',
+  ],
+  [
+    'SMTP sender not an address',
+    (d) => (d.smtp = { host: 'mail.example.com', from: 'renvoi' }),
+    'smtp.from',
+    'directory.bad-email',
+  ],
+  [
+    'SMTP security unknown',
+    (d) => (d.smtp = { host: 'mail.example.com', from: 'a@example.com', security: 'ssl' }),
+    'smtp.security',
+    'directory.not-one-of',
+  ],
+  [
+    'SMTP port out of range',
+    (d) => (d.smtp = { host: 'mail.example.com', from: 'a@example.com', port: 70000 }),
+    'smtp.port',
+    'directory.out-of-range',
+  ],
+  [
+    'SMTP password without user',
+    (d) => (d.smtp = { host: 'mail.example.com', from: 'a@example.com', password: 'x' }),
+    'smtp.username',
+    'directory.credentials-pair',
+  ],
+  [
+    'SMTP sealed password not sealed',
+    (d) =>
+      (d.smtp = {
+        host: 'mail.example.com',
+        from: 'a@example.com',
+        username: 'u',
+        passwordSealed: 'hunter2',
+      }),
+    'smtp.passwordSealed',
+    'directory.bad-sealed',
   ],
   ['bad holiday', (d) => (d.holidays = ['2026-02-30']), 'holidays[0]', 'directory.bad-date'],
   [
@@ -842,8 +899,18 @@ describe('toDocument', () => {
       role: 'admin',
       ringTimeout: 35,
       forwarding: { dnd: { type: 'busy' }, noAnswer: { type: 'system', target: '800' } },
+      email: 'secretariat@example.com',
+      deleteAfterEmail: true,
     });
     Object.assign(ext(doc, 1), { mobile: '+32 470 12 34 56' });
+    doc.smtp = {
+      host: 'smtp.example.net',
+      port: 2525,
+      security: 'tls',
+      username: 'pbx',
+      passwordSealed: `$aes256gcm$${'A'.repeat(16)}$${'B'.repeat(22)}==$${'C'.repeat(8)}`,
+      from: 'renvoi@example.com',
+    };
     ext(doc, 1).exceptions = [
       {
         callerId: 'anonymous',
@@ -966,6 +1033,64 @@ describe('toDocument', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('voicemail by e-mail', () => {
+  it('reads addresses people write and refuses the rest, naming them', () => {
+    for (const good of ['alice@example.com', 'a.b+vm@mail.example.co.uk', "o'neil@example.fr"]) {
+      const doc = sample();
+      ext(doc, 0).email = ` ${good} `;
+      expect(build(doc).extensions.get('100')?.email).toBe(good);
+    }
+    for (const bad of ['alice', 'alice@', '@example.com', 'a b@example.com', 'a@b@example.com']) {
+      const doc = sample();
+      ext(doc, 0).email = bad;
+      const result = buildDirectory(doc);
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.problems).toEqual([
+        { path: 'extensions[0].email', code: 'directory.bad-email', params: { value: bad } },
+      ]);
+      expect(describeProblem('fr', result.problems[0] as Problem)).toContain(bad);
+    }
+  });
+
+  it('takes a blank address as none, as a cleared field', () => {
+    const doc = sample();
+    ext(doc, 0).email = '  ';
+    expect(build(doc).extensions.get('100')?.email).toBeNull();
+  });
+
+  it('gives the relay its default port for each way of securing it', () => {
+    const port = (security: string) => {
+      const doc = sample();
+      doc.smtp = { host: 'mail.example.com', from: 'pbx@example.com', security };
+      return build(doc).settings.smtp?.port;
+    };
+    expect([port('starttls'), port('tls'), port('none')]).toEqual([587, 465, 25]);
+  });
+
+  it('exports a password typed in clear only before it is stored, and a sealed one as such', () => {
+    const doc = sample();
+    doc.smtp = {
+      host: 'mail.example.com',
+      from: 'pbx@example.com',
+      username: 'pbx',
+      password: 'pw',
+    };
+    const built = build(doc);
+    expect(built.settings.smtp?.password).toEqual({ plain: 'pw' });
+    const sealed = `$aes256gcm$${'A'.repeat(16)}$${'B'.repeat(22)}==$${'C'.repeat(8)}`;
+    if (built.settings.smtp !== null) built.settings.smtp.password = { sealed };
+    const exported = toDocument(built);
+    expect(exported.smtp).toEqual({
+      host: 'mail.example.com',
+      from: 'pbx@example.com',
+      username: 'pbx',
+      passwordSealed: sealed,
+    });
+    expect(JSON.stringify(exported)).not.toContain('"pw"');
   });
 });
 

@@ -82,6 +82,8 @@ function ext(number: string, over: Partial<Extension> = {}): Extension {
     temporaryStatus: null,
     statusSchedule: [],
     contacts: [],
+    email: null,
+    deleteAfterEmail: false,
     ...over,
   };
 }
@@ -108,6 +110,7 @@ function settings(over: Partial<Settings> = {}): Settings {
     maxExceptions: 15,
     language: 'fr',
     outsideCalls: { allow: false, concurrent: 2, perMinute: 10, keepDays: 30 },
+    smtp: null,
     ...over,
   };
 }

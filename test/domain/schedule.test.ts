@@ -351,6 +351,7 @@ function settings(over: Partial<Settings> = {}): Settings {
     maxExceptions: 15,
     language: 'fr',
     outsideCalls: { allow: false, concurrent: 2, perMinute: 10, keepDays: 30 },
+    smtp: null,
     ...over,
   };
 }

@@ -257,6 +257,7 @@ describe('web client: the exception form by keyboard, labels, a removed mobile',
         ['#/admin/office-hours', 'Heures de bureau et jours fériés'],
         ['#/admin/outbound', "Politique d'appels sortants"],
         ['#/admin/prompts', 'Messages vocaux du système'],
+        ['#/admin/mail', 'E-mail de la messagerie'],
         ['#/admin/import-export', 'Import/Export'],
       ] as const) {
         await adminPage.getByRole('navigation').getByRole('link', { name: heading }).click();

@@ -14,6 +14,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { PIN_HASH, digestsOf, passwordMatches } from '../../src/domain/credentials.js';
 import type { Directory } from '../../src/domain/types.js';
 import { pinMatches } from '../../src/store/credentials.js';
+import { randomBytes } from 'node:crypto';
+import { SEALED_SECRET } from '../../src/domain/mail-settings.js';
+import { toDocument } from '../../src/domain/document.js';
+import { keepStoredSecrets } from '../../src/domain/document-merge.js';
+import {
+  SMTP_PASSWORD,
+  SealedSecretError,
+  openSealed,
+  sealingKey,
+} from '../../src/store/sealed-secret.js';
 
 /** What the store gives back for a built directory: the same, its passwords and PINs hashed. */
 function stored(directory: Directory): Directory {
@@ -122,6 +132,35 @@ describe('directory repository', () => {
     await db.destroy();
     db = openDatabase(file);
     expect(await loadDirectory(db)).toEqual(stored(directory));
+  });
+
+  it('seals the SMTP password with the keys file, exports it sealed, and keeps it on re-import', async () => {
+    const password = 'relay-password-7731';
+    const directory = directoryOf({
+      ...small,
+      smtp: { host: 'mail.example.net', from: 'pbx@example.net', username: 'pbx', password },
+    });
+    await saveDirectory(db, directory);
+    expect(onDisk(file).includes(password)).toBe(false);
+    const keys = JSON.parse(readFileSync(join(dir.dir, 'keys.json'), 'utf8')) as object;
+    expect(Object.keys(keys)).toContain('sealing');
+    const loaded = await loadDirectory(db);
+    const sealed = loaded.settings.smtp?.password;
+    expect(sealed).toEqual({ sealed: expect.stringMatching(SEALED_SECRET) as string });
+    const key = await sealingKey(db);
+    expect(openSealed(key, SMTP_PASSWORD, (sealed as { sealed: string }).sealed)).toBe(password);
+    expect(() =>
+      openSealed(randomBytes(32), SMTP_PASSWORD, (sealed as { sealed: string }).sealed),
+    ).toThrow(SealedSecretError);
+
+    const exported = toDocument(loaded);
+    expect(JSON.stringify(exported)).not.toContain(password);
+    expect(directoryOf(exported)).toEqual(loaded);
+    // The admin page sends the section back without any password: the stored one stays.
+    const withoutPassword = { ...exported.smtp };
+    delete withoutPassword.passwordSealed;
+    const kept = keepStoredSecrets({ ...exported, smtp: withoutPassword }, exported, null);
+    expect(directoryOf(kept.document).settings.smtp).toEqual(loaded.settings.smtp);
   });
 
   it('replaces the whole directory', async () => {

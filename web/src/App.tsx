@@ -14,6 +14,7 @@ import {
 import { ImportExportPage } from './pages/admin/ImportExportPage.js';
 import { PromptsPage } from './pages/admin/PromptsPage.js';
 import { ContactsPage } from './pages/ContactsPage.js';
+import { MailAdminPage } from './pages/admin/MailAdminPage.js';
 import { ExceptionFormPage } from './pages/ExceptionFormPage.js';
 import { ExceptionsPage } from './pages/ExceptionsPage.js';
 import { HistoryPage } from './pages/HistoryPage.js';
@@ -60,6 +61,7 @@ const PAGES: Record<string, Page> = {
   },
   '/admin/outbound': { title: 'nav.outbound', admin: true, render: () => <OutboundAdminPage /> },
   '/admin/prompts': { title: 'nav.prompts', admin: true, render: () => <PromptsPage /> },
+  '/admin/mail': { title: 'nav.mail', admin: true, render: () => <MailAdminPage /> },
   '/admin/import-export': {
     title: 'nav.importExport',
     admin: true,

@@ -5,7 +5,7 @@ import { listCalls } from '../../store/call-history-repository.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { ErrorSchema, ExtParams, StepSchema } from '../schemas.js';
 import { extensionOf } from './edit.js';
-import { sentenceFor } from './tester.js';
+import { sentenceFor } from '../../i18n/plan-sentence.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

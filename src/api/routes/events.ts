@@ -13,7 +13,8 @@ const CLOSE_SESSION_ENDED = 4401;
 const CLOSE_FORBIDDEN_ORIGIN = 4403;
 
 function concerns(event: LiveEvent, extension: string, admin: boolean): boolean {
-  return admin || event.type === 'directory' || event.extension === extension;
+  if (admin || event.type === 'directory') return true;
+  return event.type !== 'mail' && event.extension === extension;
 }
 
 export function eventRoutes(app: ApiApp, ctx: ApiContext): void {

@@ -7,7 +7,7 @@ import {
   ExtensionSchema,
   ExtParams,
   ForwardingBodySchema,
-  LanguageSchema,
+  ProfileBodySchema,
   StatusBodySchema,
 } from '../schemas.js';
 import { FORWARDING_KEYS, extensionView } from '../views.js';
@@ -111,23 +111,15 @@ export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
     {
       schema: {
         tags,
-        summary: 'Change the language, the mobile number or the voicemail PIN (null removes)',
+        summary:
+          'Change the language, the mobile number, the voicemail PIN or the e-mail of voicemail (null removes)',
         params: ExtParams,
-        body: Type.Object(
-          {
-            language: Type.Optional(LanguageSchema),
-            mobile: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
-            voicemailPin: Type.Optional(
-              Type.Union([Type.String({ pattern: '^\\d{4,10}$' }), Type.Null()]),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        body: ProfileBodySchema,
         response: { 200: ExtensionSchema, ...errors },
       },
     },
     async (request) => {
-      const { language, mobile, voicemailPin } = request.body;
+      const { language, mobile, voicemailPin, email, deleteAfterEmail } = request.body;
       return editExtension(request.params.ext, (entry) => {
         if (language !== undefined) entry.language = language;
         if (mobile !== undefined) {
@@ -140,6 +132,12 @@ export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
           if (voicemailPin === null) delete entry.voicemailPin;
           else entry.voicemailPin = voicemailPin;
         }
+        // buildDirectory checks the address and says what is wrong with it, under `email`.
+        if (email !== undefined) {
+          if (email === null || email.trim() === '') delete entry.email;
+          else entry.email = email;
+        }
+        if (deleteAfterEmail !== undefined) entry.deleteAfterEmail = deleteAfterEmail;
       });
     },
   );

@@ -4,12 +4,12 @@ import { callerKey, canonicalNumber, normalizeCaller } from '../../domain/number
 import { callerName } from '../../domain/contacts.js';
 import { route } from '../../domain/route.js';
 import { parseInstant } from '../../domain/zoned-time.js';
-import type { Caller, Directory, Language, PastCall } from '../../domain/types.js';
+import type { Caller, Directory, PastCall } from '../../domain/types.js';
 import { maxRepeatMinutes } from '../../domain/validity.js';
 import { recentCallsFrom } from '../../store/recent-calls.js';
 import { describeStep } from '../../i18n/describe.js';
 import { describeTrace } from '../../i18n/trace.js';
-import { planSentence } from '../../i18n/plan-sentence.js';
+import { sentenceFor } from '../../i18n/plan-sentence.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { invalid } from '../errors.js';
 import { ErrorSchema, ExtParams, StatusSchema, StepSchema } from '../schemas.js';
@@ -17,23 +17,6 @@ import { parseView } from '../views.js';
 import { extensionOf } from './edit.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
-
-/** The sentence told from the called extension's side ("votre mobile…"). */
-export function sentenceFor(
-  lang: Language,
-  directory: Directory,
-  called: string,
-  decision: Parameters<typeof planSentence>[1],
-): string {
-  const { country, timezone } = directory.settings;
-  const mobile = directory.extensions.get(called)?.mobile ?? null;
-  return planSentence(lang, decision, {
-    extension: called,
-    mobile: mobile === null ? null : canonicalNumber(mobile, country),
-    country,
-    timeZone: timezone,
-  });
-}
 
 /**
  * The caller's earlier calls for repeat rules: `count` made-up calls a second apart just before

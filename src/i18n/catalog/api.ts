@@ -36,6 +36,7 @@ export const api: Catalog = {
     'api.until-or-minutes': 'indiquez une heure de fin ou une durée, pas les deux.',
     'api.bad-document': 'Le document n’est ni du JSON ni du YAML lisible : {reason}',
     'api.no-message': 'Ce message vocal n’existe pas.',
+    'api.no-mail': 'Aucun e-mail de messagerie en attente ne porte ce numéro.',
     'api.unread-unsupported': 'Un message écouté ne peut pas redevenir nouveau.',
     'api.greeting-length':
       'L’annonce doit durer entre un instant et {max} s ; ce fichier dure {seconds} s.',
@@ -93,6 +94,8 @@ export const api: Catalog = {
     'field.mobile': 'Numéro de mobile',
     'field.numbers': 'Numéros',
     'field.groups': 'Groupes',
+    'field.email': 'Adresse e-mail',
+    'field.deleteAfterEmail': 'Effacer de la messagerie après envoi',
     'field.voicemailPin': 'Code de la messagerie vocale',
     'field.language': 'Langue',
     'field.status': 'Statut',
@@ -184,6 +187,7 @@ export const api: Catalog = {
     'api.until-or-minutes': 'give an end time or a duration, not both.',
     'api.bad-document': 'The document is neither readable JSON nor YAML: {reason}',
     'api.no-message': 'This voicemail message does not exist.',
+    'api.no-mail': 'No voicemail e-mail waiting has this id.',
     'api.unread-unsupported': 'A message listened to cannot become new again.',
     'api.greeting-length':
       'The greeting must last more than an instant and at most {max} s; this file lasts {seconds} s.',
@@ -240,6 +244,8 @@ export const api: Catalog = {
     'field.mobile': 'Mobile number',
     'field.numbers': 'Numbers',
     'field.groups': 'Groups',
+    'field.email': 'E-mail address',
+    'field.deleteAfterEmail': 'Delete from the mailbox once sent',
     'field.voicemailPin': 'Voicemail PIN',
     'field.language': 'Language',
     'field.status': 'Status',

@@ -36,6 +36,12 @@ export const directory: Catalog = {
     'directory.bad-password-hash':
       'ce n’est pas une empreinte de mot de passe exportée par renvoi (domaine « {realm} »)',
     'directory.bad-pin-hash': 'ce n’est pas une empreinte de code exportée par renvoi',
+    'directory.bad-email': '« {value} » n’est pas une adresse e-mail (ex. alice@exemple.fr)',
+    'directory.delete-without-email':
+      'effacer les messages après envoi demande une adresse e-mail : sans elle, ils seraient perdus',
+    'directory.bad-sealed':
+      'ce n’est pas un mot de passe chiffré exporté par renvoi (saisissez le mot de passe en clair)',
+    'directory.bad-host': '« {value} » n’est pas un nom d’hôte ni une adresse IP',
     'directory.bad-did': '« {value} » n’est pas un numéro de téléphone',
     'directory.duplicate-did': '« {value} » est le même numéro ({did}) qu’une autre entrée',
     'directory.credentials-pair':
@@ -111,6 +117,12 @@ export const directory: Catalog = {
     'directory.bad-pin': '"{value}" is not a voicemail PIN (4 to 10 digits)',
     'directory.bad-password-hash': 'not a password hash exported by renvoi (realm "{realm}")',
     'directory.bad-pin-hash': 'not a PIN hash exported by renvoi',
+    'directory.bad-email': '"{value}" is not an e-mail address (e.g. alice@example.com)',
+    'directory.delete-without-email':
+      'deleting messages once sent needs an e-mail address: without one they would be lost',
+    'directory.bad-sealed':
+      'not an encrypted password exported by renvoi (type the password in clear instead)',
+    'directory.bad-host': '"{value}" is neither a host name nor an IP address',
     'directory.bad-did': '"{value}" is not a phone number',
     'directory.duplicate-did': '"{value}" is the same number ({did}) as another entry',
     'directory.credentials-pair':

@@ -106,6 +106,15 @@ class CallHandling implements CallHandler {
       // Read at each use: an admin's recording dropped in while the PBX runs is taken.
       say: (language) => sayer(language, loadPromptSources(context.dataDir, bundled)),
       pinOf: (extension) => context.directory().extensions.get(extension)?.voicemailPin ?? null,
+      mailOf: (mailbox) => {
+        const extension = context.directory().extensions.get(mailbox);
+        if (extension?.email === undefined || extension.email === null) return null;
+        return {
+          recipient: extension.email,
+          language: extension.language,
+          deleteAfter: extension.deleteAfterEmail,
+        };
+      },
       repository: context.voicemail,
       events: context.events,
       ...(options.voicemailLimits === undefined ? {} : { limits: options.voicemailLimits }),

@@ -7,6 +7,7 @@ import type { Caller, Language } from '../../domain/types.js';
 import type { VoicemailPin } from '../../domain/credentials.js';
 import type { MediaLayer } from '../../media/media-layer.js';
 import type { VoicemailRepository } from '../../store/voicemail-repository.js';
+import type { MailRequest } from '../../store/voicemail-mail-repository.js';
 import type { EventBus } from '../events.js';
 import type { Say } from '../voicemail/prompt-catalog.js';
 import type { VoicemailCallContext } from '../voicemail/voicemail-drivers.js';
@@ -105,6 +106,8 @@ export interface CallVoice {
   say(language: Language): Say;
   /** The `*97` PIN of an extension, as stored (null: none asked). */
   pinOf(extension: string): VoicemailPin | null;
+  /** Where a message left in `mailbox` is mailed, in what language (null: not mailed). */
+  mailOf(mailbox: string): Omit<MailRequest, 'decision'> | null;
   repository: VoicemailRepository;
   events: EventBus;
   /** Test hooks for the voicemail machines' limits. */

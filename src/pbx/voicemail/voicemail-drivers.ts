@@ -13,6 +13,7 @@ import type { MediaLayer } from '../../media/media-layer.js';
 import type { RtpSession } from '../../media/rtp-session.js';
 import { wavDurationMs } from '../../store/voicemail-repository.js';
 import type { VoicemailRepository } from '../../store/voicemail-repository.js';
+import type { MailRequest } from '../../store/voicemail-mail-repository.js';
 import type { EventBus } from '../events.js';
 import { Deposit, MIN_MESSAGE_MS } from './deposit.js';
 import type { DepositCommand } from './deposit.js';
@@ -42,6 +43,8 @@ export interface DepositRequest {
   mailbox: string;
   callerNumber: string | null;
   callerName: string | null;
+  /** The e-mail to send once the message is kept, stored with it (null: not mailed). */
+  mail: MailRequest | null;
 }
 
 /** Greeting (the mailbox's own, else the default one), beep, recording, stored. */

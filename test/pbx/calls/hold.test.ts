@@ -55,6 +55,7 @@ const voice: CallVoice = {
   languageOf: unused('languages'),
   say: unused('prompts'),
   pinOf: unused('PINs'),
+  mailOf: unused('e-mail addresses'),
   // Never read on a dial step; a real repository would need a database for nothing.
   repository: {} as CallVoice['repository'],
   events: new EventBus(),

@@ -111,6 +111,7 @@ describe('CallSession: an unusable offer from the caller of an anchored call', (
     languageOf: unused('languages'),
     say: unused('prompts'),
     pinOf: unused('PINs'),
+    mailOf: unused('e-mail addresses'),
     // Never read on a dial step.
     repository: {} as CallVoice['repository'],
     events: new EventBus(),

@@ -70,6 +70,24 @@ export interface ExtensionInfo {
   /** The status calls go by now: `status`, one chosen until a time, or the schedule's. */
   effectiveStatus: { status: Status; source: 'set' | 'until' | 'schedule'; until: string | null };
   statusSchedule: { status: Status; hours: Hours; periods: Period[] }[];
+  /** Where new voicemail messages are sent, or null. */
+  email: string | null;
+  deleteAfterEmail: boolean;
+}
+
+/** GET /api/admin/mail: the relay, and voicemail e-mails that failed and are not delivered. */
+export interface MailFailures {
+  smtp: { host: string; port: number; security: string } | null;
+  failures: {
+    id: string;
+    mailbox: string;
+    recipient: string;
+    receivedAt: string;
+    state: 'pending' | 'failed';
+    attempts: number;
+    nextAttemptAt: string | null;
+    error: string;
+  }[];
 }
 
 export interface Targets {
@@ -203,4 +221,5 @@ export interface Problem {
 export type LiveEvent =
   | { type: 'voicemail'; extension: string }
   | { type: 'status'; extension: string; status: Status }
-  | { type: 'directory' };
+  | { type: 'directory' }
+  | { type: 'mail' };

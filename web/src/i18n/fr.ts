@@ -361,6 +361,41 @@ export const fr = {
   'admin.prompts.restored': 'Le message « {name} » est rétabli.',
 
   'error.generic': 'Une erreur est survenue : {message}',
+
+  'mailForm.title': 'Recevoir les messages par e-mail',
+  'mailForm.intro':
+    'Chaque nouveau message vocal vous est envoyé avec l’enregistrement en pièce jointe, l’appelant, l’heure et la règle qui l’a dirigé vers la messagerie.',
+  'mailForm.email': 'Adresse e-mail',
+  'mailForm.emailHint': 'Laissez vide pour ne plus recevoir les messages par e-mail.',
+  'mailForm.deleteAfter': 'Effacer le message de la messagerie après l’envoi',
+  'mailForm.saved': 'Réglages de l’e-mail enregistrés.',
+  'admin.ext.email': 'Adresse e-mail (messagerie)',
+  'admin.ext.deleteAfterEmail': 'Effacer de la messagerie après envoi',
+  'nav.mail': 'E-mail de la messagerie',
+  'admin.mail.intro':
+    'Le serveur SMTP par lequel partent les messages vocaux envoyés par e-mail. Laissez le mot de passe vide pour garder celui enregistré.',
+  'admin.mail.relay': 'Serveur SMTP',
+  'admin.mail.enabled': 'Envoyer les messages vocaux par e-mail',
+  'admin.mail.host': 'Hôte',
+  'admin.mail.port': 'Port',
+  'admin.mail.security': 'Sécurité',
+  'admin.mail.security.starttls': 'STARTTLS (port 587)',
+  'admin.mail.security.tls': 'TLS implicite (port 465)',
+  'admin.mail.security.none': 'Aucune (relais local)',
+  'admin.mail.username': 'Identifiant',
+  'admin.mail.password': 'Mot de passe',
+  'admin.mail.passwordKept':
+    'Un mot de passe est enregistré (chiffré) ; laissez vide pour le garder.',
+  'admin.mail.from': 'Adresse de l’expéditeur',
+  'admin.mail.failures': 'E-mails non remis',
+  'admin.mail.noFailures': 'Aucun échec : chaque e-mail de messagerie a été remis.',
+  'admin.mail.message': 'Message du {date} pour le {mailbox} ({recipient})',
+  'admin.mail.pending': '{attempts} tentative(s), prochain essai {date}',
+  'admin.mail.failed':
+    'Refusé par le serveur après {attempts} tentative(s) ; en attente d’un nouvel essai',
+  'admin.mail.retry': 'Réessayer maintenant',
+  'admin.mail.retried': 'Nouvel essai demandé.',
+  'admin.mail.refresh': 'Actualiser',
 } as const;
 
 /** Every text key; `en.ts` must define each one, and no other. */

@@ -10,6 +10,7 @@ import { formatDateTime, formatDuration } from '../components/formatting.js';
 import { useAsync } from '../components/useAsync.js';
 import { useI18n } from '../i18n/index.js';
 import { useSession } from '../session.js';
+import { VoicemailEmailForm } from './VoicemailEmailForm.js';
 
 interface Flash {
   kind: 'error' | 'success' | 'info';
@@ -144,6 +145,7 @@ export function VoicemailPage() {
         }
       </LoadState>
       <GreetingForm onFlash={setFlash} />
+      <VoicemailEmailForm />
       {deleting !== null && (
         <ConfirmDialog
           title={t('voicemail.confirmTitle')}

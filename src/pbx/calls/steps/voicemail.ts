@@ -22,10 +22,14 @@ export function voicemail(ctx: StepContext, step: Extract<Step, { do: 'voicemail
   ctx.enter('voicemail');
   const index = ctx.step();
   ctx.withCallerMedia('voicemail', (session) => {
+    const mail = voice.mailOf(step.mailbox);
+    const { to, exception, plan, trace } = ctx.decision;
     void depositDriver(callContext(ctx, voice, session, step.mailbox), {
       mailbox: step.mailbox,
       callerNumber: callerUser(ctx.caller),
       callerName: ctx.callerName,
+      // The mail says why the call came here: the decision, as the history keeps it.
+      mail: mail === null ? null : { ...mail, decision: { to, exception, plan, trace } },
     }).then(
       (driver) => run(ctx, media, driver, step.mailbox, index),
       (error: unknown) => ctx.mediaFailed(`voicemail ${step.mailbox}`, error),

@@ -29,6 +29,7 @@ function voice(languages: Record<string, Language>): CallVoice {
       `${language}/${spec.prompt}${'extension' in spec ? `-${spec.extension}` : ''}.wav`,
     ],
     pinOf: () => null,
+    mailOf: () => null,
     // Never read before the caller is answered, which these tests do not do.
     repository: {} as CallVoice['repository'],
     events: new EventBus(),

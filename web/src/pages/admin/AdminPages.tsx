@@ -23,6 +23,8 @@ const EXTENSION_FIELDS: FieldSpec[] = [
   { key: 'mobile', label: 'admin.ext.mobile', kind: 'tel' },
   { key: 'voicemailPin', label: 'admin.ext.voicemailPin', kind: 'password' },
   { key: 'ringTimeout', label: 'admin.ext.ringTimeout', kind: 'number' },
+  { key: 'email', label: 'admin.ext.email', kind: 'email' },
+  { key: 'deleteAfterEmail', label: 'admin.ext.deleteAfterEmail', kind: 'checkbox' },
   {
     key: 'role',
     label: 'admin.ext.role',

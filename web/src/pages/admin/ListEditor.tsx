@@ -6,7 +6,9 @@ import type { MessageKey } from '../../i18n/index.js';
 type Item = Record<string, unknown>;
 
 export type FieldSpec =
-  | { key: string; label: MessageKey; kind: 'text' | 'password' | 'tel' }
+  | { key: string; label: MessageKey; kind: 'text' | 'password' | 'tel' | 'email' }
+  /** A yes/no property, left out of the document when unticked. */
+  | { key: string; label: MessageKey; kind: 'checkbox' }
   | { key: string; label: MessageKey; kind: 'number' }
   | {
       key: string;
@@ -134,6 +136,22 @@ function FieldInput({
     'aria-invalid': error !== undefined,
     'aria-describedby': error === undefined ? undefined : errorId,
   };
+  if (spec.kind === 'checkbox') {
+    return (
+      <div className="field">
+        <label className="checkbox-inline" htmlFor={id}>
+          <input
+            {...common}
+            type="checkbox"
+            checked={value === true}
+            onChange={(e) => onChange(e.target.checked ? true : undefined)}
+          />
+          {t(spec.label)}
+        </label>
+        <FieldError message={error} id={errorId} />
+      </div>
+    );
+  }
   return (
     <div className={`field${spec.kind === 'map' ? ' wide' : ''}`}>
       <label htmlFor={id}>{t(spec.label)}</label>

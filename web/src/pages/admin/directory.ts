@@ -11,6 +11,8 @@ export interface ExtensionDoc {
   ringTimeout?: number;
   language?: 'fr' | 'en';
   role?: 'user' | 'admin';
+  email?: string;
+  deleteAfterEmail?: boolean;
   [other: string]: unknown;
 }
 
@@ -46,6 +48,17 @@ export const OUTSIDE_CALLS_DEFAULTS = { allow: false, concurrent: 2, perMinute: 
 
 export type HolidayDoc = string | { date: string; name?: string };
 
+/** The relay voicemail e-mails go through; the password only ever comes back sealed. */
+export interface SmtpDoc {
+  host: string;
+  port?: number;
+  security?: 'starttls' | 'tls' | 'none';
+  username?: string;
+  password?: string;
+  passwordSealed?: string;
+  from: string;
+}
+
 export interface DirectoryDoc {
   timezone?: string;
   maxExceptions?: number;
@@ -56,6 +69,7 @@ export interface DirectoryDoc {
   extensions?: ExtensionDoc[];
   ringGroups?: RingGroupDoc[];
   trunks?: TrunkDoc[];
+  smtp?: SmtpDoc;
   [other: string]: unknown;
 }
 
