@@ -17,6 +17,7 @@ import { markRunning } from '../running.js';
 import { startApi } from '../../api/server.js';
 import { EventBus } from '../../pbx/events.js';
 import { PbxMetrics } from '../../pbx/metrics.js';
+import { overloadSettings } from '../overload-settings.js';
 
 export interface StartArgs {
   dataDir: string;
@@ -49,7 +50,9 @@ export async function runStart(args: StartArgs): Promise<number> {
     const created = await createDemoDirectoryIfEmpty(db);
     const events = new EventBus();
     const metrics = new PbxMetrics();
+    const overload = overloadSettings(process.env);
     pbx = await Pbx.start({
+      ...(overload === undefined ? {} : { overload }),
       metrics,
       db,
       dataDir: args.dataDir,

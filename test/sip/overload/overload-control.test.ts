@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { Headers, createRequest } from '../../../src/sip/message/index.js';
+import type { SipRequest } from '../../../src/sip/message/index.js';
+import { DEFAULT_OVERLOAD, OverloadControl } from '../../../src/sip/overload/overload-control.js';
+import type { LoadSample, OverloadChange } from '../../../src/sip/overload/overload-control.js';
+
+function request(method: string, toTag?: string): SipRequest {
+  const h = new Headers()
+    .append('Via', 'SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-1')
+    .append('From', '<sip:alice@127.0.0.1>;tag=a')
+    .append('To', `<sip:bob@127.0.0.1>${toTag === undefined ? '' : `;tag=${toTag}`}`)
+    .append('Call-ID', 'c')
+    .append('CSeq', `1 ${method}`);
+  return createRequest(method, 'sip:bob@127.0.0.1', h);
+}
+
+const OVER: LoadSample = { utilization: 0.95, delayMs: 5, queueBytes: 0 };
+const BETWEEN: LoadSample = { utilization: 0.8, delayMs: 5, queueBytes: 0 };
+const CALM: LoadSample = { utilization: 0.2, delayMs: 5, queueBytes: 0 };
+
+/** How many of `n` new INVITEs are refused now. */
+function refusedOf(control: OverloadControl, n: number): number {
+  let refused = 0;
+  for (let i = 0; i < n; i++) if (control.refuse(request('INVITE')) !== null) refused++;
+  return refused;
+}
+
+describe('OverloadControl', () => {
+  it('refuses nothing while the load stays under its thresholds', () => {
+    const control = new OverloadControl();
+    for (let i = 0; i < 10; i++) control.sample(BETWEEN);
+    expect(refusedOf(control, 100)).toBe(0);
+    expect(control.status().shedRatio).toBe(0);
+  });
+
+  it('refuses a quarter after one overloaded sample, then doubles the share up to all', () => {
+    const changes: OverloadChange[] = [];
+    const control = new OverloadControl(DEFAULT_OVERLOAD, (c) => changes.push(c));
+    control.sample(OVER);
+    expect(changes).toEqual([
+      { kind: 'shedding', sample: OVER, cause: 'event-loop utilisation 0.95' },
+    ]);
+    // Spread evenly, not at random: exactly one in four.
+    expect(refusedOf(control, 100)).toBe(25);
+    control.sample(OVER);
+    expect(refusedOf(control, 100)).toBe(50);
+    control.sample(OVER);
+    control.sample(OVER);
+    expect(refusedOf(control, 100)).toBe(100);
+    expect(control.status().shed).toBe(175);
+  });
+
+  it('is overloaded by a long event-loop delay or a deep UDP queue alone', () => {
+    const byDelay = new OverloadControl();
+    byDelay.sample({ utilization: 0.1, delayMs: 300, queueBytes: 0 });
+    expect(byDelay.status().shedRatio).toBe(0.25);
+    const byQueue = new OverloadControl();
+    byQueue.sample({ utilization: 0.1, delayMs: 1, queueBytes: 2 * 1024 * 1024 });
+    expect(byQueue.status().shedRatio).toBe(0.25);
+    const unknownQueue = new OverloadControl();
+    unknownQueue.sample({ utilization: 0.1, delayMs: 1, queueBytes: undefined });
+    expect(unknownQueue.status().shedRatio).toBe(0);
+  });
+
+  it('holds between the thresholds and recovers step by step below them (hysteresis)', () => {
+    const changes: OverloadChange[] = [];
+    const control = new OverloadControl(DEFAULT_OVERLOAD, (c) => changes.push(c));
+    control.sample(OVER);
+    control.sample(OVER);
+    expect(control.status().shedRatio).toBe(0.5);
+    for (let i = 0; i < 20; i++) control.sample(BETWEEN);
+    expect(control.status().shedRatio).toBe(0.5);
+    refusedOf(control, 10);
+    let calmSamples = 0;
+    while (control.status().shedRatio > 0 && calmSamples < 100) {
+      control.sample(CALM);
+      calmSamples++;
+    }
+    // 0.5 in steps of 0.05.
+    expect(calmSamples).toBe(10);
+    expect(refusedOf(control, 100)).toBe(0);
+    expect(changes.map((c) => c.kind)).toEqual(['shedding', 'recovered']);
+    expect(changes[1]).toMatchObject({ kind: 'recovered', shed: 5 });
+  });
+
+  it('refuses only new INVITEs and REGISTERs: in-dialog requests and the rest pass', () => {
+    const control = new OverloadControl();
+    for (let i = 0; i < 3; i++) control.sample(OVER);
+    expect(control.status().shedRatio).toBe(1);
+    expect(control.refuse(request('INVITE'))).not.toBeNull();
+    expect(control.refuse(request('REGISTER'))).not.toBeNull();
+    expect(control.refuse(request('INVITE', 'callee'))).toBeNull();
+    for (const method of ['BYE', 'CANCEL', 'ACK', 'OPTIONS', 'SUBSCRIBE', 'UPDATE']) {
+      expect(control.refuse(request(method)), method).toBeNull();
+    }
+  });
+
+  it('asks the refused to retry after the set time, spread over up to as much again', () => {
+    let r = 0;
+    const sequence = [0, 0.999, 0.5];
+    const control = new OverloadControl(
+      { ...DEFAULT_OVERLOAD, retryAfterSeconds: 4 },
+      () => undefined,
+      () => sequence[r++ % sequence.length] ?? 0,
+    );
+    for (let i = 0; i < 3; i++) control.sample(OVER);
+    const retries = [0, 1, 2].map(() => control.refuse(request('INVITE')));
+    expect(retries).toEqual([4, 8, 6]);
+  });
+
+  it('refuses settings that cannot work', () => {
+    expect(
+      () => new OverloadControl({ ...DEFAULT_OVERLOAD, utilization: { high: 0.5, low: 0.8 } }),
+    ).toThrow(/utilization: low 0.8/);
+    expect(() => new OverloadControl({ ...DEFAULT_OVERLOAD, retryAfterSeconds: 0 })).toThrow(
+      /retryAfterSeconds/,
+    );
+  });
+});
