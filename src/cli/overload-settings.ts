@@ -4,7 +4,7 @@
  *
  * - `RENVOI_OVERLOAD=off` turns it off;
  * - `RENVOI_OVERLOAD_UTILIZATION=HIGH,LOW` event-loop utilisation, 0–1 (default 0.9,0.7);
- * - `RENVOI_OVERLOAD_DELAY_MS=HIGH,LOW` event-loop delay, 99th percentile (default 250,100);
+ * - `RENVOI_OVERLOAD_DELAY_MS=MS` event-loop delay, 99th percentile, while busy (default 250);
  * - `RENVOI_OVERLOAD_QUEUE_KIB=HIGH,LOW` KiB waiting on the SIP UDP socket (default 1024,128);
  * - `RENVOI_OVERLOAD_RETRY_AFTER=S` seconds in the 503's Retry-After (default 5).
  *
@@ -24,8 +24,16 @@ export function overloadSettings(env: Env): OverloadOptions | undefined {
   const options: OverloadOptions = {};
   const utilization = band(env, 'RENVOI_OVERLOAD_UTILIZATION', 1);
   if (utilization !== undefined) options.utilization = utilization;
-  const delay = band(env, 'RENVOI_OVERLOAD_DELAY_MS', 1);
-  if (delay !== undefined) options.delayMs = delay;
+  const delay = env.RENVOI_OVERLOAD_DELAY_MS?.trim();
+  if (delay !== undefined && delay !== '') {
+    const ms = Number(delay);
+    if (!Number.isFinite(ms) || ms <= 0) {
+      throw new Error(
+        `RENVOI_OVERLOAD_DELAY_MS: "${delay}" is not a number of milliseconds above 0`,
+      );
+    }
+    options.delayMs = ms;
+  }
   const queue = band(env, 'RENVOI_OVERLOAD_QUEUE_KIB', 1024);
   if (queue !== undefined) options.queueBytes = queue;
   const retry = env.RENVOI_OVERLOAD_RETRY_AFTER?.trim();
@@ -65,7 +73,5 @@ function band(env: Env, name: string, unit: number): Band | undefined {
 }
 
 function example(name: string): string {
-  if (name === 'RENVOI_OVERLOAD_UTILIZATION') return '0.9,0.7';
-  if (name === 'RENVOI_OVERLOAD_DELAY_MS') return '250,100';
-  return '1024,128';
+  return name === 'RENVOI_OVERLOAD_UTILIZATION' ? '0.9,0.7' : '1024,128';
 }

@@ -100,7 +100,9 @@ export class SipStack {
   private readonly retryAfter: number;
   /** Overload control, when configured: `sample` feeds it a load by hand. */
   readonly overload: OverloadControl | undefined;
-  private readonly sampler: LoadSampler | undefined;
+  /** Started once listening: the work of starting up is not load from requests. */
+  private sampler: LoadSampler | undefined;
+  private readonly startSampling: (() => LoadSampler) | undefined;
   private readonly onShed: (request: SipRequest, source: Source, cause: ShedCause) => void;
 
   constructor(options: SipStackOptions = {}) {
@@ -120,11 +122,12 @@ export class SipStack {
       const control = new OverloadControl({ ...DEFAULT_OVERLOAD, ...settings }, onChange);
       this.overload = control;
       if (sampling !== false) {
-        this.sampler = new LoadSampler({
-          ...(sampleEveryMs === undefined ? {} : { intervalMs: sampleEveryMs }),
-          udpPort: () => this.transport.port('udp'),
-          onSample: (sample) => control.sample(sample),
-        });
+        this.startSampling = () =>
+          new LoadSampler({
+            ...(sampleEveryMs === undefined ? {} : { intervalMs: sampleEveryMs }),
+            udpPort: () => this.transport.port('udp'),
+            onSample: (sample) => control.sample(sample),
+          });
       }
     }
     const control = this.overload;
@@ -139,8 +142,9 @@ export class SipStack {
     this.transport.onMessage((message, source) => this.receive(message, source));
   }
 
-  listen(options: ListenOptions): Promise<void> {
-    return this.transport.listen(options);
+  async listen(options: ListenOptions): Promise<void> {
+    await this.transport.listen(options);
+    this.sampler ??= this.startSampling?.();
   }
 
   /** The port bound for a protocol, useful after listening on port 0. */

@@ -34,8 +34,6 @@ const HOLD_MS = 200;
 const TIMERS = { t1: 100, t2: 400, t4: 500, timerD: 1000 };
 const OVERLOAD: NonNullable<PbxOptions['overload']> = {
   utilization: { high: 0.2, low: 0.1 },
-  // Utilisation alone decides here: a test machine's other work delays timers.
-  delayMs: { high: 5000, low: 5000 },
   retryAfterSeconds: 1,
   // Recovery in 4 calm samples (1 s): "a call succeeds within 5 s after" tests the design.
   recoveryStep: 0.25,

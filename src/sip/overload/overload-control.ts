@@ -22,8 +22,13 @@ export interface Band {
 export interface OverloadThresholds {
   /** Event-loop utilisation over a sample, 0–1 (perf_hooks eventLoopUtilization). */
   utilization: Band;
-  /** 99th percentile of the event-loop delay over a sample, ms (monitorEventLoopDelay). */
-  delayMs: Band;
+  /**
+   * 99th percentile of the event-loop delay over a sample, ms (monitorEventLoopDelay): overload
+   * only while the loop is also busy (utilisation above its low threshold). A delay alone is the
+   * machine's other work (an idle process on a loaded machine sees timers 90 ms late), which
+   * refusing calls would not cure: it must neither start shedding nor keep it going.
+   */
+  delayMs: number;
   /** Bytes of datagrams queued in the kernel for the SIP UDP socket (Linux /proc/net/udp). */
   queueBytes: Band;
 }
@@ -36,13 +41,13 @@ export interface OverloadSettings extends OverloadThresholds {
 }
 
 /**
- * Defaults for a PBX on its own machine: a loop busy 90 % of the time, turns late by 250 ms, or
- * a quarter of the 4 MiB receive buffer (udp.ts) waiting is overload; recovery below 70 %, 100 ms
- * and 128 KiB. Samples are 250 ms apart (load-sampler.ts), so the whole range is crossed in 5 s.
+ * Defaults for a PBX on its own machine: a loop busy 90 % of the time, turns late by 250 ms while
+ * busy, or a quarter of the 4 MiB receive buffer (udp.ts) waiting is overload; recovery below
+ * 70 % and 128 KiB. Samples are 250 ms apart (load-sampler.ts), so the whole range is crossed in 5 s.
  */
 export const DEFAULT_OVERLOAD: OverloadSettings = {
   utilization: { high: 0.9, low: 0.7 },
-  delayMs: { high: 250, low: 100 },
+  delayMs: 250,
   queueBytes: { high: 1024 * 1024, low: 128 * 1024 },
   retryAfterSeconds: 5,
   recoveryStep: 0.05,
@@ -138,7 +143,9 @@ export class OverloadControl {
     const t = this.settings;
     if (s.utilization >= t.utilization.high)
       return `event-loop utilisation ${round(s.utilization)}`;
-    if (s.delayMs >= t.delayMs.high) return `event-loop delay ${Math.round(s.delayMs)} ms`;
+    if (s.delayMs >= t.delayMs && s.utilization >= t.utilization.low) {
+      return `event-loop delay ${Math.round(s.delayMs)} ms`;
+    }
     if (s.queueBytes !== undefined && s.queueBytes >= t.queueBytes.high) {
       return `${s.queueBytes} bytes queued on the SIP socket`;
     }
@@ -149,7 +156,6 @@ export class OverloadControl {
     const t = this.settings;
     return (
       s.utilization < t.utilization.low &&
-      s.delayMs < t.delayMs.low &&
       (s.queueBytes === undefined || s.queueBytes < t.queueBytes.low)
     );
   }
@@ -163,9 +169,9 @@ function round(n: number): number {
 export function checkSettings(s: OverloadSettings): void {
   const bands: [string, Band][] = [
     ['utilization', s.utilization],
-    ['delayMs', s.delayMs],
     ['queueBytes', s.queueBytes],
   ];
+  if (!(s.delayMs > 0)) throw new RangeError(`overload delayMs ${s.delayMs} must be above 0`);
   for (const [name, band] of bands) {
     if (!(band.low >= 0 && band.low <= band.high)) {
       throw new RangeError(

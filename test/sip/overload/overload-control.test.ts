@@ -50,13 +50,17 @@ describe('OverloadControl', () => {
     expect(control.status().shed).toBe(175);
   });
 
-  it('is overloaded by a long event-loop delay or a deep UDP queue alone', () => {
+  it('is overloaded by a deep UDP queue alone, or a long event-loop delay while busy', () => {
     const byDelay = new OverloadControl();
-    byDelay.sample({ utilization: 0.1, delayMs: 300, queueBytes: 0 });
+    byDelay.sample({ utilization: 0.75, delayMs: 300, queueBytes: 0 });
     expect(byDelay.status().shedRatio).toBe(0.25);
     const byQueue = new OverloadControl();
     byQueue.sample({ utilization: 0.1, delayMs: 1, queueBytes: 2 * 1024 * 1024 });
     expect(byQueue.status().shedRatio).toBe(0.25);
+    // An idle loop whose timers are late: the machine's other work, which refusing cannot cure.
+    const idleButLate = new OverloadControl();
+    idleButLate.sample({ utilization: 0.05, delayMs: 900, queueBytes: 0 });
+    expect(idleButLate.status().shedRatio).toBe(0);
     const unknownQueue = new OverloadControl();
     unknownQueue.sample({ utilization: 0.1, delayMs: 1, queueBytes: undefined });
     expect(unknownQueue.status().shedRatio).toBe(0);
@@ -78,8 +82,12 @@ describe('OverloadControl', () => {
     }
     // 0.5 in steps of 0.05.
     expect(calmSamples).toBe(10);
+    // Late timers on a loaded machine do not hold it back once the loop itself is idle.
+    control.sample(OVER);
+    for (let i = 0; i < 5; i++) control.sample({ utilization: 0.05, delayMs: 900, queueBytes: 0 });
+    expect(control.status().shedRatio).toBe(0);
     expect(refusedOf(control, 100)).toBe(0);
-    expect(changes.map((c) => c.kind)).toEqual(['shedding', 'recovered']);
+    expect(changes.map((c) => c.kind)).toEqual(['shedding', 'recovered', 'shedding', 'recovered']);
     expect(changes[1]).toMatchObject({ kind: 'recovered', shed: 5 });
   });
 
