@@ -29,6 +29,7 @@ import {
   startRenvoi,
 } from './sip/processes.js';
 import type { RenvoiServer, Server } from './sip/processes.js';
+import { summariseProfile } from './sip/profile.js';
 import { openStore } from '../src/cli/data-dir.js';
 import { saveBindings } from '../src/store/binding-repository.js';
 
@@ -43,6 +44,10 @@ const { values: opts } = parseArgs({
     systems: { type: 'string', default: 'renvoi,renvoi-off,kamailio' },
     /** Seconds to wait after the burst before the "after" memory sample (Timer J: 32 s). */
     settle: { type: 'string', default: '34' },
+    /** Profile the PBX (`--cpu-prof`) and print its top functions after the table. */
+    profile: { type: 'boolean', default: false },
+    /** Space-separated flags for the PBX's node, e.g. "--max-semi-space-size=4". */
+    'pbx-node-args': { type: 'string', default: '' },
   },
 });
 
@@ -191,6 +196,10 @@ interface Row {
   rssBefore: number;
   rssPeak: number;
   rssAfter: number;
+  /** After a full collection: what the PBX still holds, and its resident set then. */
+  heapAfterGc: number;
+  rssAfterGc: number;
+  sippCpu: number;
   /** Seconds from the end of the burst to the first plain call that succeeded; NaN if none. */
   recoveredS: number;
   load: number;
@@ -227,6 +236,8 @@ async function burst(system: string): Promise<Row> {
       dataDir,
       port,
       work,
+      ...(opts.profile ? { cpuProfileDir: join(work, `profile-${system}`) } : {}),
+      nodeArgs: opts['pbx-node-args'].split(' ').filter((a) => a !== ''),
       env: system === 'renvoi-off' ? { RENVOI_OVERLOAD: 'off' } : {},
     });
     server = renvoi;
@@ -292,13 +303,16 @@ async function burst(system: string): Promise<Row> {
       (SECONDS + 90) * 1000,
     );
     const uac = await caller.done;
-    const serverCpu = (100 * (cpuSeconds(server.pids()) - c0)) / ((performance.now() - t0) / 1000);
+    const burstSeconds = (performance.now() - t0) / 1000;
+    const serverCpu = (100 * (cpuSeconds(server.pids()) - c0)) / burstSeconds;
     const burstEnd = performance.now();
     const recoveredS = await firstCallThrough(port, burstEnd);
     const uasResult = await uas.stop();
     await sleep(Math.max(0, SETTLE_S * 1000 - (performance.now() - burstEnd)));
     clearInterval(sampler);
     const rssAfter = rssOf();
+    const collected = renvoi === undefined ? undefined : await renvoi.memory();
+    if (collected !== undefined) log(`  after a full GC: ${JSON.stringify(collected)}`);
     const refused = refusals(caller.pid);
     const row: Row = {
       system,
@@ -312,17 +326,28 @@ async function burst(system: string): Promise<Row> {
       rssBefore,
       rssPeak,
       rssAfter,
+      heapAfterGc: collected === undefined ? Number.NaN : collected.heapUsed / 1024 / 1024,
+      rssAfterGc: collected === undefined ? Number.NaN : collected.rss / 1024 / 1024,
+      sippCpu: (100 * (uac.cpuSeconds + uasResult.cpuSeconds)) / burstSeconds,
       recoveredS,
       load,
       loadAfter: load1(),
     };
     log(JSON.stringify(row));
-    if (uac.errors !== '')
-      log(`  SIPp errors: ${uac.errors.slice(0, 800).replaceAll('\n', '\n    ')}`);
+    if (uac.errors !== '') log(`  SIPp: ${uac.errors.slice(0, 1500).replaceAll('\n', ' | ')}`);
     return row;
   } finally {
     await server.stop();
+    if (opts.profile && renvoi !== undefined) printProfile(join(work, `profile-${system}`));
   }
+}
+
+function printProfile(dir: string): void {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) return;
+  const summary = summariseProfile(join(dir, file), ROOT, 25);
+  for (const p of summary.parts) log(`  ${p.percent.toFixed(1)} %  ${p.part}`);
+  for (const f of summary.top) log(`  ${f.selfPercent.toFixed(1)} %  ${f.name}  ${f.where}`);
 }
 
 /** Plain calls every 500 ms (up to 60 s) until one is answered: seconds since `since`. */
@@ -404,12 +429,12 @@ function table(rows: Row[]): string {
   const lines = [
     `${RATE} calls/s for ${SECONDS} s (${CALLS.toLocaleString('en')} calls), hold ${HOLD_MS} ms:`,
     '',
-    '| system | answered | refused 503 | failed (timeout, unexpected) | retransmissions | answer ms | server CPU % | RSS MiB before / peak / after | first call after (s) | load 1 min (before → after) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| system | answered | refused 503 | failed (timeout, unexpected) | retransmissions | answer ms | server CPU % | SIPp CPU % | RSS MiB before / peak / after | after a full GC: heap / RSS MiB | first call after (s) | load 1 min (before → after) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.system} | ${r.answered} | ${r.refused} | ${r.failed} | ${r.retransmissions} | ${Math.round(r.responseMs)} | ${Math.round(r.serverCpu)} | ${mib(r.rssBefore)} / ${mib(r.rssPeak)} / ${mib(r.rssAfter)} | ${Number.isNaN(r.recoveredS) ? 'none in 60 s' : r.recoveredS} | ${r.load} → ${r.loadAfter} |`,
+      `| ${r.system} | ${r.answered} | ${r.refused} | ${r.failed} | ${r.retransmissions} | ${Math.round(r.responseMs)} | ${Math.round(r.serverCpu)} | ${Math.round(r.sippCpu)} | ${mib(r.rssBefore)} / ${mib(r.rssPeak)} / ${mib(r.rssAfter)} | ${mib(r.heapAfterGc)} / ${mib(r.rssAfterGc)} | ${Number.isNaN(r.recoveredS) ? 'none in 60 s' : r.recoveredS} | ${r.load} → ${r.loadAfter} |`,
     );
   }
   return lines.join('\n');

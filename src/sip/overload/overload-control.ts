@@ -5,10 +5,13 @@
  * CANCEL, BYE and retransmissions of admitted requests always pass: calls in progress are served.
  *
  * The share moves like TCP's congestion window turned around (additive decrease, multiplicative
- * increase of what is refused): a sample above any high threshold doubles it (from a first
- * quarter), a sample below every low threshold takes a step off, anything between holds. So the
- * PBX settles where it carries what it can and refuses the rest, and recovers by itself once the
- * offered load falls; the gap between the two thresholds is the hysteresis. Pure: no clock, no I/O.
+ * increase of what is refused): a sample above any high threshold doubles it (the first refuses a
+ * quarter), a sample below the low thresholds takes a step off it, and a sample between them a
+ * quarter of a step if no datagram waits unread (else it holds). So the PBX settles just under its
+ * high thresholds, carrying what it can and refusing the rest, clears a queue at once, and
+ * recovers by itself once the offered load falls, quickly below the low thresholds (the
+ * hysteresis). Refusing everything costs so little that the load falls below them then.
+ * Pure: no clock, no I/O.
  */
 import { getTo } from '../message/index.js';
 import type { SipRequest } from '../message/index.js';
@@ -106,12 +109,20 @@ export class OverloadControl {
     const over = this.overCause(sample);
     if (over !== null) {
       const was = this.ratio;
-      this.ratio = Math.min(1, Math.max(FIRST_SHARE, this.ratio * 2));
-      if (was === 0) this.onChange({ kind: 'shedding', sample, cause: over });
+      this.ratio = Math.min(1, Math.max(FIRST_SHARE, was * 2));
+      if (was === 0) {
+        // Rounded to the nearest: with nearly all refused, the first request is refused too.
+        this.credit = 0.5;
+        this.onChange({ kind: 'shedding', sample, cause: over });
+      }
       return;
     }
-    if (this.ratio === 0 || !this.calm(sample)) return;
-    this.ratio = Math.max(0, this.ratio - this.settings.recoveryStep);
+    if (this.ratio === 0) return;
+    const step = this.settings.recoveryStep;
+    if (this.calm(sample)) this.ratio = Math.max(0, this.ratio - step);
+    // Requests already waiting unread are latency every caller pays: no creeping back then.
+    else if (this.unqueued(sample)) this.ratio = Math.max(0, this.ratio - step / 4);
+    else return;
     // Floating steps may leave a crumb: below half a step is nothing.
     if (this.ratio < this.settings.recoveryStep / 2) {
       this.ratio = 0;
@@ -153,11 +164,11 @@ export class OverloadControl {
   }
 
   private calm(s: LoadSample): boolean {
-    const t = this.settings;
-    return (
-      s.utilization < t.utilization.low &&
-      (s.queueBytes === undefined || s.queueBytes < t.queueBytes.low)
-    );
+    return s.utilization < this.settings.utilization.low && this.unqueued(s);
+  }
+
+  private unqueued(s: LoadSample): boolean {
+    return s.queueBytes === undefined || s.queueBytes < this.settings.queueBytes.low;
   }
 }
 

@@ -66,29 +66,33 @@ describe('OverloadControl', () => {
     expect(unknownQueue.status().shedRatio).toBe(0);
   });
 
-  it('holds between the thresholds and recovers step by step below them (hysteresis)', () => {
+  it('creeps back between the thresholds and recovers step by step below them (hysteresis)', () => {
     const changes: OverloadChange[] = [];
     const control = new OverloadControl(DEFAULT_OVERLOAD, (c) => changes.push(c));
     control.sample(OVER);
     control.sample(OVER);
     expect(control.status().shedRatio).toBe(0.5);
-    for (let i = 0; i < 20; i++) control.sample(BETWEEN);
+    // With datagrams waiting unread, it holds.
+    for (let i = 0; i < 5; i++) control.sample({ ...BETWEEN, queueBytes: 512 * 1024 });
     expect(control.status().shedRatio).toBe(0.5);
-    refusedOf(control, 10);
+    // Between the thresholds a quarter step (0.0125) a sample: 11 of them take 0.1375 off.
+    for (let i = 0; i < 11; i++) control.sample(BETWEEN);
+    expect(control.status().shedRatio).toBeCloseTo(0.3625, 10);
+    refusedOf(control, 8);
     let calmSamples = 0;
     while (control.status().shedRatio > 0 && calmSamples < 100) {
       control.sample(CALM);
       calmSamples++;
     }
-    // 0.5 in steps of 0.05.
-    expect(calmSamples).toBe(10);
+    // 0.3625 in steps of 0.05, the last crumb (0.0125) below half a step dropped.
+    expect(calmSamples).toBe(7);
+    expect(refusedOf(control, 100)).toBe(0);
     // Late timers on a loaded machine do not hold it back once the loop itself is idle.
     control.sample(OVER);
     for (let i = 0; i < 5; i++) control.sample({ utilization: 0.05, delayMs: 900, queueBytes: 0 });
     expect(control.status().shedRatio).toBe(0);
-    expect(refusedOf(control, 100)).toBe(0);
     expect(changes.map((c) => c.kind)).toEqual(['shedding', 'recovered', 'shedding', 'recovered']);
-    expect(changes[1]).toMatchObject({ kind: 'recovered', shed: 5 });
+    expect(changes[1]).toMatchObject({ kind: 'recovered', shed: 3 });
   });
 
   it('refuses only new INVITEs and REGISTERs: in-dialog requests and the rest pass', () => {
