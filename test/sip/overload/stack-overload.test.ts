@@ -133,17 +133,18 @@ describe('overload control in the SIP stack', () => {
 
 describe('the kernel queue of a UDP socket', () => {
   it('reads the bytes waiting for a socket nobody reads, from /proc/net/udp', async () => {
-    // A socket in another process that never reads: its datagrams stay queued in the kernel.
+    // A socket in another process whose event loop is blocked: it never reads, so what is sent
+    // to it stays queued in the kernel.
     const child = spawn(
-      'python3',
+      process.execPath,
       [
-        '-c',
+        '-e',
         [
-          'import socket, sys, time',
-          's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
-          "s.bind(('127.0.0.1', 0))",
-          'print(s.getsockname()[1], flush=True)',
-          'time.sleep(20)',
+          "const socket = require('node:dgram').createSocket('udp4');",
+          "socket.bind(0, '127.0.0.1', () => {",
+          '  console.log(socket.address().port);',
+          '  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20000);',
+          '});',
         ].join('\n'),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
