@@ -296,8 +296,17 @@ export interface SippResult {
   errors: string;
 }
 
-function head(file: string, chars: number): string {
-  return existsSync(file) ? readFileSync(file, 'utf8').slice(0, chars) : '';
+/**
+ * The start of SIPp's error log, without its "Dead call" events (an answer retransmitted to a
+ * call already ended: the call itself succeeded), which would hide the failures.
+ */
+function failureEvents(file: string, chars: number): string {
+  if (!existsSync(file)) return '';
+  return readFileSync(file, 'utf8')
+    .split(/(?=\d{4}-\d\d-\d\d\t)/)
+    .filter((event) => !event.includes(': Dead call '))
+    .join('')
+    .slice(0, chars);
 }
 
 function lastStats(file: string): SippStats {
@@ -368,7 +377,7 @@ export function sipp(args: readonly string[], work: string, timeoutMs: number): 
         stats: lastStats(statFile),
         cpuSeconds: cpu,
         output,
-        errors: head(errorFile, 3000),
+        errors: failureEvents(errorFile, 3000),
       });
     });
   });

@@ -9,6 +9,8 @@ import type { CallHistorySink } from '../store/call-history-repository.js';
 import type { CallOutcome } from './calls/outcome.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
 import type { RtpSession } from '../media/rtp-session.js';
+import type { OverloadStatus } from '../sip/overload/overload-control.js';
+import type { UdpQueue } from '../sip/overload/udp-queue.js';
 
 /** What the gauges read at scrape time; the running PBX provides it. */
 export interface MetricSources {
@@ -17,7 +19,15 @@ export interface MetricSources {
   registrations(): number;
   /** Source addresses the auth guard refuses now. */
   blockedAddresses(): number;
+  /** Overload control's state and the SIP socket's kernel queue; undefined when it is off. */
+  overload?(): (OverloadStatus & { udp: UdpQueue | undefined }) | undefined;
 }
+
+/**
+ * Why a new request got 503 before any work: overload control (`load`), the transaction table or
+ * a source's share of it (`transactions`), the call table (`calls`).
+ */
+export type ShedReason = 'load' | 'transactions' | 'calls';
 
 /**
  * Whom an RTP session faced: a trunk (the carrier) or a phone. Media between two phones does not
@@ -40,7 +50,9 @@ export class PbxMetrics {
   readonly registry = new Registry();
   private sources: MetricSources | null = null;
   private readonly callsEnded: Counter<'outcome'>;
-  private readonly shedTotal: Counter<'method'>;
+  private readonly shedTotal: Counter<'method' | 'reason'>;
+  private readonly udpDrops: Counter;
+  private udpDropsSeen = 0;
   private readonly authFailures: Counter<'protocol'>;
   private readonly blocks: Counter;
   private readonly rtpReceived: Counter<'class'>;
@@ -81,9 +93,39 @@ export class PbxMetrics {
     });
     this.shedTotal = new Counter({
       name: 'renvoi_sip_shed_total',
-      help: 'New requests answered 503 because the PBX was overloaded, by method',
-      labelNames: ['method'],
+      help: 'New requests answered 503 before any work, by method and reason (load, transactions, calls)',
+      labelNames: ['method', 'reason'],
       registers,
+    });
+    const overload = () => this.sources?.overload?.();
+    gauge(
+      registers,
+      'renvoi_overload_shed_ratio',
+      'Share of new INVITEs and REGISTERs overload control refuses now (0: none, 1: all)',
+      () => overload()?.shedRatio ?? 0,
+    );
+    gauge(
+      registers,
+      'renvoi_event_loop_utilization',
+      'Event-loop utilisation over the last load sample (0-1)',
+      () => overload()?.last?.utilization ?? 0,
+    );
+    gauge(
+      registers,
+      'renvoi_sip_udp_queue_bytes',
+      'Bytes of datagrams waiting unread in the kernel for the SIP UDP socket',
+      () => overload()?.udp?.bytes ?? 0,
+    );
+    this.udpDrops = new Counter({
+      name: 'renvoi_sip_udp_drops_total',
+      help: 'Datagrams the kernel dropped for the SIP UDP socket because its queue was full',
+      registers,
+      collect: () => {
+        // The kernel keeps the total; the counter follows it.
+        const drops = overload()?.udp?.drops ?? this.udpDropsSeen;
+        if (drops > this.udpDropsSeen) this.udpDrops.inc(drops - this.udpDropsSeen);
+        this.udpDropsSeen = Math.max(this.udpDropsSeen, drops);
+      },
     });
     this.authFailures = new Counter({
       name: 'renvoi_auth_failures_total',
@@ -119,7 +161,9 @@ export class PbxMetrics {
     // Outcomes and classes are known in advance: present at 0 before the first event, so that a
     // rate() over a fresh PBX is 0 rather than absent.
     for (const outcome of CALL_OUTCOMES) this.callsEnded.labels(outcome).inc(0);
-    for (const method of ['INVITE', 'REGISTER']) this.shedTotal.labels(method).inc(0);
+    for (const method of ['INVITE', 'REGISTER', 'other']) {
+      for (const reason of SHED_REASONS) this.shedTotal.labels(method, reason).inc(0);
+    }
     for (const protocol of ['sip', 'web']) this.authFailures.labels(protocol).inc(0);
     for (const cls of ['trunk', 'phone']) {
       this.rtpReceived.labels(cls).inc(0);
@@ -140,9 +184,11 @@ export class PbxMetrics {
     this.callsEnded.labels(outcome).inc();
   }
 
-  /** A new INVITE or REGISTER refused with 503 by overload control. */
-  shed(method: string): void {
-    this.shedTotal.labels(method).inc();
+  /** A new request refused with 503 before any work. */
+  shed(method: string, reason: ShedReason): void {
+    // A method is the sender's choice: other ones share a label, so labels stay few.
+    const label = method === 'INVITE' || method === 'REGISTER' ? method : 'other';
+    this.shedTotal.labels(label, reason).inc();
   }
 
   sipAuthFailure(blockedNow: boolean): void {
@@ -168,6 +214,8 @@ export class PbxMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
+
+const SHED_REASONS = ['load', 'transactions', 'calls'] as const satisfies readonly ShedReason[];
 
 const CALL_OUTCOMES = [
   'answered',

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { Directory } from '../domain/types.js';
 import type { SipRequest } from '../sip/message/index.js';
 import { SipStack, buildReply } from '../sip/stack.js';
-import type { ServerTransaction, Source, StackStats } from '../sip/stack.js';
+import type { OverloadChange } from '../sip/overload/overload-control.js';
+import type { OverloadOptions, ServerTransaction, Source, StackStats } from '../sip/stack.js';
 import type { TimerValues } from '../sip/transaction/types.js';
 import type { TlsCredentials } from '../sip/transport/tls.js';
 import type { TransportProtocol } from '../sip/transport/types.js';
@@ -68,6 +69,11 @@ export interface PbxOptions {
   digestAlgorithms?: DigestAlgorithm[];
   /** Shared with the API, which serves it at /metrics; absent: the PBX counts for itself. */
   metrics?: PbxMetrics;
+  /**
+   * Overload control: past these thresholds (defaults in sip/overload/) new INVITEs and
+   * REGISTERs get 503 with Retry-After before any work. Absent: none (`renvoi start` turns it on).
+   */
+  overload?: OverloadOptions;
   /** How often to look for a directory imported by another process, ms. */
   reloadEveryMs?: number;
   /** Voicemail e-mail delivery: retry delays, SMTP deadlines, extra CA (tests). */
@@ -169,6 +175,7 @@ export class Pbx {
       activeCalls: () => this.calls?.active() ?? 0,
       registrations: () => this.registrar.registeredCount(),
       blockedAddresses: () => guard.blockedCount(clock()),
+      overload: () => stack.overloadStatus(),
     });
     this.events = options.events ?? new EventBus();
     this.stopListening = this.events.subscribe((event) => {
@@ -185,12 +192,17 @@ export class Pbx {
     const secret = await loadOrCreateSecret(options.db, options.dataDir, 'sip-digest');
     // Bound once the PBX exists: the transport asks only when a response is sent.
     let trunkSource: (source: Source) => boolean = () => false;
+    const metrics = options.metrics ?? new PbxMetrics({ defaultMetrics: false });
     const stack = new SipStack({
       ...(options.timers === undefined ? {} : { timers: options.timers }),
       transport: { trustsMaddr: (source) => trunkSource(source) },
+      ...(options.overload === undefined
+        ? {}
+        : { overload: { ...options.overload, onChange: overloadLog(options.log) } }),
+      onShed: (request, _source, cause) => metrics.shed(request.method, cause),
       onError: (error) => options.log.error({ err: error }, 'SIP stack error'),
     });
-    const pbx = new Pbx(stack, options, directory, secret);
+    const pbx = new Pbx(stack, { ...options, metrics }, directory, secret);
     trunkSource = (source) => trunkOf(pbx.directoryValue, source, pbx.hosts) !== undefined;
     await pbx.registrar.load();
     // A message being recorded when the PBX died is repaired and kept (design §5).
@@ -413,6 +425,26 @@ export class Pbx {
     }
     this.hosts = hosts;
   }
+}
+
+/** An overload episode in the log: when it began and why, when it ended and what it refused. */
+function overloadLog(log: Logger): (change: OverloadChange) => void {
+  return (change) => {
+    const { utilization, delayMs, queueBytes } = change.sample;
+    const load = {
+      utilization: Math.round(utilization * 100) / 100,
+      delayMs: Math.round(delayMs),
+      ...(queueBytes === undefined ? {} : { queueBytes }),
+    };
+    if (change.kind === 'shedding') {
+      log.warn(
+        { ...load, cause: change.cause },
+        'overloaded: refusing new INVITEs and REGISTERs with 503',
+      );
+    } else {
+      log.info({ ...load, refused: change.shed }, 'overload over: taking every request again');
+    }
+  };
 }
 
 /**

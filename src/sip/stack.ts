@@ -23,11 +23,31 @@ import { buildReply } from './message/reply.js';
 import { viaTransport } from './transport/types.js';
 import type { Destination, Source, TransportProtocol } from './transport/types.js';
 import { replaceTopVia } from './transport/via.js';
+import { DEFAULT_OVERLOAD, OverloadControl } from './overload/overload-control.js';
+import type {
+  OverloadChange,
+  OverloadSettings,
+  OverloadStatus,
+} from './overload/overload-control.js';
+import { LoadSampler } from './overload/load-sampler.js';
+import type { UdpQueue } from './overload/udp-queue.js';
 
 export { buildReply, createTag } from './message/reply.js';
 export { buildAckForError, buildCancel } from './transaction/requests.js';
 export type { ClientTransaction, ServerTransaction } from './transaction/layer.js';
 export type { Destination, Source, TransportProtocol } from './transport/types.js';
+
+/** Why a new request was refused with 503 before any work was done for it. */
+export type ShedCause = 'load' | 'transactions';
+
+export interface OverloadOptions extends Partial<OverloadSettings> {
+  /** How often the process's load is sampled, ms. Default 250. */
+  sampleEveryMs?: number;
+  /** False: no sampling, load only from `SipStack.overload.sample` (tests). Default true. */
+  sampling?: boolean;
+  /** An overload episode began or ended. */
+  onChange?: (change: OverloadChange) => void;
+}
 
 export interface SipStackOptions {
   /** Default: a RealScheduler of its own, so that `stats().timers` counts only this stack. */
@@ -41,6 +61,13 @@ export interface SipStackOptions {
     /** Seconds written in that `Retry-After`. Default 10. */
     retryAfterSeconds?: number;
   };
+  /**
+   * Overload control (overload/): past its thresholds a share of new INVITEs and REGISTERs gets
+   * 503 with Retry-After before a transaction exists. Absent: none.
+   */
+  overload?: OverloadOptions;
+  /** A new request was refused with 503 before any work (overload control or a limit). */
+  onShed?: (request: SipRequest, source: Source, cause: ShedCause) => void;
   /** Exceptions thrown by handlers. Default console.error. */
   onError?: (error: unknown) => void;
 }
@@ -71,6 +98,12 @@ export class SipStack {
   private readonly reportError: (error: unknown) => void;
   private handler: RequestHandler | undefined;
   private readonly retryAfter: number;
+  /** Overload control, when configured: `sample` feeds it a load by hand. */
+  readonly overload: OverloadControl | undefined;
+  /** Started once listening: the work of starting up is not load from requests. */
+  private sampler: LoadSampler | undefined;
+  private readonly startSampling: (() => LoadSampler) | undefined;
+  private readonly onShed: (request: SipRequest, source: Source, cause: ShedCause) => void;
 
   constructor(options: SipStackOptions = {}) {
     this.scheduler = options.scheduler ?? new RealScheduler();
@@ -82,18 +115,36 @@ export class SipStack {
     });
     const { retryAfterSeconds, ...limits } = options.transactions ?? {};
     this.retryAfter = retryAfterSeconds ?? 10;
+    this.onShed = options.onShed ?? (() => undefined);
+    const overload = options.overload;
+    if (overload !== undefined) {
+      const { sampleEveryMs, sampling, onChange, ...settings } = overload;
+      const control = new OverloadControl({ ...DEFAULT_OVERLOAD, ...settings }, onChange);
+      this.overload = control;
+      if (sampling !== false) {
+        this.startSampling = () =>
+          new LoadSampler({
+            ...(sampleEveryMs === undefined ? {} : { intervalMs: sampleEveryMs }),
+            udpPort: () => this.transport.port('udp'),
+            onSample: (sample) => control.sample(sample),
+          });
+      }
+    }
+    const control = this.overload;
     this.transactions = new TransactionLayer({
       transport: this.transport,
       scheduler: this.scheduler,
       timers: options.timers ?? {},
       limits,
+      ...(control === undefined ? {} : { refuseNew: (request) => control.refuse(request) }),
       onError: this.reportError,
     });
     this.transport.onMessage((message, source) => this.receive(message, source));
   }
 
-  listen(options: ListenOptions): Promise<void> {
-    return this.transport.listen(options);
+  async listen(options: ListenOptions): Promise<void> {
+    await this.transport.listen(options);
+    this.sampler ??= this.startSampling?.();
   }
 
   /** The port bound for a protocol, useful after listening on port 0. */
@@ -153,6 +204,12 @@ export class SipStack {
     };
   }
 
+  /** Overload control's state and the SIP UDP socket's kernel queue; undefined without it. */
+  overloadStatus(): (OverloadStatus & { udp: UdpQueue | undefined }) | undefined {
+    if (this.overload === undefined) return undefined;
+    return { ...this.overload.status(), udp: this.sampler?.udpQueue() };
+  }
+
   /** Inbound connections held (by one address, or all) and bytes held for incomplete messages. */
   connectionHoldings(address?: string): { inbound: number; pendingBytes: number } {
     return this.transport.holdings(address);
@@ -169,6 +226,7 @@ export class SipStack {
    * whatever they send in reaction fails at once instead of arming retransmission timers.
    */
   async close(): Promise<void> {
+    this.sampler?.stop();
     this.transport.stopSending();
     this.transactions.close();
     await this.transport.close();
@@ -205,8 +263,10 @@ export class SipStack {
     else if (incoming.kind === 'overloaded') {
       // RFC 3261 §21.5.4: stateless, so that an overload costs no state; Retry-After says when.
       const reply = buildReply(message, 503, 'Service Unavailable');
-      reply.headers.append('Retry-After', String(this.retryAfter));
+      const retry = incoming.cause === 'load' ? incoming.retryAfterSeconds : this.retryAfter;
+      reply.headers.append('Retry-After', String(retry));
       this.transport.sendResponse(reply, source, () => undefined);
+      this.onShed(message, source, incoming.cause);
     }
   }
 

@@ -16,6 +16,7 @@ import { openStore } from '../../src/cli/data-dir.js';
 import { saveDirectory } from '../../src/store/directory-repository.js';
 import type { Db } from '../../src/store/database.js';
 import { Pbx } from '../../src/pbx/server.js';
+import type { PbxOptions } from '../../src/pbx/server.js';
 import { attachCallHandling } from '../../src/pbx/calls/call-handling.js';
 import type { CallHandlingOptions } from '../../src/pbx/calls/call-handling.js';
 import type { MediaLayer } from '../../src/media/media-layer.js';
@@ -155,6 +156,7 @@ export async function startTestPbx(
   timers: Partial<TimerValues> = TEST_TIMERS,
   log: Logger = pino({ level: process.env.RENVOI_TEST_LOG ?? 'silent' }),
   host = '127.0.0.1',
+  options: Pick<PbxOptions, 'overload'> = {},
 ): Promise<TestPbx> {
   const db = await openStore(dataDir);
   if (document !== null) {
@@ -173,6 +175,7 @@ export async function startTestPbx(
     log,
     timers,
     reloadEveryMs: 100,
+    ...options,
   });
   const stop = async () => {
     await pbx.close();

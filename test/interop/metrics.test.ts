@@ -64,7 +64,7 @@ describe('/metrics', () => {
     const before = await scrape();
     expect(sample(before, 'renvoi_registrations_active')).toBe(0);
     expect(sample(before, 'renvoi_calls_total', 'outcome="answered"')).toBe(0);
-    expect(sample(before, 'renvoi_sip_shed_total', 'method="INVITE"')).toBe(0);
+    expect(sample(before, 'renvoi_sip_shed_total', 'method="INVITE",reason="load"')).toBe(0);
 
     const uas = await phone(t, '100');
     expect(sample(await scrape(), 'renvoi_registrations_active')).toBe(1);

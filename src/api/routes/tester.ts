@@ -1,6 +1,6 @@
 /** The caller-ID field as understood while typing, and the tester (what a call would do). */
 import { Type } from '@fastify/type-provider-typebox';
-import { callerKey, canonicalNumber, normalizeCaller } from '../../domain/numbers.js';
+import { callerKey, normalizeCaller } from '../../domain/numbers.js';
 import { callerName } from '../../domain/contacts.js';
 import { route } from '../../domain/route.js';
 import { parseInstant } from '../../domain/zoned-time.js';

@@ -19,6 +19,7 @@ import { EventBus } from '../../pbx/events.js';
 import { PbxMetrics } from '../../pbx/metrics.js';
 import { loadOrCreateCertificate } from '../../store/certificate.js';
 import type { Certificate } from '../../store/certificate.js';
+import { overloadSettings } from '../overload-settings.js';
 
 export interface StartArgs {
   dataDir: string;
@@ -64,7 +65,9 @@ export async function runStart(args: StartArgs): Promise<number> {
       : undefined;
     const events = new EventBus();
     const metrics = new PbxMetrics();
+    const overload = overloadSettings(process.env);
     pbx = await Pbx.start({
+      ...(overload === undefined ? {} : { overload }),
       metrics,
       db,
       dataDir: args.dataDir,

@@ -33,6 +33,7 @@ import { CallRouter } from './call-router.js';
 import type { Attempt } from './admission/chain.js';
 import { admissionChain } from './admission/chain.js';
 import { authenticate } from './admission/authenticate.js';
+import { DEFAULT_MAX_CALLS, callCapacity } from './admission/call-capacity.js';
 import { dispatch } from './admission/dispatch.js';
 import { fromTrunk } from './admission/from-trunk.js';
 import { outsideCaller } from './admission/outside-caller.js';
@@ -51,6 +52,8 @@ export interface CallHandlingOptions extends Partial<CallTimers> {
   mediaInactivityMs?: number;
   /** Shorter voicemail limits, for tests. */
   voicemailLimits?: VoicemailCallContext['limits'];
+  /** Calls in progress at once; beyond, a new INVITE gets 503. Default `RENVOI_MAX_CALLS`, else 5,000. */
+  maxCalls?: number;
 }
 
 /** What a test or the CLI may look at once calls are attached. */
@@ -145,6 +148,12 @@ class CallHandling implements CallHandler {
       logError: (error, message) => context.log.error({ err: error }, message),
     });
     this.admit = admissionChain([
+      callCapacity(
+        () => this.router.size,
+        options.maxCalls ?? maxCallsSetting(process.env.RENVOI_MAX_CALLS),
+        () => context.metrics.shed('INVITE', 'calls'),
+        this.log,
+      ),
       fromTrunk(context.resolvedHosts, this.log),
       outsideCaller(this.log),
       sourceLimits(new SourceLimiter(), Date.now, this.log),
@@ -154,7 +163,7 @@ class CallHandling implements CallHandler {
   }
 
   active(): number {
-    return this.router.active().length;
+    return this.router.size;
   }
 
   timers(): number {
@@ -210,6 +219,16 @@ class CallHandling implements CallHandler {
       onRelease: [],
     });
   }
+}
+
+/** `RENVOI_MAX_CALLS`: a whole number of calls, at least 1. */
+function maxCallsSetting(setting: string | undefined): number {
+  if (setting === undefined || setting.trim() === '') return DEFAULT_MAX_CALLS;
+  const n = Number(setting);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`RENVOI_MAX_CALLS: "${setting}" is not a whole number of calls (at least 1)`);
+  }
+  return n;
 }
 
 function userOf(uri: string): string | null {

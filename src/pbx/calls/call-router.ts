@@ -104,6 +104,11 @@ export class CallRouter {
     this.log = options.log ?? ((m) => console.info(m));
   }
 
+  /** How many calls are not yet released. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
   /** Calls not yet released. */
   active(): readonly CallSession[] {
     return [...this.sessions];

@@ -96,7 +96,7 @@ function parseStartLine(line: string, head: Head): string | undefined {
     }
     head.version = version;
     head.status = Number(code);
-    head.reason = sp2 < 0 ? '' : line.slice(sp2 + 1);
+    head.reason = sp2 < 0 ? '' : detach(line.slice(sp2 + 1));
     return undefined;
   }
   // RFC 3261 §7.1: Method SP Request-URI SP SIP-Version, single spaces, no LWS anywhere
@@ -105,20 +105,35 @@ function parseStartLine(line: string, head: Head): string | undefined {
   const method = parts[0] ?? '';
   if (!isToken(method)) return 'malformed Request-Line';
   head.kind = 'request';
-  head.method = method;
+  head.method = detach(method);
   const [, uri, version] = parts;
   if (parts.length !== 3 || !uri || !version) return 'malformed Request-Line';
   if (!isSipVersion(version)) return 'malformed SIP-Version';
-  head.uri = uri;
+  head.uri = detach(uri);
   head.version = version;
   return undefined;
 }
 
+/** V8 copies a substring shorter than this; a longer one is a slice pointing into its parent. */
+const SLICED_MIN_LENGTH = 13;
+
+/**
+ * `s` as a string of its own. A header value is cut from the text of the whole message, and V8
+ * keeps such a cut as a slice of that text: a value held for a lingering transaction's 32 s
+ * (its response's Via, From, To, Call-ID) or a binding's hour (its Contact) would keep the
+ * whole message alive with it. Prefixing a character makes a concatenation that slicing flattens
+ * into a fresh copy; the slice taken back points into that copy only.
+ */
+export function detach(s: string): string {
+  return s.length < SLICED_MIN_LENGTH ? s : (' ' + s).slice(1);
+}
+
 function addHeader(headers: Headers, name: string, value: string): void {
+  const field = detach(name);
   if (value.includes(',') && LIST_HEADERS.has(headerKey(name))) {
-    for (const part of splitList(value)) headers.appendParsed(name, part);
+    for (const part of splitList(value)) headers.appendParsed(field, detach(part));
   } else {
-    headers.appendParsed(name, value);
+    headers.appendParsed(field, detach(value));
   }
 }
 

@@ -34,8 +34,12 @@ export type IncomingRequest =
   | { kind: 'ack' }
   /** Unreadable Via or CSeq: nothing sensible can be done (validation normally prevents it). */
   | { kind: 'invalid' }
-  /** A limit is reached: no transaction was made; answer 503 statelessly (RFC 3261 §21.5.4). */
-  | { kind: 'overloaded' };
+  /**
+   * No transaction was made; answer 503 statelessly (RFC 3261 §21.5.4): a limit of this layer is
+   * reached, or overload control refused the request (then with its Retry-After).
+   */
+  | { kind: 'overloaded'; cause: 'transactions' }
+  | { kind: 'overloaded'; cause: 'load'; retryAfterSeconds: number };
 
 export type TransactionStats = Record<TransactionKind, number>;
 
@@ -44,6 +48,11 @@ export interface TransactionLayerOptions {
   scheduler: Scheduler;
   timers?: Partial<TimerValues>;
   limits?: Partial<TransactionLimits>;
+  /**
+   * Asked for each request no transaction matched, before one is made: Retry-After seconds to
+   * refuse it with, or null (overload control; retransmissions of admitted requests never ask).
+   */
+  refuseNew?: (request: SipRequest) => number | null;
   /** A TU callback threw. Default console.error. */
   onError?: (error: unknown) => void;
 }
@@ -76,9 +85,11 @@ export class TransactionLayer {
   /** Server transactions waiting for the TU's final response, and their source address. */
   private readonly awaiting = new Map<object, string>();
   private readonly awaitingBy = new Map<string, number>();
+  private readonly refuseNew: (request: SipRequest) => number | null;
 
   constructor(options: TransactionLayerOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.refuseNew = options.refuseNew ?? (() => null);
     this.ctx = {
       transport: options.transport,
       scheduler: options.scheduler,
@@ -146,12 +157,14 @@ export class TransactionLayer {
       existing.receiveRetransmission();
       return { kind: 'absorbed' };
     }
+    const retryAfterSeconds = this.refuseNew(request);
+    if (retryAfterSeconds !== null) return { kind: 'overloaded', cause: 'load', retryAfterSeconds };
     const address = source.address;
     if (
       this.liveServers >= this.limits.maxServerTransactions ||
       (this.awaitingBy.get(address) ?? 0) >= this.limits.maxAwaitingPerAddress
     ) {
-      return { kind: 'overloaded' };
+      return { kind: 'overloaded', cause: 'transactions' };
     }
     const tx =
       request.method === 'INVITE'
