@@ -37,7 +37,7 @@ import { dispatch } from './admission/dispatch.js';
 import { fromTrunk } from './admission/from-trunk.js';
 import { outsideCaller } from './admission/outside-caller.js';
 import { SourceLimiter, sourceLimits } from './admission/source-limits.js';
-import type { CallTimers } from './call-session.js';
+import type { CallTimers } from './call-core.js';
 import type { CallVoice, Locator } from './ports.js';
 import { DEFAULT_RTP_PORTS, parsePortRange } from './port-range.js';
 import { StackSignaling } from './stack-signaling.js';

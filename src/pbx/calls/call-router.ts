@@ -33,7 +33,7 @@ import type { Scheduler } from '../../sip/timers.js';
 import type { CallHistorySink, CallSource } from '../../store/call-history-repository.js';
 import { CallBoundary } from './call-boundary.js';
 import { CallSession } from './call-session.js';
-import type { CallEnd, CallTimers } from './call-session.js';
+import type { CallEnd, CallTimers } from './call-core.js';
 import { privacyRequested } from './identity.js';
 import { refuseUnusableOffer } from './offer-check.js';
 import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
@@ -53,8 +53,8 @@ export interface CallRouterOptions {
   log?: (message: string) => void;
   /** An error inside a call (its call is ended); default: `log`. */
   logError?: (error: unknown, message: string) => void;
-  /** The PBX's voice and media relay (absent: SDP passes through, voice steps end with 480). */
-  voice?: CallVoice;
+  /** The PBX's voice and media relay: prompts, voicemail, anchored legs. */
+  voice: CallVoice;
 }
 
 /** What the PBX knows about a new INVITE beyond the request itself. */
@@ -268,11 +268,12 @@ export class CallRouter {
       signaling: boundary,
       scheduler: boundary,
       onMediaFault: (error) => boundary.fault(error),
+      guard: (fn) => boundary.run(fn),
       locator: this.options.locator,
       trunks: this.options.trunks,
       domain: this.options.domain,
       ...(this.options.timers === undefined ? {} : { timers: this.options.timers }),
-      ...(this.options.voice === undefined ? {} : { voice: this.options.voice }),
+      voice: this.options.voice,
       ...extra,
       log: this.log,
       events: {

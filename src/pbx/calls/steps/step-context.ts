@@ -42,9 +42,9 @@ export interface StepContext {
   readonly locator: Locator;
   readonly trunks: TrunkDialler;
   readonly timers: OwnedTimers;
-  /** The PBX's voice and media; null when the call has none. */
-  readonly voice: CallVoice | null;
-  readonly media: StepMedia | null;
+  /** The PBX's voice and media. */
+  readonly voice: CallVoice;
+  readonly media: StepMedia;
   log(message: string): void;
   /**
    * Whether the step that started in `state` is still the one running: callbacks of a step that
@@ -70,8 +70,8 @@ export interface StepContext {
   endCall(final: FinalResponse, outcome: CallOutcome): void;
   /** The PBX ends an answered call (the voicemail is over). */
   hangUp(): void;
+  /** What to do once a promise of the media layer settles (inside the call's error boundary). */
+  settle<T>(promise: Promise<T>, ok: (value: T) => void, failed: (error: unknown) => void): void;
   /** The media layer failed (no port, a prompt missing): the call cannot go on. */
   mediaFailed(what: string, error: unknown): void;
-  /** A voice step without a media layer. */
-  noVoice(what: string): void;
 }
