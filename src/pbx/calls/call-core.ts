@@ -4,12 +4,13 @@
  * the release bookkeeping; its parts read and move that state only through this interface, so
  * each can be read (and tested) on its own.
  */
-import type { Caller, Decision } from '../../domain/types.js';
+import type { Caller, Decision, Step } from '../../domain/types.js';
 import type { SessionDialogHost } from '../../sip/dialog/index.js';
 import type { Scheduler } from '../../sip/timers.js';
 import type { BLeg } from './b-leg.js';
 import type { BLegs } from './b-legs.js';
 import type { CallSession } from './call-session.js';
+import type { BlindTransfer } from './transfer/refer.js';
 import type { CallerLeg } from './caller-leg.js';
 import type { CallMedia } from './caller-media.js';
 import type { HeldTransactions } from './held-transactions.js';
@@ -37,8 +38,43 @@ export interface CallEnd {
   answeredBy: string | null;
 }
 
+/** A blind transfer the call went through (transfer/refer.ts). */
+export interface Transferred {
+  /** Who transferred: the extension (or number) of the party that answered. */
+  by: string;
+  /** The Refer-To target as dialled: an extension, a ring group, `*`+extension, a number. */
+  to: string;
+  /** The decision the call follows from now on. */
+  decision: Decision;
+}
+
+/** How a transfer's target is routed (the router's, with the directory and the policy). */
+export interface TransferRouting {
+  /**
+   * `target` (an extension, a ring group, `*`+extension, an outside number) as if `caller` had
+   * called it, for a transfer by `by`; null when nobody knows the target, 'forbidden' when the
+   * outbound policy refuses it or `by` is no extension and the target is an outside number.
+   */
+  route(
+    caller: Caller,
+    target: string,
+    by: string,
+  ):
+    | {
+        decision: Decision;
+        /** `by` when it is an extension (it is rung back if the transfer fails). */
+        transferor: string | null;
+        /** The transferor's ring timeout, in seconds. */
+        returnTimeout: number;
+      }
+    | null
+    | 'forbidden';
+}
+
 export interface CallEvents {
   answered?(session: CallSession, answeredBy: string): void;
+  /** The call was transferred: the history starts a new line for it, saying by whom. */
+  transferred?(session: CallSession, transfer: Transferred): void;
   /** The outcome is decided: the caller has its final response or a BYE was exchanged. */
   ended?(session: CallSession, end: CallEnd): void;
   /** Nothing is held any more: the session can be forgotten. */
@@ -67,6 +103,8 @@ export interface CallSessionOptions {
   fromTrunk?: boolean;
   /** `*97`: instead of the plan, the mailbox menu of this extension (the caller's own). */
   mailboxMenu?: string;
+  /** Routing of a blind transfer's target; absent, REFER gets 403. */
+  transfers?: TransferRouting;
   /** An RTP session of the call failed (the call's error boundary, call-boundary.ts). */
   onMediaFault?: (error: unknown) => void;
   /** Runs the continuations of the media layer's promises (the call's error boundary). */
@@ -103,10 +141,13 @@ export interface CallCore {
   readonly sides: MediaSides;
   readonly offerHost: OfferHost;
   readonly dialogHost: SessionDialogHost<ServerTx>;
+  readonly transfers: TransferRouting | null;
   readonly state: CallState;
   readonly decision: Decision;
-  /** Index in the plan of the running step. */
+  /** Counts the steps run, a transfer's included (B-legs belong to one). */
   readonly stepIndex: number;
+  /** The running step of the plan followed. */
+  readonly currentStep: Step | undefined;
   readonly maxForwards: number;
   /** Failures of the running step's legs. */
   readonly stepFailures: StepFailure[];
@@ -134,6 +175,13 @@ export interface CallCore {
    * an error there ends this call, never the process.
    */
   settle<T>(promise: Promise<T>, ok: (value: T) => void, failed: (error: unknown) => void): void;
+  /**
+   * A blind transfer was accepted: the answered callee becomes the transferor (told by
+   * `transfer`), and the caller follows `decision` from its first step.
+   */
+  transferTo(transfer: BlindTransfer, decision: Decision): void;
+  /** `leg` is the transferor of a transfer in progress. */
+  isTransferor(leg: BLeg): boolean;
   /** Release once nothing is held any more. */
   maybeReleased(): void;
 }

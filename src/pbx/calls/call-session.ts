@@ -32,7 +32,7 @@
  *   their own), and are made in static methods, whose closures cannot capture the session.
  */
 import { randomBytes } from 'node:crypto';
-import type { Caller, Decision } from '../../domain/types.js';
+import type { Caller, Decision, Step } from '../../domain/types.js';
 import { StateMachine } from '../../shared/state-machine.js';
 import type { Dialog, SessionDialogHost } from '../../sip/dialog/index.js';
 import {
@@ -45,7 +45,9 @@ import {
 import type { SipRequest } from '../../sip/message/index.js';
 import type { BLeg, LegContext } from './b-leg.js';
 import { BLegs } from './b-legs.js';
+import type { BlindTransfer } from './transfer/refer.js';
 import type {
+  TransferRouting,
   CallCore,
   CallEnd,
   CallEvents,
@@ -75,7 +77,8 @@ const TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
   ringing: ['routing', 'answered', 'releasing'],
   announcing: ['routing', 'releasing'],
   voicemail: ['releasing'],
-  answered: ['releasing'],
+  // A blind transfer: the caller follows the transfer's plan.
+  answered: ['routing', 'releasing'],
   releasing: ['ended'],
   ended: [],
 };
@@ -87,7 +90,8 @@ interface SessionLink {
 
 export class CallSession implements CallCore {
   readonly id: string;
-  readonly decision: Decision;
+  /** The plan the call follows: the routed one, then a transfer's. */
+  decision: Decision;
   readonly caller: Caller;
   readonly callerName: string | null;
   /** The caller's Call-ID, and the one of every B-leg (each with its own From tag). */
@@ -107,6 +111,7 @@ export class CallSession implements CallCore {
   readonly sides: MediaSides;
   readonly dialogHost: SessionDialogHost<ServerTx>;
   readonly offerHost: OfferHost;
+  readonly transfers: TransferRouting | null;
   callerSide: Side | null = null;
   calleeSide: Side | null = null;
   winner: BLeg | null = null;
@@ -125,6 +130,10 @@ export class CallSession implements CallCore {
   /** The media has been released (or there never was any). */
   private mediaReleased = false;
   private lastFailure: StepFailure | null = null;
+  /** `stepIndex` of the first step of the plan followed (a transfer's starts later). */
+  private planBase = 0;
+  /** A blind transfer whose outcome the transferor has not been told yet, or its leg to end. */
+  private transfer: BlindTransfer | null = null;
   private end: CallEnd | null = null;
 
   constructor(options: CallSessionOptions) {
@@ -145,6 +154,7 @@ export class CallSession implements CallCore {
     this.events = options.events ?? {};
     this.guard = options.guard ?? ((fn) => fn());
     this.mailboxMenu = options.mailboxMenu ?? null;
+    this.transfers = options.transfers ?? null;
     this.media = new CallMedia(this.voice.media, options.onMediaFault);
     this.timers = new OwnedTimers(options.scheduler);
     this.fsm = new StateMachine<CallState>(`call ${this.id}`, 'routing', TRANSITIONS);
@@ -197,10 +207,14 @@ export class CallSession implements CallCore {
 
   /** What the plan's steps (steps/*.ts) may see and do of this call. */
   private makeStepContext(): StepContext {
+    const decision = (): Decision => this.decision;
     return {
       caller: this.caller,
       callerName: this.callerName,
-      decision: this.decision,
+      // The plan followed changes with a transfer.
+      get decision() {
+        return decision();
+      },
       domain: this.domain,
       locator: this.locator,
       trunks: this.trunks,
@@ -232,6 +246,10 @@ export class CallSession implements CallCore {
   /** Index in the plan of the step running (or that ran last); -1 before `start`. */
   get step(): number {
     return this.stepIndex;
+  }
+
+  get currentStep(): Step | undefined {
+    return this.decision.plan[this.stepIndex - this.planBase];
   }
 
   /** How the call ended, once decided. */
@@ -276,6 +294,8 @@ export class CallSession implements CallCore {
 
   enter(state: CallState): void {
     this.fsm.transition(state);
+    // A transfer to a voicemail box (or a rule sending the caller there) has succeeded.
+    if (state === 'voicemail') this.transferDone(null);
   }
 
   /** Run the plan. */
@@ -360,8 +380,13 @@ export class CallSession implements CallCore {
   private nextStep(): void {
     this.stepIndex++;
     this.stepFailures = [];
-    const step = this.decision.plan[this.stepIndex];
+    const index = this.stepIndex - this.planBase;
+    if (this.transfer !== null && index === this.transfer.returnStep) {
+      this.transferDone(this.lastFailure ?? 'unreachable');
+    }
+    const step = this.decision.plan[index];
     if (step === undefined) {
+      this.transferDone(this.lastFailure ?? 'unreachable');
       const unknown = this.decision.trace.some((t) => t.code === 'unknown-destination');
       const final = planExhausted(this.lastFailure, unknown);
       this.endCall(final, final.outcome);
@@ -383,6 +408,35 @@ export class CallSession implements CallCore {
     this.winner = leg;
     this.legs.cancel(undefined, leg);
     this.calleeSide = side;
+    this.transferDone(null);
+  }
+
+  transferTo(transfer: BlindTransfer, decision: Decision): void {
+    this.transfer = transfer;
+    this.winner = null;
+    this.calleeSide = null;
+    this.planBase = this.stepIndex + 1;
+    this.decision = decision;
+    this.lastFailure = null;
+    this.enter('routing');
+    this.events.transferred?.(this, { by: transfer.by, to: transfer.target, decision });
+    // The transferor's media session (when the PBX relayed it) is not the next callee's.
+    void this.media.closeCallee();
+    this.sides.calleeHere = false;
+    this.sides.anchorCaller(() => this.nextStep());
+  }
+
+  /** Tell the transferor how its transfer went, once: `failure` null when it succeeded. */
+  private transferDone(failure: StepFailure | null): void {
+    const transfer = this.transfer;
+    if (transfer === null || transfer.done) return;
+    if (failure === null) transfer.succeeded();
+    else transfer.failed(failure);
+  }
+
+  /** The transferor's leg, while it lasts. */
+  isTransferor(leg: BLeg): boolean {
+    return this.transfer?.leg === leg;
   }
 
   reportAnswered(answeredBy: string): void {
@@ -436,6 +490,7 @@ export class CallSession implements CallCore {
     this.finish(end ?? this.answeredEnd());
     this.legs.cancel();
     if (by !== 'callee') this.winner?.hangUp();
+    this.transfer?.leg.hangUp();
     if (by !== 'caller') this.byeCaller(caller.dialog);
     this.maybeReleased();
   }
@@ -509,6 +564,7 @@ export class CallSession implements CallCore {
     this.callerSide = null;
     this.calleeSide = null;
     this.winner = null;
+    this.transfer = null;
     this.link.session = null;
     this.relays.release();
     this.held.release();

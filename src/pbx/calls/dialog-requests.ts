@@ -16,6 +16,7 @@ import type { BLeg } from './b-leg.js';
 import type { CallCore } from './call-core.js';
 import { answerAlone, answerOffer, isOfferCarrier, notYet, reply } from './local-answers.js';
 import type { ServerTx } from './ports.js';
+import { receiveRefer } from './transfer/refer.js';
 
 export function fromCaller(
   core: CallCore,
@@ -76,6 +77,9 @@ export function fromCallee(
     if (joined) {
       leg.remoteHangUp();
       core.hangUp('callee');
+    } else if (core.isTransferor(leg)) {
+      // A blind transferor hangs up once its REFER is accepted, or once told the outcome.
+      leg.remoteHangUp();
     }
     return;
   }
@@ -84,6 +88,10 @@ export function fromCallee(
     return;
   }
   const caller = core.callerSide;
+  if (request.method === 'REFER') {
+    receiveRefer(core, leg, side, request, tx);
+    return;
+  }
   if (core.sides.calleeHere && isOfferCarrier(request.method)) {
     answerOffer(core.offerHost, side, core.sides.offersOf('callee'), caller, request, tx);
   } else if (caller !== null) {

@@ -164,6 +164,59 @@ export class MediaSides {
     return false;
   }
 
+  /**
+   * Bring the answered caller's media to the PBX, then run `then`: at once when it ends here
+   * already, else by a re-INVITE with the PBX's own offer (RFC 3264 §8; its media went phone to
+   * phone). A refused re-INVITE ends the call.
+   */
+  anchorCaller(then: () => void): void {
+    const core = this.core;
+    const side = core.callerSide;
+    if (this.callerHere || side === null) {
+      then();
+      return;
+    }
+    core.settle(
+      core.media.openCaller(),
+      (session) => {
+        if (!core.live()) return;
+        const offers = this.negotiation('caller', session);
+        const invite = side.dialog.createRequest('INVITE', {
+          body: Buffer.from(offers.offer()),
+          contentType: 'application/sdp',
+        });
+        const seq = side.dialog.localSeq ?? 0;
+        side.setInviteBusy(true);
+        const failed = (why: string): void => {
+          side.setInviteBusy(false);
+          core.log(`re-INVITE of the caller failed: ${why}`);
+          core.hangUp('pbx');
+        };
+        core.held.send(invite, side.destination, {
+          onResponse: (response) => {
+            if (response.status < 200) return;
+            if (response.status >= 300) {
+              failed(`${response.status} ${response.reason}`);
+              return;
+            }
+            core.signaling.sendAck(side.dialog.createAck(seq), side.destination);
+            side.setInviteBusy(false);
+            const exchange = offers.accept(contentOf(response).body);
+            if (!exchange.ok) {
+              failed(exchange.refusal.why);
+              return;
+            }
+            this.callerHere = true;
+            if (core.live()) then();
+          },
+          onTimeout: () => failed('no answer'),
+          onTransportError: (error) => failed(error.message),
+        });
+      },
+      (error: unknown) => core.mediaFailed('media ports', error),
+    );
+  }
+
   /** Our confirmed dialog with the caller, from the 2xx just sent. */
   newCallerSide(): Side {
     const core = this.core;

@@ -20,7 +20,7 @@ import type { LegTarget } from './steps/step-context.js';
 /** Ring every target, the first 2xx winning; `timeout` in seconds (null: none). */
 export function ring(core: CallCore, timeout: number | null, targets: readonly LegTarget[]): void {
   const index = core.stepIndex;
-  const step = core.decision.plan[index];
+  const step = core.currentStep;
   if (step === undefined) throw new Error(`call ${core.id}: no step ${index} to ring`);
   core.enter('ringing');
   armStepTimer(core, timeout);

@@ -245,6 +245,7 @@ export function startCall(
     callerName?: string | null;
     trace?: Decision['trace'];
     voice?: CallSessionOptions['voice'];
+    transfers?: CallSessionOptions['transfers'];
   } = {},
 ): Call {
   const sig = new FakeSignaling();
@@ -272,6 +273,7 @@ export function startCall(
     domain: 'pbx.test',
     log: (m) => call.logs.push(m),
     voice: options.voice ?? defaultVoice(),
+    ...(options.transfers === undefined ? {} : { transfers: options.transfers }),
     events: {
       answered: (_s, by) => call.answered.push(by),
       ended: (_s, end) => call.ends.push(end),
@@ -343,6 +345,7 @@ export function fromCallee(
   method: string,
   seq: number,
   body = '',
+  extra: string[] = [],
 ): { request: SipRequest; tx: FakeServerTx | null } {
   const h = invite.request.headers;
   const request = parseRequest(
@@ -356,6 +359,7 @@ export function fromCallee(
       `CSeq: ${seq} ${method}`,
       ...(method === 'INVITE' ? ['Contact: <sip:callee@192.0.2.20:5062>'] : []),
       ...(body === '' ? [] : ['Content-Type: application/sdp']),
+      ...extra,
     ],
     body,
   );
