@@ -35,13 +35,7 @@ import { randomBytes } from 'node:crypto';
 import type { Caller, Decision, Step } from '../../domain/types.js';
 import { StateMachine } from '../../shared/state-machine.js';
 import type { Dialog, SessionDialogHost } from '../../sip/dialog/index.js';
-import {
-  buildReply,
-  getCallId,
-  getContacts,
-  getFrom,
-  getMaxForwards,
-} from '../../sip/message/index.js';
+import { buildReply, getCallId, getMaxForwards } from '../../sip/message/index.js';
 import type { SipRequest } from '../../sip/message/index.js';
 import type { BLeg, LegContext } from './b-leg.js';
 import { BLegs } from './b-legs.js';
@@ -66,9 +60,10 @@ import { MediaSides } from './media-sides.js';
 import { planExhausted } from './outcome.js';
 import type { CallOutcome, FinalResponse, StepFailure } from './outcome.js';
 import { OwnedTimers } from './owned-timers.js';
-import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
-import { legEvents, ring } from './ringing.js';
+import type { CallVoice, ServerTx, Signaling } from './ports.js';
+import { legEvents } from './ringing.js';
 import { runStep } from './steps/run-step.js';
+import { stepContextOf } from './steps/step-context.js';
 import type { StepContext } from './steps/step-context.js';
 import { mailboxMenu } from './steps/voicemail.js';
 
@@ -119,8 +114,6 @@ export class CallSession implements CallCore {
   stepFailures: StepFailure[] = [];
   maxForwards = 70;
   private readonly fsm: StateMachine<CallState>;
-  private readonly locator: Locator;
-  private readonly trunks: TrunkDialler;
   private readonly events: CallEvents;
   private readonly mailboxMenu: string | null;
   private readonly link: SessionLink = { session: this };
@@ -143,8 +136,6 @@ export class CallSession implements CallCore {
     this.callerName = options.callerName;
     this.invite = options.invite;
     this.signaling = options.signaling;
-    this.locator = options.locator;
-    this.trunks = options.trunks;
     this.domain = options.domain;
     this.voice = options.voice;
     const t1 = options.timers?.t1 ?? 500;
@@ -176,7 +167,15 @@ export class CallSession implements CallCore {
       dialogHost: () => this.dialogHost,
     };
     this.legs = new BLegs(this.bCallId, legContext, legEvents(this));
-    this.stepContext = this.makeStepContext();
+    this.stepContext = stepContextOf(this, {
+      locator: options.locator,
+      trunks: options.trunks,
+      next: () => {
+        this.enter('routing');
+        this.nextStep();
+      },
+      endCall: (final, outcome) => this.endCall(final, outcome),
+    });
     this.dialogHost = {
       timers: this.timers,
       t1,
@@ -203,40 +202,6 @@ export class CallSession implements CallCore {
         this.maybeReleased();
       },
     });
-  }
-
-  /** What the plan's steps (steps/*.ts) may see and do of this call. */
-  private makeStepContext(): StepContext {
-    const decision = (): Decision => this.decision;
-    return {
-      caller: this.caller,
-      callerName: this.callerName,
-      // The plan followed changes with a transfer.
-      get decision() {
-        return decision();
-      },
-      domain: this.domain,
-      locator: this.locator,
-      trunks: this.trunks,
-      timers: this.timers,
-      voice: this.voice,
-      media: this.media,
-      step: () => this.stepIndex,
-      log: (m) => this.log(m),
-      still: (state, step) => this.state === state && this.stepIndex === step,
-      ring: (timeout, targets) => ring(this, timeout, targets),
-      enter: (state) => this.enter(state),
-      withCallerMedia: (state, ready) => this.sides.withCallerMedia(state, ready),
-      next: () => {
-        this.enter('routing');
-        this.nextStep();
-      },
-      failed: (failure) => this.stepFailed(failure),
-      endCall: (final, outcome) => this.endCall(final, outcome),
-      hangUp: () => this.hangUp('pbx'),
-      mediaFailed: (what, error) => this.mediaFailed(what, error),
-      settle: (promise, ok, failed) => this.settle(promise, ok, failed),
-    };
   }
 
   get state(): CallState {
@@ -295,30 +260,18 @@ export class CallSession implements CallCore {
   enter(state: CallState): void {
     this.fsm.transition(state);
     // A transfer to a voicemail box (or a rule sending the caller there) has succeeded.
-    if (state === 'voicemail') this.transferDone(null);
+    if (state === 'voicemail') this.transfer?.conclude(null);
   }
 
   /** Run the plan. */
   start(): void {
     if (this.stepIndex !== -1) throw new Error(`call ${this.id} already started`);
     this.invite.user = CallSession.callerHandlers(this.link);
-    const maxForwards = getMaxForwards(this.invite.request) ?? 70;
-    // RFC 3261 §16.3 item 3, applied by our UAS to the request it would forward.
-    if (maxForwards === 0) {
+    this.maxForwards = (getMaxForwards(this.invite.request) ?? 70) - 1;
+    const refusal = this.callerLeg.refusal();
+    if (refusal !== null) {
       this.stepIndex = 0;
-      this.rejectCaller({ status: 483, reason: 'Too Many Hops' }, 'failed');
-      return;
-    }
-    this.maxForwards = maxForwards - 1;
-    // RFC 3261 §8.1.1.8, §8.1.1.3: the dialog with the caller needs its Contact and From tag.
-    const contact = getContacts(this.invite.request)?.[0];
-    if (
-      contact === undefined ||
-      contact === '*' ||
-      getFrom(this.invite.request)?.tag === undefined
-    ) {
-      this.stepIndex = 0;
-      this.rejectCaller({ status: 400, reason: 'Missing Contact or From tag' }, 'failed');
+      this.rejectCaller(refusal, 'failed');
       return;
     }
     if (this.mailboxMenu !== null) {
@@ -382,11 +335,11 @@ export class CallSession implements CallCore {
     this.stepFailures = [];
     const index = this.stepIndex - this.planBase;
     if (this.transfer !== null && index === this.transfer.returnStep) {
-      this.transferDone(this.lastFailure ?? 'unreachable');
+      this.transfer?.conclude(this.lastFailure ?? 'unreachable');
     }
     const step = this.decision.plan[index];
     if (step === undefined) {
-      this.transferDone(this.lastFailure ?? 'unreachable');
+      this.transfer?.conclude(this.lastFailure ?? 'unreachable');
       const unknown = this.decision.trace.some((t) => t.code === 'unknown-destination');
       const final = planExhausted(this.lastFailure, unknown);
       this.endCall(final, final.outcome);
@@ -408,7 +361,7 @@ export class CallSession implements CallCore {
     this.winner = leg;
     this.legs.cancel(undefined, leg);
     this.calleeSide = side;
-    this.transferDone(null);
+    this.transfer?.conclude(null);
   }
 
   transferTo(transfer: BlindTransfer, decision: Decision): void {
@@ -424,14 +377,6 @@ export class CallSession implements CallCore {
     void this.media.closeCallee();
     this.sides.calleeHere = false;
     this.sides.anchorCaller(() => this.nextStep());
-  }
-
-  /** Tell the transferor how its transfer went, once: `failure` null when it succeeded. */
-  private transferDone(failure: StepFailure | null): void {
-    const transfer = this.transfer;
-    if (transfer === null || transfer.done) return;
-    if (failure === null) transfer.succeeded();
-    else transfer.failed(failure);
   }
 
   /** The transferor's leg, while it lasts. */

@@ -7,7 +7,9 @@
 import type { Caller, Decision } from '../../../domain/types.js';
 import type { RtpSession } from '../../../media/rtp-session.js';
 import type { Destination } from '../../../sip/transport/types.js';
+import type { CallCore } from '../call-core.js';
 import type { CallMedia } from '../caller-media.js';
+import { ring } from '../ringing.js';
 import type { Presentation } from '../identity.js';
 import type { CallOutcome, FinalResponse, StepFailure } from '../outcome.js';
 import type { OwnedTimers } from '../owned-timers.js';
@@ -32,6 +34,46 @@ export interface LegTarget {
 
 /** What voice steps do with the call's media: play to the caller, run a voicemail service. */
 export type StepMedia = Pick<CallMedia, 'play' | 'run'>;
+
+/** What a step sees of the world beyond its call, and the executor's moves. */
+export interface StepWorld {
+  locator: Locator;
+  trunks: TrunkDialler;
+  /** The step is done: the next one runs. */
+  next(): void;
+  /** The final response to a caller still waiting for one, else a BYE. */
+  endCall(final: FinalResponse, outcome: CallOutcome): void;
+}
+
+/** What the plan's steps may see and do of the call `core`. */
+export function stepContextOf(core: CallCore, world: StepWorld): StepContext {
+  return {
+    caller: core.caller,
+    callerName: core.callerName,
+    // The plan followed changes with a transfer.
+    get decision() {
+      return core.decision;
+    },
+    domain: core.domain,
+    locator: world.locator,
+    trunks: world.trunks,
+    timers: core.timers,
+    voice: core.voice,
+    media: core.media,
+    step: () => core.stepIndex,
+    log: (m) => core.log(m),
+    still: (state, step) => core.state === state && core.stepIndex === step,
+    ring: (timeout, targets) => ring(core, timeout, targets),
+    enter: (state) => core.enter(state),
+    withCallerMedia: (state, ready) => core.sides.withCallerMedia(state, ready),
+    next: world.next,
+    failed: (failure) => core.stepFailed(failure),
+    endCall: world.endCall,
+    hangUp: () => core.hangUp('pbx'),
+    mediaFailed: (what, error) => core.mediaFailed(what, error),
+    settle: (promise, ok, failed) => core.settle(promise, ok, failed),
+  };
+}
 
 export interface StepContext {
   readonly caller: Caller;

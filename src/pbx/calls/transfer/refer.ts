@@ -48,14 +48,12 @@ export class BlindTransfer {
     this.notify(status, reason, false);
   }
 
-  /** The target took the call. */
-  succeeded(): void {
-    this.finish(200, 'OK');
-  }
-
-  /** The target did not: the call returns to the transferor (or ends). */
-  failed(failure: StepFailure | null): void {
-    const [status, reason] = sipfragOf(failure);
+  /**
+   * Tell the transferor how its transfer went, once: `failure` null when the target took the
+   * call (or its voicemail did), else why it did not (the call returns to the transferor).
+   */
+  conclude(failure: StepFailure | null): void {
+    const [status, reason] = failure === null ? [200, 'OK'] : sipfragOf(failure);
     this.finish(status, reason);
   }
 
@@ -87,7 +85,7 @@ export class BlindTransfer {
   }
 }
 
-function sipfragOf(failure: StepFailure | null): [number, string] {
+function sipfragOf(failure: StepFailure): [number, string] {
   switch (failure) {
     case 'busy':
       return [486, 'Busy Here'];
