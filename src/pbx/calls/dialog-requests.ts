@@ -52,7 +52,7 @@ export function fromCaller(
   } else if (callee !== null) {
     core.relays.relay(side, callee, request, tx);
   } else {
-    answerAlone(core.signaling, request, tx);
+    answerAlone(core.signaling, request, tx, (digit) => core.media.caller?.signalledDigit(digit));
   }
 }
 
