@@ -126,6 +126,7 @@ export interface CallHoldings {
 /** What the session's parts see of it. */
 export interface CallCore {
   readonly id: string;
+  /** Who the plan is for: the caller, or the callee the caller transferred. */
   readonly caller: Caller;
   readonly callerName: string | null;
   readonly invite: ServerTx;
@@ -179,9 +180,11 @@ export interface CallCore {
    * A blind transfer was accepted: the answered callee becomes the transferor (told by
    * `transfer`), and the caller follows `decision` from its first step.
    */
-  transferTo(transfer: BlindTransfer, decision: Decision): void;
+  transferTo(transfer: BlindTransfer, decision: Decision, transferee: Caller): void;
   /** `leg` is the transferor of a transfer in progress. */
   isTransferor(leg: BLeg): boolean;
+  /** BYE on the caller's own dialog (a caller that transferred). */
+  byeCallerLeg(): void;
   /** Release once nothing is held any more. */
   maybeReleased(): void;
 }

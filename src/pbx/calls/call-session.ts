@@ -51,7 +51,7 @@ import type {
 } from './call-core.js';
 import { CallerLeg } from './caller-leg.js';
 import { CallMedia } from './caller-media.js';
-import { fromCallee, fromCaller } from './dialog-requests.js';
+import { fromCallee, fromCaller, fromTransferee, fromTransferor } from './dialog-requests.js';
 import { HeldTransactions } from './held-transactions.js';
 import { InDialogRelay } from './in-dialog-relay.js';
 import type { Side } from './in-dialog-relay.js';
@@ -87,8 +87,9 @@ export class CallSession implements CallCore {
   readonly id: string;
   /** The plan the call follows: the routed one, then a transfer's. */
   decision: Decision;
-  readonly caller: Caller;
-  readonly callerName: string | null;
+  /** Who the plan is for: the caller, or the callee the caller transferred. */
+  caller: Caller;
+  callerName: string | null;
   /** The caller's Call-ID, and the one of every B-leg (each with its own From tag). */
   readonly aCallId: string;
   readonly bCallId: string;
@@ -127,6 +128,8 @@ export class CallSession implements CallCore {
   private planBase = 0;
   /** A blind transfer whose outcome the transferor has not been told yet, or its leg to end. */
   private transfer: BlindTransfer | null = null;
+  /** The callee the caller transferred: it stands in the caller's place, on its B-leg. */
+  private transferee: BLeg | null = null;
   private end: CallEnd | null = null;
 
   constructor(options: CallSessionOptions) {
@@ -317,13 +320,15 @@ export class CallSession implements CallCore {
     const callId = getCallId(request);
     const aDialog: Dialog | null = this.callerLeg.dialog;
     if (callId === this.aCallId && aDialog?.matchesRequest(request) === true) {
-      fromCaller(this, aDialog, request, tx);
+      if (this.transferee !== null) fromTransferor(this, aDialog, request, tx);
+      else fromCaller(this, aDialog, request, tx);
       return true;
     }
     if (callId !== this.bCallId) return false;
     const found = this.legs.find(request);
     if (found === undefined) return false;
-    fromCallee(this, found.leg, found.dialog, request, tx);
+    if (found.leg === this.transferee) fromTransferee(this, found.leg, found.dialog, request, tx);
+    else fromCallee(this, found.leg, found.dialog, request, tx);
     return true;
   }
 
@@ -364,8 +369,17 @@ export class CallSession implements CallCore {
     this.transfer?.conclude(null);
   }
 
-  transferTo(transfer: BlindTransfer, decision: Decision): void {
+  transferTo(transfer: BlindTransfer, decision: Decision, transferee: Caller): void {
     this.transfer = transfer;
+    if (transfer.leg === null) {
+      // The caller transferred: the callee takes its place, its media session the caller's.
+      this.transferee = this.winner;
+      this.callerSide = this.calleeSide;
+      this.caller = transferee;
+      this.callerName = null;
+      this.media.swapSides();
+      this.sides.swapSides();
+    }
     this.winner = null;
     this.calleeSide = null;
     this.planBase = this.stepIndex + 1;
@@ -382,6 +396,16 @@ export class CallSession implements CallCore {
   /** The transferor's leg, while it lasts. */
   isTransferor(leg: BLeg): boolean {
     return this.transfer?.leg === leg;
+  }
+
+  isTransferee(leg: BLeg): boolean {
+    return this.transferee === leg;
+  }
+
+  /** BYE on the caller's dialog (the caller's leg), once it holds one. */
+  byeCallerLeg(): void {
+    const dialog = this.callerLeg.dialog;
+    if (this.callerLeg.holdsDialog && dialog !== null) this.byeCaller(dialog);
   }
 
   reportAnswered(answeredBy: string): void {
@@ -435,8 +459,11 @@ export class CallSession implements CallCore {
     this.finish(end ?? this.answeredEnd());
     this.legs.cancel();
     if (by !== 'callee') this.winner?.hangUp();
-    this.transfer?.leg.hangUp();
-    if (by !== 'caller') this.byeCaller(caller.dialog);
+    this.transfer?.end();
+    if (by !== 'caller') {
+      if (this.transferee !== null) this.transferee.hangUp();
+      else this.byeCaller(caller.dialog);
+    }
     this.maybeReleased();
   }
 
@@ -510,6 +537,7 @@ export class CallSession implements CallCore {
     this.calleeSide = null;
     this.winner = null;
     this.transfer = null;
+    this.transferee = null;
     this.link.session = null;
     this.relays.release();
     this.held.release();

@@ -12,6 +12,7 @@
 import { checkInDialog } from '../../sip/dialog/index.js';
 import type { Dialog } from '../../sip/dialog/index.js';
 import type { SipRequest } from '../../sip/message/index.js';
+import type { Caller } from '../../domain/types.js';
 import type { BLeg } from './b-leg.js';
 import type { CallCore } from './call-core.js';
 import { answerAlone, answerOffer, isOfferCarrier, notYet, reply } from './local-answers.js';
@@ -47,6 +48,17 @@ export function fromCaller(
     return;
   }
   const callee = core.state === 'answered' ? core.calleeSide : null;
+  const winner = core.winner;
+  if (request.method === 'REFER' && callee !== null && winner !== null) {
+    const transferor = {
+      side,
+      by: partyOf(core.caller),
+      leg: null,
+      hangUp: () => core.byeCallerLeg(),
+    };
+    receiveRefer(core, transferor, callerOf(winner.target), request, tx);
+    return;
+  }
   if (core.sides.callerHere && isOfferCarrier(request.method)) {
     answerOffer(core.offerHost, side, core.sides.offersOf('caller'), callee, request, tx);
   } else if (callee !== null) {
@@ -89,7 +101,8 @@ export function fromCallee(
   }
   const caller = core.callerSide;
   if (request.method === 'REFER') {
-    receiveRefer(core, leg, side, request, tx);
+    const transferor = { side, by: leg.target, leg, hangUp: () => leg.hangUp() };
+    receiveRefer(core, transferor, core.caller, request, tx);
     return;
   }
   if (core.sides.calleeHere && isOfferCarrier(request.method)) {
@@ -97,6 +110,59 @@ export function fromCallee(
   } else if (caller !== null) {
     core.relays.relay(side, caller, request, tx);
   }
+}
+
+/**
+ * The callee a caller transferred, in the caller's place: its requests are the caller's, but its
+ * dialog is a B-leg's, which its BYE ends.
+ */
+export function fromTransferee(
+  core: CallCore,
+  leg: BLeg,
+  dialog: Dialog,
+  request: SipRequest,
+  tx: ServerTx | null,
+): void {
+  if (request.method !== 'BYE' || tx === null) {
+    fromCaller(core, dialog, request, tx);
+    return;
+  }
+  if (!inOrder(core, dialog, request, tx)) return;
+  reply(core.signaling, tx, 200, 'OK');
+  leg.remoteHangUp();
+  core.hangUp('caller');
+}
+
+/** The caller that transferred its callee: it may only hang up (or be hung up on). */
+export function fromTransferor(
+  core: CallCore,
+  dialog: Dialog,
+  request: SipRequest,
+  tx: ServerTx | null,
+): void {
+  if (tx === null || !inOrder(core, dialog, request, tx)) return;
+  if (request.method === 'BYE') {
+    reply(core.signaling, tx, 200, 'OK');
+    dialog.terminate();
+    return;
+  }
+  notYet(core.signaling, tx);
+}
+
+/** Who a B-leg reached, as a caller: an extension, or an outside number (E.164) it dialled. */
+function callerOf(target: string): Caller {
+  return target.startsWith('+')
+    ? { kind: 'external', e164: target, digits: target }
+    : { kind: 'internal', extension: target };
+}
+
+/**
+ * The caller as a transferor: its extension, else its number (never its digits alone, which an
+ * outside caller writes as it likes: the policy lets only an extension transfer out).
+ */
+function partyOf(caller: Caller): string {
+  if (caller.kind === 'internal') return caller.extension;
+  return caller.kind === 'external' ? (caller.e164 ?? 'outside') : 'anonymous';
 }
 
 /** RFC 3261 §12.2.2 for a request received in a dialog; false when it was answered here. */

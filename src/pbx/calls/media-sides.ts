@@ -40,6 +40,12 @@ export class MediaSides {
     private readonly fromTrunk: boolean,
   ) {}
 
+  /** The caller transferred its callee, which takes the caller's place (CallMedia.swapSides). */
+  swapSides(): void {
+    [this.callerOffers, this.calleeOffers] = [this.calleeOffers, this.callerOffers];
+    [this.callerHere, this.calleeHere] = [this.calleeHere, this.callerHere];
+  }
+
   /** Set how the step about to ring carries media (see LegMedia). */
   chooseFor(step: Step): LegMedia {
     if (this.core.callerSide !== null) this.legMedia = 'pbx-answered';

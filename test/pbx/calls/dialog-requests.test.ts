@@ -216,11 +216,13 @@ describe('dialog requests: in-dialog requests', () => {
     expectReleased(call);
   });
 
-  it('methods not relayed get 501', () => {
+  it("methods not relayed get 501 with Allow; a REFER is the transfer module's (400 without Refer-To)", () => {
     const { call } = answeredCall();
-    const { tx } = fromCaller(call, 'REFER', 11);
+    const { tx } = fromCaller(call, 'SUBSCRIBE', 11);
     expect(tx?.statuses).toEqual([501]);
-    fromCaller(call, 'BYE', 12);
+    expect(tx?.last.headers.get('Allow')).toContain('REFER');
+    expect(fromCaller(call, 'REFER', 12).tx?.statuses).toEqual([400]);
+    fromCaller(call, 'BYE', 13);
     acceptByes(call);
     expectReleased(call);
   });

@@ -87,6 +87,11 @@ async function callerReanchored(call: Call): Promise<void> {
   expect(call.sig.acks.some((a) => a.destination.address === CALLER_SOURCE.address)).toBe(true);
 }
 
+/** A request from the caller (its own dialog) with extra header lines. */
+function fromCallerWith(call: Call, method: string, seq: number, extra: string[]) {
+  return fromCaller(call, method, seq, '', extra).tx;
+}
+
 describe('blind transfer', () => {
   it("the secretary passes a 06 caller to Alice: Alice's 06* rule rings Bruno, NOTIFY 100 then 200", async () => {
     const { call, leg } = answered();
@@ -165,6 +170,41 @@ describe('blind transfer', () => {
     expect(call.sig.requests('NOTIFY')).toEqual([]);
     fromCaller(call, 'BYE', 11);
     call.sig.only('BYE').reply(200);
+    expectReleased(call);
+  });
+
+  it('the caller transfers the secretary to Bruno: the secretary takes its place, re-anchored', async () => {
+    const { call, leg } = answered();
+    const tx = fromCallerWith(call, 'REFER', 11, ['Refer-To: <sip:102@pbx.test>']);
+    expect(tx?.statuses).toEqual([202]);
+    const trying = call.sig.only('NOTIFY', CALLER_SOURCE);
+    expect(bodyOf(trying.request)).toBe('SIP/2.0 100 Trying\r\n');
+    trying.reply(200);
+    // The secretary's media went phone to phone: the PBX re-INVITEs it with its own offer.
+    await until(() => call.sig.requests('INVITE', device(1).destination).length === 2);
+    const reinvite = call.sig.requests('INVITE', device(1).destination)[1] as FakeClientTx;
+    expect(reinvite.request.headers.get('Call-ID')).toBe(leg.request.headers.get('Call-ID'));
+    expect(bodyOf(reinvite.request)).toMatch(/^c=IN IP4 127\.0\.0\.1$/m);
+    reinvite.reply(200, { toTag: 'b1', body: ANSWER });
+    await until(() => call.sig.requests('INVITE', device(3).destination).length === 1);
+    const bruno = call.sig.only('INVITE', device(3).destination);
+    // Bruno sees who is now calling: the secretary's extension.
+    expect(bruno.request.headers.get('From')).toMatch(/<sip:100@pbx\.test>/);
+    expect(call.session.decision.trace[0]).toEqual({
+      code: 'transferred',
+      extension: '+33612345678',
+      target: '102',
+    });
+    bruno.reply(200, { toTag: 'b3', body: ANSWER });
+    const final = call.sig.requests('NOTIFY', CALLER_SOURCE)[1] as FakeClientTx;
+    expect(bodyOf(final.request)).toBe('SIP/2.0 200 OK\r\n');
+    final.reply(200);
+    call.sig.only('BYE', CALLER_SOURCE).reply(200);
+    // The secretary hangs up: Bruno gets the BYE.
+    fromCallee(call, leg, 'b1', 'BYE', 3);
+    call.sig.only('BYE', device(3).destination).reply(200);
+    expect(call.ends).toEqual([{ outcome: 'answered', status: 200, answeredBy: '102' }]);
+    await until(() => call.released === 1);
     expectReleased(call);
   });
 });

@@ -48,8 +48,13 @@ export interface StepWorld {
 /** What the plan's steps may see and do of the call `core`. */
 export function stepContextOf(core: CallCore, world: StepWorld): StepContext {
   return {
-    caller: core.caller,
-    callerName: core.callerName,
+    // A caller's transfer puts the callee in its place.
+    get caller() {
+      return core.caller;
+    },
+    get callerName() {
+      return core.callerName;
+    },
     // The plan followed changes with a transfer.
     get decision() {
       return core.decision;

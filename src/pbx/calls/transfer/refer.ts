@@ -1,8 +1,9 @@
 /**
- * Blind transfer (RFC 3515): a REFER from the party that answered asks the PBX to pass the caller
- * to the Refer-To target. The PBX is the transferee's user agent (a B2BUA), so it carries the
- * transfer out itself: the target is routed as if the original caller had called it (its
- * exceptions see the caller's number, design §3), and the call follows that plan; the
+ * Blind transfer (RFC 3515): a REFER from either party of an answered call asks the PBX to pass
+ * the other party (the transferee) to the Refer-To target. The PBX is the transferee's user agent
+ * (a B2BUA), so it carries the transfer out itself: the target is routed as if the transferee had
+ * called it (its exceptions see that number: the original caller's when the callee transfers,
+ * design §3), and the call follows that plan, the transferee in the caller's place; the
  * transferor's dialog only hears how it goes, by NOTIFY `message/sipfrag` (RFC 3515 §2.4.4-5):
  * `100 Trying` at once, then `200 OK` when the target answers (or its voicemail takes the call),
  * or the failure when the call returns to the transferor, and the PBX hangs up on it.
@@ -15,6 +16,7 @@
 import { transferDecision } from '../../../domain/transfer.js';
 import { parseNameAddr, parseSipUri, uriUser } from '../../../sip/message/index.js';
 import type { SipRequest } from '../../../sip/message/index.js';
+import type { Caller } from '../../../domain/types.js';
 import type { BLeg } from '../b-leg.js';
 import type { CallCore } from '../call-core.js';
 import type { Side } from '../in-dialog-relay.js';
@@ -22,21 +24,47 @@ import { reply } from '../local-answers.js';
 import type { StepFailure } from '../outcome.js';
 import type { ServerTx } from '../ports.js';
 
+/** Who sent the REFER: either party of an answered call. */
+export interface Transferor {
+  /** Its dialog with the PBX, where the NOTIFYs go. */
+  side: Side;
+  /** The extension (or number) that transferred, for the trace and the policy. */
+  by: string;
+  /** Its B-leg when the callee transferred; null when the caller did. */
+  leg: BLeg | null;
+  /** Hang up on it (BYE), once. */
+  hangUp(): void;
+}
+
 /** The transferor's side of a transfer in progress: its dialog, told by NOTIFY. */
 export class BlindTransfer {
   private told = false;
+  private hungUp = false;
 
   constructor(
     private readonly core: CallCore,
-    /** The transferor's leg, hung up once told the outcome. */
-    readonly leg: BLeg,
-    private readonly side: Side,
-    /** Who transferred and to what, for the log. */
-    readonly by: string,
+    private readonly transferor: Transferor,
+    /** The Refer-To target as dialled, for the trace and the log. */
     readonly target: string,
     /** The plan step (relative to the transfer's plan) that rings the transferor back. */
     readonly returnStep: number | null,
   ) {}
+
+  get by(): string {
+    return this.transferor.by;
+  }
+
+  /** The transferor's B-leg (the callee transferred), null when the caller did. */
+  get leg(): BLeg | null {
+    return this.transferor.leg;
+  }
+
+  /** Hang up on the transferor if the PBX has not yet (the call ends). */
+  end(): void {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    this.transferor.hangUp();
+  }
 
   /** The outcome is told: the transferor is being hung up. */
   get done(): boolean {
@@ -62,12 +90,13 @@ export class BlindTransfer {
     this.told = true;
     this.core.log(`transfer by ${this.by} to ${this.target}: ${status} ${reason}`);
     this.notify(status, reason, true);
-    this.leg.hangUp();
+    this.end();
   }
 
   private notify(status: number, reason: string, final: boolean): void {
-    if (this.side.dialog.state === 'terminated') return;
-    const request = this.side.dialog.createRequest('NOTIFY', {
+    const side = this.transferor.side;
+    if (side.dialog.state === 'terminated') return;
+    const request = side.dialog.createRequest('NOTIFY', {
       body: Buffer.from(`SIP/2.0 ${status} ${reason}\r\n`),
       contentType: 'message/sipfrag;version=2.0',
       headers: [
@@ -77,7 +106,7 @@ export class BlindTransfer {
       ],
     });
     const ignore = (): void => undefined;
-    this.core.held.send(request, this.side.destination, {
+    this.core.held.send(request, side.destination, {
       onResponse: ignore,
       onTimeout: ignore,
       onTransportError: ignore,
@@ -111,14 +140,13 @@ function referTarget(request: SipRequest): { user: string; replaces: boolean } |
 }
 
 /**
- * A REFER from the answered callee (`leg`, on `side`): answered, and on 202 the call follows the
- * transfer's plan. The caller's media must end at the PBX for it to hear ringback and be bridged
- * to the target: `anchored` runs once it does.
+ * A REFER from either party of an answered call: answered, and on 202 the other party, the
+ * transferee (known to routing as `transferee`), follows the transfer's plan.
  */
 export function receiveRefer(
   core: CallCore,
-  leg: BLeg,
-  side: Side,
+  transferor: Transferor,
+  transferee: Caller,
   request: SipRequest,
   tx: ServerTx,
 ): void {
@@ -132,10 +160,10 @@ export function receiveRefer(
     return;
   }
   const routing = core.transfers;
-  const routed =
-    routing === null ? 'forbidden' : routing.route(core.caller, refer.user, leg.target);
+  const by = transferor.by;
+  const routed = routing === null ? 'forbidden' : routing.route(transferee, refer.user, by);
   if (routed === 'forbidden') {
-    core.log(`transfer to ${refer.user} by ${leg.target} refused`);
+    core.log(`transfer to ${refer.user} by ${by} refused`);
     reply(core.signaling, tx, 403, 'Forbidden');
     return;
   }
@@ -145,14 +173,14 @@ export function receiveRefer(
   }
   const voicemailTarget = refer.user.startsWith('*');
   const { decision, returnStep } = transferDecision(routed.decision, {
-    by: leg.target,
+    by,
     target: refer.user,
     returnTo: voicemailTarget ? null : routed.transferor,
     returnTimeout: routed.returnTimeout,
   });
   reply(core.signaling, tx, 202, 'Accepted');
-  const transfer = new BlindTransfer(core, leg, side, leg.target, refer.user, returnStep);
+  const transfer = new BlindTransfer(core, transferor, refer.user, returnStep);
   transfer.progress(100, 'Trying');
-  core.log(`transferred by ${leg.target} to ${refer.user}`);
-  core.transferTo(transfer, decision);
+  core.log(`transferred by ${by} to ${refer.user}`);
+  core.transferTo(transfer, decision, transferee);
 }
