@@ -1,13 +1,14 @@
 /**
  * Blind transfer with baresip softphones, each in the network namespace the test creates: Alice
  * (101) calls the receptionist (100), who answers and transfers her with baresip's `/transfer` to
- * Bruno (102). The PBX re-INVITEs Alice to carry her media itself (it went phone to phone), rings
- * Bruno, bridges the two, and hangs up on the receptionist; Alice and Bruno hear each other's
- * tone through the PBX. Nothing is left afterwards, media included.
+ * Bruno (102); then the other way round, Alice (the caller) transfers the receptionist. The PBX
+ * re-INVITEs the party transferred to carry its media itself (it went phone to phone), rings
+ * Bruno, bridges the two, and hangs up on the transferor; the two left hear each other's tone
+ * through the PBX. Nothing is left afterwards, media included.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaLayer } from '../../src/media/media-layer.js';
 import { decodeWavTo8kMono } from '../../src/media/wav.js';
 import { rms, toneRatio } from '../../src/media/tone-analysis.js';
@@ -52,8 +53,11 @@ describe('blind transfer between baresip softphones', () => {
     const { media } = attachCallHandling(started.pbx, { t1: TEST_TIMERS.t1, t2: TEST_TIMERS.t2 });
     t = { ...started, media };
   });
+  // Each test's phones quit (unregistering) before the next test registers the same extensions.
+  afterEach(() => {
+    for (const p of phones.splice(0)) p.remove();
+  });
   afterAll(async () => {
-    for (const p of phones) p.remove();
     await t?.remove();
     netns?.remove();
   });
@@ -100,5 +104,34 @@ describe('blind transfer between baresip softphones', () => {
     }
     expect(transferred).toMatchObject({ called: '102', answeredBy: '102', outcome: 'answered' });
     expect(transferred?.trace[0]).toMatchObject({ extension: '100', target: '102' });
+  });
+
+  it('the caller transfers: Alice passes the receptionist to Bruno with /transfer', async () => {
+    const pbx = `${netns.hostAddress}:${t.port}`;
+    const alice = await Baresip.forExtension(netns, t.port, '101');
+    phones.push(alice);
+    const receptionist = await Baresip.forExtension(netns, t.port, '100', {
+      source: join(FIXTURES, 'tone-440.wav'),
+    });
+    phones.push(receptionist);
+    const bruno = await Baresip.forExtension(netns, t.port, '102', {
+      source: join(FIXTURES, 'tone-1000.wav'),
+    });
+    phones.push(bruno);
+
+    await alice.command('dial', `sip:100@${pbx}`);
+    await receptionist.waitFor((e) => e.type === 'CALL_ESTABLISHED', 5000);
+    await alice.waitFor((e) => e.type === 'CALL_ESTABLISHED', 5000);
+    await new Promise((r) => setTimeout(r, 500));
+    await alice.command('transfer', `sip:102@${pbx}`);
+    await bruno.waitFor((e) => e.type === 'CALL_ESTABLISHED', 5000);
+    await alice.waitFor((e) => e.type === 'CALL_CLOSED', 5000);
+    await new Promise((r) => setTimeout(r, 2500));
+    await bruno.command('hangup');
+    await receptionist.waitFor((e) => e.type === 'CALL_CLOSED', 5000);
+    await expectQuietMedia(t);
+
+    expect(toneRatio(heardLast(bruno, 2), 440)).toBeGreaterThan(0.8);
+    expect(toneRatio(heardLast(receptionist, 2), 1000)).toBeGreaterThan(0.8);
   });
 });
