@@ -409,7 +409,9 @@ export type TraceCode =
   | 'unknown-destination'
   | 'outbound-refused'
   /** A forward to a mobile or external number, refused to an outside SIP caller. */
-  | 'outside-no-dial';
+  | 'outside-no-dial'
+  /** The call was transferred (RFC 3515) by `extension` to `target`. */
+  | 'transferred';
 
 export interface Decision {
   to: string;

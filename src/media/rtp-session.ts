@@ -503,6 +503,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (digit !== undefined && this.state === 'open') this.emit('dtmf', digit);
   }
 
+  /**
+   * A digit the far end signalled out of band (SIP INFO): told to the session's listeners like a
+   * digit of RFC 4733 events, so that menus and recordings need not know how it came.
+   */
+  signalledDigit(digit: DtmfDigit): void {
+    if (this.state === 'open') this.emit('dtmf', digit);
+  }
+
   private onRtcp(data: Buffer, rinfo: RemoteInfo): void {
     if (this.state !== 'open') return;
     let packets;

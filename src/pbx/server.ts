@@ -34,12 +34,10 @@ import { MailQueue } from './voicemail/mail-queue.js';
 import type { MailQueueOptions } from './voicemail/mail-queue.js';
 import { EventBus } from './events.js';
 import { PbxMetrics } from './metrics.js';
+import { PBX_ALLOW as ALLOW } from './allow.js';
 
 const DAY_MS = 86_400_000;
 const HISTORY_PRUNE_EVERY_MS = 3_600_000;
-
-/** Methods answered out of dialog; the rest of the B2BUA's methods are the calls' business. */
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, SUBSCRIBE';
 
 export interface PbxOptions {
   db: Db;

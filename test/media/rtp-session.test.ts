@@ -228,6 +228,17 @@ describe('RtpSession', () => {
     expect(digits).toEqual(['5', '#', '5']);
   });
 
+  it('tells a digit signalled out of band (SIP INFO) like one of RFC 4733, while open', async () => {
+    const session = await fx.session();
+    const digits: string[] = [];
+    session.on('dtmf', (d) => digits.push(d));
+    session.signalledDigit('7');
+    session.signalledDigit('#');
+    await session.close();
+    session.signalledDigit('1');
+    expect(digits).toEqual(['7', '#']);
+  });
+
   it('emits inactive once after the timeout without RTP, and not while RTP flows', async () => {
     const peer = await fx.peer();
     const quiet = await fx.session({ inactivityMs: 100 });

@@ -35,6 +35,7 @@ export const trace: Catalog = {
     'trace.outside-no-dial':
       '{extension} : pas de renvoi vers le {number} pour un appelant SIP extérieur non authentifié : messagerie vocale',
     'trace.no-exception': '{extension} : aucune exception ne s’applique',
+    'trace.transferred': 'appel transféré par {extension} vers {target}',
     'trace.status-until':
       '{extension} : statut {status} jusqu’au {statusUntil}, puis de nouveau {after}',
     'trace.status-scheduled': '{extension} : statut {status}, selon son planning de statuts',
@@ -102,6 +103,7 @@ export const trace: Catalog = {
     'trace.outside-no-dial':
       '{extension}: no forwarding to {number} for an unauthenticated outside SIP caller: voicemail instead',
     'trace.no-exception': '{extension}: no exception applies',
+    'trace.transferred': 'call transferred by {extension} to {target}',
     'trace.status-until': '{extension}: status {status} until {statusUntil}, then {after} again',
     'trace.status-scheduled': '{extension}: status {status}, from its status schedule',
     'trace.status-forwarding': '{extension}: forwarding by status ({status}, {reason})',

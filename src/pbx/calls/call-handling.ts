@@ -38,10 +38,11 @@ import { dispatch } from './admission/dispatch.js';
 import { fromTrunk } from './admission/from-trunk.js';
 import { outsideCaller } from './admission/outside-caller.js';
 import { SourceLimiter, sourceLimits } from './admission/source-limits.js';
-import type { CallTimers } from './call-session.js';
+import type { CallTimers } from './call-core.js';
 import type { CallVoice, Locator } from './ports.js';
 import { DEFAULT_RTP_PORTS, parsePortRange } from './port-range.js';
 import { StackSignaling } from './stack-signaling.js';
+import { PBX_ALLOW } from '../allow.js';
 
 export interface CallHandlingOptions extends Partial<CallTimers> {
   /** RTP port range, "min-max"; default `RENVOI_RTP_PORTS`, else 10000-20000. */
@@ -198,12 +199,15 @@ class CallHandling implements CallHandler {
       this.invite(request, tx, source);
       return;
     }
-    // RFC 3261 §8.2.1: out of a dialog, BYE and the rest mean nothing here.
-    tx.respond(
-      request.method === 'BYE'
-        ? buildReply(request, 481, 'Call/Transaction Does Not Exist')
-        : buildReply(request, 405, 'Method Not Allowed'),
-    );
+    // RFC 3261 §8.2.1: out of a dialog, BYE and the rest mean nothing here; a REFER (RFC 3515
+    // §2.4.2) transfers only a call the PBX carries, so one outside a dialog names none.
+    if (request.method === 'BYE' || request.method === 'REFER') {
+      tx.respond(buildReply(request, 481, 'Call/Transaction Does Not Exist'));
+      return;
+    }
+    const response = buildReply(request, 405, 'Method Not Allowed');
+    response.headers.append('Allow', PBX_ALLOW);
+    tx.respond(response);
   }
 
   private invite(request: SipRequest, tx: ServerTransaction, source: Source): void {

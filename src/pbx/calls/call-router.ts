@@ -34,7 +34,8 @@ import type { Scheduler } from '../../sip/timers.js';
 import type { CallHistorySink, CallSource } from '../../store/call-history-repository.js';
 import { CallBoundary } from './call-boundary.js';
 import { CallSession } from './call-session.js';
-import type { CallEnd, CallTimers } from './call-session.js';
+import type { CallEnd, CallTimers, TransferRouting } from './call-core.js';
+import { routeTransfer } from './transfer/transfer-routing.js';
 import { privacyRequested } from './identity.js';
 import { refuseUnusableOffer } from './offer-check.js';
 import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
@@ -54,8 +55,8 @@ export interface CallRouterOptions {
   log?: (message: string) => void;
   /** An error inside a call (its call is ended); default: `log`. */
   logError?: (error: unknown, message: string) => void;
-  /** The PBX's voice and media relay (absent: SDP passes through, voice steps end with 480). */
-  voice?: CallVoice;
+  /** The PBX's voice and media relay: prompts, voicemail, anchored legs. */
+  voice: CallVoice;
 }
 
 /** What the PBX knows about a new INVITE beyond the request itself. */
@@ -92,6 +93,8 @@ export class CallRouter {
   private readonly byCallId = new Map<string, CallSession>();
   /** Sessions not yet released, by call id (the history's key). */
   private readonly byId = new Map<string, CallSession>();
+  /** The history line a session writes to now: a transfer starts a new one. */
+  private readonly lines = new Map<CallSession, string[]>();
   private readonly clock: () => Date;
   private readonly log: (message: string) => void;
   /** History writes of one call, in order. */
@@ -277,18 +280,40 @@ export class CallRouter {
       signaling: boundary,
       scheduler: boundary,
       onMediaFault: (error) => boundary.fault(error),
+      guard: (fn) => boundary.run(fn),
       locator: this.options.locator,
       trunks: this.options.trunks,
       domain: this.options.domain,
       ...(this.options.timers === undefined ? {} : { timers: this.options.timers }),
-      ...(this.options.voice === undefined ? {} : { voice: this.options.voice }),
+      voice: this.options.voice,
+      transfers: this.transfers(record.source === 'outside'),
       ...extra,
       log: this.log,
       events: {
-        answered: (s, by) =>
-          this.write(s.id, (h) => h.recordAnswer(s.id, this.clock().getTime(), by)),
-        ended: (s, end: CallEnd) =>
-          this.write(s.id, (h) => h.recordEnd(s.id, this.clock().getTime(), end)),
+        answered: (s, by) => {
+          const line = this.lineOf(s);
+          this.write(line, (h) => h.recordAnswer(line, this.clock().getTime(), by));
+        },
+        transferred: (s, transfer) => {
+          // The line of the call so far ends answered by the transferor; the transferred call
+          // gets its own, whose trace says by whom (design §4: decide once, execute, record).
+          const at = this.clock().getTime();
+          const previous = this.lineOf(s);
+          const end = { outcome: 'answered' as const, status: 200, answeredBy: transfer.by };
+          this.write(previous, (h) => h.recordEnd(previous, at, end));
+          const line = randomUUID();
+          this.lines.get(s)?.push(line);
+          this.byId.set(line, s);
+          const { caller: from, callerName: name } = s;
+          const start = { id: line, startedAt: at, source: record.source, caller: from };
+          this.write(line, (h) =>
+            h.recordStart({ ...start, callerName: name, decision: transfer.decision }),
+          );
+        },
+        ended: (s, end: CallEnd) => {
+          const line = this.lineOf(s);
+          this.write(line, (h) => h.recordEnd(line, this.clock().getTime(), end));
+        },
         released: (s) => {
           this.forget(s);
           record.onReleased?.();
@@ -299,6 +324,7 @@ export class CallRouter {
     this.boundaries.set(session, boundary);
     this.sessions.add(session);
     this.byId.set(id, session);
+    this.lines.set(session, [id]);
     this.byCallId.set(session.aCallId, session);
     this.byCallId.set(session.bCallId, session);
     this.write(id, (h) =>
@@ -344,6 +370,34 @@ export class CallRouter {
     // A request that made its call fail was the call's all the same: no 481 on top.
     this.within(session, () => (mine = session.receiveRequest(request, tx)));
     return mine;
+  }
+
+  /** The history line `session` writes to. */
+  private lineOf(session: CallSession): string {
+    return this.lines.get(session)?.at(-1) ?? session.id;
+  }
+
+  /** How a call's blind transfers are routed: the target as if the original caller called it. */
+  private transfers(outsideSip: boolean): TransferRouting {
+    return {
+      route: (caller, target, by) => {
+        const directory = this.options.directory();
+        const now = this.clock();
+        return routeTransfer(directory, target, by, (to) =>
+          route(
+            {
+              to,
+              from: caller,
+              states: this.states(directory),
+              recentCalls: this.recentCalls(caller, directory, now),
+              ...(outsideSip ? { outsideSip: true } : {}),
+            },
+            directory,
+            now,
+          ),
+        );
+      },
+    };
   }
 
   /** The INVITE's offer cannot be used: answered 488 or 400 with a Warning. */
@@ -436,7 +490,10 @@ export class CallRouter {
 
   private forget(session: CallSession): void {
     this.sessions.delete(session);
-    if (this.byId.get(session.id) === session) this.byId.delete(session.id);
+    for (const line of this.lines.get(session) ?? [session.id]) {
+      if (this.byId.get(line) === session) this.byId.delete(line);
+    }
+    this.lines.delete(session);
     if (this.byCallId.get(session.aCallId) === session) this.byCallId.delete(session.aCallId);
     if (this.byCallId.get(session.bCallId) === session) this.byCallId.delete(session.bCallId);
   }

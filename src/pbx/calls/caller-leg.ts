@@ -8,7 +8,14 @@
  */
 import { formDialog } from '../../sip/dialog/index.js';
 import type { Dialog } from '../../sip/dialog/index.js';
-import { buildReply, createTag, getCSeq } from '../../sip/message/index.js';
+import {
+  buildReply,
+  createTag,
+  getCSeq,
+  getContacts,
+  getFrom,
+  getMaxForwards,
+} from '../../sip/message/index.js';
 import type { SipResponse } from '../../sip/message/index.js';
 import { ALLOW } from './in-dialog-relay.js';
 import type { Content } from './in-dialog-relay.js';
@@ -41,6 +48,19 @@ export class CallerLeg {
   /** The CSeq number of the caller's INVITE. */
   get seq(): number {
     return getCSeq(this.invite.request)?.seq ?? 0;
+  }
+
+  /** Why the PBX cannot take the caller's INVITE at all, null when it can. */
+  refusal(): { status: number; reason: string } | null {
+    const request = this.invite.request;
+    // RFC 3261 §16.3 item 3, applied by our UAS to the request it would forward.
+    if (getMaxForwards(request) === 0) return { status: 483, reason: 'Too Many Hops' };
+    // RFC 3261 §8.1.1.8, §8.1.1.3: the dialog with the caller needs its Contact and From tag.
+    const contact = getContacts(request)?.[0];
+    if (contact === undefined || contact === '*' || getFrom(request)?.tag === undefined) {
+      return { status: 400, reason: 'Missing Contact or From tag' };
+    }
+    return null;
   }
 
   /** The caller's INVITE carried no SDP (RFC 3264 §4: our offer goes in the 2xx). */

@@ -158,6 +158,16 @@ export class CallMedia {
     return driver.finished;
   }
 
+  /**
+   * The caller transferred its callee: the callee's session faces the party the plan is now for
+   * (the caller's place), the caller's faces the leaving transferor (closed by `closeCallee`).
+   */
+  swapSides(): void {
+    this.unbridge();
+    [this.callerSession, this.calleeSession] = [this.calleeSession, this.callerSession];
+    [this.openingCaller, this.openingCallee] = [this.openingCallee, this.openingCaller];
+  }
+
   /** The B-leg's session is no longer needed (its leg failed or hung up). */
   async closeCallee(): Promise<void> {
     this.unbridge();

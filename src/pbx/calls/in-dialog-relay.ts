@@ -19,7 +19,7 @@ import type { ClientTx, ResponseHandlers, ServerTx, Signaling } from './ports.js
 
 /** Methods relayed between the legs of an answered call. */
 const RELAYED = new Set(['INVITE', 'UPDATE', 'INFO', 'OPTIONS', 'MESSAGE']);
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, UPDATE, INFO, OPTIONS, MESSAGE';
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, UPDATE, INFO, OPTIONS, MESSAGE, REFER';
 /** Request headers that mean something to the far end and pass through a relay. */
 const REQUEST_PASS = ['Content-Disposition', 'Info-Package', 'Reason'];
 /** Response headers that pass back through a relay. */
@@ -85,7 +85,7 @@ export class InDialogRelay {
   relay(from: Side, to: Side, request: SipRequest, tx: ServerTx): void {
     const method = request.method;
     if (!RELAYED.has(method)) {
-      // REFER, SUBSCRIBE…: not relayed until transfer is built.
+      // SUBSCRIBE, and REFER from the caller (transfer/refer.ts takes the callee's): not relayed.
       this.reply(tx, 501, 'Not Implemented', [['Allow', ALLOW]]);
       return;
     }

@@ -8,6 +8,8 @@ import type { SipRequest } from '../../sip/message/index.js';
 import { ALLOW, contentOf } from './in-dialog-relay.js';
 import type { Side } from './in-dialog-relay.js';
 import type { OfferAnswer } from './offer-answer.js';
+import { dtmfOfInfo } from './info-dtmf.js';
+import type { DtmfDigit } from '../../media/telephone-event.js';
 import type { ServerTx, Signaling } from './ports.js';
 
 export function reply(
@@ -33,10 +35,28 @@ export function notYet(signaling: Signaling, tx: ServerTx): void {
   reply(signaling, tx, 500, 'Server Internal Error', [['Retry-After', String(retry)]]);
 }
 
-/** Requests from a caller talking to the PBX alone (a prompt, the voicemail). */
-export function answerAlone(signaling: Signaling, request: SipRequest, tx: ServerTx): void {
-  // INFO (DTMF some phones send this way, RFC 6086) and OPTIONS (keep-alive) are acknowledged.
-  if (request.method === 'INFO' || request.method === 'OPTIONS') {
+/**
+ * Requests from a caller talking to the PBX alone (a prompt, the voicemail, the `*97` menu).
+ * INFO's DTMF (info-dtmf.ts) goes to `digit` like an RFC 4733 digit; an unreadable one gets 400.
+ */
+export function answerAlone(
+  signaling: Signaling,
+  request: SipRequest,
+  tx: ServerTx,
+  digit: (digit: DtmfDigit) => void,
+): void {
+  if (request.method === 'INFO') {
+    const dtmf = dtmfOfInfo(request);
+    if (dtmf === 'malformed') {
+      reply(signaling, tx, 400, 'Bad Request: unreadable DTMF');
+      return;
+    }
+    reply(signaling, tx, 200, 'OK');
+    if (dtmf !== null) digit(dtmf);
+    return;
+  }
+  // OPTIONS (keep-alive) is acknowledged.
+  if (request.method === 'OPTIONS') {
     reply(signaling, tx, 200, 'OK', request.method === 'OPTIONS' ? [['Allow', ALLOW]] : []);
     return;
   }

@@ -94,10 +94,7 @@ export interface TrunkDialler {
   ): TrunkRoute | null;
 }
 
-/**
- * What the PBX's own voice needs (prompts, voicemail, relayed media). A call without it passes SDP
- * through and cannot run `announce` or `voicemail` steps.
- */
+/** What the PBX's own voice needs: prompts, voicemail, relayed media. */
 export interface CallVoice {
   media: MediaLayer;
   /** The language of an extension's prompts; the system's for a ring group or an unknown number. */

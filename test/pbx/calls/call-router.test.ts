@@ -13,8 +13,10 @@ import {
   FakeServerTx,
   FakeSignaling,
   FakeTrunks,
+  defaultVoice,
   device,
   parseRequest,
+  until,
 } from './fakes.js';
 
 const DIRECTORY = directoryOf({
@@ -82,6 +84,7 @@ describe('CallRouter', () => {
       trunks: new FakeTrunks(null),
       history: storeHistory(db),
       domain: 'pbx.test',
+      voice: defaultVoice(),
       clock: () => new Date('2025-03-04T10:00:00Z'),
       log: (m) => logs.push(m),
     });
@@ -92,14 +95,19 @@ describe('CallRouter', () => {
     temp.remove();
   });
 
-  it("the guide's 06* 07* exception: extension 100's voicemail box (480 without a media layer)", async () => {
+  it("the guide's 06* 07* exception: extension 100's voicemail box, answered by the PBX", async () => {
     const tx = new FakeServerTx(invite('"Mobile" <sip:+33612345678@carrier.test>'));
     const session = started(router.handleInvite(tx.request, tx, { to: '101' }));
     expect(session.decision.exception).toBe(0);
     expect(session.decision.plan).toEqual([{ do: 'voicemail', mailbox: '100' }]);
-    expect(tx.statuses).toEqual([480]);
-    expect(logs.some((l) => l.includes('voicemail 100: no media layer'))).toBe(true);
-    expect(router.active()).toHaveLength(0);
+    await until(() => tx.statuses.length === 1);
+    // The caller made no offer: the PBX's 200 carries its own, answered in the ACK.
+    expect(tx.statuses).toEqual([200]);
+    expect(session.state).toBe('voicemail');
+    // The caller never acknowledges: after 64*T1 the PBX gives up and hangs up.
+    scheduler.advance(40_000);
+    sig.only('BYE').reply(200);
+    await until(() => router.active().length === 0);
     await router.flush();
     const [call] = await listCalls(db, { extension: '101', limit: 5 });
     expect(call).toMatchObject({
@@ -108,8 +116,8 @@ describe('CallRouter', () => {
       called: '101',
       exception: 0,
       action: { type: 'extension', target: '100', voicemail: true },
-      outcome: 'unavailable',
-      finalStatus: 480,
+      outcome: 'voicemail',
+      finalStatus: 200,
     });
   });
 
@@ -136,9 +144,12 @@ describe('CallRouter', () => {
       status: 'available',
       reason: 'busy',
     });
+    // The busy destination is 102's voicemail: the PBX answers that caller itself.
+    await until(() => second.statuses.length === 1);
     session.terminate();
+    busy.terminate();
     for (const bye of sig.requests('BYE')) bye.reply(200);
-    expect(router.active()).toHaveLength(0);
+    await until(() => router.active().length === 0);
     await router.flush();
     const calls = await listCalls(db, { extension: '102', limit: 5 });
     expect(calls.find((c) => c.id === session.id)).toMatchObject({

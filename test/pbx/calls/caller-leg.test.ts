@@ -13,6 +13,20 @@ function leg(body?: string) {
 const SDP = { body: Buffer.from(ANSWER), contentType: 'application/sdp' };
 
 describe('CallerLeg', () => {
+  it('refuses an INVITE it cannot form a dialog from, or with no hop left', () => {
+    const signaling = new FakeSignaling();
+    const refusal = (request: ReturnType<typeof callerInvite>) =>
+      new CallerLeg(new FakeServerTx(request), signaling, () => undefined).refusal();
+    expect(refusal(callerInvite())).toBeNull();
+    expect(refusal(callerInvite({ maxForwards: 0 }))).toEqual({
+      status: 483,
+      reason: 'Too Many Hops',
+    });
+    const noContact = callerInvite();
+    noContact.headers.delete('Contact');
+    expect(refusal(noContact)?.status).toBe(400);
+  });
+
   it('a 180 forms the early dialog with our tag, Contact and the Record-Route', () => {
     const { invite, caller, finals } = leg();
     caller.ringing();

@@ -6,8 +6,10 @@ import { FakeScheduler } from '../../../src/sip/timers.js';
 import { buildReply } from '../../../src/sip/message/reply.js';
 import type { Destination, Source } from '../../../src/sip/transport/types.js';
 import { CallSession } from '../../../src/pbx/calls/call-session.js';
-import type { CallEnd, CallSessionOptions } from '../../../src/pbx/calls/call-session.js';
+import type { CallEnd, CallSessionOptions } from '../../../src/pbx/calls/call-core.js';
+import { loopbackMedia, testVoice } from './test-voice.js';
 import type {
+  CallVoice,
   ClientTx,
   Contact,
   Locator,
@@ -225,6 +227,14 @@ export interface Call {
   released: number;
 }
 
+/** The media layer of the calls a test starts without a voice of its own (created on first use). */
+let sharedVoice: CallVoice | null = null;
+
+export function defaultVoice(): CallVoice {
+  sharedVoice ??= testVoice(loopbackMedia(33800));
+  return sharedVoice;
+}
+
 export function startCall(
   plan: Step[],
   options: {
@@ -235,6 +245,7 @@ export function startCall(
     callerName?: string | null;
     trace?: Decision['trace'];
     voice?: CallSessionOptions['voice'];
+    transfers?: CallSessionOptions['transfers'];
   } = {},
 ): Call {
   const sig = new FakeSignaling();
@@ -261,7 +272,8 @@ export function startCall(
     trunks: options.trunks ?? new FakeTrunks(null),
     domain: 'pbx.test',
     log: (m) => call.logs.push(m),
-    ...(options.voice === undefined ? {} : { voice: options.voice }),
+    voice: options.voice ?? defaultVoice(),
+    ...(options.transfers === undefined ? {} : { transfers: options.transfers }),
     events: {
       answered: (_s, by) => call.answered.push(by),
       ended: (_s, end) => call.ends.push(end),
@@ -333,6 +345,7 @@ export function fromCallee(
   method: string,
   seq: number,
   body = '',
+  extra: string[] = [],
 ): { request: SipRequest; tx: FakeServerTx | null } {
   const h = invite.request.headers;
   const request = parseRequest(
@@ -346,6 +359,7 @@ export function fromCallee(
       `CSeq: ${seq} ${method}`,
       ...(method === 'INVITE' ? ['Contact: <sip:callee@192.0.2.20:5062>'] : []),
       ...(body === '' ? [] : ['Content-Type: application/sdp']),
+      ...extra,
     ],
     body,
   );
@@ -356,4 +370,10 @@ export function fromCallee(
 
 export function bodyOf(m: { body: Buffer }): string {
   return m.body.toString('utf8');
+}
+
+/** Wait for what the media layer does asynchronously (binding sockets, closing them): at most 1 s. */
+export async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(check()).toBe(true);
 }

@@ -78,16 +78,39 @@ function setup() {
 describe('answerAlone and notYet', () => {
   it('INFO and OPTIONS get 200 (OPTIONS with Allow), anything else 501 with Allow', () => {
     const sig = new FakeSignaling();
+    const digits: string[] = [];
+    const digit = (d: string) => digits.push(d);
     const info = new FakeServerTx(request('INFO', 2));
-    answerAlone(sig, info.request, info);
+    answerAlone(sig, info.request, info, digit);
     expect(info.statuses).toEqual([200]);
+    expect(digits).toEqual([]);
     const options = new FakeServerTx(request('OPTIONS', 3));
-    answerAlone(sig, options.request, options);
+    answerAlone(sig, options.request, options, digit);
     expect(options.last.headers.get('Allow')).toContain('INVITE');
     const refer = new FakeServerTx(request('REFER', 4));
-    answerAlone(sig, refer.request, refer);
+    answerAlone(sig, refer.request, refer, digit);
     expect(refer.statuses).toEqual([501]);
     expect(refer.last.headers.get('Allow')).toContain('OPTIONS');
+  });
+
+  it("INFO's DTMF (dtmf-relay, dtmf) is told as a digit; an unreadable one gets 400", () => {
+    const sig = new FakeSignaling();
+    const digits: string[] = [];
+    const info = (seq: number, type: string, body: string) => {
+      const tx = new FakeServerTx(request('INFO', seq, body));
+      tx.request.headers.set('Content-Type', type);
+      answerAlone(sig, tx.request, tx, (d) => digits.push(d));
+      return tx.statuses;
+    };
+    expect(info(2, 'application/dtmf-relay', 'Signal=5\r\nDuration=160\r\n')).toEqual([200]);
+    expect(info(3, 'application/dtmf-relay', 'Signal= #\r\nDuration=100\r\n')).toEqual([200]);
+    // Cisco's event numbers for * and # (RFC 4733's too).
+    expect(info(4, 'application/dtmf-relay', 'Signal=10\r\n')).toEqual([200]);
+    expect(info(5, 'application/dtmf', '7')).toEqual([200]);
+    expect(digits).toEqual(['5', '#', '*', '7']);
+    expect(info(6, 'application/dtmf-relay', 'Duration=160\r\n')).toEqual([400]);
+    expect(info(7, 'application/dtmf', 'x')).toEqual([400]);
+    expect(digits).toHaveLength(4);
   });
 
   it('before the answer: 500 with a Retry-After of 1 to 10 s (RFC 3261 §14.2)', () => {

@@ -7,12 +7,7 @@ import type { Step } from '../../../domain/types.js';
 import type { StepContext } from './step-context.js';
 
 export function announce(ctx: StepContext, step: Extract<Step, { do: 'announce' }>): void {
-  const voice = ctx.voice;
-  const media = ctx.media;
-  if (voice === null || media === null) {
-    ctx.noVoice(`announce ${step.prompt}`);
-    return;
-  }
+  const { voice, media } = ctx;
   const extension = step.extension ?? ctx.decision.to;
   const say = voice.say(voice.languageOf(extension));
   const files =
@@ -22,7 +17,8 @@ export function announce(ctx: StepContext, step: Extract<Step, { do: 'announce' 
   ctx.enter('announcing');
   const index = ctx.step();
   ctx.withCallerMedia('announcing', () => {
-    media.play(files.map((path) => ({ kind: 'wav', path }))).then(
+    ctx.settle(
+      media.play(files.map((path) => ({ kind: 'wav', path }))),
       (result) => {
         if (!ctx.still('announcing', index) || result.reason !== 'completed') return;
         ctx.next();

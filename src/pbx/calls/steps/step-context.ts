@@ -7,7 +7,9 @@
 import type { Caller, Decision } from '../../../domain/types.js';
 import type { RtpSession } from '../../../media/rtp-session.js';
 import type { Destination } from '../../../sip/transport/types.js';
+import type { CallCore } from '../call-core.js';
 import type { CallMedia } from '../caller-media.js';
+import { ring } from '../ringing.js';
 import type { Presentation } from '../identity.js';
 import type { CallOutcome, FinalResponse, StepFailure } from '../outcome.js';
 import type { OwnedTimers } from '../owned-timers.js';
@@ -33,6 +35,51 @@ export interface LegTarget {
 /** What voice steps do with the call's media: play to the caller, run a voicemail service. */
 export type StepMedia = Pick<CallMedia, 'play' | 'run'>;
 
+/** What a step sees of the world beyond its call, and the executor's moves. */
+export interface StepWorld {
+  locator: Locator;
+  trunks: TrunkDialler;
+  /** The step is done: the next one runs. */
+  next(): void;
+  /** The final response to a caller still waiting for one, else a BYE. */
+  endCall(final: FinalResponse, outcome: CallOutcome): void;
+}
+
+/** What the plan's steps may see and do of the call `core`. */
+export function stepContextOf(core: CallCore, world: StepWorld): StepContext {
+  return {
+    // A caller's transfer puts the callee in its place.
+    get caller() {
+      return core.caller;
+    },
+    get callerName() {
+      return core.callerName;
+    },
+    // The plan followed changes with a transfer.
+    get decision() {
+      return core.decision;
+    },
+    domain: core.domain,
+    locator: world.locator,
+    trunks: world.trunks,
+    timers: core.timers,
+    voice: core.voice,
+    media: core.media,
+    step: () => core.stepIndex,
+    log: (m) => core.log(m),
+    still: (state, step) => core.state === state && core.stepIndex === step,
+    ring: (timeout, targets) => ring(core, timeout, targets),
+    enter: (state) => core.enter(state),
+    withCallerMedia: (state, ready) => core.sides.withCallerMedia(state, ready),
+    next: world.next,
+    failed: (failure) => core.stepFailed(failure),
+    endCall: world.endCall,
+    hangUp: () => core.hangUp('pbx'),
+    mediaFailed: (what, error) => core.mediaFailed(what, error),
+    settle: (promise, ok, failed) => core.settle(promise, ok, failed),
+  };
+}
+
 export interface StepContext {
   readonly caller: Caller;
   readonly callerName: string | null;
@@ -42,9 +89,9 @@ export interface StepContext {
   readonly locator: Locator;
   readonly trunks: TrunkDialler;
   readonly timers: OwnedTimers;
-  /** The PBX's voice and media; null when the call has none. */
-  readonly voice: CallVoice | null;
-  readonly media: StepMedia | null;
+  /** The PBX's voice and media. */
+  readonly voice: CallVoice;
+  readonly media: StepMedia;
   log(message: string): void;
   /**
    * Whether the step that started in `state` is still the one running: callbacks of a step that
@@ -70,8 +117,8 @@ export interface StepContext {
   endCall(final: FinalResponse, outcome: CallOutcome): void;
   /** The PBX ends an answered call (the voicemail is over). */
   hangUp(): void;
+  /** What to do once a promise of the media layer settles (inside the call's error boundary). */
+  settle<T>(promise: Promise<T>, ok: (value: T) => void, failed: (error: unknown) => void): void;
   /** The media layer failed (no port, a prompt missing): the call cannot go on. */
   mediaFailed(what: string, error: unknown): void;
-  /** A voice step without a media layer. */
-  noVoice(what: string): void;
 }

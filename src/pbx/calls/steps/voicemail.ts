@@ -15,22 +15,19 @@ import type { StepContext, StepMedia } from './step-context.js';
 
 export function voicemail(ctx: StepContext, step: Extract<Step, { do: 'voicemail' }>): void {
   const { voice, media } = ctx;
-  if (voice === null || media === null) {
-    ctx.noVoice(`voicemail ${step.mailbox}`);
-    return;
-  }
   ctx.enter('voicemail');
   const index = ctx.step();
   ctx.withCallerMedia('voicemail', (session) => {
     const mail = voice.mailOf(step.mailbox);
     const { to, exception, plan, trace } = ctx.decision;
-    void depositDriver(callContext(ctx, voice, session, step.mailbox), {
-      mailbox: step.mailbox,
-      callerNumber: callerUser(ctx.caller),
-      callerName: ctx.callerName,
-      // The mail says why the call came here: the decision, as the history keeps it.
-      mail: mail === null ? null : { ...mail, decision: { to, exception, plan, trace } },
-    }).then(
+    ctx.settle(
+      depositDriver(callContext(ctx, voice, session, step.mailbox), {
+        mailbox: step.mailbox,
+        callerNumber: callerUser(ctx.caller),
+        callerName: ctx.callerName,
+        // The mail says why the call came here: the decision, as the history keeps it.
+        mail: mail === null ? null : { ...mail, decision: { to, exception, plan, trace } },
+      }),
       (driver) => run(ctx, media, driver, step.mailbox, index),
       (error: unknown) => ctx.mediaFailed(`voicemail ${step.mailbox}`, error),
     );
@@ -40,17 +37,14 @@ export function voicemail(ctx: StepContext, step: Extract<Step, { do: 'voicemail
 /** `*97`: the menu of the caller's own mailbox instead of a plan. */
 export function mailboxMenu(ctx: StepContext, mailbox: string): void {
   const { voice, media } = ctx;
-  if (voice === null || media === null) {
-    ctx.noVoice(`mailbox menu ${mailbox}`);
-    return;
-  }
   ctx.enter('voicemail');
   const index = ctx.step();
   ctx.withCallerMedia('voicemail', (session) => {
-    void menuDriver(callContext(ctx, voice, session, mailbox), {
-      mailbox,
-      pin: voice.pinOf(mailbox),
-    }).then(
+    ctx.settle(
+      menuDriver(callContext(ctx, voice, session, mailbox), {
+        mailbox,
+        pin: voice.pinOf(mailbox),
+      }),
       (driver) => run(ctx, media, driver, mailbox, index),
       (error: unknown) => ctx.mediaFailed(`mailbox menu ${mailbox}`, error),
     );
@@ -88,7 +82,8 @@ function run<C extends { do: string }>(
     return;
   }
   ctx.log(`voicemail of ${mailbox}`);
-  media.run(driver).then(
+  ctx.settle(
+    media.run(driver),
     (end) => {
       if (end !== 'caller-gone' && ctx.still('voicemail', index)) ctx.hangUp();
     },

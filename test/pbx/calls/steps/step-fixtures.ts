@@ -9,6 +9,16 @@ import type {
 } from '../../../../src/pbx/calls/steps/step-context.js';
 import { FakeScheduler } from '../../../../src/sip/timers.js';
 import { FakeLocator, FakeTrunks } from '../fakes.js';
+import { loopbackMedia, testVoice } from '../test-voice.js';
+
+/** Never opened: the steps' sessions come from `withCallerMedia`, faked here. */
+const media = loopbackMedia(33900);
+
+/** Steps that play nothing are given media that refuses to. */
+const noMedia: StepMedia = {
+  play: () => Promise.reject(new Error('this step plays nothing')),
+  run: () => Promise.reject(new Error('this step runs no voicemail service')),
+};
 
 /** A step context that records what the step asked of its call. */
 export interface RecordingContext extends StepContext {
@@ -50,8 +60,8 @@ export function stepContext(
     locator: new FakeLocator(options.contacts ?? {}),
     trunks: options.trunks ?? new FakeTrunks(null),
     timers: new OwnedTimers(new FakeScheduler()),
-    voice: options.voice ?? null,
-    media: options.media ?? null,
+    voice: options.voice ?? testVoice(media),
+    media: options.media ?? noMedia,
     log: (m) => ctx.logs.push(m),
     still: (state, step) => ctx.state === state && ctx.index === step,
     step: () => ctx.index,
@@ -69,7 +79,7 @@ export function stepContext(
     endCall: (final, outcome) => calls.push(`endCall ${final.status} ${outcome}`),
     hangUp: () => calls.push('hangUp'),
     mediaFailed: (what) => calls.push(`mediaFailed ${what}`),
-    noVoice: (what) => calls.push(`noVoice ${what}`),
+    settle: (promise, ok, failed) => void promise.then(ok, failed),
   };
   return ctx;
 }

@@ -5,7 +5,7 @@ import type { PlaybackResult } from '../../../../src/media/player.js';
 import type { CallVoice } from '../../../../src/pbx/calls/ports.js';
 import { announce } from '../../../../src/pbx/calls/steps/announce.js';
 import type { StepMedia } from '../../../../src/pbx/calls/steps/step-context.js';
-import { mailboxMenu, voicemail } from '../../../../src/pbx/calls/steps/voicemail.js';
+import { voicemail } from '../../../../src/pbx/calls/steps/voicemail.js';
 import { EventBus } from '../../../../src/pbx/events.js';
 import { MediaLayer } from '../../../../src/media/media-layer.js';
 import { stepContext } from './step-fixtures.js';
@@ -75,12 +75,6 @@ function answering(ctx: RecordingContext): void {
 }
 
 describe('announce step', () => {
-  it('without a media layer says so', () => {
-    const ctx = stepContext();
-    announce(ctx, { do: 'announce', prompt: 'unavailable' });
-    expect(ctx.calls).toEqual(['noVoice announce unavailable']);
-  });
-
   it("plays the prompt in the step extension's language, then the next step runs", async () => {
     const media = new PlayingMedia();
     const ctx = stepContext({ voice: voice({ '102': 'en' }), media });
@@ -117,13 +111,6 @@ describe('announce step', () => {
 });
 
 describe('voicemail step and mailbox menu', () => {
-  it('without a media layer say so', () => {
-    const ctx = stepContext();
-    voicemail(ctx, { do: 'voicemail', mailbox: '100' });
-    mailboxMenu(ctx, '101');
-    expect(ctx.calls).toEqual(['noVoice voicemail 100', 'noVoice mailbox menu 101']);
-  });
-
   it('enter the voicemail state and ask for the caller answered', () => {
     const ctx = stepContext({ voice: voice({}), media: new PlayingMedia() });
     voicemail(ctx, { do: 'voicemail', mailbox: '100' });

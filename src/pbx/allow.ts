@@ -1,0 +1,6 @@
+/**
+ * The methods the PBX accepts (RFC 3261 §20.5), for OPTIONS and for every 405, which must say them
+ * (§21.4.6). REFER and INFO are taken inside a call's dialogs (transfer, DTMF).
+ */
+export const PBX_ALLOW =
+  'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, SUBSCRIBE, INFO, REFER';
