@@ -379,7 +379,11 @@ export class CallSession implements CallCore {
     this.enter('routing');
     this.events.transferred?.(this, { by: transfer.by, to: transfer.target, decision });
     // The transferor's media session (when the PBX relayed it) is not the next callee's.
-    void this.media.closeCallee();
+    this.settle(
+      this.media.closeCallee(),
+      () => undefined,
+      (error: unknown) => this.log(`closing the transferor's media failed: ${String(error)}`),
+    );
     this.sides.calleeHere = false;
     this.sides.anchorCaller(() => this.nextStep());
   }
