@@ -1,35 +1,26 @@
 /**
  * One call through the PBX, as a back-to-back user agent (design §5, §7): the plan executor and
- * the release bookkeeping. The session owns the caller's leg (caller-leg.ts), every B-leg the
- * plan starts (b-leg.ts), the transactions, dialogs and timers they use, and the call's media
- * (caller-media.ts); it releases all of it when the call ends, whatever the path, and
- * `holdings()` says what it still holds. Its parts see it as a `CallCore` (call-core.ts): one
- * file per plan step (steps/), a ringing step's legs (ringing.ts), the SDP of each side
- * (media-sides.ts), requests in the call's dialogs (dialog-requests.ts), their relay
- * (in-dialog-relay.ts), the UA mechanics of each dialog (sip/dialog/session-dialog.ts).
- *
- * Call states:
+ * the release bookkeeping. The session owns the caller's leg, every B-leg, the transactions,
+ * dialogs and timers they use, and the call's media; it releases all of it when the call ends,
+ * whatever the path, and `holdings()` says what it still holds. Its parts see it as a `CallCore`
+ * (call-core.ts): steps/, ringing.ts, media-sides.ts, dialog-requests.ts, transfer/.
  *
  *   routing ──► ringing ──► answered ──► releasing ──► ended
- *      ▲           │                        ▲
- *      └───────────┘ (a step failed)        │
+ *      ▲           │            │           ▲
+ *      ├───────────┘ (failed)   │ (a transfer's plan)
+ *      └────────────────────────┘           │
  *   routing, ringing ───────────────────────┘ (busy, cancelled, plan exhausted, error)
  *
  * (`announcing` and `voicemail` are the voice steps' states.) `releasing`: the outcome is decided
  * and told; BYEs, CANCELs and relayed requests are still in flight. `ended`: nothing is held.
  *
- * Decisions:
- * - Ringing steps: the step timer is the step timeout; the first 2xx wins and the other legs are
- *   CANCELled. Final responses when the plan runs out: see outcome.ts.
  * - The winner's 2xx is acknowledged only when the caller acknowledges ours, with the caller's ACK
- *   body: that is what makes a late offer (offer in the 2xx, answer in the ACK) work end to end.
- *   When the caller's BYE overtakes its ACK, the callee gets its ACK, without body since no
- *   answer came (§13.2.2.4: ACK, then BYE at once), before our BYE (`hangUp`, `BLeg.hangUp`).
+ *   body (a late offer works end to end); a caller's BYE overtaking its ACK gets the callee its
+ *   ACK, without body, before our BYE (RFC 3261 §13.2.2.4, `hangUp`, `BLeg.hangUp`).
  * - Max-Forwards is decremented on every request we send on behalf of a leg; 0 gets 483.
- * - A released session must be collectable at once, although INVITE transactions it started stay
- *   in Accepted for Timer M (RFC 6026 §7.2, 32 s) holding their callbacks: those reach the session
- *   only through a `SessionLink` emptied on release (a B-leg's and the relay's through links of
- *   their own), and are made in static methods, whose closures cannot capture the session.
+ * - A released session is collectable at once, although INVITE transactions it started stay in
+ *   Accepted for Timer M (RFC 6026 §7.2) holding their callbacks: those reach the session only
+ *   through a `SessionLink` emptied on release, made in static methods that cannot capture it.
  */
 import { randomBytes } from 'node:crypto';
 import type { Caller, Decision, Step } from '../../domain/types.js';
@@ -388,7 +379,11 @@ export class CallSession implements CallCore {
     this.enter('routing');
     this.events.transferred?.(this, { by: transfer.by, to: transfer.target, decision });
     // The transferor's media session (when the PBX relayed it) is not the next callee's.
-    void this.media.closeCallee();
+    this.settle(
+      this.media.closeCallee(),
+      () => undefined,
+      (error: unknown) => this.log(`closing the transferor's media failed: ${String(error)}`),
+    );
     this.sides.calleeHere = false;
     this.sides.anchorCaller(() => this.nextStep());
   }
@@ -398,14 +393,11 @@ export class CallSession implements CallCore {
     return this.transfer?.leg === leg;
   }
 
-  isTransferee(leg: BLeg): boolean {
-    return this.transferee === leg;
-  }
-
   /** BYE on the caller's dialog (the caller's leg), once it holds one. */
   byeCallerLeg(): void {
-    const dialog = this.callerLeg.dialog;
-    if (this.callerLeg.holdsDialog && dialog !== null) this.byeCaller(dialog);
+    this.callerLeg.bye((request, destination, handlers) =>
+      this.held.send(request, destination, handlers),
+    );
   }
 
   reportAnswered(answeredBy: string): void {
@@ -462,7 +454,7 @@ export class CallSession implements CallCore {
     this.transfer?.end();
     if (by !== 'caller') {
       if (this.transferee !== null) this.transferee.hangUp();
-      else this.byeCaller(caller.dialog);
+      else this.byeCallerLeg();
     }
     this.maybeReleased();
   }
@@ -475,19 +467,6 @@ export class CallSession implements CallCore {
     if (this.state === 'voicemail') return { outcome: 'voicemail', status: 200, answeredBy: null };
     // Hung up during a prompt or while the bounce rang: nobody was reached.
     return { outcome: 'cancelled', status: 200, answeredBy: null };
-  }
-
-  private byeCaller(dialog: Dialog): void {
-    const done = (): void => {
-      if (dialog.state !== 'terminated') dialog.terminate();
-    };
-    this.held.send(dialog.createRequest('BYE'), this.invite.source, {
-      onResponse: (r) => {
-        if (r.status >= 200) done();
-      },
-      onTimeout: done,
-      onTransportError: done,
-    });
   }
 
   /** Before the answer: the caller's final response, CANCEL to every leg. */

@@ -16,10 +16,11 @@ import {
   getFrom,
   getMaxForwards,
 } from '../../sip/message/index.js';
-import type { SipResponse } from '../../sip/message/index.js';
+import type { SipRequest, SipResponse } from '../../sip/message/index.js';
+import type { Destination } from '../../sip/transport/types.js';
 import { ALLOW } from './in-dialog-relay.js';
 import type { Content } from './in-dialog-relay.js';
-import type { ServerTx, Signaling } from './ports.js';
+import type { ResponseHandlers, ServerTx, Signaling } from './ports.js';
 
 export class CallerLeg {
   /** Our To tag toward the caller. */
@@ -107,6 +108,24 @@ export class CallerLeg {
     if (this.ringingSent) return;
     this.ringingSent = true;
     this.respond(180, 'Ringing');
+  }
+
+  /** BYE on the caller's dialog while it holds one (RFC 3261 §15.1.1), sent through `send`. */
+  bye(
+    send: (request: SipRequest, destination: Destination, handlers: ResponseHandlers) => void,
+  ): void {
+    const dialog = this.formed;
+    if (dialog === null || !this.holdsDialog) return;
+    const done = (): void => {
+      if (dialog.state !== 'terminated') dialog.terminate();
+    };
+    send(dialog.createRequest('BYE'), this.invite.source, {
+      onResponse: (r) => {
+        if (r.status >= 200) done();
+      },
+      onTimeout: done,
+      onTransportError: done,
+    });
   }
 
   /** The dialog with the caller is over. */

@@ -205,8 +205,12 @@ export class MediaSides {
               failed(`${response.status} ${response.reason}`);
               return;
             }
-            core.signaling.sendAck(side.dialog.createAck(seq), side.destination);
+            // RFC 3261 §13.2.2.4: a 2xx is acknowledged even when the call ended meanwhile.
+            if (side.dialog.state !== 'terminated') {
+              core.signaling.sendAck(side.dialog.createAck(seq), side.destination);
+            }
             side.setInviteBusy(false);
+            if (!core.live()) return;
             const exchange = offers.accept(contentOf(response).body);
             if (!exchange.ok) {
               failed(exchange.refusal.why);
