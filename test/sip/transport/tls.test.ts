@@ -204,6 +204,25 @@ describe('SIP over TLS', () => {
     await rawConnection(port);
     await waitFor(() => first.closedAt() !== null, 2000);
     expect(stack.connectionHoldings('127.0.0.1').inbound).toBe(2);
+    await waitFor(() => stack.tlsHandshakes() === 2, 2000);
+  });
+
+  it('evicts a TLS connection that finished its handshake but sent no message, and forgets it', async () => {
+    const { stack } = await secureStack({ maxConnectionsPerAddress: 1 });
+    const port = portOf(stack, 'tls');
+    const quiet = connectTls({ host: '127.0.0.1', port, ca: [pki.ca] });
+    let quietClosed = false;
+    quiet.on('error', () => undefined);
+    quiet.on('close', () => (quietClosed = true));
+    quiet.resume();
+    cleanups.push(() => quiet.destroy());
+    await waitFor(() => stack.stats().connections === 1, 2000);
+    // A phone from the same address takes its place and is answered.
+    const response = await overTls(port, requestBytes({ transport: 'TLS' }));
+    expect(response.kind === 'response' && response.status).toBe(200);
+    await waitFor(() => quietClosed, 2000);
+    expect(stack.stats().connections).toBe(1);
+    expect(stack.connectionHoldings().inbound).toBe(1);
   });
 });
 
