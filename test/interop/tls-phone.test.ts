@@ -74,6 +74,9 @@ function overWss(port: number, ca: string): Promise<{ phone: SecurePhone; close:
   });
 }
 
+/** One Call-ID per registration: a new one starts its CSeq again (RFC 3261 §10.3 step 7). */
+let registrations = 0;
+
 function register(
   scheme: string,
   via: string,
@@ -86,7 +89,7 @@ function register(
     `Via: ${via};branch=z9hG4bKsecure${cseq};rport`,
     `From: <${scheme}:101@127.0.0.1>;tag=securephone`,
     `To: <${scheme}:101@127.0.0.1>`,
-    `Call-ID: secure-register-${via.length}`,
+    `Call-ID: secure-register-${registrations}`,
     `CSeq: ${cseq} REGISTER`,
     `Contact: <${contact}>`,
     'Max-Forwards: 70',
@@ -139,23 +142,30 @@ describe.each(CASES)('a phone registered over $name', (c) => {
   });
   afterAll(() => t?.remove());
 
-  it('is reached on its connection, the PBX writing its transport in Via and Contact', async () => {
-    const { phone, close } = await c.open(t);
-    try {
-      phone.send(register(c.scheme, c.via, c.contact, 1));
-      const challenge = await phone.next();
-      expect(challenge.kind === 'response' && challenge.status).toBe(401);
-      const authorization = answerChallenge(challenge.headers.getAll('WWW-Authenticate'), {
-        username: '101',
-        password: 'secret-of-101',
-        method: 'REGISTER',
-        uri: `${c.scheme}:127.0.0.1`,
-      });
-      phone.send(register(c.scheme, c.via, c.contact, 2, authorization ?? ''));
-      const ok = await phone.next();
-      expect(ok.kind === 'response' && ok.status).toBe(200);
-      expect(t.pbx.registrar.contactsOf('101')[0]?.source.protocol).toBe(c.protocol);
+  /** The phone, registered with digest over its connection. */
+  async function registered(): Promise<{ phone: SecurePhone; close: () => void }> {
+    const opened = await c.open(t);
+    const { phone } = opened;
+    registrations += 1;
+    phone.send(register(c.scheme, c.via, c.contact, 1));
+    const challenge = await phone.next();
+    expect(challenge.kind === 'response' && challenge.status).toBe(401);
+    const authorization = answerChallenge(challenge.headers.getAll('WWW-Authenticate'), {
+      username: '101',
+      password: 'secret-of-101',
+      method: 'REGISTER',
+      uri: `${c.scheme}:127.0.0.1`,
+    });
+    phone.send(register(c.scheme, c.via, c.contact, 2, authorization ?? ''));
+    const ok = await phone.next();
+    expect(ok.kind === 'response' && ok.status).toBe(200);
+    expect(t.pbx.registrar.contactsOf('101')[0]?.source.protocol).toBe(c.protocol);
+    return opened;
+  }
 
+  it('is reached on its connection, the PBX writing its transport in Via and Contact', async () => {
+    const { phone, close } = await registered();
+    try {
       // A SIPp caller over UDP dials 101: the INVITE comes down this connection.
       const caller = sipp(t, 'uac.xml', ['-s', '101', '-key', 'caller', '0491000000']);
       const invite = await phone.next();
@@ -183,6 +193,26 @@ describe.each(CASES)('a phone registered over $name', (c) => {
       expect(ack.kind === 'request' && ack.method).toBe('ACK');
       // Busy: the plan goes on to the voicemail, which answers the caller.
       expect(finalStatus((await caller).messages)).toBe(200);
+      await expectQuiet(t);
+    } finally {
+      close();
+    }
+  });
+
+  it('gets its message-waiting NOTIFY on its connection', async () => {
+    const { phone, close } = await registered();
+    try {
+      t.pbx.events.emit({ type: 'voicemail', extension: '101' });
+      const notify = await phone.next();
+      expect(notify.kind === 'request' && notify.method).toBe('NOTIFY');
+      expect(notify.headers.get('Event')).toBe('message-summary');
+      expect(getTopVia(notify)?.transport).toBe(c.protocol.toUpperCase());
+      const head = (name: string) => notify.headers.getAll(name).map((v) => `${name}: ${v}`);
+      phone.send(
+        ['SIP/2.0 200 OK', ...head('Via'), ...head('From'), ...head('To'), ...head('Call-ID')]
+          .concat(head('CSeq'), ['Content-Length: 0', '', ''])
+          .join('\n'),
+      );
       await expectQuiet(t);
     } finally {
       close();

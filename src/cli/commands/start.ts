@@ -81,7 +81,7 @@ export async function runStart(args: StartArgs): Promise<number> {
       events,
       digestAlgorithms: digestAlgorithms(process.env.RENVOI_DIGEST),
     });
-    attachCallHandling(pbx);
+    const { media } = attachCallHandling(pbx);
     api = await startApi({
       db: apiDb,
       dataDir: args.dataDir,
@@ -113,6 +113,8 @@ export async function runStart(args: StartArgs): Promise<number> {
       ['SIP over secure WebSocket', pbx.port('wss')],
       ['HTTP', api.port],
       ['HTTPS', api.httpsPort],
+      // RTP on the even ports, RTCP on the odd one after each (RFC 3550 §11).
+      ['RTP and RTCP', `${media.ports.first}-${media.ports.last + 1}`],
     ] as const;
     args.out(
       `Ports: ${served

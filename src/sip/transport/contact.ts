@@ -8,8 +8,8 @@ import { formatHost } from './via.js';
  * `transport=tls` on a sip URI rather than as a sips URI: it says how to reach us without asking
  * every hop after it to be secure (RFC 5630 §3.2), and it is what phones that register over TLS
  * with a sip AOR expect: baresip 1.0 ends a call whose Contact is `sips:` at once. (RFC 3261
- * §8.1.1.8 asks for a sips Contact when the Request-URI is sips; phones that register with sips
- * URIs accept this one, test/interop/tls-phone.test.ts.)
+ * §8.1.1.8 asks for a sips Contact when the Request-URI is sips: a phone registered with sips
+ * URIs gets this one too, see test/interop/tls-phone.test.ts.)
  */
 export function contactUri(
   host: string,

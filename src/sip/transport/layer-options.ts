@@ -39,8 +39,9 @@ export interface TransportLayerOptions {
    */
   messageTimeoutMs?: number;
   /**
-   * TLS handshakes (SIP over TLS and WSS together) in progress at once; beyond it a newcomer is
-   * dropped. Default 64. Each must finish within `handshakeTimeoutMs`, default `messageTimeoutMs`.
+   * TLS handshakes (SIP over TLS and WSS together) in progress at once; at the bound the oldest
+   * is cut off for a newcomer. Default 64. Each must finish within `handshakeTimeoutMs`, default
+   * `messageTimeoutMs`.
    */
   maxPendingHandshakes?: number;
   handshakeTimeoutMs?: number;

@@ -43,38 +43,39 @@ export interface HandshakeLimits {
 }
 
 /**
- * Handshakes in progress. Beyond the bound a newcomer is refused at once: a handshake costs the
- * server an asymmetric-key operation, which is what a flood of ClientHellos aims at.
+ * Handshakes in progress, bounded: each costs the server an asymmetric-key operation and the
+ * state of a TLS session, what a flood of ClientHellos aims at. At the bound the oldest gives way
+ * to the newcomer rather than the newcomer being refused: connections that never finish their
+ * handshake would otherwise lock every phone out until their deadline, while a phone's handshake
+ * (a few ms) finishes long before as many newer ones push it out.
  */
 export class TlsHandshakes {
-  private pendingCount = 0;
+  /** Insertion order is age; each entry ends its handshake as failed. */
+  private readonly inProgress = new Set<() => void>();
 
   constructor(private readonly limits: HandshakeLimits) {}
 
   /** Handshakes in progress now. */
   get pending(): number {
-    return this.pendingCount;
+    return this.inProgress.size;
   }
 
   /**
    * Runs the server side of a handshake on `raw`. `onSecure` gets the TLS socket once the
-   * handshake is done; `onEnd` runs when it ends without one (refused, failed, timed out).
-   * Returns false when the socket was refused at once (it is destroyed).
+   * handshake is done; `onEnd` runs when it ends without one (failed, timed out, pushed out).
    */
-  accept(raw: Socket, onSecure: (socket: TLSSocket) => void, onEnd: () => void): boolean {
-    if (this.pendingCount >= this.limits.maxPending) {
-      raw.destroy();
-      onEnd();
-      return false;
+  accept(raw: Socket, onSecure: (socket: TLSSocket) => void, onEnd: () => void): void {
+    if (this.inProgress.size >= this.limits.maxPending) {
+      const [oldest] = this.inProgress;
+      oldest?.();
     }
-    this.pendingCount++;
     const socket = new TLSSocket(raw, { isServer: true, secureContext: this.limits.context });
     let done = false;
     let timer: TimerHandle | undefined;
     const finish = (secure: boolean): void => {
       if (done) return;
       done = true;
-      this.pendingCount--;
+      this.inProgress.delete(fail);
       this.limits.scheduler.clear(timer);
       if (secure) onSecure(socket);
       else {
@@ -82,6 +83,8 @@ export class TlsHandshakes {
         onEnd();
       }
     };
+    const fail = (): void => finish(false);
+    this.inProgress.add(fail);
     timer = this.limits.scheduler.setTimer(this.limits.timeoutMs, () => {
       timer = undefined;
       finish(false);
@@ -90,7 +93,6 @@ export class TlsHandshakes {
     socket.on('error', () => finish(false));
     socket.once('close', () => finish(false));
     socket.once('secure', () => finish(true));
-    return true;
   }
 }
 

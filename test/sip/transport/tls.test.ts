@@ -175,19 +175,23 @@ describe('SIP over TLS', () => {
     expect(response.kind === 'response' && response.status).toBe(200);
   });
 
-  it('bounds the handshakes in progress: beyond the bound a newcomer is dropped at once', async () => {
+  it('bounds the handshakes in progress: at the bound the oldest gives way, so a flood of silent connections does not lock a phone out', async () => {
     const { stack } = await secureStack({ maxPendingHandshakes: 3, handshakeTimeoutMs: 10_000 });
     const port = portOf(stack, 'tls');
-    const held = [];
+    const held: Awaited<ReturnType<typeof rawConnection>>[] = [];
     for (let i = 0; i < 3; i++) held.push(await rawConnection(port));
     await waitFor(() => stack.tlsHandshakes() === 3, 2000);
     const extra = await rawConnection(port);
-    await waitFor(() => extra.closedAt() !== null, 2000);
-    expect(held.every((c) => c.closedAt() === null)).toBe(true);
-    for (const c of held) c.socket.destroy();
-    await waitFor(() => stack.tlsHandshakes() === 0, 2000);
+    await waitFor(() => held[0]?.closedAt() !== null, 2000);
+    expect(stack.tlsHandshakes()).toBe(3);
+    expect(extra.closedAt()).toBeNull();
+    // Three more silent ones, then a phone: it finishes its handshake before being pushed out.
+    for (let i = 0; i < 3; i++) held.push(await rawConnection(port));
     const response = await overTls(port, requestBytes({ transport: 'TLS' }));
     expect(response.kind === 'response' && response.status).toBe(200);
+    expect(stack.tlsHandshakes()).toBeLessThanOrEqual(3);
+    for (const c of [...held, extra]) c.socket.destroy();
+    await waitFor(() => stack.tlsHandshakes() === 0, 2000);
     expect(stack.connectionHoldings().inbound).toBe(1);
   });
 
@@ -204,6 +208,25 @@ describe('SIP over TLS', () => {
     await rawConnection(port);
     await waitFor(() => first.closedAt() !== null, 2000);
     expect(stack.connectionHoldings('127.0.0.1').inbound).toBe(2);
+    await waitFor(() => stack.tlsHandshakes() === 2, 2000);
+  });
+
+  it('evicts a TLS connection that finished its handshake but sent no message, and forgets it', async () => {
+    const { stack } = await secureStack({ maxConnectionsPerAddress: 1 });
+    const port = portOf(stack, 'tls');
+    const quiet = connectTls({ host: '127.0.0.1', port, ca: [pki.ca] });
+    let quietClosed = false;
+    quiet.on('error', () => undefined);
+    quiet.on('close', () => (quietClosed = true));
+    quiet.resume();
+    cleanups.push(() => quiet.destroy());
+    await waitFor(() => stack.stats().connections === 1, 2000);
+    // A phone from the same address takes its place and is answered.
+    const response = await overTls(port, requestBytes({ transport: 'TLS' }));
+    expect(response.kind === 'response' && response.status).toBe(200);
+    await waitFor(() => quietClosed, 2000);
+    expect(stack.stats().connections).toBe(1);
+    expect(stack.connectionHoldings().inbound).toBe(1);
   });
 });
 
