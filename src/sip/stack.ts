@@ -31,6 +31,7 @@ import type {
 } from './overload/overload-control.js';
 import { LoadSampler } from './overload/load-sampler.js';
 import type { UdpQueue } from './overload/udp-queue.js';
+import { RecentRefusals } from './overload/recent-refusals.js';
 
 export { buildReply, createTag } from './message/reply.js';
 export { buildAckForError, buildCancel } from './transaction/requests.js';
@@ -91,6 +92,20 @@ export interface StackStats {
   connections: number;
 }
 
+/** Overload control's decision for a new request, a retransmission of a refused one absorbed. */
+function refusing(
+  control: OverloadControl,
+): (request: SipRequest, key: string) => number | 'repeat' | null {
+  const recent = new RecentRefusals();
+  return (request, key) => {
+    const now = performance.now();
+    if (recent.seen(key, now)) return 'repeat';
+    const retryAfter = control.refuse(request);
+    if (retryAfter !== null) recent.add(key, now);
+    return retryAfter;
+  };
+}
+
 export class SipStack {
   private readonly scheduler: Scheduler;
   private readonly transport: TransportLayer;
@@ -136,7 +151,7 @@ export class SipStack {
       scheduler: this.scheduler,
       timers: options.timers ?? {},
       limits,
-      ...(control === undefined ? {} : { refuseNew: (request) => control.refuse(request) }),
+      ...(control === undefined ? {} : { refuseNew: refusing(control) }),
       onError: this.reportError,
     });
     this.transport.onMessage((message, source) => this.receive(message, source));
