@@ -32,6 +32,7 @@ import type {
 import { LoadSampler } from './overload/load-sampler.js';
 import type { UdpQueue } from './overload/udp-queue.js';
 import { RecentRefusals } from './overload/recent-refusals.js';
+import { stampOverloadControl } from './overload/via-oc.js';
 
 export { buildReply, createTag } from './message/reply.js';
 export { buildAckForError, buildCancel } from './transaction/requests.js';
@@ -92,6 +93,20 @@ export interface StackStats {
   connections: number;
 }
 
+/** RFC 7339's Via parameters, with `oc-seq` the time the share refused last changed. */
+function overloadControlVia(control: OverloadControl): (response: SipResponse) => void {
+  let ratio = 0;
+  let changedAt = Date.now();
+  return (response) => {
+    const now = control.status().shedRatio;
+    if (now !== ratio) {
+      ratio = now;
+      changedAt = Math.max(changedAt + 1, Date.now());
+    }
+    stampOverloadControl(response, ratio, changedAt);
+  };
+}
+
 /** Overload control's decision for a new request, a retransmission of a refused one absorbed. */
 function refusing(
   control: OverloadControl,
@@ -123,9 +138,11 @@ export class SipStack {
   constructor(options: SipStackOptions = {}) {
     this.scheduler = options.scheduler ?? new RealScheduler();
     this.reportError = options.onError ?? ((e) => console.error('SIP stack:', e));
+    let beforeResponse: ((response: SipResponse) => void) | undefined;
     this.transport = new TransportLayer({
       ...options.transport,
       scheduler: this.scheduler,
+      beforeResponse: (response) => beforeResponse?.(response),
       onError: this.reportError,
     });
     const { retryAfterSeconds, ...limits } = options.transactions ?? {};
@@ -136,6 +153,7 @@ export class SipStack {
       const { sampleEveryMs, sampling, onChange, ...settings } = overload;
       const control = new OverloadControl({ ...DEFAULT_OVERLOAD, ...settings }, onChange);
       this.overload = control;
+      beforeResponse = overloadControlVia(control);
       if (sampling !== false) {
         this.startSampling = () =>
           new LoadSampler({

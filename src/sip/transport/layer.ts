@@ -94,6 +94,8 @@ export interface TransportLayerOptions {
    * `responseAddress`.
    */
   trustsMaddr?: (source: Source) => boolean;
+  /** Sees every response just before it is serialized (RFC 7339's Via parameters). */
+  beforeResponse?: (response: SipResponse) => void;
   /** A handler threw: the transport keeps going and reports it here. Default console.error. */
   onError?: (error: unknown) => void;
 }
@@ -147,6 +149,7 @@ export class TransportLayer implements MessageTransport {
   private readonly validation: ValidateOptions;
   private readonly reportError: (error: unknown) => void;
   private readonly trustsMaddr: (source: Source) => boolean;
+  private readonly beforeResponse: (response: SipResponse) => void;
 
   constructor(options: TransportLayerOptions) {
     this.connections = new ConnectionTable({
@@ -173,6 +176,7 @@ export class TransportLayer implements MessageTransport {
     this.validation = options.validation ?? {};
     this.reportError = options.onError ?? ((e) => console.error('SIP transport:', e));
     this.trustsMaddr = options.trustsMaddr ?? (() => false);
+    this.beforeResponse = options.beforeResponse ?? (() => undefined);
   }
 
   /** Where valid messages go, requests already stamped with received/rport. */
@@ -239,6 +243,7 @@ export class TransportLayer implements MessageTransport {
     if (!via) return failLater(onError, 'response without a readable Via');
     const protocol = source?.protocol ?? protocolOfVia(via.transport);
     if (!protocol) return failLater(onError, `unsupported Via transport ${via.transport}`);
+    this.beforeResponse(response);
     const data = serializeMessage(response);
     // RFC 3261 §18.2.2: on a reliable transport, the connection the request came on if open.
     if (source?.connectionId !== undefined) {
