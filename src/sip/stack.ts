@@ -45,7 +45,10 @@ export type ShedCause = 'load' | 'transactions';
 export interface OverloadOptions extends Partial<OverloadSettings> {
   /** How often the process's load is sampled, ms. Default 250. */
   sampleEveryMs?: number;
-  /** False: no sampling, load only from `SipStack.overload.sample` (tests). Default true. */
+  /**
+   * False: no sampling, load only from `SipStack.overload.sample` (tests). Default true, from
+   * `startLoadSampling` on.
+   */
   sampling?: boolean;
   /** An overload episode began or ended. */
   onChange?: (change: OverloadChange) => void;
@@ -130,7 +133,7 @@ export class SipStack {
   private readonly retryAfter: number;
   /** Overload control, when configured: `sample` feeds it a load by hand. */
   readonly overload: OverloadControl | undefined;
-  /** Started once listening: the work of starting up is not load from requests. */
+  /** Started by `startLoadSampling`: the work of starting up is not load from requests. */
   private sampler: LoadSampler | undefined;
   private readonly startSampling: (() => LoadSampler) | undefined;
   private readonly onShed: (request: SipRequest, source: Source, cause: ShedCause) => void;
@@ -175,8 +178,15 @@ export class SipStack {
     this.transport.onMessage((message, source) => this.receive(message, source));
   }
 
-  async listen(options: ListenOptions): Promise<void> {
-    await this.transport.listen(options);
+  listen(options: ListenOptions): Promise<void> {
+    return this.transport.listen(options);
+  }
+
+  /**
+   * Overload control starts sampling the load. Call it once the program is up: what starting
+   * up costs (loading the directory, the web server) would otherwise count as overload.
+   */
+  startLoadSampling(): void {
     this.sampler ??= this.startSampling?.();
   }
 

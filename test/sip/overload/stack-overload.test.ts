@@ -26,6 +26,7 @@ async function overloadable(sampling: boolean): Promise<TestStack & { shed: Shed
     onShed: (_request, _source, cause) => shed.push(cause),
   });
   cleanups.push(() => t.stack.close());
+  t.stack.startLoadSampling();
   return { ...t, shed };
 }
 
