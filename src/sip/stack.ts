@@ -31,6 +31,8 @@ import type {
 } from './overload/overload-control.js';
 import { LoadSampler } from './overload/load-sampler.js';
 import type { UdpQueue } from './overload/udp-queue.js';
+import { RecentRefusals } from './overload/recent-refusals.js';
+import { stampOverloadControl } from './overload/via-oc.js';
 
 export { buildReply, createTag } from './message/reply.js';
 export { buildAckForError, buildCancel } from './transaction/requests.js';
@@ -43,7 +45,10 @@ export type ShedCause = 'load' | 'transactions';
 export interface OverloadOptions extends Partial<OverloadSettings> {
   /** How often the process's load is sampled, ms. Default 250. */
   sampleEveryMs?: number;
-  /** False: no sampling, load only from `SipStack.overload.sample` (tests). Default true. */
+  /**
+   * False: no sampling, load only from `SipStack.overload.sample` (tests). Default true, from
+   * `startLoadSampling` on.
+   */
   sampling?: boolean;
   /** An overload episode began or ended. */
   onChange?: (change: OverloadChange) => void;
@@ -91,6 +96,34 @@ export interface StackStats {
   connections: number;
 }
 
+/** RFC 7339's Via parameters, with `oc-seq` the time the share refused last changed. */
+function overloadControlVia(control: OverloadControl): (response: SipResponse) => void {
+  let ratio = 0;
+  let changedAt = Date.now();
+  return (response) => {
+    const now = control.status().shedRatio;
+    if (now !== ratio) {
+      ratio = now;
+      changedAt = Math.max(changedAt + 1, Date.now());
+    }
+    stampOverloadControl(response, ratio, changedAt);
+  };
+}
+
+/** Overload control's decision for a new request, a retransmission of a refused one absorbed. */
+function refusing(
+  control: OverloadControl,
+): (request: SipRequest, key: string) => number | 'repeat' | null {
+  const recent = new RecentRefusals();
+  return (request, key) => {
+    const now = performance.now();
+    if (recent.seen(key, now)) return 'repeat';
+    const retryAfter = control.refuse(request);
+    if (retryAfter !== null) recent.add(key, now);
+    return retryAfter;
+  };
+}
+
 export class SipStack {
   private readonly scheduler: Scheduler;
   private readonly transport: TransportLayer;
@@ -100,7 +133,7 @@ export class SipStack {
   private readonly retryAfter: number;
   /** Overload control, when configured: `sample` feeds it a load by hand. */
   readonly overload: OverloadControl | undefined;
-  /** Started once listening: the work of starting up is not load from requests. */
+  /** Started by `startLoadSampling`: the work of starting up is not load from requests. */
   private sampler: LoadSampler | undefined;
   private readonly startSampling: (() => LoadSampler) | undefined;
   private readonly onShed: (request: SipRequest, source: Source, cause: ShedCause) => void;
@@ -108,9 +141,11 @@ export class SipStack {
   constructor(options: SipStackOptions = {}) {
     this.scheduler = options.scheduler ?? new RealScheduler();
     this.reportError = options.onError ?? ((e) => console.error('SIP stack:', e));
+    let beforeResponse: ((response: SipResponse) => void) | undefined;
     this.transport = new TransportLayer({
       ...options.transport,
       scheduler: this.scheduler,
+      beforeResponse: (response) => beforeResponse?.(response),
       onError: this.reportError,
     });
     const { retryAfterSeconds, ...limits } = options.transactions ?? {};
@@ -121,6 +156,7 @@ export class SipStack {
       const { sampleEveryMs, sampling, onChange, ...settings } = overload;
       const control = new OverloadControl({ ...DEFAULT_OVERLOAD, ...settings }, onChange);
       this.overload = control;
+      beforeResponse = overloadControlVia(control);
       if (sampling !== false) {
         this.startSampling = () =>
           new LoadSampler({
@@ -136,14 +172,21 @@ export class SipStack {
       scheduler: this.scheduler,
       timers: options.timers ?? {},
       limits,
-      ...(control === undefined ? {} : { refuseNew: (request) => control.refuse(request) }),
+      ...(control === undefined ? {} : { refuseNew: refusing(control) }),
       onError: this.reportError,
     });
     this.transport.onMessage((message, source) => this.receive(message, source));
   }
 
-  async listen(options: ListenOptions): Promise<void> {
-    await this.transport.listen(options);
+  listen(options: ListenOptions): Promise<void> {
+    return this.transport.listen(options);
+  }
+
+  /**
+   * Overload control starts sampling the load. Call it once the program is up: what starting
+   * up costs (loading the directory, the web server) would otherwise count as overload.
+   */
+  startLoadSampling(): void {
     this.sampler ??= this.startSampling?.();
   }
 

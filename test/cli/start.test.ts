@@ -60,7 +60,12 @@ describe('renvoi start, the first time', () => {
     // A scraper on this machine reads the metrics, the failed login above counted.
     const metrics = await fetch(new URL('/metrics', web));
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toMatch(/^renvoi_auth_failures_total\{protocol="web"\} 1$/m);
+    const exposition = await metrics.text();
+    expect(exposition).toMatch(/^renvoi_auth_failures_total\{protocol="web"\} 1$/m);
+    // Overload control's state is there for an operator.
+    expect(exposition).toMatch(/^renvoi_overload_shed_ratio [\d.]+$/m);
+    expect(exposition).toMatch(/^renvoi_event_loop_utilization [\d.e-]+$/m);
+    expect(exposition).toMatch(/^renvoi_sip_shed_total\{method="INVITE",reason="load"\} 0$/m);
 
     // Every port is printed, and the certificate made now with the fingerprint of its file.
     expect(lines.find((l) => l.startsWith('Ports: '))).toMatch(

@@ -177,6 +177,7 @@ export async function startTestPbx(
     reloadEveryMs: 100,
     ...options,
   });
+  pbx.stack.startLoadSampling();
   const stop = async () => {
     await pbx.close();
     await db.destroy();

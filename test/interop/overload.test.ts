@@ -6,9 +6,10 @@
  * call succeeds within 5 s after the burst; nothing is left; the process's resident memory stays
  * within a bound.
  *
- * Capacity here is set by a low utilisation threshold (20 % of the event loop), so the test
+ * Capacity here is set by a low utilisation threshold (10 % of the event loop), so the test
  * overloads the PBX on any machine, fast or loaded, without depending on its speed: a fast one
- * still spends more than that on 150 calls/s, a slow or busy one sheds more.
+ * still spends more than that on 100 calls/s, a slow or busy one sheds more. The rate is kept
+ * low so that the test leaves room on a shared machine for the tests running beside it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ import { SCENARIOS, expectQuiet, freePort, sipp, startTestPbx } from './harness.
 import type { TestPbx } from './harness.js';
 import { TRACE_ARGS, callOutcomes, runSipp } from './sipp-burst.js';
 
-const RATE = 150;
+const RATE = 100;
 const SECONDS = 15;
 const CALLS = RATE * SECONDS;
 const CALLEES = 600;
@@ -33,10 +34,11 @@ const HOLD_MS = 200;
 /** Short enough that finished transactions are gone (64·T1) a few seconds after the burst. */
 const TIMERS = { t1: 100, t2: 400, t4: 500, timerD: 1000 };
 const OVERLOAD: NonNullable<PbxOptions['overload']> = {
-  utilization: { high: 0.2, low: 0.1 },
+  utilization: { high: 0.1, low: 0.05 },
   retryAfterSeconds: 1,
-  // Recovery in 4 calm samples (1 s): "a call succeeds within 5 s after" tests the design.
-  recoveryStep: 0.25,
+  // Recovery in 2 calm samples (0.5 s), 8 between the thresholds: "a call succeeds within 5 s
+  // after" tests the design, not the machine.
+  recoveryStep: 0.5,
 };
 /** Growth of the resident set over the burst, this process hosting the PBX. */
 const RSS_GROWTH_BOUND_MIB = 256;

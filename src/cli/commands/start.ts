@@ -101,6 +101,8 @@ export async function runStart(args: StartArgs): Promise<number> {
       events,
       metrics: { metrics, token: metricsToken(process.env.RENVOI_METRICS_TOKEN) },
     });
+    // Everything is up: from now on a busy event loop is load from requests.
+    pbx.stack.startLoadSampling();
     const shown = args.host === '0.0.0.0' || args.host === '::' ? '<this machine>' : args.host;
     const webHost = args.host === '0.0.0.0' || args.host === '::' ? 'localhost' : args.host;
     const web = webHost.includes(':') ? `[${webHost}]` : webHost;

@@ -110,11 +110,7 @@ export class OverloadControl {
     if (over !== null) {
       const was = this.ratio;
       this.ratio = Math.min(1, Math.max(FIRST_SHARE, was * 2));
-      if (was === 0) {
-        // Rounded to the nearest: with nearly all refused, the first request is refused too.
-        this.credit = 0.5;
-        this.onChange({ kind: 'shedding', sample, cause: over });
-      }
+      if (was === 0) this.onChange({ kind: 'shedding', sample, cause: over });
       return;
     }
     if (this.ratio === 0) return;

@@ -49,10 +49,11 @@ export interface TransactionLayerOptions {
   timers?: Partial<TimerValues>;
   limits?: Partial<TransactionLimits>;
   /**
-   * Asked for each request no transaction matched, before one is made: Retry-After seconds to
-   * refuse it with, or null (overload control; retransmissions of admitted requests never ask).
+   * Asked for each request no transaction matched, before one is made, with its transaction key:
+   * Retry-After seconds to refuse it with, `'repeat'` to absorb it (a retransmission of a request
+   * just refused), or null (overload control; retransmissions of admitted requests never ask).
    */
-  refuseNew?: (request: SipRequest) => number | null;
+  refuseNew?: (request: SipRequest, key: string) => number | 'repeat' | null;
   /** A TU callback threw. Default console.error. */
   onError?: (error: unknown) => void;
 }
@@ -85,7 +86,7 @@ export class TransactionLayer {
   /** Server transactions waiting for the TU's final response, and their source address. */
   private readonly awaiting = new Map<object, string>();
   private readonly awaitingBy = new Map<string, number>();
-  private readonly refuseNew: (request: SipRequest) => number | null;
+  private readonly refuseNew: (request: SipRequest, key: string) => number | 'repeat' | null;
 
   constructor(options: TransactionLayerOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -157,7 +158,8 @@ export class TransactionLayer {
       existing.receiveRetransmission();
       return { kind: 'absorbed' };
     }
-    const retryAfterSeconds = this.refuseNew(request);
+    const retryAfterSeconds = this.refuseNew(request, key);
+    if (retryAfterSeconds === 'repeat') return { kind: 'absorbed' };
     if (retryAfterSeconds !== null) return { kind: 'overloaded', cause: 'load', retryAfterSeconds };
     const address = source.address;
     if (

@@ -1,5 +1,5 @@
 /** What the transport layer is given: where to listen, and the bounds it keeps. */
-import type { SipMessage, ValidateOptions } from '../message/index.js';
+import type { SipMessage, SipResponse, ValidateOptions } from '../message/index.js';
 import type { Scheduler } from '../timers.js';
 import type { TlsCredentials } from './tls.js';
 import type { Source } from './types.js';
@@ -65,6 +65,8 @@ export interface TransportLayerOptions {
    * `responseAddress`.
    */
   trustsMaddr?: (source: Source) => boolean;
+  /** Sees every response just before it is serialized (RFC 7339's Via parameters). */
+  beforeResponse?: (response: SipResponse) => void;
   /** A handler threw: the transport keeps going and reports it here. Default console.error. */
   onError?: (error: unknown) => void;
 }

@@ -100,6 +100,7 @@ export class TransportLayer implements MessageTransport {
   private readonly validation: ValidateOptions;
   private readonly reportError: (error: unknown) => void;
   private readonly trustsMaddr: (source: Source) => boolean;
+  private readonly beforeResponse: (response: SipResponse) => void;
   private readonly handshakeLimits: { maxPending: number; timeoutMs: number };
 
   constructor(options: TransportLayerOptions) {
@@ -127,6 +128,7 @@ export class TransportLayer implements MessageTransport {
     this.validation = options.validation ?? {};
     this.reportError = options.onError ?? ((e) => console.error('SIP transport:', e));
     this.trustsMaddr = options.trustsMaddr ?? (() => false);
+    this.beforeResponse = options.beforeResponse ?? (() => undefined);
     this.handshakeLimits = {
       maxPending: options.maxPendingHandshakes ?? 64,
       timeoutMs: options.handshakeTimeoutMs ?? this.limits.messageTimeoutMs,
@@ -218,6 +220,7 @@ export class TransportLayer implements MessageTransport {
     if (!via) return failLater(onError, 'response without a readable Via');
     const protocol = source?.protocol ?? protocolOfVia(via.transport);
     if (!protocol) return failLater(onError, `unsupported Via transport ${via.transport}`);
+    this.beforeResponse(response);
     const data = serializeMessage(response);
     // RFC 3261 §18.2.2: on a reliable transport, the connection the request came on if open.
     if (source?.connectionId !== undefined) {
