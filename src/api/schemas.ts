@@ -210,3 +210,46 @@ export const StepSchema = Type.Object(
   { do: OneOf(['ring', 'dial', 'announce', 'voicemail', 'busy'] as const) },
   { additionalProperties: true, description: 'a plan step, as `renvoi simulate --json` prints it' },
 );
+
+/** What the "Transférer à" pickers offer. */
+export const TargetsSchema = Type.Object({
+  extensions: Type.Array(Type.Object({ number: Type.String(), name: Type.String() })),
+  system: Type.Array(
+    Type.Object({
+      number: Type.String(),
+      name: Type.String(),
+      kind: OneOf(['ring-group', 'extension'] as const),
+    }),
+  ),
+});
+
+export const VoicemailMessageSchema = Type.Object({
+  id: Type.String(),
+  caller: Type.String(),
+  callerDisplay: Type.String({ description: 'the caller as people write it' }),
+  callerName: Nullable(Type.String()),
+  receivedAt: Type.String(),
+  durationMs: Type.Integer(),
+  read: Type.Boolean(),
+});
+
+export const VoicemailListSchema = Type.Object({ messages: Type.Array(VoicemailMessageSchema) });
+
+/** One call of the history, with the decision that routed it. */
+export const CallRecordSchema = Type.Object({
+  id: Type.String(),
+  caller: Type.String(),
+  callerDisplay: Type.String({ description: 'the caller as people write it' }),
+  callerName: Nullable(Type.String()),
+  callee: Type.String(),
+  startedAt: Type.String(),
+  answeredAt: Nullable(Type.String()),
+  endedAt: Nullable(Type.String()),
+  outcome: Nullable(Type.String()),
+  answeredBy: Nullable(Type.String()),
+  exception: Nullable(Type.Integer()),
+  plan: Type.Array(StepSchema),
+  sentence: Type.String(),
+});
+
+export const CallListSchema = Type.Object({ calls: Type.Array(CallRecordSchema) });

@@ -1,7 +1,20 @@
-/** The shapes of /work/api-contract.md, as the web client reads them. */
+/**
+ * The API's shapes as the web client reads them. Those the API describes with a TypeBox schema
+ * (src/api/schemas.ts) are that schema's static type: a change to the API's contract is a type
+ * error here, not a surprise at run time. The imports are type-only, so nothing of the server
+ * reaches the bundle (test/e2e/web-contract.test.ts checks the built client).
+ *
+ * An action is written here as the union of its kinds: the API's schema is one object with
+ * optional fields (one validation error naming every field), but it only ever answers with a
+ * well-formed action of one kind, which the pages narrow by `type`.
+ */
+import type { Static } from '@fastify/type-provider-typebox';
+import type * as Api from '../../../src/api/schemas.js';
 
-export type Language = 'fr' | 'en';
-export type Role = 'user' | 'admin';
+type WithAction<T> = Omit<T, 'action'> & { action: Action };
+
+export type Language = Static<typeof Api.LanguageSchema>;
+export type Role = Session['role'];
 
 export const STATUSES = ['available', 'away', 'dnd', 'lunch', 'business-trip'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -30,13 +43,7 @@ export type Action =
   | { type: 'external'; number: string; bounce: boolean }
   | { type: 'busy' };
 
-export interface Session {
-  extension: string;
-  name: string;
-  role: Role;
-  language: Language;
-  csrfToken: string;
-}
+export type Session = Static<typeof Api.SessionSchema>;
 
 export const FORWARDING_KEYS = [
   'noAnswer',
@@ -49,84 +56,30 @@ export const FORWARDING_KEYS = [
 export type ForwardingKey = (typeof FORWARDING_KEYS)[number];
 export type Forwarding = Record<ForwardingKey, Action | null>;
 
-export interface ExtensionInfo {
-  number: string;
-  name: string;
-  mobile: string | null;
-  status: Status;
-  language: Language;
-  ringTimeout: number;
+/** GET /api/extensions/:ext: the status calls go by now, the schedule, voicemail by e-mail. */
+export type ExtensionInfo = Omit<Static<typeof Api.ExtensionSchema>, 'forwarding'> & {
   forwarding: Forwarding;
-  maxExceptions: number;
-  hasMobile: boolean;
-  hasVoicemailPin: boolean;
-  /** The status calls go by now: `status`, one chosen until a time, or the schedule's. */
-  effectiveStatus: { status: Status; source: 'set' | 'until' | 'schedule'; until: string | null };
-  statusSchedule: { status: Status; hours: Hours; periods: Period[] }[];
-  /** Where new voicemail messages are sent, or null. */
-  email: string | null;
-  deleteAfterEmail: boolean;
-}
+};
 
 /** GET /api/admin/mail: the relay, and voicemail e-mails that failed and are not delivered. */
-export interface MailFailures {
-  smtp: { host: string; port: number; security: string } | null;
-  failures: {
-    id: string;
-    mailbox: string;
-    recipient: string;
-    receivedAt: string;
-    state: 'pending' | 'failed';
-    attempts: number;
-    nextAttemptAt: string | null;
-    error: string;
-  }[];
-}
+export type MailFailures = Static<typeof Api.MailFailuresSchema>;
 
-export interface Targets {
-  extensions: { number: string; name: string }[];
-  system: { number: string; name: string; kind: 'ring-group' | 'extension' }[];
-}
+export type Targets = Static<typeof Api.TargetsSchema>;
 
-export interface Period {
-  days: Weekday[];
-  from: string;
-  to: string;
-}
+export type Period = Static<typeof Api.PeriodSchema>;
 
-export interface Warning {
-  code: string;
-  message: string;
-}
+export type ExceptionItem = WithAction<Static<typeof Api.ExceptionSchema>>;
+
+export type Warning = ExceptionItem['warnings'][number];
 
 /** Fires only for the same caller's `calls`-th call within `minutes`. */
-export interface Repeat {
-  calls: number;
-  minutes: number;
-}
+export type Repeat = NonNullable<ExceptionItem['repeat']>;
 
-export interface ExceptionBody {
-  callerId: string;
-  hours: Hours;
-  periods: Period[];
-  statuses: Status[];
-  enabled: boolean;
-  /** "Du … au …": local "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM", or null. */
-  from: string | null;
-  until: string | null;
-  repeat: Repeat | null;
-  action: Action;
-}
-
-export interface ExceptionItem extends ExceptionBody {
-  index: number;
-  validity: 'not-yet' | 'valid' | 'expired';
-  summary: { callerId: string; hours: string; action: string };
-  warnings: Warning[];
-}
+/** What the exception form sends: every field of the API's body, none left to its default. */
+export type ExceptionBody = WithAction<Required<Static<typeof Api.ExceptionBodySchema>>>;
 
 export interface ExceptionList {
-  max: number;
+  max: Static<typeof Api.ExceptionListSchema>['max'];
   exceptions: ExceptionItem[];
 }
 
@@ -165,15 +118,7 @@ export interface Simulation {
   sentence: string;
 }
 
-export interface VoicemailMessage {
-  id: string;
-  caller: string;
-  callerDisplay: string;
-  callerName: string | null;
-  receivedAt: string;
-  durationMs: number;
-  read: boolean;
-}
+export type VoicemailMessage = Static<typeof Api.VoicemailMessageSchema>;
 
 /** How a call ended (the PBX's call history); null while it lasts. */
 export type CallOutcome =
@@ -186,24 +131,14 @@ export type CallOutcome =
   | 'voicemail'
   | 'interrupted';
 
-export interface CallRecord {
-  id: string;
-  caller: string;
-  callerDisplay: string;
-  callerName: string | null;
-  callee: string;
-  startedAt: string;
-  endedAt: string | null;
+/** The API says a plan step and an outcome loosely (objects and text); these are their kinds. */
+export type CallRecord = Omit<Static<typeof Api.CallRecordSchema>, 'outcome' | 'plan'> & {
   outcome: CallOutcome | null;
-  exception: number | null;
   plan: Step[];
-  sentence: string;
-}
+};
 
-export interface Problem {
-  path: string;
-  message: string;
-}
+/** One problem of a 400 answer, worded in the reader's language. */
+export type Problem = NonNullable<Static<typeof Api.ErrorSchema>['problems']>[number];
 
 export type LiveEvent =
   | { type: 'voicemail'; extension: string }
