@@ -253,3 +253,34 @@ export const CallRecordSchema = Type.Object({
 });
 
 export const CallListSchema = Type.Object({ calls: Type.Array(CallRecordSchema) });
+
+/** How a caller-ID text is understood while typing: one pattern per chip, or the errors. */
+export const ParsedCallerIdSchema = Type.Object({
+  ok: Type.Boolean(),
+  patterns: Type.Array(
+    Type.Object({
+      text: Type.String(),
+      kind: Type.String(),
+      canonical: Type.String(),
+      description: Type.String(),
+    }),
+  ),
+  errors: Type.Array(
+    Type.Object({ message: Type.String(), start: Type.Integer(), end: Type.Integer() }),
+  ),
+});
+
+/** The tester's answer: the decision, its steps and trace in words, and the sentence. */
+export const SimulationSchema = Type.Object({
+  to: Type.String(),
+  from: Type.String(),
+  at: Type.String(),
+  exception: Nullable(Type.Integer()),
+  action: Nullable(Type.Object({}, { additionalProperties: true })),
+  plan: Type.Array(StepSchema),
+  steps: Type.Array(Type.String()),
+  trace: Type.Array(
+    Type.Object({ code: Type.String(), text: Type.String() }, { additionalProperties: true }),
+  ),
+  sentence: Type.String(),
+});

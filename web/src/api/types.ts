@@ -94,11 +94,12 @@ export type PatternKind =
   | 'internal'
   | 'external';
 
-export interface ParsedCallerId {
-  ok: boolean;
-  patterns: { text: string; kind: PatternKind; canonical: string; description: string }[];
-  errors: { message: string; start: number; end: number }[];
-}
+/** `kind` is one of PatternKind: the API's schema says it as text. */
+export type ParsedCallerId = Omit<Static<typeof Api.ParsedCallerIdSchema>, 'patterns'> & {
+  patterns: (Static<typeof Api.ParsedCallerIdSchema>['patterns'][number] & {
+    kind: PatternKind;
+  })[];
+};
 
 /** A plan step as `renvoi simulate --json` prints it (design §4). */
 export type Step =
@@ -108,15 +109,10 @@ export type Step =
   | { do: 'voicemail'; mailbox: string }
   | { do: 'busy' };
 
-export interface Simulation {
-  to: string;
-  from: string;
-  exception: number | null;
+export type Simulation = Omit<Static<typeof Api.SimulationSchema>, 'action' | 'plan'> & {
   action: Action | null;
   plan: Step[];
-  trace: unknown[];
-  sentence: string;
-}
+};
 
 export type VoicemailMessage = Static<typeof Api.VoicemailMessageSchema>;
 
@@ -140,8 +136,5 @@ export type CallRecord = Omit<Static<typeof Api.CallRecordSchema>, 'outcome' | '
 /** One problem of a 400 answer, worded in the reader's language. */
 export type Problem = NonNullable<Static<typeof Api.ErrorSchema>['problems']>[number];
 
-export type LiveEvent =
-  | { type: 'voicemail'; extension: string }
-  | { type: 'status'; extension: string; status: Status }
-  | { type: 'directory' }
-  | { type: 'mail' };
+/** What /api/events sends: the PBX's live events as they are. */
+export type { LiveEvent } from '../../../src/pbx/events.js';
