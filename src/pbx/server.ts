@@ -249,11 +249,6 @@ export class Pbx {
     return this.directoryValue;
   }
 
-  /** The voicemail e-mail queue, once started. */
-  get mail(): MailQueue | undefined {
-    return this.mailQueue;
-  }
-
   port(protocol: 'udp' | 'tcp' | 'ws'): number | undefined {
     return this.stack.port(protocol);
   }
