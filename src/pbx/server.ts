@@ -213,6 +213,7 @@ export class Pbx {
       voicemail: pbx.voicemail,
       events: pbx.events,
       log: options.log,
+      onAttempt: (result) => pbx.metrics.mailAttempt(result),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...options.mail,
     });
