@@ -4,25 +4,48 @@
  * error here, not a surprise at run time. The imports are type-only, so nothing of the server
  * reaches the bundle (test/e2e/web-contract.test.ts checks the built client).
  *
- * An action is written here as the union of its kinds: the API's schema is one object with
- * optional fields (one validation error naming every field), but it only ever answers with a
- * well-formed action of one kind, which the pages narrow by `type`.
+ * An action and a plan step are the domain's unions (src/domain/types.ts): the API's schemas say
+ * them loosely (one object with optional fields, for one validation error naming every field),
+ * but it only ever answers with well-formed ones, which the pages narrow by `type` and `do`.
+ * The lists the pages offer stay here, as values, checked against the domain's.
  */
 import type { Static } from '@fastify/type-provider-typebox';
 import type * as Api from '../../../src/api/schemas.js';
+import type * as Domain from '../../../src/domain/types.js';
+import type { Action, Step } from '../../../src/domain/types.js';
 
 type WithAction<T> = Omit<T, 'action'> & { action: Action };
 
 export type Language = Static<typeof Api.LanguageSchema>;
 export type Role = Session['role'];
 
-export const STATUSES = ['available', 'away', 'dnd', 'lunch', 'business-trip'] as const;
+export const STATUSES = [
+  'available',
+  'away',
+  'dnd',
+  'lunch',
+  'business-trip',
+] as const satisfies readonly Domain.Status[];
 export type Status = (typeof STATUSES)[number];
 
-export const HOURS = ['all', 'office', 'outside-office', 'specific', 'outside-specific'] as const;
+export const HOURS = [
+  'all',
+  'office',
+  'outside-office',
+  'specific',
+  'outside-specific',
+] as const satisfies readonly Domain.Hours[];
 export type Hours = (typeof HOURS)[number];
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export const WEEKDAYS = [
+  'mon',
+  'tue',
+  'wed',
+  'thu',
+  'fri',
+  'sat',
+  'sun',
+] as const satisfies readonly Domain.Weekday[];
 export type Weekday = (typeof WEEKDAYS)[number];
 
 export const ACTION_TYPES = [
@@ -32,16 +55,11 @@ export const ACTION_TYPES = [
   'mobile',
   'external',
   'busy',
-] as const;
+] as const satisfies readonly Action['type'][];
 export type ActionType = (typeof ACTION_TYPES)[number];
 
-export type Action =
-  | { type: 'voicemail'; mailbox?: string }
-  | { type: 'extension'; target: string; voicemail: boolean }
-  | { type: 'system'; target: string }
-  | { type: 'mobile'; bounce: boolean }
-  | { type: 'external'; number: string; bounce: boolean }
-  | { type: 'busy' };
+/** An action and a plan step (design §4) are the domain's own: the API answers them as they are. */
+export type { Action, Step };
 
 export type Session = Static<typeof Api.SessionSchema>;
 
@@ -100,14 +118,6 @@ export type ParsedCallerId = Omit<Static<typeof Api.ParsedCallerIdSchema>, 'patt
     kind: PatternKind;
   })[];
 };
-
-/** A plan step as `renvoi simulate --json` prints it (design §4). */
-export type Step =
-  | { do: 'ring'; extensions: string[]; timeout: number }
-  | { do: 'dial'; number: string; presentation: 'caller' | 'anonymous'; timeout: number | null }
-  | { do: 'announce'; prompt: string; extension?: string }
-  | { do: 'voicemail'; mailbox: string }
-  | { do: 'busy' };
 
 export type Simulation = Omit<Static<typeof Api.SimulationSchema>, 'action' | 'plan'> & {
   action: Action | null;
