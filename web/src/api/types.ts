@@ -13,6 +13,8 @@ import type { Static } from '@fastify/type-provider-typebox';
 import type * as Api from '../../../src/api/schemas.js';
 import type * as Domain from '../../../src/domain/types.js';
 import type { Action, Step } from '../../../src/domain/types.js';
+import type { PatternKind } from '../../../src/api/views.js';
+import type { CallOutcome } from '../../../src/store/call-history-repository.js';
 
 type WithAction<T> = Omit<T, 'action'> & { action: Action };
 
@@ -101,16 +103,8 @@ export interface ExceptionList {
   exceptions: ExceptionItem[];
 }
 
-export type PatternKind =
-  | 'any'
-  | 'exact'
-  | 'prefix'
-  | 'suffix'
-  | 'contains'
-  | 'wildcard'
-  | 'anonymous'
-  | 'internal'
-  | 'external';
+/** The shape of one caller-ID pattern, as the API's parse view names it. */
+export type { PatternKind };
 
 /** `kind` is one of PatternKind: the API's schema says it as text. */
 export type ParsedCallerId = Omit<Static<typeof Api.ParsedCallerIdSchema>, 'patterns'> & {
@@ -127,15 +121,7 @@ export type Simulation = Omit<Static<typeof Api.SimulationSchema>, 'action' | 'p
 export type VoicemailMessage = Static<typeof Api.VoicemailMessageSchema>;
 
 /** How a call ended (the PBX's call history); null while it lasts. */
-export type CallOutcome =
-  | 'answered'
-  | 'busy'
-  | 'no-answer'
-  | 'cancelled'
-  | 'failed'
-  | 'unavailable'
-  | 'voicemail'
-  | 'interrupted';
+export type { CallOutcome };
 
 /** The API says a plan step and an outcome loosely (objects and text); these are their kinds. */
 export type CallRecord = Omit<Static<typeof Api.CallRecordSchema>, 'outcome' | 'plan'> & {
