@@ -210,3 +210,80 @@ export const StepSchema = Type.Object(
   { do: OneOf(['ring', 'dial', 'announce', 'voicemail', 'busy'] as const) },
   { additionalProperties: true, description: 'a plan step, as `renvoi simulate --json` prints it' },
 );
+
+/** What the "Transférer à" pickers offer. */
+export const TargetsSchema = Type.Object({
+  extensions: Type.Array(Type.Object({ number: Type.String(), name: Type.String() })),
+  system: Type.Array(
+    Type.Object({
+      number: Type.String(),
+      name: Type.String(),
+      kind: OneOf(['ring-group', 'extension'] as const),
+    }),
+  ),
+});
+
+export const VoicemailMessageSchema = Type.Object({
+  id: Type.String(),
+  caller: Type.String(),
+  callerDisplay: Type.String({ description: 'the caller as people write it' }),
+  callerName: Nullable(Type.String()),
+  receivedAt: Type.String(),
+  durationMs: Type.Integer(),
+  read: Type.Boolean(),
+});
+
+export const VoicemailListSchema = Type.Object({ messages: Type.Array(VoicemailMessageSchema) });
+
+/** One call of the history, with the decision that routed it. */
+export const CallRecordSchema = Type.Object({
+  id: Type.String(),
+  caller: Type.String(),
+  callerDisplay: Type.String({ description: 'the caller as people write it' }),
+  callerName: Nullable(Type.String()),
+  callee: Type.String(),
+  startedAt: Type.String(),
+  answeredAt: Nullable(Type.String()),
+  endedAt: Nullable(Type.String()),
+  outcome: Nullable(Type.String()),
+  answeredBy: Nullable(Type.String()),
+  exception: Nullable(Type.Integer()),
+  plan: Type.Array(StepSchema),
+  sentence: Type.String(),
+});
+
+export const CallListSchema = Type.Object({ calls: Type.Array(CallRecordSchema) });
+
+/** How a caller-ID text is understood while typing: one pattern per chip, or the errors. */
+export const ParsedCallerIdSchema = Type.Object({
+  ok: Type.Boolean(),
+  patterns: Type.Array(
+    Type.Object({
+      text: Type.String(),
+      kind: Type.String(),
+      canonical: Type.String(),
+      description: Type.String(),
+    }),
+  ),
+  errors: Type.Array(
+    Type.Object({ message: Type.String(), start: Type.Integer(), end: Type.Integer() }),
+  ),
+});
+
+/** The tester's answer: the decision, its steps and trace in words, and the sentence. */
+export const SimulationSchema = Type.Object({
+  to: Type.String(),
+  from: Type.String(),
+  fromName: Nullable(
+    Type.String({ description: "the caller's name in the user's contacts or the phonebook" }),
+  ),
+  at: Type.String(),
+  exception: Nullable(Type.Integer()),
+  action: Nullable(Type.Object({}, { additionalProperties: true })),
+  plan: Type.Array(StepSchema),
+  steps: Type.Array(Type.String()),
+  trace: Type.Array(
+    Type.Object({ code: Type.String(), text: Type.String() }, { additionalProperties: true }),
+  ),
+  sentence: Type.String(),
+});

@@ -181,6 +181,8 @@ function warningsOf(
         const at = f.cycle.indexOf(ext.number);
         return at !== -1 && target !== null && f.cycle[at + 1] === target;
       }
+      // The relay is the directory's, no exception's.
+      if (f.kind === 'no-relay') return false;
       return f.extension === ext.number && 'exception' in f && f.exception === index;
     })
     .map((f) => ({ code: f.kind, message: describeFinding(lang, f, directory) }));

@@ -32,7 +32,9 @@ export type Finding =
       exception: number;
       by: number;
       statuses?: Status[];
-    };
+    }
+  /** These extensions have an e-mail address for voicemail, but no SMTP relay is configured. */
+  | { kind: 'no-relay'; extensions: string[] };
 
 /** `now` decides which exceptions have expired. */
 export function checkDirectory(directory: Directory, now: Date): Finding[] {
@@ -41,6 +43,10 @@ export function checkDirectory(directory: Directory, now: Date): Finding[] {
     findings.push(...checkExtension(ext, directory, now));
   }
   findings.push(...findLoops(directory));
+  const mailed = [...directory.extensions.values()].filter((e) => e.email !== null);
+  if (directory.settings.smtp === null && mailed.length > 0) {
+    findings.push({ kind: 'no-relay', extensions: mailed.map((e) => e.number) });
+  }
   return findings;
 }
 

@@ -55,6 +55,8 @@ export function describeFinding(lang: Language, finding: Finding, directory: Dir
       });
     case 'loop':
       return message(lang, 'check.loop', { cycle: finding.cycle.join(' → ') });
+    case 'no-relay':
+      return message(lang, 'check.no-relay', { extensions: finding.extensions.join(', ') });
   }
 }
 

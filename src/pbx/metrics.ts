@@ -58,6 +58,7 @@ export class PbxMetrics {
   private readonly rtpReceived: Counter<'class'>;
   private readonly rtpLost: Counter<'class'>;
   private readonly rtpJitter: Histogram<'class'>;
+  private readonly mails: Counter<'result'>;
 
   /** `defaultMetrics`: the process's own (CPU, memory, event-loop delay, GC); on by default. */
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -158,6 +159,12 @@ export class PbxMetrics {
       buckets: [0.001, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16],
       registers,
     });
+    this.mails = new Counter({
+      name: 'renvoi_voicemail_mails_total',
+      help: 'Voicemail e-mail attempts: sent, failed to be tried again (retry), refused for good',
+      labelNames: ['result'],
+      registers,
+    });
     // Outcomes and classes are known in advance: present at 0 before the first event, so that a
     // rate() over a fresh PBX is 0 rather than absent.
     for (const outcome of CALL_OUTCOMES) this.callsEnded.labels(outcome).inc(0);
@@ -165,6 +172,7 @@ export class PbxMetrics {
       for (const reason of SHED_REASONS) this.shedTotal.labels(method, reason).inc(0);
     }
     for (const protocol of ['sip', 'web']) this.authFailures.labels(protocol).inc(0);
+    for (const result of MAIL_RESULTS) this.mails.labels(result).inc(0);
     for (const cls of ['trunk', 'phone']) {
       this.rtpReceived.labels(cls).inc(0);
       this.rtpLost.labels(cls).inc(0);
@@ -209,6 +217,11 @@ export class PbxMetrics {
     this.rtpJitter.labels(cls).observe(summary.jitter / G711_RATE);
   }
 
+  /** One attempt of the voicemail e-mail queue. */
+  mailAttempt(result: MailResult): void {
+    this.mails.labels(result).inc();
+  }
+
   /** The exposition (text format 0.0.4) and its content type. */
   async exposition(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
@@ -216,6 +229,9 @@ export class PbxMetrics {
 }
 
 const SHED_REASONS = ['load', 'transactions', 'calls'] as const satisfies readonly ShedReason[];
+/** What became of one attempt to send a voicemail e-mail. */
+export type MailResult = 'sent' | 'retry' | 'refused';
+const MAIL_RESULTS: readonly MailResult[] = ['sent', 'retry', 'refused'];
 
 const CALL_OUTCOMES = [
   'answered',

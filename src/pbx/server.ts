@@ -239,6 +239,7 @@ export class Pbx {
       voicemail: pbx.voicemail,
       events: pbx.events,
       log: options.log,
+      onAttempt: (result) => pbx.metrics.mailAttempt(result),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...options.mail,
     });
@@ -273,11 +274,6 @@ export class Pbx {
 
   directory(): Directory {
     return this.directoryValue;
-  }
-
-  /** The voicemail e-mail queue, once started. */
-  get mail(): MailQueue | undefined {
-    return this.mailQueue;
   }
 
   port(protocol: TransportProtocol): number | undefined {

@@ -274,3 +274,13 @@ describe('exceptions whose time condition never holds', () => {
     ]);
   });
 });
+
+describe('voicemail by e-mail', () => {
+  it('reports addresses that nothing can send to, and nothing once a relay is set', () => {
+    const doc = alice([]);
+    (doc.extensions[1] as Record<string, unknown>).email = 'alice@example.com';
+    expect(findingsOf(doc)).toEqual([{ kind: 'no-relay', extensions: ['101'] }]);
+    const relayed = { ...doc, smtp: { host: 'mail.example.com', from: 'pbx@example.com' } };
+    expect(findingsOf(relayed)).toEqual([]);
+  });
+});

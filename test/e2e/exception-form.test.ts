@@ -229,6 +229,7 @@ describe('web client: the exception form by keyboard, labels, a removed mobile',
         ['#/tester', 'Testeur'],
         ['#/voicemail', 'Messagerie vocale'],
         ['#/history', 'Historique des appels'],
+        ['#/contacts', 'Contacts'],
       ] as const;
       for (const [route, heading] of pages) {
         await page.goto(`${app.url}/${route}`);

@@ -3,7 +3,7 @@ import { displayNumber } from '../../domain/numbers.js';
 import { Type } from '@fastify/type-provider-typebox';
 import { listCalls } from '../../store/call-history-repository.js';
 import type { ApiApp, ApiContext } from '../context.js';
-import { ErrorSchema, ExtParams, StepSchema } from '../schemas.js';
+import { CallListSchema, ErrorSchema, ExtParams } from '../schemas.js';
 import { extensionOf } from './edit.js';
 import { sentenceFor } from '../../i18n/plan-sentence.js';
 
@@ -23,25 +23,7 @@ export function callRoutes(app: ApiApp, ctx: ApiContext): void {
           lang: Type.Optional(Type.String()),
         }),
         response: {
-          200: Type.Object({
-            calls: Type.Array(
-              Type.Object({
-                id: Type.String(),
-                caller: Type.String(),
-                callerDisplay: Type.String({ description: 'the caller as people write it' }),
-                callerName: Type.Union([Type.String(), Type.Null()]),
-                callee: Type.String(),
-                startedAt: Type.String(),
-                answeredAt: Type.Union([Type.String(), Type.Null()]),
-                endedAt: Type.Union([Type.String(), Type.Null()]),
-                outcome: Type.Union([Type.String(), Type.Null()]),
-                answeredBy: Type.Union([Type.String(), Type.Null()]),
-                exception: Type.Union([Type.Integer(), Type.Null()]),
-                plan: Type.Array(StepSchema),
-                sentence: Type.String(),
-              }),
-            ),
-          }),
+          200: CallListSchema,
           400: ErrorSchema,
           401: ErrorSchema,
           403: ErrorSchema,

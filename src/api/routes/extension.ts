@@ -1,5 +1,4 @@
 /** The user's own extension: status, profile, forwarding by status, and the pickers' targets. */
-import { Type } from '@fastify/type-provider-typebox';
 import type { ExtensionDocument } from '../../domain/document.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import {
@@ -9,6 +8,7 @@ import {
   ForwardingBodySchema,
   ProfileBodySchema,
   StatusBodySchema,
+  TargetsSchema,
 } from '../schemas.js';
 import { FORWARDING_KEYS, extensionView } from '../views.js';
 import type { ForwardingKey } from '../views.js';
@@ -195,16 +195,7 @@ export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
         summary: 'What the "Transférer à" pickers offer',
         params: ExtParams,
         response: {
-          200: Type.Object({
-            extensions: Type.Array(Type.Object({ number: Type.String(), name: Type.String() })),
-            system: Type.Array(
-              Type.Object({
-                number: Type.String(),
-                name: Type.String(),
-                kind: Type.String({ enum: ['ring-group', 'extension'] }),
-              }),
-            ),
-          }),
+          200: TargetsSchema,
           ...errors,
         },
       },

@@ -12,7 +12,13 @@ import { describeTrace } from '../../i18n/trace.js';
 import { sentenceFor } from '../../i18n/plan-sentence.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { invalid } from '../errors.js';
-import { ErrorSchema, ExtParams, StatusSchema, StepSchema } from '../schemas.js';
+import {
+  ErrorSchema,
+  ExtParams,
+  ParsedCallerIdSchema,
+  SimulationSchema,
+  StatusSchema,
+} from '../schemas.js';
 import { parseView } from '../views.js';
 import { extensionOf } from './edit.js';
 
@@ -54,20 +60,7 @@ export function testerRoutes(app: ApiApp, ctx: ApiContext): void {
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({
-            ok: Type.Boolean(),
-            patterns: Type.Array(
-              Type.Object({
-                text: Type.String(),
-                kind: Type.String(),
-                canonical: Type.String(),
-                description: Type.String(),
-              }),
-            ),
-            errors: Type.Array(
-              Type.Object({ message: Type.String(), start: Type.Integer(), end: Type.Integer() }),
-            ),
-          }),
+          200: ParsedCallerIdSchema,
           400: ErrorSchema,
           401: ErrorSchema,
           403: ErrorSchema,
@@ -104,25 +97,7 @@ export function testerRoutes(app: ApiApp, ctx: ApiContext): void {
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({
-            to: Type.String(),
-            from: Type.String(),
-            fromName: Type.Union([Type.String(), Type.Null()], {
-              description: "the caller's name in the user's contacts or the phonebook",
-            }),
-            at: Type.String(),
-            exception: Type.Union([Type.Integer(), Type.Null()]),
-            action: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
-            plan: Type.Array(StepSchema),
-            steps: Type.Array(Type.String()),
-            trace: Type.Array(
-              Type.Object(
-                { code: Type.String(), text: Type.String() },
-                { additionalProperties: true },
-              ),
-            ),
-            sentence: Type.String(),
-          }),
+          200: SimulationSchema,
           ...errors,
         },
       },

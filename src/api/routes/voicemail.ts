@@ -8,7 +8,7 @@ import { VoicemailRepository } from '../../store/voicemail-repository.js';
 import type { VoicemailMessage } from '../../store/voicemail-repository.js';
 import type { ApiApp, ApiContext } from '../context.js';
 import { ApiError, invalid } from '../errors.js';
-import { ErrorSchema, ExtParams } from '../schemas.js';
+import { ErrorSchema, ExtParams, VoicemailListSchema, VoicemailMessageSchema } from '../schemas.js';
 import { WAV_BODY_LIMIT, convertUpload, wavBody } from '../wav-body.js';
 import { extensionOf } from './edit.js';
 
@@ -17,16 +17,6 @@ const MessageParams = Type.Object({
   ext: Type.String({ pattern: '^\\d{2,6}$' }),
   id: Type.String({ maxLength: 64 }),
 });
-const MessageSchema = Type.Object({
-  id: Type.String(),
-  caller: Type.String(),
-  callerDisplay: Type.String({ description: 'the caller as people write it' }),
-  callerName: Type.Union([Type.String(), Type.Null()]),
-  receivedAt: Type.String(),
-  durationMs: Type.Integer(),
-  read: Type.Boolean(),
-});
-
 function messageView(message: VoicemailMessage, country: Country) {
   const caller = message.callerNumber ?? 'anonymous';
   return {
@@ -60,7 +50,7 @@ export function voicemailRoutes(app: ApiApp, ctx: ApiContext): void {
         tags,
         summary: 'The messages of the mailbox, newest first',
         params: ExtParams,
-        response: { 200: Type.Object({ messages: Type.Array(MessageSchema) }), ...errors },
+        response: { 200: VoicemailListSchema, ...errors },
       },
     },
     async (request) => {
@@ -99,7 +89,7 @@ export function voicemailRoutes(app: ApiApp, ctx: ApiContext): void {
         summary: 'Mark a message read (a read message cannot become new again)',
         params: MessageParams,
         body: Type.Object({ read: Type.Boolean() }, { additionalProperties: false }),
-        response: { 200: MessageSchema, ...errors },
+        response: { 200: VoicemailMessageSchema, ...errors },
       },
     },
     async (request) => {

@@ -18,6 +18,8 @@ export const check: Catalog = {
     'check.broken-forwarding': '{extension}, renvoi « {forwarding} » cassé : {reason}.',
     'check.never': '{extension}, exception {exception} ne s’appliquera jamais : {reason}.',
     'check.loop': 'Boucle de renvois : {cycle}.',
+    'check.no-relay':
+      'Messagerie par e-mail : {extensions} ont une adresse e-mail, mais aucun serveur SMTP n’est configuré (smtp) ; leurs messages vocaux ne partent pas.',
     'check.reason.no-office-hours': 'aucune heure de bureau n’est définie',
     'check.reason.no-periods': 'aucune plage horaire n’est définie',
     'check.reason.no-contacts': 'elle vise vos contacts, et vous n’en avez aucun',
@@ -47,6 +49,8 @@ export const check: Catalog = {
     'check.broken-forwarding': '{extension}, "{forwarding}" forwarding is broken: {reason}.',
     'check.never': '{extension}, exception {exception} can never fire: {reason}.',
     'check.loop': 'Forwarding loop: {cycle}.',
+    'check.no-relay':
+      'Voicemail by e-mail: {extensions} have an e-mail address, but no SMTP server is configured (smtp); their voicemail messages are not sent.',
     'check.reason.no-office-hours': 'no office hours are set',
     'check.reason.no-periods': 'no time periods are set',
     'check.reason.no-contacts': 'it names your contacts, and you have none',

@@ -20,6 +20,7 @@ import type { QueuedMail } from '../../store/voicemail-mail-repository.js';
 import type { VoicemailRepository } from '../../store/voicemail-repository.js';
 import type { EventBus } from '../events.js';
 import { composeMail } from './voicemail-mail.js';
+import type { MailResult } from '../metrics.js';
 
 /** Mails sent per pass before the queue looks again (a pass never runs unbounded). */
 const BATCH = 20;
@@ -49,6 +50,8 @@ export interface MailQueueOptions {
   timeoutMs?: number;
   /** Certificates the relay's TLS certificate may chain to besides the system's (tests). */
   ca?: string;
+  /** Told of every attempt (the PBX's metrics). */
+  onAttempt?: (result: MailResult) => void;
 }
 
 /** Errors stored as a catalog code (mail.error.*) are said in the admin's language. */
@@ -160,6 +163,7 @@ export class MailQueue {
       const text = known ? error.code : (error as Error).message;
       const delay = Math.min(this.retry.maxMs, this.retry.firstMs * 2 ** mail.attempts);
       await this.repository.markFailed(id, text, permanent ? null : this.clock() + delay);
+      this.options.onAttempt?.(permanent ? 'refused' : 'retry');
       log.warn(
         { message: id, attempts: mail.attempts + 1, error: text, permanent },
         'voicemail mail not delivered',
@@ -167,6 +171,7 @@ export class MailQueue {
       return;
     }
     await this.repository.markSent(id);
+    this.options.onAttempt?.('sent');
     log.info({ message: id, mailbox: mail.message.mailbox }, 'voicemail mail delivered');
     if (mail.deleteAfter) {
       await this.options.voicemail.delete(id);

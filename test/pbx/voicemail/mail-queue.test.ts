@@ -17,6 +17,8 @@ import type { MailRequest } from '../../../src/store/voicemail-mail-repository.j
 import { EventBus } from '../../../src/pbx/events.js';
 import type { LiveEvent } from '../../../src/pbx/events.js';
 import { MailQueue } from '../../../src/pbx/voicemail/mail-queue.js';
+import type { MailQueueOptions } from '../../../src/pbx/voicemail/mail-queue.js';
+import { PbxMetrics } from '../../../src/pbx/metrics.js';
 import type { Directory } from '../../../src/domain/types.js';
 import { directoryOf, tempDir } from '../../store/helpers.js';
 import { SmtpSink, loopbackCertificate } from './smtp-sink.js';
@@ -91,7 +93,9 @@ describe('voicemail e-mail queue (real SMTP server, real SQLite)', () => {
       }),
     );
 
-  const startQueue = async (extra: { ca?: string } = {}): Promise<MailQueue> => {
+  const startQueue = async (
+    extra: Pick<MailQueueOptions, 'ca' | 'onAttempt'> = {},
+  ): Promise<MailQueue> => {
     const directory = await loadDirectory(db);
     queue = await MailQueue.start({
       db,
@@ -248,7 +252,8 @@ describe('voicemail e-mail queue (real SMTP server, real SQLite)', () => {
     const port = sink.port;
     await sink.close();
     await saveDirectory(db, document({ port, security: 'none' }));
-    await startQueue();
+    const metrics = new PbxMetrics({ defaultMetrics: false });
+    await startQueue({ onAttempt: (result) => metrics.mailAttempt(result) });
     const message = await leaveMessage('101', mailFor('101'));
     // Refused connections: tried again with a growing delay, the failures in the admin's list.
     await until(async () => ((await queue?.repository.get(message.id))?.attempts ?? 0) >= 3);
@@ -264,6 +269,15 @@ describe('voicemail e-mail queue (real SMTP server, real SQLite)', () => {
     await new Promise((resolve) => setTimeout(resolve, 4 * FAST_RETRY.maxMs));
     expect(sink.received).toHaveLength(1);
     expect(await queue?.repository.failures()).toEqual([]);
+    // An operator sees the same: the retries, then one mail sent, none refused.
+    const { body } = await metrics.exposition();
+    const count = (result: string) =>
+      Number(
+        new RegExp(`renvoi_voicemail_mails_total\\{result="${result}"\\} (\\d+)`).exec(body)?.[1],
+      );
+    expect(count('sent')).toBe(1);
+    expect(count('retry')).toBeGreaterThanOrEqual(3);
+    expect(count('refused')).toBe(0);
   });
 
   it('sends after a restart what was queued before it', async () => {

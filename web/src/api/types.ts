@@ -1,15 +1,54 @@
-/** The shapes of /work/api-contract.md, as the web client reads them. */
+/**
+ * The API's shapes as the web client reads them. Those the API describes with a TypeBox schema
+ * (src/api/schemas.ts) are that schema's static type: a change to the API's contract is a type
+ * error here, not a surprise at run time. The imports are type-only, so nothing of the server
+ * reaches the bundle (test/e2e/web-contract.test.ts checks the built client).
+ *
+ * An action and a plan step are the domain's unions (src/domain/types.ts): the API's schemas say
+ * them loosely (one object with optional fields, for one validation error naming every field),
+ * but it only ever answers with well-formed ones, which the pages narrow by `type` and `do`.
+ * The lists the pages offer stay here, as values, checked against the domain's.
+ */
+import type { Static } from '@fastify/type-provider-typebox';
+import type * as Api from '../../../src/api/schemas.js';
+import type * as Domain from '../../../src/domain/types.js';
+import type { Action, Step } from '../../../src/domain/types.js';
+import type { PatternKind } from '../../../src/api/views.js';
+import type { ContactSchema } from '../../../src/domain/contacts-document.js';
+import type { CallOutcome } from '../../../src/store/call-history-repository.js';
 
-export type Language = 'fr' | 'en';
-export type Role = 'user' | 'admin';
+type WithAction<T> = Omit<T, 'action'> & { action: Action };
 
-export const STATUSES = ['available', 'away', 'dnd', 'lunch', 'business-trip'] as const;
+export type Language = Static<typeof Api.LanguageSchema>;
+export type Role = Session['role'];
+
+export const STATUSES = [
+  'available',
+  'away',
+  'dnd',
+  'lunch',
+  'business-trip',
+] as const satisfies readonly Domain.Status[];
 export type Status = (typeof STATUSES)[number];
 
-export const HOURS = ['all', 'office', 'outside-office', 'specific', 'outside-specific'] as const;
+export const HOURS = [
+  'all',
+  'office',
+  'outside-office',
+  'specific',
+  'outside-specific',
+] as const satisfies readonly Domain.Hours[];
 export type Hours = (typeof HOURS)[number];
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export const WEEKDAYS = [
+  'mon',
+  'tue',
+  'wed',
+  'thu',
+  'fri',
+  'sat',
+  'sun',
+] as const satisfies readonly Domain.Weekday[];
 export type Weekday = (typeof WEEKDAYS)[number];
 
 export const ACTION_TYPES = [
@@ -19,31 +58,16 @@ export const ACTION_TYPES = [
   'mobile',
   'external',
   'busy',
-] as const;
+] as const satisfies readonly Action['type'][];
 export type ActionType = (typeof ACTION_TYPES)[number];
 
-export type Action =
-  | { type: 'voicemail'; mailbox?: string }
-  | { type: 'extension'; target: string; voicemail: boolean }
-  | { type: 'system'; target: string }
-  | { type: 'mobile'; bounce: boolean }
-  | { type: 'external'; number: string; bounce: boolean }
-  | { type: 'busy' };
+/** An action and a plan step (design §4) are the domain's own: the API answers them as they are. */
+export type { Action, Step };
 
-/** An entry of a user's contacts or of the phonebook (ContactSchema). */
-export interface Contact {
-  name: string;
-  numbers: string[];
-  groups?: string[];
-}
+/** An entry of a user's contacts or of the phonebook. */
+export type Contact = Static<typeof ContactSchema>;
 
-export interface Session {
-  extension: string;
-  name: string;
-  role: Role;
-  language: Language;
-  csrfToken: string;
-}
+export type Session = Static<typeof Api.SessionSchema>;
 
 export const FORWARDING_KEYS = [
   'noAnswer',
@@ -56,170 +80,61 @@ export const FORWARDING_KEYS = [
 export type ForwardingKey = (typeof FORWARDING_KEYS)[number];
 export type Forwarding = Record<ForwardingKey, Action | null>;
 
-export interface ExtensionInfo {
-  number: string;
-  name: string;
-  mobile: string | null;
-  status: Status;
-  language: Language;
-  ringTimeout: number;
+/** GET /api/extensions/:ext: the status calls go by now, the schedule, voicemail by e-mail. */
+export type ExtensionInfo = Omit<Static<typeof Api.ExtensionSchema>, 'forwarding'> & {
   forwarding: Forwarding;
-  maxExceptions: number;
-  hasMobile: boolean;
-  hasVoicemailPin: boolean;
-  /** The status calls go by now: `status`, one chosen until a time, or the schedule's. */
-  effectiveStatus: { status: Status; source: 'set' | 'until' | 'schedule'; until: string | null };
-  statusSchedule: { status: Status; hours: Hours; periods: Period[] }[];
-  /** Where new voicemail messages are sent, or null. */
-  email: string | null;
-  deleteAfterEmail: boolean;
-}
+};
 
 /** GET /api/admin/mail: the relay, and voicemail e-mails that failed and are not delivered. */
-export interface MailFailures {
-  smtp: { host: string; port: number; security: string } | null;
-  failures: {
-    id: string;
-    mailbox: string;
-    recipient: string;
-    receivedAt: string;
-    state: 'pending' | 'failed';
-    attempts: number;
-    nextAttemptAt: string | null;
-    error: string;
-  }[];
-}
+export type MailFailures = Static<typeof Api.MailFailuresSchema>;
 
-export interface Targets {
-  extensions: { number: string; name: string }[];
-  system: { number: string; name: string; kind: 'ring-group' | 'extension' }[];
-}
+export type Targets = Static<typeof Api.TargetsSchema>;
 
-export interface Period {
-  days: Weekday[];
-  from: string;
-  to: string;
-}
+export type Period = Static<typeof Api.PeriodSchema>;
 
-export interface Warning {
-  code: string;
-  message: string;
-}
+export type ExceptionItem = WithAction<Static<typeof Api.ExceptionSchema>>;
+
+export type Warning = ExceptionItem['warnings'][number];
 
 /** Fires only for the same caller's `calls`-th call within `minutes`. */
-export interface Repeat {
-  calls: number;
-  minutes: number;
-}
+export type Repeat = NonNullable<ExceptionItem['repeat']>;
 
-export interface ExceptionBody {
-  callerId: string;
-  hours: Hours;
-  periods: Period[];
-  statuses: Status[];
-  enabled: boolean;
-  /** "Du … au …": local "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM", or null. */
-  from: string | null;
-  until: string | null;
-  repeat: Repeat | null;
-  action: Action;
-}
-
-export interface ExceptionItem extends ExceptionBody {
-  index: number;
-  validity: 'not-yet' | 'valid' | 'expired';
-  summary: { callerId: string; hours: string; action: string };
-  warnings: Warning[];
-}
+/** What the exception form sends: every field of the API's body, none left to its default. */
+export type ExceptionBody = WithAction<Required<Static<typeof Api.ExceptionBodySchema>>>;
 
 export interface ExceptionList {
-  max: number;
+  max: Static<typeof Api.ExceptionListSchema>['max'];
   exceptions: ExceptionItem[];
 }
 
-export type PatternKind =
-  | 'any'
-  | 'exact'
-  | 'prefix'
-  | 'suffix'
-  | 'contains'
-  | 'wildcard'
-  | 'anonymous'
-  | 'internal'
-  | 'external'
-  | 'contacts'
-  | 'phonebook'
-  | 'group'
-  | 'unknown';
+/** The shape of one caller-ID pattern, as the API's parse view names it. */
+export type { PatternKind };
 
-export interface ParsedCallerId {
-  ok: boolean;
-  patterns: { text: string; kind: PatternKind; canonical: string; description: string }[];
-  errors: { message: string; start: number; end: number }[];
-}
+/** `kind` is one of PatternKind: the API's schema says it as text. */
+export type ParsedCallerId = Omit<Static<typeof Api.ParsedCallerIdSchema>, 'patterns'> & {
+  patterns: (Static<typeof Api.ParsedCallerIdSchema>['patterns'][number] & {
+    kind: PatternKind;
+  })[];
+};
 
-/** A plan step as `renvoi simulate --json` prints it (design §4). */
-export type Step =
-  | { do: 'ring'; extensions: string[]; timeout: number }
-  | { do: 'dial'; number: string; presentation: 'caller' | 'anonymous'; timeout: number | null }
-  | { do: 'announce'; prompt: string; extension?: string }
-  | { do: 'voicemail'; mailbox: string }
-  | { do: 'busy' };
-
-export interface Simulation {
-  to: string;
-  from: string;
-  /** The caller's name in the user's contacts or the phonebook. */
-  fromName: string | null;
-  exception: number | null;
+export type Simulation = Omit<Static<typeof Api.SimulationSchema>, 'action' | 'plan'> & {
   action: Action | null;
   plan: Step[];
-  trace: unknown[];
-  sentence: string;
-}
+};
 
-export interface VoicemailMessage {
-  id: string;
-  caller: string;
-  callerDisplay: string;
-  callerName: string | null;
-  receivedAt: string;
-  durationMs: number;
-  read: boolean;
-}
+export type VoicemailMessage = Static<typeof Api.VoicemailMessageSchema>;
 
 /** How a call ended (the PBX's call history); null while it lasts. */
-export type CallOutcome =
-  | 'answered'
-  | 'busy'
-  | 'no-answer'
-  | 'cancelled'
-  | 'failed'
-  | 'unavailable'
-  | 'voicemail'
-  | 'interrupted';
+export type { CallOutcome };
 
-export interface CallRecord {
-  id: string;
-  caller: string;
-  callerDisplay: string;
-  callerName: string | null;
-  callee: string;
-  startedAt: string;
-  endedAt: string | null;
+/** The API says a plan step and an outcome loosely (objects and text); these are their kinds. */
+export type CallRecord = Omit<Static<typeof Api.CallRecordSchema>, 'outcome' | 'plan'> & {
   outcome: CallOutcome | null;
-  exception: number | null;
   plan: Step[];
-  sentence: string;
-}
+};
 
-export interface Problem {
-  path: string;
-  message: string;
-}
+/** One problem of a 400 answer, worded in the reader's language. */
+export type Problem = NonNullable<Static<typeof Api.ErrorSchema>['problems']>[number];
 
-export type LiveEvent =
-  | { type: 'voicemail'; extension: string }
-  | { type: 'status'; extension: string; status: Status }
-  | { type: 'directory' }
-  | { type: 'mail' };
+/** What /api/events sends: the PBX's live events as they are. */
+export type { LiveEvent } from '../../../src/pbx/events.js';
