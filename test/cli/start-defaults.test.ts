@@ -40,6 +40,12 @@ describe('npm start with no flag', () => {
     await ensureBuilt();
     execFileSync('ip', ['netns', 'add', NS]);
     execFileSync('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
+    // A second network, as an office LAN: the banner names it for phones.
+    const ip = (...args: string[]) => execFileSync('ip', ['netns', 'exec', NS, 'ip', ...args]);
+    ip('link', 'add', 'lan0', 'type', 'veth', 'peer', 'name', 'lan1');
+    ip('address', 'add', '192.0.2.10/24', 'dev', 'lan0');
+    ip('link', 'set', 'lan0', 'up');
+    ip('link', 'set', 'lan1', 'up');
     // `npm start` is `node bin/renvoi.js start`; the data directory by its variable, not a flag.
     child = spawn(
       'ip',
@@ -70,6 +76,7 @@ describe('npm start with no flag', () => {
   });
 
   it('prints and serves every default port, TLS with its own certificate', () => {
+    expect(output).toContain('Renvoi is running: SIP on udp and tcp 192.0.2.10:5060, data in');
     expect(output).toContain(
       'Ports: SIP over TLS 5061, SIP over WebSocket 5066, SIP over secure WebSocket 5067, HTTP 8080, HTTPS 8443, RTP and RTCP 10000-19999',
     );

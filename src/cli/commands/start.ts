@@ -19,6 +19,7 @@ import { EventBus } from '../../pbx/events.js';
 import { PbxMetrics } from '../../pbx/metrics.js';
 import { loadOrCreateCertificate } from '../../store/certificate.js';
 import type { Certificate } from '../../store/certificate.js';
+import { machineAddresses } from '../machine-addresses.js';
 import { overloadSettings } from '../overload-settings.js';
 
 export interface StartArgs {
@@ -103,12 +104,14 @@ export async function runStart(args: StartArgs): Promise<number> {
     });
     // Everything is up: from now on a busy event loop is load from requests.
     pbx.stack.startLoadSampling();
-    const shown = args.host === '0.0.0.0' || args.host === '::' ? '<this machine>' : args.host;
+    const everywhere = args.host === '0.0.0.0' || args.host === '::';
+    const hosts = everywhere
+      ? machineAddresses()
+      : [args.host.includes(':') ? `[${args.host}]` : args.host];
+    const shown = hosts.map((host) => `${host}:${args.sipPort}`).join(', ');
     const webHost = args.host === '0.0.0.0' || args.host === '::' ? 'localhost' : args.host;
     const web = webHost.includes(':') ? `[${webHost}]` : webHost;
-    args.out(
-      `Renvoi is running: SIP on udp and tcp ${shown}:${args.sipPort}, data in ${args.dataDir}`,
-    );
+    args.out(`Renvoi is running: SIP on udp and tcp ${shown}, data in ${args.dataDir}`);
     const served = [
       ['SIP over TLS', pbx.port('tls')],
       ['SIP over WebSocket', pbx.port('ws')],
