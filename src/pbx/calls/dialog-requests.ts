@@ -17,6 +17,7 @@ import type { BLeg } from './b-leg.js';
 import type { CallCore } from './call-core.js';
 import { answerAlone, answerOffer, isOfferCarrier, notYet, reply } from './local-answers.js';
 import type { ServerTx } from './ports.js';
+import { holdRequest } from './music-on-hold.js';
 import { receiveRefer } from './transfer/refer.js';
 
 export function fromCaller(
@@ -59,6 +60,7 @@ export function fromCaller(
     receiveRefer(core, transferor, callerOf(winner.target), request, tx);
     return;
   }
+  if (callee !== null && holdRequest(core, 'caller', side, callee, request, tx)) return;
   if (core.sides.callerHere && isOfferCarrier(request.method)) {
     answerOffer(core.offerHost, side, core.sides.offersOf('caller'), callee, request, tx);
   } else if (callee !== null) {
@@ -105,6 +107,7 @@ export function fromCallee(
     receiveRefer(core, transferor, core.caller, request, tx);
     return;
   }
+  if (caller !== null && holdRequest(core, 'callee', side, caller, request, tx)) return;
   if (core.sides.calleeHere && isOfferCarrier(request.method)) {
     answerOffer(core.offerHost, side, core.sides.offersOf('callee'), caller, request, tx);
   } else if (caller !== null) {

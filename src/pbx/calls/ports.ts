@@ -5,6 +5,7 @@
  */
 import type { Caller, Language } from '../../domain/types.js';
 import type { VoicemailPin } from '../../domain/credentials.js';
+import type { PlaySource } from '../../media/frame-source.js';
 import type { MediaLayer } from '../../media/media-layer.js';
 import type { VoicemailRepository } from '../../store/voicemail-repository.js';
 import type { MailRequest } from '../../store/voicemail-mail-repository.js';
@@ -107,6 +108,8 @@ export interface CallVoice {
   mailOf(mailbox: string): Omit<MailRequest, 'decision'> | null;
   repository: VoicemailRepository;
   events: EventBus;
+  /** The admin's music on hold, when one was chosen (else the PBX's own melody plays). */
+  holdMusic?(): PlaySource | null;
   /** Test hooks for the voicemail machines' limits. */
   limits?: VoicemailCallContext['limits'];
 }
