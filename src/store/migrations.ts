@@ -302,6 +302,18 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0013-hold-music': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('hold_music')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('added_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -2,6 +2,7 @@
  * Kysely table types of the SQLite store. JSON columns hold domain values (actions, schedules) as
  * they are in memory; the store never interprets them beyond JSON.parse.
  */
+import type { Generated } from 'kysely';
 
 export interface SettingTable {
   key: string;
@@ -217,6 +218,17 @@ export interface ContactTable {
   groups: string;
 }
 
+/** A music-on-hold track an admin uploaded (store/hold-music-repository.ts). */
+export interface HoldMusicTable {
+  id: Generated<number>;
+  name: string;
+  /** Path of the WAV file, relative to the data directory. */
+  file: string;
+  duration_ms: number;
+  /** Epoch ms. */
+  added_at: number;
+}
+
 export interface Database {
   setting: SettingTable;
   extension: ExtensionTable;
@@ -228,6 +240,7 @@ export interface Database {
   registrations: RegistrationsTable;
   secret: SecretTable;
   call_history: CallHistoryTable;
+  hold_music: HoldMusicTable;
   voicemail_message: VoicemailMessageTable;
   voicemail_mail: VoicemailMailTable;
   voicemail_greeting: VoicemailGreetingTable;

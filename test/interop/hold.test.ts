@@ -4,10 +4,13 @@
  * caller hears the PBX's music, the callee resumes and media flows phone to phone again; the
  * call goes on to its end, its history line intact, and nothing is left.
  */
+import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import wavefile from 'wavefile';
 import { HOLD_MUSIC_NOTES_HZ } from '../../src/media/hold-music.js';
 import { rms, toneRatio } from '../../src/media/tone-analysis.js';
 import type { MediaLayer } from '../../src/media/media-layer.js';
+import { HoldMusicRepository } from '../../src/store/hold-music-repository.js';
 import {
   OUTSIDE_CALLERS,
   QUIET_RTP_PORTS,
@@ -65,7 +68,8 @@ describe('hold with music between SIPp phones', () => {
     await t.remove();
   });
 
-  it('the callee holds: the caller hears music from the PBX; resumed, phone to phone again', async () => {
+  /** A call from an outside caller to 101, which holds it 3 s, resumes and hangs up. */
+  async function heldCall() {
     const callerEar = await peer();
     const calleeEar = await peer();
     const port = await freePort();
@@ -99,6 +103,14 @@ describe('hold with music between SIPp phones', () => {
     expect(caller.code, caller.stdout + caller.stderr).toBe(0);
     const holder = await callee.done;
     expect(holder.code, holder.stdout + holder.stderr).toBe(0);
+    // What the caller heard from the PBX, not from the callee's port.
+    const fromPbx = callerEar.heard.filter((p: HeardPacket) => p.fromPort !== calleeEar.port);
+    const frames = fromPbx.flatMap((p) => (p.pcm === null ? [] : [p.pcm]));
+    return { callerEar, calleeEar, caller, holder, fromPbx, frames };
+  }
+
+  it('the callee holds: the caller hears music from the PBX; resumed, phone to phone again', async () => {
+    const { callerEar, calleeEar, caller, holder, fromPbx, frames } = await heldCall();
 
     // The caller's trace: its offer, the callee's answer (phone to phone), the PBX's hold
     // offer from a port of its own, its answer, the callee's resume offer relayed, its answer.
@@ -118,10 +130,8 @@ describe('hold with music between SIPp phones', () => {
     expect(holderPorts).toEqual([a, b, b, holderPorts[3], b, a]);
     expect(holder.messages).toMatch(/a=recvonly/);
 
-    // What the caller heard from the PBX (not from the callee's port) is the melody: notes
-    // of it in nearly every frame, several different ones, for most of the 3 s of hold.
-    const fromPbx = callerEar.heard.filter((p: HeardPacket) => p.fromPort !== b);
-    const frames = fromPbx.flatMap((p) => (p.pcm === null ? [] : [p.pcm]));
+    // What the caller heard from the PBX is the melody: notes of it in nearly every frame,
+    // several different ones, for most of the 3 s of hold.
     expect(frames.length).toBeGreaterThan(100);
     const notes = frames.map(noteOf);
     const musical = notes.filter((n) => n !== null);
@@ -142,5 +152,28 @@ describe('hold with music between SIPp phones', () => {
     const call = await lastCall(t);
     expect(call).toMatchObject({ called: '101', outcome: 'answered', answeredBy: '101' });
     expect((call.endedAt ?? 0) - (call.answeredAt ?? 0)).toBeGreaterThan(4000);
+  });
+
+  it("an admin's track plays instead of the melody", async () => {
+    const tracks = new HoldMusicRepository(t.db, t.dataDir);
+    const { file, path } = tracks.newFile();
+    const tone = Int16Array.from({ length: 8000 }, (_, i) =>
+      Math.round(8000 * Math.sin((2 * Math.PI * 1200 * i) / 8000)),
+    );
+    const wav = new wavefile.WaveFile();
+    wav.fromScratch(1, 8000, '16', tone);
+    writeFileSync(path, wav.toBuffer());
+    const track = await tracks.add('1200 Hz', file, 1000);
+    try {
+      const { frames } = await heldCall();
+      expect(frames.length).toBeGreaterThan(100);
+      // The 1 s track again and again: the tone in nearly every frame, no note of the melody.
+      const toned = frames.filter((f) => toneRatio(f, 1200) > 0.8);
+      expect(toned.length / frames.length).toBeGreaterThan(0.9);
+      expect(frames.filter((f) => noteOf(f) !== null).length).toBe(0);
+      await expectQuietMedia(t);
+    } finally {
+      await tracks.remove(track.id);
+    }
   });
 });

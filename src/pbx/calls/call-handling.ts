@@ -13,6 +13,7 @@
  *   `RENVOI_RTP_PORTS` (default 10000-20000), bound on the PBX's host and announced with the
  *   address phones reach it at.
  */
+import { HoldMusicRepository } from '../../store/hold-music-repository.js';
 import type { Logger } from 'pino';
 import { peerDestination } from '../registrar/peer-destination.js';
 import { getTo, parseSipUri, uriUser } from '../../sip/message/index.js';
@@ -100,6 +101,7 @@ class CallHandling implements CallHandler {
       onSessionClosed: countReception(context.metrics, context.resolvedHosts),
     });
     const bundled = bundledPromptsDir();
+    const holdTracks = new HoldMusicRepository(context.db, context.dataDir);
     const voice: CallVoice = {
       media: this.media,
       languageOf: (number) => {
@@ -120,6 +122,8 @@ class CallHandling implements CallHandler {
         };
       },
       repository: context.voicemail,
+      // Read at each hold: a track an admin adds or removes is heard from the next hold on.
+      holdMusic: () => holdTracks.files(),
       events: context.events,
       ...(options.voicemailLimits === undefined ? {} : { limits: options.voicemailLimits }),
     };

@@ -188,26 +188,37 @@ function resumeRelayed(
   });
 }
 
-/** The music, on the session facing `party`, again and again while the call is held. */
+/**
+ * The music, on the session facing `party`, again and again while the call is held: the admin's
+ * tracks one after the other, else (none, or one unreadable) the PBX's own melody.
+ */
 function playMusic(core: CallCore, party: Party): void {
   const session = party === 'caller' ? core.media.caller : core.media.callee;
   if (session === null || core.sides.holding === null) return;
-  const chosen = core.voice.holdMusic?.() ?? null;
-  const fallback: PlaySource = { kind: 'pcm', samples: defaultHoldMusic() };
-  const round = (source: PlaySource): void => {
+  const melody: PlaySource[] = [{ kind: 'pcm', samples: defaultHoldMusic() }];
+  const still = (): boolean => core.live() && core.sides.holding !== null && !session.closed;
+  const round = (sources: readonly PlaySource[]): void => {
     core.settle(
-      core.media.play([source], session),
+      core.media.play(sources, session),
       (result) => {
-        if (result.reason === 'completed' && core.live() && core.sides.holding !== null) {
-          round(source);
-        }
+        if (result.reason === 'completed' && still()) round(sources);
       },
       (error: unknown) => {
-        // An uploaded track that cannot be read: the default one rather than silence.
-        core.log(`music on hold unreadable, default played: ${String(error)}`);
-        if (source !== fallback && core.live() && core.sides.holding !== null) round(fallback);
+        core.log(`music on hold unreadable, the melody played: ${String(error)}`);
+        if (sources !== melody && still()) round(melody);
       },
     );
   };
-  round(chosen ?? fallback);
+  const tracks = core.voice.holdMusic?.() ?? Promise.resolve([]);
+  core.settle(
+    tracks,
+    (files) => {
+      if (!still()) return;
+      round(files.length === 0 ? melody : files.map((path): PlaySource => ({ kind: 'wav', path })));
+    },
+    (error: unknown) => {
+      core.log(`music-on-hold tracks unavailable, the melody played: ${String(error)}`);
+      if (still()) round(melody);
+    },
+  );
 }

@@ -5,7 +5,6 @@
  */
 import type { Caller, Language } from '../../domain/types.js';
 import type { VoicemailPin } from '../../domain/credentials.js';
-import type { PlaySource } from '../../media/frame-source.js';
 import type { MediaLayer } from '../../media/media-layer.js';
 import type { VoicemailRepository } from '../../store/voicemail-repository.js';
 import type { MailRequest } from '../../store/voicemail-mail-repository.js';
@@ -108,8 +107,8 @@ export interface CallVoice {
   mailOf(mailbox: string): Omit<MailRequest, 'decision'> | null;
   repository: VoicemailRepository;
   events: EventBus;
-  /** The admin's music on hold, when one was chosen (else the PBX's own melody plays). */
-  holdMusic?(): PlaySource | null;
+  /** The admin's music-on-hold tracks (WAV files) in playing order; none: the PBX's melody. */
+  holdMusic?(): Promise<readonly string[]>;
   /** Test hooks for the voicemail machines' limits. */
   limits?: VoicemailCallContext['limits'];
 }

@@ -131,6 +131,8 @@ describe('CallSession: hold and resume on an anchored leg', () => {
     const facingTrunk = sessionOn(held.port);
     expect(facingTrunk.canSend).toBe(false);
     // The caller hears the music instead of the trunk: bridge stopped, a playback running.
+    // The music starts once the list of tracks is read (none here: the melody).
+    await until(() => call.session.media.holdings().playbacks === 1);
     expect(call.session.media.holdings()).toMatchObject({ playbacks: 1, bridges: 0 });
     expect(call.session.holdings().pendingAcks).toBe(1);
     fromCallee(call, leg, 't1', 'ACK', 1);
@@ -163,6 +165,8 @@ describe('CallSession: hold and resume on an anchored leg', () => {
     expect(parseRemoteSdp(bodyOf(hold.tx?.last ?? leg.request)).port).toBe(callerAnswer.port);
     const facingCaller = sessionOn(callerAnswer.port);
     expect(facingCaller.canSend).toBe(false);
+    // The music starts once the list of tracks is read (none here: the melody).
+    await until(() => call.session.media.holdings().playbacks === 1);
     expect(call.session.media.holdings()).toMatchObject({ playbacks: 1, bridges: 0 });
     fromCaller(call, 'ACK', 11);
 
