@@ -385,6 +385,8 @@ export class CallSession implements CallCore {
       (error: unknown) => this.log(`closing the transferor's media failed: ${String(error)}`),
     );
     this.sides.calleeHere = false;
+    // A hold ends with the transfer: whoever answers next talks through the PBX, unheld.
+    this.sides.holding = null;
     this.sides.anchorCaller(() => this.nextStep());
   }
 

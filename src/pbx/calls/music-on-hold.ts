@@ -155,8 +155,13 @@ function holdRelayed(
     (error: unknown) => {
       core.held.answered(tx);
       sides.holding = null;
-      core.log(`hold refused: ${error instanceof Error ? error.message : String(error)}`);
-      reply(core.signaling, tx, 500, 'Server Internal Error', [['Retry-After', '1']]);
+      if (!core.live()) {
+        // RFC 3261 §15.1.2: the call ended while our ports were bound.
+        reply(core.signaling, tx, 487, 'Request Terminated');
+      } else {
+        core.log(`hold refused: ${error instanceof Error ? error.message : String(error)}`);
+        reply(core.signaling, tx, 500, 'Server Internal Error', [['Retry-After', '1']]);
+      }
       core.maybeReleased();
     },
   );
