@@ -126,11 +126,15 @@ function holdRelayed(
   const media = core.media;
   const sides = core.sides;
   sides.holding = { by, mode: 'relayed' };
-  // The holder waits for our answer while the PBX's sessions are bound.
+  // The holder waits for our answer while the PBX's sessions are bound; meanwhile another
+  // INVITE from either side gets 491 (§14.2).
+  const invite = request.method === 'INVITE';
+  if (invite) side.setInviteBusy(true);
   core.held.hold(tx);
   core.settle(
     Promise.all([media.openCaller(), media.openCallee()]),
     ([caller, callee]) => {
+      if (invite) side.setInviteBusy(false);
       core.held.answered(tx);
       if (!core.live()) {
         reply(core.signaling, tx, 487, 'Request Terminated');
@@ -153,6 +157,7 @@ function holdRelayed(
       );
     },
     (error: unknown) => {
+      if (invite) side.setInviteBusy(false);
       core.held.answered(tx);
       sides.holding = null;
       if (!core.live()) {
