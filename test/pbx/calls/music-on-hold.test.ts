@@ -99,6 +99,32 @@ describe('music on hold between two phones', () => {
     expect(call.ends).toEqual([{ outcome: 'answered', status: 200, answeredBy: '100' }]);
   });
 
+  it('the callee holds and resumes with UPDATE (RFC 3311): same music, same way back', async () => {
+    const { call, leg } = answeredCall();
+    const hold = fromCallee(call, leg, 'b1', 'UPDATE', 7, CALLEE_HELD.replace('recv', 'send'));
+    await until(() => hold.tx?.statuses.length === 1);
+    expect(hold.tx?.statuses).toEqual([200]);
+    expect(parseRemoteSdp(bodyOf(hold.tx?.last ?? leg.request)).direction).toBe('recvonly');
+    // No ACK for an UPDATE: the caller is re-INVITEd to the music at once.
+    const toCaller = call.sig.requests('INVITE')[1] as FakeClientTx;
+    expect(parseRemoteSdp(bodyOf(toCaller.request)).direction).toBe('sendonly');
+    toCaller.reply(200, { toTag: 'atag', body: OFFER + 'a=recvonly\r\n' });
+    await until(() => media(call).playbacks === 1);
+
+    const resume = fromCallee(call, leg, 'b1', 'UPDATE', 8, ANSWER.replace(' 2 2 IN', ' 2 4 IN'));
+    const relayed = call.sig.only('UPDATE');
+    relayed.reply(200, { body: RESUME });
+    expect(resume.tx?.statuses).toEqual([200]);
+    expect(bodyOf(resume.tx?.last ?? leg.request)).toBe(RESUME);
+    await until(() => media(call).sessions === 0);
+    expect(media(call).playbacks).toBe(0);
+
+    fromCallee(call, leg, 'b1', 'BYE', 9);
+    for (const bye of call.sig.requests('BYE')) bye.reply(200);
+    await until(() => call.released === 1);
+    expectReleased(call);
+  });
+
   it('a held phone refusing our re-INVITE: no music, the call goes on', async () => {
     const { call, leg } = answeredCall();
     const hold = fromCallee(call, leg, 'b1', 'INVITE', 7, CALLEE_HELD.replace('recv', 'send'));
