@@ -377,7 +377,10 @@ export class CallRouter {
     return this.lines.get(session)?.at(-1) ?? session.id;
   }
 
-  /** How a call's blind transfers are routed: the target as if the original caller called it. */
+  /**
+   * How a call's blind transfers are routed (the target as if the original caller called it), and
+   * which call an attended transfer's Replaces names.
+   */
   private transfers(outsideSip: boolean): TransferRouting {
     return {
       route: (caller, target, by) => {
@@ -397,6 +400,8 @@ export class CallRouter {
           ),
         );
       },
+      // RFC 3891 §3: the Call-ID leads to the call, which knows its dialogs' tags.
+      dialog: (replaces) => this.byCallId.get(replaces.callId)?.namedDialog(replaces) ?? null,
     };
   }
 

@@ -31,6 +31,8 @@ import type { SipRequest } from '../../sip/message/index.js';
 import type { BLeg, LegContext } from './b-leg.js';
 import { BLegs } from './b-legs.js';
 import type { BlindTransfer } from './transfer/refer.js';
+import type { JoinableCall, NamedDialog, Party } from './transfer/attended.js';
+import type { Replaces } from '../../sip/message/index.js';
 import type {
   TransferRouting,
   CallCore,
@@ -39,10 +41,18 @@ import type {
   CallHoldings,
   CallSessionOptions,
   CallState,
+  Transferred,
 } from './call-core.js';
 import { CallerLeg } from './caller-leg.js';
 import { CallMedia } from './caller-media.js';
-import { fromCallee, fromCaller, fromTransferee, fromTransferor } from './dialog-requests.js';
+import {
+  callerOf,
+  fromCallee,
+  fromCaller,
+  fromTransferee,
+  fromTransferor,
+  partyOf,
+} from './dialog-requests.js';
 import { HeldTransactions } from './held-transactions.js';
 import { InDialogRelay } from './in-dialog-relay.js';
 import type { Side } from './in-dialog-relay.js';
@@ -122,6 +132,12 @@ export class CallSession implements CallCore {
   /** The callee the caller transferred: it stands in the caller's place, on its B-leg. */
   private transferee: BLeg | null = null;
   private end: CallEnd | null = null;
+  /** An attended transfer joined the remaining party to a party of this other call. */
+  private partner: JoinableCall | null = null;
+  /** Who answered, for the history, once the answering leg is gone (an attended transfer). */
+  private joinedAnswer: string | null = null;
+  /** A callee hung up on by an attended transfer (its BYE may cross ours). */
+  private departed: BLeg | null = null;
 
   constructor(options: CallSessionOptions) {
     this.id = options.id;
@@ -390,7 +406,89 @@ export class CallSession implements CallCore {
 
   /** The transferor's leg, while it lasts. */
   isTransferor(leg: BLeg): boolean {
-    return this.transfer?.leg === leg;
+    return this.transfer?.leg === leg || this.departed === leg;
+  }
+
+  /**
+   * The party whose dialog `replaces` names (RFC 3891 §3: Call-ID and both tags; the tags are
+   * taken in either order, since phones write them from their own side), if this call may be
+   * joined: answered, and neither transferring nor joined already.
+   */
+  namedDialog(replaces: Replaces): NamedDialog | null {
+    const { callId, toTag, fromTag } = replaces;
+    const names = (dialog: Dialog | null): boolean =>
+      dialog !== null &&
+      dialog.id.callId === callId &&
+      ((dialog.id.localTag === toTag && dialog.id.remoteTag === fromTag) ||
+        (dialog.id.localTag === fromTag && dialog.id.remoteTag === toTag));
+    if (!this.live()) return null;
+    const free = this.transfer === null && this.partner === null && this.transferee === null;
+    const confirmed = free && this.state === 'answered' && this.calleeSide !== null;
+    const winner = this.winner;
+    if (names(this.callerLeg.dialog)) {
+      const other = winner?.target ?? this.decision.to;
+      return { call: this, party: 'caller', confirmed, by: partyOf(this.caller), other };
+    }
+    if (winner !== null && names(winner.dialog)) {
+      return {
+        call: this,
+        party: 'callee',
+        confirmed,
+        by: winner.target,
+        other: partyOf(this.caller),
+      };
+    }
+    return null;
+  }
+
+  keepOnly(
+    leaving: Party,
+    transfer: BlindTransfer | null,
+    partner: JoinableCall,
+    answeredBy: string,
+    ready: () => void,
+  ): void {
+    const leg = this.winner;
+    if (leg === null || this.calleeSide === null)
+      throw new Error(`call ${this.id} is not answered`);
+    this.partner = partner;
+    this.joinedAnswer = answeredBy;
+    this.transfer = transfer;
+    if (leaving === 'caller') {
+      // As in a blind transfer by the caller: the callee takes the caller's place.
+      this.transferee = leg;
+      this.callerSide = this.calleeSide;
+      this.caller = callerOf(leg.target);
+      this.callerName = null;
+      this.media.swapSides();
+      this.sides.swapSides();
+      if (transfer === null) this.byeCallerLeg();
+    } else {
+      this.departed = leg;
+      if (transfer === null) leg.hangUp();
+    }
+    this.winner = null;
+    this.calleeSide = null;
+    this.settle(
+      this.media.closeCallee(),
+      () => undefined,
+      (error: unknown) => this.log(`closing the transferor's media failed: ${String(error)}`),
+    );
+    this.sides.calleeHere = false;
+    this.sides.anchorCaller(ready);
+  }
+
+  reportJoined(by: string, to: string): void {
+    const decision: Decision = {
+      to,
+      exception: null,
+      action: null,
+      plan: [],
+      trace: [{ code: 'transferred', extension: by, target: to }],
+    };
+    const transferred: Transferred = { by, to, decision };
+    this.events.transferred?.(this, transferred);
+    this.reportAnswered(to);
   }
 
   /** BYE on the caller's dialog (the caller's leg), once it holds one. */
@@ -448,7 +546,11 @@ export class CallSession implements CallCore {
     for (const side of [caller, this.calleeSide]) side?.stopAwaitingAck();
     this.timers.clear('step');
     this.relays.terminate();
+    const partner = this.partner;
+    this.partner = null;
     this.finish(end ?? this.answeredEnd());
+    // Joined by an attended transfer: the other call ends with this one (it stops our bridge).
+    partner?.hangUp('pbx');
     this.legs.cancel();
     if (by !== 'callee') this.winner?.hangUp();
     this.transfer?.end();
@@ -461,9 +563,8 @@ export class CallSession implements CallCore {
 
   /** How an answered call ended: bridged to whoever answered, or taken by the PBX's voice. */
   private answeredEnd(): CallEnd {
-    if (this.winner !== null) {
-      return { outcome: 'answered', status: 200, answeredBy: this.winner.target };
-    }
+    const answeredBy = this.winner?.target ?? this.joinedAnswer;
+    if (answeredBy !== null) return { outcome: 'answered', status: 200, answeredBy };
     if (this.state === 'voicemail') return { outcome: 'voicemail', status: 200, answeredBy: null };
     // Hung up during a prompt or while the bounce rang: nobody was reached.
     return { outcome: 'cancelled', status: 200, answeredBy: null };
@@ -517,6 +618,8 @@ export class CallSession implements CallCore {
     this.winner = null;
     this.transfer = null;
     this.transferee = null;
+    this.departed = null;
+    this.partner = null;
     this.link.session = null;
     this.relays.release();
     this.held.release();

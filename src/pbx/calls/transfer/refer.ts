@@ -10,11 +10,24 @@
  *
  * Answers (RFC 3515 §2.4.1, §2.4.2): no or several Refer-To, or one that is no SIP URI: 400; a
  * target nobody knows: 404; one the outbound policy refuses, or an outside number for a
- * transferor that is no extension: 403; a REFER with `Replaces` (attended transfer): 501, not
- * built yet. A REFER outside any dialog never reaches a call: the router answers it 481.
+ * transferor that is no extension: 403. A REFER outside any dialog never reaches a call: the
+ * router answers it 481.
+ *
+ * A Refer-To with `Replaces` is an attended transfer (attended.ts): a malformed Replaces gets 400;
+ * one naming a dialog of somebody else than the transferor, 403; one naming no dialog the PBX
+ * can join (none, an early one, this very call, a call already transferring) is accepted and
+ * fails as the INVITE with Replaces a transferee would send would (RFC 5589 §7, RFC 3891 §3):
+ * NOTIFY `481 Call/Transaction Does Not Exist`, the call going on as before. A 481 to the REFER
+ * itself would end the transferor's dialog (RFC 3261 §12.2.1.2).
  */
 import { transferDecision } from '../../../domain/transfer.js';
-import { parseNameAddr, parseSipUri, uriUser } from '../../../sip/message/index.js';
+import {
+  parseNameAddr,
+  parseReplaces,
+  parseSipUri,
+  uriReplaces,
+  uriUser,
+} from '../../../sip/message/index.js';
 import type { SipRequest } from '../../../sip/message/index.js';
 import type { Caller } from '../../../domain/types.js';
 import type { BLeg } from '../b-leg.js';
@@ -23,6 +36,7 @@ import type { Side } from '../in-dialog-relay.js';
 import { reply } from '../local-answers.js';
 import type { StepFailure } from '../outcome.js';
 import type { ServerTx } from '../ports.js';
+import { attend } from './attended.js';
 
 /** Who sent the REFER: either party of an answered call. */
 export interface Transferor {
@@ -85,6 +99,18 @@ export class BlindTransfer {
     this.finish(status, reason);
   }
 
+  /**
+   * The transfer could not even start: the transferor is told, and stays in the call (nothing
+   * changed for it).
+   */
+  fail(status: number, reason: string): void {
+    if (this.told) return;
+    this.told = true;
+    this.hungUp = true;
+    this.core.log(`transfer by ${this.by} to ${this.target}: ${status} ${reason}`);
+    this.notify(status, reason, true);
+  }
+
   private finish(status: number, reason: string): void {
     if (this.told) return;
     this.told = true;
@@ -128,15 +154,14 @@ function sipfragOf(failure: StepFailure): [number, string] {
 }
 
 /** The Refer-To target's user part, or null when there is not exactly one SIP URI to read. */
-function referTarget(request: SipRequest): { user: string; replaces: boolean } | null {
+function referTarget(request: SipRequest): { user: string; replaces: string | undefined } | null {
   const values = request.headers.getAll('Refer-To');
   if (values.length !== 1) return null;
   const nameAddr = parseNameAddr(values[0] ?? '');
   const uri = nameAddr === null ? null : parseSipUri(nameAddr.uri);
   const user = uri === null ? undefined : uriUser(uri);
   if (uri === null || user === undefined || user === '') return null;
-  const replaces = [...uri.headers.keys()].some((name) => name.toLowerCase() === 'replaces');
-  return { user: decodeURIComponent(user), replaces };
+  return { user: decodeURIComponent(user), replaces: uriReplaces(uri.headers) };
 }
 
 /**
@@ -155,8 +180,8 @@ export function receiveRefer(
     reply(core.signaling, tx, 400, 'Bad Request: one Refer-To SIP URI required');
     return;
   }
-  if (refer.replaces) {
-    reply(core.signaling, tx, 501, 'Not Implemented: attended transfer');
+  if (refer.replaces !== undefined) {
+    receiveAttended(core, transferor, refer.user, refer.replaces, tx);
     return;
   }
   const routing = core.transfers;
@@ -183,4 +208,35 @@ export function receiveRefer(
   transfer.progress(100, 'Trying');
   core.log(`transferred by ${by} to ${refer.user}`);
   core.transferTo(transfer, decision, transferee);
+}
+
+/** A REFER whose Refer-To carries `replaces` (its decoded value): an attended transfer. */
+function receiveAttended(
+  core: CallCore,
+  transferor: Transferor,
+  target: string,
+  replacesValue: string,
+  tx: ServerTx,
+): void {
+  const replaces = parseReplaces(replacesValue);
+  if (replaces === null) {
+    reply(core.signaling, tx, 400, 'Bad Request: malformed Replaces');
+    return;
+  }
+  const named = core.transfers?.dialog?.(replaces) ?? null;
+  if (named !== null && named.by !== transferor.by) {
+    core.log(`attended transfer by ${transferor.by} names a dialog of ${named.by}: refused`);
+    reply(core.signaling, tx, 403, 'Forbidden');
+    return;
+  }
+  reply(core.signaling, tx, 202, 'Accepted');
+  const transfer = new BlindTransfer(core, transferor, named?.other ?? target, null);
+  transfer.progress(100, 'Trying');
+  if (named === null || !named.confirmed || named.call === core) {
+    core.log(`attended transfer by ${transferor.by}: Replaces names no call to join`);
+    transfer.fail(481, 'Call/Transaction Does Not Exist');
+    return;
+  }
+  core.log(`attended transfer by ${transferor.by} to ${named.other} (call ${named.call.id})`);
+  attend(core, transfer, transferor.leg === null ? 'caller' : 'callee', named);
 }
