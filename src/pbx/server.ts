@@ -193,7 +193,11 @@ export class Pbx {
     const metrics = options.metrics ?? new PbxMetrics({ defaultMetrics: false });
     const stack = new SipStack({
       ...(options.timers === undefined ? {} : { timers: options.timers }),
-      transport: { trustsMaddr: (source) => trunkSource(source) },
+      transport: {
+        trustsMaddr: (source) => trunkSource(source),
+        // RFC 3891 §7: `Require: replaces` is honoured (calls/transfer/attended.ts).
+        validation: { supported: ['replaces'] },
+      },
       ...(options.overload === undefined
         ? {}
         : { overload: { ...options.overload, onChange: overloadLog(options.log) } }),

@@ -106,6 +106,8 @@ export interface CallSessionOptions {
   fromTrunk?: boolean;
   /** `*97`: instead of the plan, the mailbox menu of this extension (the caller's own). */
   mailboxMenu?: string;
+  /** Instead of the plan: the caller joins another call (INVITE with Replaces, pickup). */
+  joining?: (session: CallSession) => void;
   /** Routing of a blind transfer's target; absent, REFER gets 403. */
   transfers?: TransferRouting;
   /** An RTP session of the call failed (the call's error boundary, call-boundary.ts). */

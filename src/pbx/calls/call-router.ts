@@ -25,6 +25,7 @@ import {
   getCallId,
   getFrom,
   parseNameAddr,
+  parseReplaces,
   parseSipUri,
   uriUser,
 } from '../../sip/message/index.js';
@@ -34,8 +35,10 @@ import type { Scheduler } from '../../sip/timers.js';
 import type { CallHistorySink, CallSource } from '../../store/call-history-repository.js';
 import { CallBoundary } from './call-boundary.js';
 import { CallSession } from './call-session.js';
-import type { CallEnd, CallTimers, TransferRouting } from './call-core.js';
+import type { CallEnd, CallSessionOptions, CallTimers, TransferRouting } from './call-core.js';
 import { routeTransfer } from './transfer/transfer-routing.js';
+import { pickUp, replaceParty } from './transfer/attended.js';
+import { partyOf } from './dialog-requests.js';
 import { privacyRequested } from './identity.js';
 import { refuseUnusableOffer } from './offer-check.js';
 import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
@@ -77,6 +80,17 @@ export interface InviteContext {
 
 /** What the phones dial for their mailbox menu (design §5). */
 export const MAILBOX_MENU = '*97';
+
+/**
+ * Pickup codes: `*20*` + extension or `**` + extension (3CX's) picks up that extension's ringing
+ * call; `*20` alone, a call ringing a member of one of the picker's ring groups. Undefined when
+ * `dialled` is no pickup code, null for group pickup.
+ */
+export function pickupTarget(dialled: string): string | null | undefined {
+  if (dialled === '*20') return null;
+  const match = /^(?:\*20\*|\*\*)(\d+)$/.exec(dialled);
+  return match?.[1];
+}
 
 function userOf(nameAddrUri: string | undefined): string | null {
   if (nameAddrUri === undefined) return null;
@@ -221,6 +235,94 @@ export class CallRouter {
   }
 
   /**
+   * An INVITE with Replaces (RFC 3891 §3) from an authenticated extension: a ringing leg's early
+   * dialog is picked up (its call answered by the new caller, the phones rung cancelled); an
+   * answered dialog of the same extension (a call moved to another of its phones) has its party
+   * replaced by the new caller. A malformed or repeated Replaces gets 400; one naming no dialog,
+   * or a caller's early dialog (not the PBX's own), 481; an answered dialog with `early-only`, or
+   * one busy being transferred, 486; another extension's answered dialog, 403.
+   */
+  handleReplaces(request: SipRequest, tx: ServerTx, extension: string): CallSession | null {
+    const values = request.headers.getAll('Replaces');
+    const replaces = values.length === 1 ? parseReplaces(values[0] ?? '') : null;
+    const refuse = (status: number, reason: string): null => {
+      this.log(`INVITE with Replaces from ${extension}: ${status} ${reason}`);
+      tx.respond(buildReply(request, status, reason));
+      return null;
+    };
+    if (replaces === null) return refuse(400, 'Bad Request: malformed Replaces');
+    const named = this.byCallId.get(replaces.callId)?.namedDialog(replaces) ?? null;
+    if (named === null || named.state === 'unanswered') {
+      return refuse(481, 'Call/Transaction Does Not Exist');
+    }
+    if (named.state === 'engaged' || (named.state === 'confirmed' && replaces.earlyOnly)) {
+      return refuse(486, 'Busy Here');
+    }
+    if (named.state === 'confirmed' && named.by !== extension) return refuse(403, 'Forbidden');
+    return this.startJoining(request, tx, extension, named.by, (session) => {
+      if (named.state === 'ringing') pickUp(session, extension, named.call, named.other);
+      else replaceParty(session, extension, named);
+    });
+  }
+
+  /**
+   * A pickup code from an authenticated extension: `target` names the ringing extension
+   * (directed pickup), null a member of one of the picker's ring groups (group pickup). The
+   * oldest such ringing call is answered by the picker; none: 480.
+   */
+  handlePickup(
+    request: SipRequest,
+    tx: ServerTx,
+    extension: string,
+    dialled: string,
+    target: string | null,
+  ): CallSession | null {
+    const directory = this.options.directory();
+    const groups = [...directory.ringGroups.values()].filter((g) => g.members.includes(extension));
+    const wanted = (rung: string): boolean =>
+      rung !== extension &&
+      (target === null ? groups.some((g) => g.members.includes(rung)) : rung === target);
+    const ringing = [...this.sessions].find((s) => s.ringingFor(wanted));
+    if (ringing === undefined) {
+      this.log(`pickup ${dialled} by ${extension}: no call ringing`);
+      tx.respond(buildReply(request, 480, 'Temporarily Unavailable: no call to pick up'));
+      return null;
+    }
+    const caller = partyOf(ringing.caller);
+    this.log(`pickup ${dialled} by ${extension}: call ${ringing.id}`);
+    return this.startJoining(request, tx, extension, dialled, (session) =>
+      pickUp(session, extension, ringing, caller),
+    );
+  }
+
+  /** A call whose caller joins another call at once (`join`) instead of following a plan. */
+  private startJoining(
+    request: SipRequest,
+    tx: ServerTx,
+    extension: string,
+    to: string,
+    join: (session: CallSession) => void,
+  ): CallSession | null {
+    if (this.refused(tx, false)) return null;
+    const directory = this.options.directory();
+    const { caller, callerName } = this.identify(
+      request,
+      { to, authenticatedAs: extension },
+      directory,
+    );
+    const decision: Decision = { to, exception: null, action: null, plan: [], trace: [] };
+    return this.startSession(
+      tx,
+      decision,
+      caller,
+      callerName,
+      this.clock(),
+      { joining: join },
+      { source: 'extension' },
+    );
+  }
+
+  /**
    * An extension calling an outside number (`e164`): one `dial` step through the trunk, showing
    * the caller's identity as the trunk presents it. The outbound policy is the trunk dialler's
    * to enforce, at dial time.
@@ -264,7 +366,7 @@ export class CallRouter {
     caller: Caller,
     callerName: string | null,
     now: Date,
-    extra: { fromTrunk?: boolean; mailboxMenu?: string },
+    extra: Pick<CallSessionOptions, 'fromTrunk' | 'mailboxMenu' | 'joining'>,
     record: { source: CallSource; onReleased?: () => void },
   ): CallSession {
     const id = randomUUID();

@@ -69,7 +69,8 @@ import type { StepContext } from './steps/step-context.js';
 import { mailboxMenu } from './steps/voicemail.js';
 
 const TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
-  routing: ['ringing', 'announcing', 'voicemail', 'releasing'],
+  // `answered` at once: a new caller joined to another call (INVITE with Replaces, pickup).
+  routing: ['ringing', 'announcing', 'voicemail', 'answered', 'releasing'],
   ringing: ['routing', 'answered', 'releasing'],
   announcing: ['routing', 'releasing'],
   voicemail: ['releasing'],
@@ -118,6 +119,7 @@ export class CallSession implements CallCore {
   private readonly fsm: StateMachine<CallState>;
   private readonly events: CallEvents;
   private readonly mailboxMenu: string | null;
+  private readonly joining: ((session: CallSession) => void) | null;
   private readonly link: SessionLink = { session: this };
   private readonly stepContext: StepContext;
   private readonly logger: (message: string) => void;
@@ -155,6 +157,7 @@ export class CallSession implements CallCore {
     this.events = options.events ?? {};
     this.guard = options.guard ?? ((fn) => fn());
     this.mailboxMenu = options.mailboxMenu ?? null;
+    this.joining = options.joining ?? null;
     this.transfers = options.transfers ?? null;
     this.media = new CallMedia(this.voice.media, options.onMediaFault);
     this.timers = new OwnedTimers(options.scheduler);
@@ -287,6 +290,11 @@ export class CallSession implements CallCore {
     if (this.mailboxMenu !== null) {
       this.stepIndex = 0;
       mailboxMenu(this.stepContext, this.mailboxMenu);
+      return;
+    }
+    if (this.joining !== null) {
+      this.stepIndex = 0;
+      this.joining(this);
       return;
     }
     this.nextStep();
@@ -423,22 +431,39 @@ export class CallSession implements CallCore {
         (dialog.id.localTag === fromTag && dialog.id.remoteTag === toTag));
     if (!this.live()) return null;
     const free = this.transfer === null && this.partner === null && this.transferee === null;
-    const confirmed = free && this.state === 'answered' && this.calleeSide !== null;
+    const joinable = free && this.state === 'answered' && this.calleeSide !== null;
+    const state = joinable ? 'confirmed' : 'engaged';
     const winner = this.winner;
+    const caller = partyOf(this.caller);
     if (names(this.callerLeg.dialog)) {
       const other = winner?.target ?? this.decision.to;
-      return { call: this, party: 'caller', confirmed, by: partyOf(this.caller), other };
-    }
-    if (winner !== null && names(winner.dialog)) {
+      const early = this.callerSide === null;
       return {
         call: this,
-        party: 'callee',
-        confirmed,
-        by: winner.target,
-        other: partyOf(this.caller),
+        party: 'caller',
+        state: early ? 'unanswered' : state,
+        by: caller,
+        other,
       };
     }
+    if (winner !== null && names(winner.dialog)) {
+      return { call: this, party: 'callee', state, by: winner.target, other: caller };
+    }
+    const ringing = this.state === 'ringing' && free;
+    for (const leg of this.legs.all) {
+      const dialog = leg.dialogNamed(names);
+      if (dialog === undefined) continue;
+      const early = ringing && leg.live && dialog.state === 'early';
+      const named = early ? 'ringing' : 'engaged';
+      return { call: this, party: 'callee', state: named, by: leg.target, other: caller };
+    }
     return null;
+  }
+
+  /** Ringing, free, with a live leg ringing an extension `wanted` accepts (a pickup may take it). */
+  ringingFor(wanted: (extension: string) => boolean): boolean {
+    if (this.state !== 'ringing' || this.partner !== null || this.transfer !== null) return false;
+    return this.legs.all.some((leg) => leg.live && wanted(leg.target));
   }
 
   keepOnly(
@@ -476,6 +501,23 @@ export class CallSession implements CallCore {
     );
     this.sides.calleeHere = false;
     this.sides.anchorCaller(ready);
+  }
+
+  takeOver(partner: JoinableCall, by: string, ready: () => void): void {
+    this.partner = partner;
+    this.joinedAnswer = by;
+    this.timers.clear('step');
+    // Answered before its legs are cancelled: their 487s are no step's failure any more.
+    this.enter('answered');
+    this.legs.cancel();
+    this.sides.withCallerMedia('answered', ready);
+  }
+
+  answerJoined(partner: JoinableCall, answeredBy: string, ready: () => void): void {
+    this.partner = partner;
+    this.joinedAnswer = answeredBy;
+    this.enter('answered');
+    this.sides.withCallerMedia('answered', ready);
   }
 
   reportJoined(by: string, to: string): void {

@@ -232,7 +232,7 @@ function receiveAttended(
   reply(core.signaling, tx, 202, 'Accepted');
   const transfer = new BlindTransfer(core, transferor, named?.other ?? target, null);
   transfer.progress(100, 'Trying');
-  if (named === null || !named.confirmed || named.call === core) {
+  if (named === null || named.state !== 'confirmed' || named.call === core) {
     core.log(`attended transfer by ${transferor.by}: Replaces names no call to join`);
     transfer.fail(481, 'Call/Transaction Does Not Exist');
     return;
