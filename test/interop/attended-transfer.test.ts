@@ -3,7 +3,8 @@
  * Alice (101), takes a 06… caller coming in through the trunk, and REFERs it to Alice with
  * `Replaces` naming the consultation. The PBX joins the caller and Alice (Alice's media brought
  * to the PBX by a re-INVITE), hangs up both of the receptionist's dialogs, tells it by NOTIFY
- * sipfrag, and the history says who transferred to whom. Then the refusals: a malformed Replaces
+ * sipfrag, and the history says who transferred to whom. The REFER may as well come on the
+ * consultation call, naming the first one (RFC 5589 §7). Then the refusals: a malformed Replaces
  * (400), one naming no dialog (202, then NOTIFY 481, the call going on). Nothing is left.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -120,6 +121,56 @@ describe('attended transfer against SIPp phones', () => {
       outcome: 'answered',
     });
     expect(transferred?.trace[0]).toEqual({ code: 'transferred', extension: '100', target: '101' });
+  });
+
+  it('the transfer may ride on the consultation call: Alice is joined to the caller', async () => {
+    const dialogFile = join(work, 'first-call');
+    const receptionist = await phone(t, '100', 'uas-answered-dialog.xml', [
+      '-key',
+      'dialog',
+      dialogFile,
+    ]);
+    const caller = sipp(
+      t,
+      'uac-transferred.xml',
+      ['-s', '0442000800', '-key', 'caller', '0612345678'],
+      { localPort: originPort },
+    );
+    let dialog = '';
+    await eventually(
+      () => {
+        try {
+          dialog = readFileSync(dialogFile, 'utf8').trim();
+        } catch {
+          return false;
+        }
+        return dialog !== '';
+      },
+      'the first call to be answered',
+      10_000,
+    );
+    const alice = await phone(t, '101', 'uas-consulted.xml');
+    const consultation = await sipp(t, 'uac-consult-refer.xml', [
+      ...callingAs(t, '100', '101'),
+      '-key',
+      'target',
+      '800',
+      '-key',
+      'replaces',
+      encodeURIComponent(dialog),
+    ]);
+    expect(consultation.code, consultation.stdout + consultation.stderr).toBe(0);
+    expect(consultation.messages).toContain('SIP/2.0 202 Accepted');
+    expect(consultation.messages).toMatch(
+      /SIP\/2\.0 200 OK\r?\n[\s\S]*terminated;reason=noresource/,
+    );
+    const first = await receptionist.done;
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const called = await caller;
+    expect(called.code, called.stdout + called.stderr).toBe(0);
+    const joined = await alice.done;
+    expect(joined.code, joined.stdout + joined.stderr).toBe(0);
+    await expectQuietMedia(t);
   });
 
   it('refusals: a malformed Replaces gets 400, one naming no dialog NOTIFY 481; the call goes on', async () => {

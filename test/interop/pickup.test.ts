@@ -29,6 +29,7 @@ function directory(originPort: number) {
     extensions: [
       { number: '101', name: 'Alice Martin', password: 'secret-of-101' },
       { number: '102', name: 'Bruno Petit', password: 'secret-of-102' },
+      { number: '103', name: 'Chloé Roux', password: 'secret-of-103' },
     ],
     ringGroups: [{ number: '800', name: 'Accueil', strategy: 'ring-all', members: ['101', '102'] }],
     trunks: [originTrunk(originPort, { '0442000101': '101' })],
@@ -50,10 +51,13 @@ describe('pickup against SIPp phones', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  /** Alice's phone rings with the caller's call; resolves with its early dialog as a Replaces. */
-  async function ringingAlice() {
-    const file = join(work, `ringing-${++n}`);
-    const alice = await phone(t, '101', 'uas-picked.xml', ['-key', 'dialog', file]);
+  /**
+   * Alice's phone takes the caller's call (`scenario`: rings, or answers); resolves with its
+   * dialog as a Replaces value once it has it.
+   */
+  async function ringingAlice(scenario = 'uas-picked.xml') {
+    const file = join(work, `dialog-${++n}`);
+    const alice = await phone(t, '101', scenario, ['-key', 'dialog', file]);
     const caller = sipp(t, 'uac-hungup.xml', ['-s', '0442000101', '-key', 'caller', '0612345678'], {
       localPort: originPort,
     });
@@ -67,7 +71,7 @@ describe('pickup against SIPp phones', () => {
         }
         return dialog !== '';
       },
-      "Alice's phone to ring",
+      "Alice's phone to take the call",
       10_000,
     );
     return { alice, caller, dialog };
@@ -104,6 +108,15 @@ describe('pickup against SIPp phones', () => {
     await expectPickedUp(ringing, picker);
   });
 
+  it("group pickup stays within the picker's ring groups: Chloé, in none, gets 480", async () => {
+    const ringing = await ringingAlice();
+    const refused = await sipp(t, 'uac-auth-refused.xml', callingAs(t, '103', '*20'));
+    expect(refused.code, refused.stdout + refused.stderr).toBe(0);
+    expect(finalStatus(refused.messages)).toBe(480);
+    const picker = await sipp(t, 'uac-auth.xml', callingAs(t, '102', '*20*101'));
+    await expectPickedUp(ringing, picker);
+  });
+
   it.each(['*20*101', '**101', '*20'])('Bruno picks up by dialling %s', async (code) => {
     const ringing = await ringingAlice();
     const picker = await sipp(t, 'uac-auth.xml', callingAs(t, '102', code));
@@ -125,5 +138,39 @@ describe('pickup against SIPp phones', () => {
       expect(finalStatus(refused.messages)).toBe(status);
     }
     await expectQuietMedia(t);
+  });
+
+  it('Alice moves her answered call to another of her phones; Bruno may not take it', async () => {
+    const answered = await ringingAlice('uas-answered-dialog.xml');
+    const replacing = (extension: string, replaces: string) =>
+      callingAs(t, extension, '101').concat(['-key', 'replaces', replaces]);
+    // RFC 3891 §3: a confirmed dialog named with early-only gets 486; another extension's, 403.
+    for (const [extension, replaces, status] of [
+      ['102', answered.dialog, 403],
+      ['101', `${answered.dialog};early-only`, 486],
+    ] as const) {
+      const refused = await sipp(t, 'uac-replaces-refused.xml', replacing(extension, replaces));
+      expect(refused.code, refused.stdout + refused.stderr).toBe(0);
+      expect(finalStatus(refused.messages)).toBe(status);
+    }
+    const other = await sipp(t, 'uac-replaces.xml', replacing('101', answered.dialog));
+    expect(other.code, other.stdout + other.stderr).toBe(0);
+    // The desk phone is hung up on; the caller stays until the other phone hangs up.
+    const desk = await answered.alice.done;
+    expect(desk.code, desk.stdout + desk.stderr).toBe(0);
+    const caller = await answered.caller;
+    expect(caller.code, caller.stdout + caller.stderr).toBe(0);
+    await expectQuietMedia(t);
+    const moved = async () =>
+      (await listCalls(t.db, { limit: 3 })).find((c) => c.caller === '+33612345678');
+    for (let i = 0; i < 250 && (await moved())?.outcome == null; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await moved()).toMatchObject({ called: '101', answeredBy: '101', outcome: 'answered' });
+    expect((await moved())?.trace[0]).toEqual({
+      code: 'transferred',
+      extension: '101',
+      target: '101',
+    });
   });
 });
