@@ -25,7 +25,6 @@ import {
   getCallId,
   getFrom,
   parseNameAddr,
-  parseReplaces,
   parseSipUri,
   uriUser,
 } from '../../sip/message/index.js';
@@ -37,8 +36,8 @@ import { CallBoundary } from './call-boundary.js';
 import { CallSession } from './call-session.js';
 import type { CallEnd, CallSessionOptions, CallTimers, TransferRouting } from './call-core.js';
 import { routeTransfer } from './transfer/transfer-routing.js';
-import { pickUp, replaceParty } from './transfer/attended.js';
-import { partyOf } from './dialog-requests.js';
+import { joinByReplaces, pickUpByCode } from './transfer/joining.js';
+import type { JoiningHost } from './transfer/joining.js';
 import { privacyRequested } from './identity.js';
 import { refuseUnusableOffer } from './offer-check.js';
 import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
@@ -80,17 +79,6 @@ export interface InviteContext {
 
 /** What the phones dial for their mailbox menu (design §5). */
 export const MAILBOX_MENU = '*97';
-
-/**
- * Pickup codes: `*20*` + extension or `**` + extension (3CX's) picks up that extension's ringing
- * call; `*20` alone, a call ringing a member of one of the picker's ring groups. Undefined when
- * `dialled` is no pickup code, null for group pickup.
- */
-export function pickupTarget(dialled: string): string | null | undefined {
-  if (dialled === '*20') return null;
-  const match = /^(?:\*20\*|\*\*)(\d+)$/.exec(dialled);
-  return match?.[1];
-}
 
 function userOf(nameAddrUri: string | undefined): string | null {
   if (nameAddrUri === undefined) return null;
@@ -234,42 +222,12 @@ export class CallRouter {
     );
   }
 
-  /**
-   * An INVITE with Replaces (RFC 3891 §3) from an authenticated extension: a ringing leg's early
-   * dialog is picked up (its call answered by the new caller, the phones rung cancelled); an
-   * answered dialog of the same extension (a call moved to another of its phones) has its party
-   * replaced by the new caller. A malformed or repeated Replaces gets 400; one naming no dialog,
-   * or a caller's early dialog (not the PBX's own), 481; an answered dialog with `early-only`, or
-   * one busy being transferred, 486; another extension's answered dialog, 403.
-   */
+  /** An INVITE with Replaces from an authenticated extension (transfer/joining.ts). */
   handleReplaces(request: SipRequest, tx: ServerTx, extension: string): CallSession | null {
-    const values = request.headers.getAll('Replaces');
-    const replaces = values.length === 1 ? parseReplaces(values[0] ?? '') : null;
-    const refuse = (status: number, reason: string): null => {
-      this.log(`INVITE with Replaces from ${extension}: ${status} ${reason}`);
-      tx.respond(buildReply(request, status, reason));
-      return null;
-    };
-    if (replaces === null) return refuse(400, 'Bad Request: malformed Replaces');
-    const named = this.byCallId.get(replaces.callId)?.namedDialog(replaces) ?? null;
-    if (named === null || named.state === 'unanswered') {
-      return refuse(481, 'Call/Transaction Does Not Exist');
-    }
-    if (named.state === 'engaged' || (named.state === 'confirmed' && replaces.earlyOnly)) {
-      return refuse(486, 'Busy Here');
-    }
-    if (named.state === 'confirmed' && named.by !== extension) return refuse(403, 'Forbidden');
-    return this.startJoining(request, tx, extension, named.by, (session) => {
-      if (named.state === 'ringing') pickUp(session, extension, named.call, named.other);
-      else replaceParty(session, extension, named);
-    });
+    return joinByReplaces(this.joiningHost(), request, tx, extension);
   }
 
-  /**
-   * A pickup code from an authenticated extension: `target` names the ringing extension
-   * (directed pickup), null a member of one of the picker's ring groups (group pickup). The
-   * oldest such ringing call is answered by the picker; none: 480.
-   */
+  /** A pickup code from an authenticated extension (transfer/joining.ts). */
   handlePickup(
     request: SipRequest,
     tx: ServerTx,
@@ -277,22 +235,18 @@ export class CallRouter {
     dialled: string,
     target: string | null,
   ): CallSession | null {
-    const directory = this.options.directory();
-    const groups = [...directory.ringGroups.values()].filter((g) => g.members.includes(extension));
-    const wanted = (rung: string): boolean =>
-      rung !== extension &&
-      (target === null ? groups.some((g) => g.members.includes(rung)) : rung === target);
-    const ringing = [...this.sessions].find((s) => s.ringingFor(wanted));
-    if (ringing === undefined) {
-      this.log(`pickup ${dialled} by ${extension}: no call ringing`);
-      tx.respond(buildReply(request, 480, 'Temporarily Unavailable: no call to pick up'));
-      return null;
-    }
-    const caller = partyOf(ringing.caller);
-    this.log(`pickup ${dialled} by ${extension}: call ${ringing.id}`);
-    return this.startJoining(request, tx, extension, dialled, (session) =>
-      pickUp(session, extension, ringing, caller),
-    );
+    return pickUpByCode(this.joiningHost(), { request, tx, extension, dialled, target });
+  }
+
+  private joiningHost(): JoiningHost<CallSession> {
+    return {
+      callById: (callId) => this.byCallId.get(callId),
+      calls: () => this.sessions,
+      directory: () => this.options.directory(),
+      log: this.log,
+      start: (request, tx, extension, to, join) =>
+        this.startJoining(request, tx, extension, to, join),
+    };
   }
 
   /** A call whose caller joins another call at once (`join`) instead of following a plan. */

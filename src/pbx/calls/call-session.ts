@@ -510,6 +510,9 @@ export class CallSession implements CallCore {
     // Answered before its legs are cancelled: their 487s are no step's failure any more.
     this.enter('answered');
     this.legs.cancel();
+    // The caller hears the picker only: no ringback, no ringing leg's early media.
+    this.media.stopPlayback();
+    this.media.unbridge();
     this.sides.withCallerMedia('answered', ready);
   }
 

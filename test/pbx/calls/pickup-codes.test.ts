@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAILBOX_MENU, pickupTarget } from '../../../src/pbx/calls/call-router.js';
+import { MAILBOX_MENU } from '../../../src/pbx/calls/call-router.js';
+import { pickupTarget } from '../../../src/pbx/calls/transfer/joining.js';
 
 describe('pickup codes', () => {
   it('*20*ext and **ext name the ringing extension, *20 alone a ring group of the picker', () => {

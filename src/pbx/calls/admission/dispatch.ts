@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { canonicalNumber } from '../../../domain/numbers.js';
 import { buildReply } from '../../../sip/stack.js';
 import type { CallRouter } from '../call-router.js';
-import { MAILBOX_MENU, pickupTarget } from '../call-router.js';
+import { MAILBOX_MENU } from '../call-router.js';
+import { pickupTarget } from '../transfer/joining.js';
 import type { AdmissionStep } from './chain.js';
 import { decided } from './chain.js';
 
