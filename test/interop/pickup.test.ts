@@ -105,6 +105,8 @@ describe('pickup against SIPp phones', () => {
       'replaces',
       ringing.dialog,
     ]);
+    // Its `Require: replaces` was honoured (no 420), and the PBX says it supports it.
+    expect(picker.messages).toMatch(/SIP\/2\.0 200 OK[\s\S]*Supported: replaces/);
     await expectPickedUp(ringing, picker);
   });
 
