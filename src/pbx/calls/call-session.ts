@@ -523,6 +523,11 @@ export class CallSession implements CallCore {
     this.sides.withCallerMedia('answered', ready);
   }
 
+  abandon(): void {
+    if (this.unanswered())
+      this.rejectCaller({ status: 487, reason: 'Request Terminated' }, 'cancelled');
+  }
+
   reportJoined(by: string, to: string): void {
     const decision: Decision = {
       to,

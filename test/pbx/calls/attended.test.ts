@@ -3,14 +3,18 @@
  * caller (call 1) and consulted Alice (101, call 2); her REFER on call 1 names call 2 by
  * Replaces. Both remaining parties are re-INVITEd to the PBX, the secretary's two dialogs are hung
  * up, and RTP from the caller reaches Alice (and back) through the PBX's bridge. Either party
- * hanging up ends both calls, and both release everything. Real RTP sessions and sockets on
+ * hanging up ends both calls, and both release everything. A consultation still ringing is
+ * cancelled and its target rung for the caller instead. Real RTP sessions and sockets on
  * 127.0.0.1; signalling faked.
  */
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRtp, encodeRtp } from '../../../src/media/rtp-packet.js';
+import { route } from '../../../src/domain/route.js';
 import type { Step } from '../../../src/domain/types.js';
+import { routeTransfer } from '../../../src/pbx/calls/transfer/transfer-routing.js';
+import { directoryOf } from '../../store/helpers.js';
 import type { TransferRouting } from '../../../src/pbx/calls/call-core.js';
 import type { CallSession } from '../../../src/pbx/calls/call-session.js';
 import {
@@ -28,6 +32,15 @@ import {
 } from './fakes.js';
 import type { Call, FakeClientTx } from './fakes.js';
 
+const DIRECTORY = directoryOf({
+  country: 'FR',
+  timezone: 'Europe/Paris',
+  extensions: [
+    { number: '100', name: 'Secrétariat', password: 'change-me-100' },
+    { number: '101', name: 'Alice Martin', password: 'change-me-101' },
+  ],
+});
+const NOW = new Date('2025-03-04T10:00:00Z');
 const RING_100: Step = { do: 'ring', extensions: ['100'], timeout: 20 };
 const RING_101: Step = { do: 'ring', extensions: ['101'], timeout: 20 };
 const CONTACTS = { '100': [device(1)], '101': [device(2)] };
@@ -189,5 +202,57 @@ describe('attended transfer', () => {
       call.sig.only('BYE').reply(200);
       expectReleased(call);
     }
+  });
+
+  it('transferred while the consultation still rings: that call is cancelled, Alice rung for the caller', async () => {
+    let other: CallSession | null = null;
+    const transfers: TransferRouting = {
+      route: (caller, target, by) =>
+        routeTransfer(DIRECTORY, target, by, (to) => route({ to, from: caller }, DIRECTORY, NOW)),
+      dialog: (replaces) => other?.namedDialog(replaces) ?? null,
+    };
+    const first = startCall([RING_100], { contacts: CONTACTS, transfers });
+    const leg = first.sig.only('INVITE');
+    leg.reply(200, { toTag: 'b1', body: SECRETARY_SDP });
+    fromCaller(first, 'ACK', 10);
+    const second = startCall([RING_101], {
+      contacts: CONTACTS,
+      transfers,
+      caller: { kind: 'internal', extension: '100' },
+      to: '101',
+    });
+    const ringing = second.sig.only('INVITE');
+    ringing.reply(180, { toTag: 'b2' });
+    other = second.session;
+    const replaces = encodeURIComponent(
+      `call-a@198.51.100.7;to-tag=${callerTag(second)};from-tag=atag`,
+    );
+    const refer = fromCallee(first, leg, 'b1', 'REFER', 2, '', [
+      `Refer-To: <sip:101@pbx.test?Replaces=${replaces}>`,
+    ]).tx;
+    expect(refer?.statuses).toEqual([202]);
+    // The consultation: 487 to the secretary, CANCEL to Alice's ringing phone.
+    expect(second.invite.statuses.at(-1)).toBe(487);
+    second.sig.only('CANCEL').reply(200);
+    ringing.reply(487);
+    // The caller is re-anchored and Alice rung for it, as in a blind transfer.
+    await until(() => first.sig.requests('INVITE', CALLER_SOURCE).length === 1);
+    first.sig.only('INVITE', CALLER_SOURCE).reply(200, { toTag: 'atag', body: OFFER });
+    await until(() => first.sig.requests('INVITE', device(2).destination).length === 1);
+    const alice = first.sig.only('INVITE', device(2).destination);
+    expect(alice.request.headers.get('From')).toMatch(/<sip:\+33612345678@pbx\.test>/);
+    alice.reply(200, { toTag: 'b3', body: SECRETARY_SDP });
+    expect(first.sig.requests('NOTIFY').map((n) => bodyOf(n.request))).toEqual([
+      'SIP/2.0 100 Trying\r\n',
+      'SIP/2.0 200 OK\r\n',
+    ]);
+    for (const n of first.sig.requests('NOTIFY')) n.reply(200);
+    first.sig.only('BYE', device(1).destination).reply(200);
+    fromCaller(first, 'BYE', 11);
+    first.sig.only('BYE', device(2).destination).reply(200);
+    expect(second.ends).toEqual([{ outcome: 'cancelled', status: 487, answeredBy: null }]);
+    await until(() => first.released === 1 && second.released === 1);
+    expectReleased(first);
+    expectReleased(second);
   });
 });

@@ -62,6 +62,8 @@ export interface JoinableCall {
   /** The history: the call continues on a line of its own, transferred by `by` to `to`. */
   reportJoined(by: string, to: string): void;
   reportAnswered(answeredBy: string): void;
+  /** Cancel a call still unanswered (487 to its caller, CANCEL to its legs). */
+  abandon(): void;
   hangUp(by: 'pbx'): void;
 }
 

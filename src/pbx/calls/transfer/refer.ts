@@ -14,8 +14,10 @@
  * router answers it 481.
  *
  * A Refer-To with `Replaces` is an attended transfer (attended.ts): a malformed Replaces gets 400;
- * one naming a dialog of somebody else than the transferor, 403; one naming no dialog the PBX
- * can join (none, an early one, this very call, a call already transferring) is accepted and
+ * one naming a dialog of somebody else than the transferor, 403; one naming the transferor's
+ * consultation still ringing becomes a blind transfer to whom it rings (the consultation is
+ * cancelled); one naming no dialog the PBX can join (none, this very call, a call already
+ * transferring or in voicemail) is accepted and
  * fails as the INVITE with Replaces a transferee would send would (RFC 5589 §7, RFC 3891 §3):
  * NOTIFY `481 Call/Transaction Does Not Exist`, the call going on as before. A 481 to the REFER
  * itself would end the transferor's dialog (RFC 3261 §12.2.1.2).
@@ -181,14 +183,25 @@ export function receiveRefer(
     return;
   }
   if (refer.replaces !== undefined) {
-    receiveAttended(core, transferor, refer.user, refer.replaces, tx);
+    receiveAttended(core, transferor, transferee, refer.user, refer.replaces, tx);
     return;
   }
+  blindTransfer(core, transferor, transferee, refer.user, tx);
+}
+
+/** Accept (or refuse) a blind transfer of `transferee` to `target`, and carry it out. */
+function blindTransfer(
+  core: CallCore,
+  transferor: Transferor,
+  transferee: Caller,
+  target: string,
+  tx: ServerTx,
+): void {
   const routing = core.transfers;
   const by = transferor.by;
-  const routed = routing === null ? 'forbidden' : routing.route(transferee, refer.user, by);
+  const routed = routing === null ? 'forbidden' : routing.route(transferee, target, by);
   if (routed === 'forbidden') {
-    core.log(`transfer to ${refer.user} by ${by} refused`);
+    core.log(`transfer to ${target} by ${by} refused`);
     reply(core.signaling, tx, 403, 'Forbidden');
     return;
   }
@@ -196,17 +209,17 @@ export function receiveRefer(
     reply(core.signaling, tx, 404, 'Not Found');
     return;
   }
-  const voicemailTarget = refer.user.startsWith('*');
+  const voicemailTarget = target.startsWith('*');
   const { decision, returnStep } = transferDecision(routed.decision, {
     by,
-    target: refer.user,
+    target: target,
     returnTo: voicemailTarget ? null : routed.transferor,
     returnTimeout: routed.returnTimeout,
   });
   reply(core.signaling, tx, 202, 'Accepted');
-  const transfer = new BlindTransfer(core, transferor, refer.user, returnStep);
+  const transfer = new BlindTransfer(core, transferor, target, returnStep);
   transfer.progress(100, 'Trying');
-  core.log(`transferred by ${by} to ${refer.user}`);
+  core.log(`transferred by ${by} to ${target}`);
   core.transferTo(transfer, decision, transferee);
 }
 
@@ -214,6 +227,7 @@ export function receiveRefer(
 function receiveAttended(
   core: CallCore,
   transferor: Transferor,
+  transferee: Caller,
   target: string,
   replacesValue: string,
   tx: ServerTx,
@@ -227,6 +241,14 @@ function receiveAttended(
   if (named !== null && named.by !== transferor.by) {
     core.log(`attended transfer by ${transferor.by} names a dialog of ${named.by}: refused`);
     reply(core.signaling, tx, 403, 'Forbidden');
+    return;
+  }
+  if (named?.state === 'unanswered' && named.call !== core) {
+    // RFC 5589 §7: transferred while the consultation still rings. The PBX cannot hand a
+    // ringing call to the transferee, so it cancels it and rings its target for the transferee.
+    core.log(`attended transfer by ${transferor.by} while ${named.other} rings: blind`);
+    named.call.abandon();
+    blindTransfer(core, transferor, transferee, named.other, tx);
     return;
   }
   reply(core.signaling, tx, 202, 'Accepted');
