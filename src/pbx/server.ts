@@ -34,7 +34,7 @@ import { MailQueue } from './voicemail/mail-queue.js';
 import type { MailQueueOptions } from './voicemail/mail-queue.js';
 import { EventBus } from './events.js';
 import { PbxMetrics } from './metrics.js';
-import { PBX_ALLOW as ALLOW } from './allow.js';
+import { PBX_ALLOW as ALLOW, PBX_SUPPORTED as SUPPORTED } from './allow.js';
 
 const DAY_MS = 86_400_000;
 const HISTORY_PRUNE_EVERY_MS = 3_600_000;
@@ -193,7 +193,11 @@ export class Pbx {
     const metrics = options.metrics ?? new PbxMetrics({ defaultMetrics: false });
     const stack = new SipStack({
       ...(options.timers === undefined ? {} : { timers: options.timers }),
-      transport: { trustsMaddr: (source) => trunkSource(source) },
+      transport: {
+        trustsMaddr: (source) => trunkSource(source),
+        // RFC 3891 §7: `Require: replaces` is honoured (calls/transfer/attended.ts).
+        validation: { supported: [SUPPORTED] },
+      },
       ...(options.overload === undefined
         ? {}
         : { overload: { ...options.overload, onChange: overloadLog(options.log) } }),
@@ -326,6 +330,7 @@ export class Pbx {
         if (tx !== null && !request.headers.has('Proxy-Require')) {
           const response = buildReply(request, 200, 'OK');
           response.headers.append('Allow', ALLOW);
+          response.headers.append('Supported', SUPPORTED);
           response.headers.append('Accept', 'application/sdp');
           response.headers.append('Allow-Events', 'message-summary');
           tx.respond(response);

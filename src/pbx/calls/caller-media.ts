@@ -148,6 +148,18 @@ export class CallMedia {
     this.bridged = this.layer.bridge(caller, callee);
   }
 
+  /**
+   * Relay between the caller's session and another call's (an attended transfer joined the two
+   * calls): this call owns the bridge and stops it when it ends.
+   */
+  bridgeTo(other: RtpSession): void {
+    const caller = this.callerSession;
+    if (caller === null) throw new Error('a bridge needs the caller session');
+    this.unbridge();
+    this.stopPlayback();
+    this.bridged = this.layer.bridge(caller, other);
+  }
+
   unbridge(): void {
     this.bridged?.stop();
     this.bridged = null;

@@ -153,7 +153,7 @@ export function fromTransferor(
 }
 
 /** Who a B-leg reached, as a caller: an extension, or an outside number (E.164) it dialled. */
-function callerOf(target: string): Caller {
+export function callerOf(target: string): Caller {
   return target.startsWith('+')
     ? { kind: 'external', e164: target, digits: target }
     : { kind: 'internal', extension: target };
@@ -163,7 +163,7 @@ function callerOf(target: string): Caller {
  * The caller as a transferor: its extension, else its number (never its digits alone, which an
  * outside caller writes as it likes: the policy lets only an extension transfer out).
  */
-function partyOf(caller: Caller): string {
+export function partyOf(caller: Caller): string {
   if (caller.kind === 'internal') return caller.extension;
   return caller.kind === 'external' ? (caller.e164 ?? 'outside') : 'anonymous';
 }

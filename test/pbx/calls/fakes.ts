@@ -250,6 +250,8 @@ export function startCall(
     caller?: CallSessionOptions['caller'];
     callerName?: string | null;
     trace?: Decision['trace'];
+    /** What the caller dialled (default 100). */
+    to?: string;
     voice?: CallSessionOptions['voice'];
     transfers?: CallSessionOptions['transfers'];
   } = {},
@@ -269,7 +271,7 @@ export function startCall(
   const session = new CallSession({
     id: 'test',
     invite,
-    decision: { ...decisionOf(plan), trace: options.trace ?? [] },
+    decision: { ...decisionOf(plan, options.to), trace: options.trace ?? [] },
     caller: options.caller ?? { kind: 'external', e164: '+33612345678', digits: '+33612345678' },
     callerName: options.callerName === undefined ? 'Bob Caller' : options.callerName,
     signaling: sig,

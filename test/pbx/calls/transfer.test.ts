@@ -188,7 +188,7 @@ describe('blind transfer', () => {
     expectReleased(call);
   });
 
-  it('refusals: no Refer-To 400, premium number 403, unknown 404; the call goes on', async () => {
+  it('refusals: no Refer-To 400, premium number 403, unknown 404, Replaces naming no call 481; the call goes on', async () => {
     const { call, leg } = answered();
     expect(refer(call, leg, 2, [])?.statuses).toEqual([400]);
     expect(refer(call, leg, 3, ['<sip:101@pbx.test>', '<sip:102@pbx.test>'])?.statuses).toEqual([
@@ -196,12 +196,21 @@ describe('blind transfer', () => {
     ]);
     expect(refer(call, leg, 4, ['<sip:0899123456@pbx.test>'])?.statuses).toEqual([403]);
     expect(refer(call, leg, 5, ['<sip:*999@pbx.test>'])?.statuses).toEqual([404]);
+    // Attended transfer (RFC 3891): a Replaces without its tags is malformed; one naming no
+    // call is accepted and fails as the transferee's INVITE with Replaces would (RFC 5589 §7).
+    expect(refer(call, leg, 6, ['<sip:101@pbx.test?Replaces=abc%3Bto-tag%3Dx>'])?.statuses).toEqual(
+      [400],
+    );
     expect(
-      refer(call, leg, 6, ['<sip:101@pbx.test?Replaces=abc%3Bto-tag%3Dx%3Bfrom-tag%3Dy>'])
+      refer(call, leg, 7, ['<sip:101@pbx.test?Replaces=abc%3Bto-tag%3Dx%3Bfrom-tag%3Dy>'])
         ?.statuses,
-    ).toEqual([501]);
+    ).toEqual([202]);
     expect(call.session.state).toBe('answered');
-    expect(call.sig.requests('NOTIFY')).toEqual([]);
+    expect(notifies(call).map((n) => n.body)).toEqual([
+      'SIP/2.0 100 Trying\r\n',
+      'SIP/2.0 481 Call/Transaction Does Not Exist\r\n',
+    ]);
+    for (const n of call.sig.requests('NOTIFY')) n.reply(200);
     fromCaller(call, 'BYE', 11);
     call.sig.only('BYE').reply(200);
     expectReleased(call);
