@@ -4,3 +4,6 @@
  */
 export const PBX_ALLOW =
   'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, SUBSCRIBE, INFO, REFER';
+
+/** The event packages the PBX notifies (RFC 6665 §8.2.2), for OPTIONS and every 489. */
+export const PBX_ALLOW_EVENTS = 'message-summary, dialog, presence';
