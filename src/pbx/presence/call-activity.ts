@@ -113,6 +113,9 @@ export class CallActivity {
   private current = new Map<string, Line[]>();
   private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
+  /** The calls moved since `current` was read. */
+  private stale = false;
+  private wanted: () => boolean = () => true;
 
   constructor(
     private readonly host: string,
@@ -155,8 +158,21 @@ export class CallActivity {
     };
   }
 
+  /**
+   * Whether anybody watches now. While nobody does, a change only marks the lines stale: a PBX
+   * without lamps reads no calls on every message.
+   */
+  interest(wanted: () => boolean): void {
+    this.wanted = wanted;
+  }
+
   /** The lines of `extension` now. */
   linesOf(extension: string): readonly Line[] {
+    if (this.stale && this.scheduled === undefined) {
+      // Read quietly: nobody watched while they moved, so nobody is owed a change.
+      this.current = linesOf(this.source(), this.host, this.isExtension);
+      this.stale = false;
+    }
     return this.current.get(extension) ?? [];
   }
 
@@ -168,7 +184,8 @@ export class CallActivity {
 
   /** Something in a call moved: read the lines again on the next turn (once however many). */
   changed(): void {
-    if (this.scheduled !== undefined || this.closed) return;
+    this.stale = true;
+    if (this.scheduled !== undefined || this.closed || !this.wanted()) return;
     this.scheduled = setImmediate(() => {
       this.scheduled = undefined;
       this.refresh();
@@ -189,6 +206,7 @@ export class CallActivity {
 
   private refresh(): void {
     const next = linesOf(this.source(), this.host, this.isExtension);
+    this.stale = false;
     const changed = new Set<string>();
     for (const extension of new Set([...next.keys(), ...this.current.keys()])) {
       if (signature(next.get(extension)) !== signature(this.current.get(extension))) {

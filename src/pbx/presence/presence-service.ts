@@ -24,7 +24,7 @@ import type { Dialog } from '../../sip/dialog/index.js';
 import { buildReply, createTag, getTo, parseSipUri, uriUser } from '../../sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { ServerTransaction, SipStack, Source } from '../../sip/stack.js';
-import type { Scheduler } from '../../sip/timers.js';
+import type { Scheduler, TimerHandle } from '../../sip/timers.js';
 import { contactUri } from '../../sip/transport/contact.js';
 import type { Destination } from '../../sip/transport/types.js';
 import { formatHost } from '../../sip/transport/via.js';
@@ -53,6 +53,8 @@ const CONTENT_TYPE: Readonly<Record<PresencePackage, string>> = {
 export interface PresenceOptions extends ExpiryBounds {
   maxSubscriptions: number;
   maxPerSubscriber: number;
+  /** How often a status chosen until a time, or scheduled, is read again (ms). */
+  statusEveryMs: number;
 }
 
 export const DEFAULT_PRESENCE_OPTIONS: PresenceOptions = {
@@ -61,6 +63,7 @@ export const DEFAULT_PRESENCE_OPTIONS: PresenceOptions = {
   maxSeconds: 3600,
   maxSubscriptions: 10_000,
   maxPerSubscriber: 200,
+  statusEveryMs: 30_000,
 };
 
 export interface PresenceDeps {
@@ -98,6 +101,8 @@ export class PresenceService {
   /** Statuses told by the event bus, newer than the directory the PBX holds (reload lag). */
   private readonly told = new Map<string, Status>();
   private readonly stopActivity: () => void;
+  /** While presence is watched: statuses that change with time (until, schedule) are read again. */
+  private tick: TimerHandle | undefined;
 
   constructor(private readonly deps: PresenceDeps) {
     this.options = { ...DEFAULT_PRESENCE_OPTIONS, ...deps.options };
@@ -107,6 +112,7 @@ export class PresenceService {
         if (changed.has(watch.target)) this.tell(watch);
       }
     });
+    deps.activity.interest(() => this.watches.size > 0);
   }
 
   /** Subscriptions alive now. */
@@ -196,11 +202,16 @@ export class PresenceService {
     else watch.subscription.notify();
   }
 
-  /** Ends every subscription with a last NOTIFY (deactivated: the phone may subscribe again). */
+  /**
+   * Forgets every subscription; nothing is sent (the stack closes next): after a restart the
+   * phones' refreshes get 481 and they subscribe anew.
+   */
   close(): void {
     this.stopActivity();
     for (const watch of [...this.watches.values()]) watch.subscription.drop('closing');
     this.watches.clear();
+    this.deps.scheduler.clear(this.tick);
+    this.tick = undefined;
   }
 
   private create(
@@ -231,12 +242,31 @@ export class PresenceService {
         content: () => this.content(watch),
         onEnded: (why) => {
           this.watches.delete(dialog.key);
+          if (this.watches.size === 0) {
+            this.deps.scheduler.clear(this.tick);
+            this.tick = undefined;
+          }
           this.deps.log.info({ pkg, target, subscriber, why }, 'presence subscription ended');
         },
       }),
     };
     this.watches.set(dialog.key, watch);
+    if (pkg === 'presence') this.armTick();
     return watch;
+  }
+
+  /**
+   * A status chosen until 14:00 ends by itself, a weekly schedule turns Lunch on: nothing is
+   * written then, so the watched statuses are read again now and then (only a change is sent).
+   */
+  private armTick(): void {
+    if (this.tick !== undefined) return;
+    this.tick = this.deps.scheduler.setTimer(this.options.statusEveryMs, () => {
+      this.tick = undefined;
+      const watched = [...this.watches.values()].filter((w) => w.pkg === 'presence');
+      for (const watch of watched) this.tell(watch);
+      if (watched.length > 0) this.armTick();
+    });
   }
 
   /** Past a bound: 503 with Retry-After answered, true. */
