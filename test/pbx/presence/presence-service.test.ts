@@ -10,6 +10,9 @@ import type { SipRequest, SipResponse } from '../../../src/sip/message/index.js'
 import { SipStack } from '../../../src/sip/stack.js';
 import type { Destination } from '../../../src/sip/stack.js';
 import { answerChallenge } from '../../../src/sip/auth/digest.js';
+import { buildDirectory } from '../../../src/domain/document.js';
+import { openStore } from '../../../src/cli/data-dir.js';
+import { saveDirectory } from '../../../src/store/directory-repository.js';
 import { eventually, startTestPbx } from '../../interop/harness.js';
 import type { TestPbx } from '../../interop/harness.js';
 
@@ -128,7 +131,7 @@ let t: TestPbx;
 
 beforeAll(async () => {
   t = await startTestPbx(DIRECTORY, undefined, TIMERS, undefined, '127.0.0.1', {
-    presence: { minSeconds: 2, maxPerSubscriber: 3, maxSubscriptions: 5 },
+    presence: { minSeconds: 2, maxPerSubscriber: 3, maxSubscriptions: 5, statusEveryMs: 200 },
   });
 });
 afterEach(async () => {
@@ -272,6 +275,39 @@ describe('a subscription’s life (RFC 6665 §4.2.2)', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(here.notifies).toHaveLength(2);
     expect((await here.subscribe({ event: 'presence', expires: 0 })).status).toBe(200);
+    await released();
+    // No write stood behind that event: the reload that follows a real one puts it right.
+    t.pbx.events.emit({ type: 'directory' });
+  });
+
+  it('shows a status chosen until a time, then the one before once that time has passed', async () => {
+    const phone = await Phone.start(t);
+    expect((await phone.subscribe({ event: 'presence' })).status).toBe(200);
+    await phone.waitNotifies(1);
+    expect(phone.notifies[0]?.body.toString()).toContain('<note>Disponible</note>');
+    // Written by another process (as `renvoi import` or the API would): the PBX reloads it.
+    const until = new Date(Date.now() + 1500).toISOString();
+    const built = buildDirectory({
+      extensions: DIRECTORY.extensions.map((e) =>
+        e.number === '201' ? { ...e, temporaryStatus: { status: 'away', until } } : e,
+      ),
+    });
+    if (!built.ok) throw new Error(JSON.stringify(built.problems));
+    const other = await openStore(t.dataDir);
+    try {
+      await saveDirectory(other, built.directory);
+    } finally {
+      await other.destroy();
+    }
+    const [, away] = await phone.waitNotifies(2);
+    expect(away?.body.toString()).toContain('<rpid:away/>');
+    // Nothing is written when `until` passes: the PBX reads the status again by itself.
+    const [, , back] = await phone.waitNotifies(3);
+    expect(back?.body.toString()).toContain('<note>Disponible</note>');
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(until));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(phone.notifies).toHaveLength(3);
+    expect((await phone.subscribe({ event: 'presence', expires: 0 })).status).toBe(200);
     await released();
   });
 });
