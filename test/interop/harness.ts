@@ -461,10 +461,18 @@ export function finalStatus(messages: string): number | null {
   return last === undefined ? null : Number(last);
 }
 
-/** No transaction, timer (but the connection idle timers of open sockets) or call left. */
+/**
+ * No transaction, timer (but the connection idle timers of open sockets), call, or presence
+ * subscription and its timers left.
+ */
 export function isQuiet(pbx: Pbx): boolean {
   const s = pbx.stats();
-  return s.transactions.total === 0 && s.calls === 0;
+  return (
+    s.transactions.total === 0 &&
+    s.calls === 0 &&
+    s.subscriptions === 0 &&
+    s.subscriptionTimers === 0
+  );
 }
 
 /**
