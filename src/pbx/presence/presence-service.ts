@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import type { Directory, Status } from '../../domain/types.js';
 import { effectiveStatus } from '../../domain/status.js';
 import { message } from '../../i18n/index.js';
-import { createUasDialog } from '../../sip/dialog/index.js';
+import { createUasDialog, dialogKey, requestDialogId } from '../../sip/dialog/index.js';
 import type { Dialog } from '../../sip/dialog/index.js';
 import { buildReply, createTag, getTo, parseSipUri, uriUser } from '../../sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
@@ -95,7 +95,11 @@ interface Watch {
 }
 
 export class PresenceService {
+  /** By dialog key. */
   private readonly watches = new Map<string, Watch>();
+  /** The same, by extension watched and by extension subscribing: no scan of them all. */
+  private readonly byTarget = new Map<string, Set<Watch>>();
+  private readonly bySubscriber = new Map<string, Set<Watch>>();
   private readonly options: PresenceOptions;
   private readonly clock: () => Date;
   /** Statuses told by the event bus, newer than the directory the PBX holds (reload lag). */
@@ -108,8 +112,8 @@ export class PresenceService {
     this.options = { ...DEFAULT_PRESENCE_OPTIONS, ...deps.options };
     this.clock = deps.clock ?? (() => new Date());
     this.stopActivity = deps.activity.subscribe((changed) => {
-      for (const watch of this.watches.values()) {
-        if (changed.has(watch.target)) this.tell(watch);
+      for (const extension of changed) {
+        for (const watch of this.byTarget.get(extension) ?? []) this.tell(watch);
       }
     });
     deps.activity.interest(() => this.watches.size > 0);
@@ -136,8 +140,8 @@ export class PresenceService {
   /** A user's status changed (web client, API): its presence watchers are told. */
   statusChanged(extension: string, status: Status): void {
     this.told.set(extension, status);
-    for (const watch of this.watches.values()) {
-      if (watch.target === extension && watch.pkg === 'presence') this.tell(watch);
+    for (const watch of this.byTarget.get(extension) ?? []) {
+      if (watch.pkg === 'presence') this.tell(watch);
     }
   }
 
@@ -210,6 +214,8 @@ export class PresenceService {
     this.stopActivity();
     for (const watch of [...this.watches.values()]) watch.subscription.drop('closing');
     this.watches.clear();
+    this.byTarget.clear();
+    this.bySubscriber.clear();
     this.deps.scheduler.clear(this.tick);
     this.tick = undefined;
   }
@@ -242,6 +248,8 @@ export class PresenceService {
         content: () => this.content(watch),
         onEnded: (why) => {
           this.watches.delete(dialog.key);
+          unindex(this.byTarget, target, watch);
+          unindex(this.bySubscriber, subscriber, watch);
           if (this.watches.size === 0) {
             this.deps.scheduler.clear(this.tick);
             this.tick = undefined;
@@ -251,6 +259,8 @@ export class PresenceService {
       }),
     };
     this.watches.set(dialog.key, watch);
+    index(this.byTarget, target, watch);
+    index(this.bySubscriber, subscriber, watch);
     if (pkg === 'presence') this.armTick();
     return watch;
   }
@@ -283,7 +293,7 @@ export class PresenceService {
       this.deps.log.warn({ subscriber }, 'presence subscriptions full');
       return true;
     }
-    const mine = [...this.watches.values()].filter((w) => w.subscriber === subscriber);
+    const mine = [...(this.bySubscriber.get(subscriber) ?? [])];
     if (mine.length < this.options.maxPerSubscriber) return false;
     // RFC 3261 §21.5.4: full for now; Retry-After says when the first of them expires.
     const now = this.deps.scheduler.now();
@@ -300,9 +310,8 @@ export class PresenceService {
 
   /** A SUBSCRIBE in a subscription's dialog: refresh, or Expires: 0 to end it. */
   private refresh(request: SipRequest, tx: ServerTransaction, source: Source): void {
-    const watch = [...this.watches.values()].find((w) =>
-      w.subscription.dialog.matchesRequest(request),
-    );
+    const id = requestDialogId(request);
+    const watch = id === null ? undefined : this.watches.get(dialogKey(id));
     if (watch === undefined || watch.pkg !== eventPackageOf(request)) {
       // RFC 6665 §4.1.2.2: the subscriber then knows to start a new subscription.
       tx.respond(buildReply(request, 481, 'Subscription Does Not Exist'));
@@ -392,4 +401,16 @@ export class PresenceService {
   private localContact(peer: Destination): string {
     return contactUri(this.deps.host, this.deps.stack.port(peer.protocol), peer.protocol);
   }
+}
+
+function index(map: Map<string, Set<Watch>>, key: string, watch: Watch): void {
+  const set = map.get(key) ?? new Set<Watch>();
+  set.add(watch);
+  map.set(key, set);
+}
+
+function unindex(map: Map<string, Set<Watch>>, key: string, watch: Watch): void {
+  const set = map.get(key);
+  set?.delete(watch);
+  if (set?.size === 0) map.delete(key);
 }
