@@ -57,11 +57,16 @@ function callerIdentity(caller: Caller, host: string): string {
   }
 }
 
-/** Every extension's lines in `calls`; `isExtension` tells extensions from outside numbers. */
+/**
+ * The lines in `calls` of every extension `wanted` (default all); `isExtension` tells extensions
+ * from outside numbers. Only wanted extensions cost a line: reading 5,000 calls for a few watched
+ * keys builds a few objects, not 10,000 (docs/benchmarks.md).
+ */
 export function linesOf(
   calls: Iterable<CallView>,
   host: string,
   isExtension: (number: string) => boolean,
+  wanted: (extension: string) => boolean = () => true,
 ): Map<string, Line[]> {
   const lines = new Map<string, Line[]>();
   const add = (extension: string, line: Line) => {
@@ -74,9 +79,12 @@ export function linesOf(
   };
   const uri = (number: string) => `sip:${number}@${host}`;
   for (const call of calls) {
-    const callerParty = { identity: callerIdentity(call.caller, host), display: call.callerName };
     const callerState = CALLER_STATE[call.state];
-    if (call.caller.kind === 'internal' && callerState !== undefined) {
+    if (
+      call.caller.kind === 'internal' &&
+      callerState !== undefined &&
+      wanted(call.caller.extension)
+    ) {
       const extension = call.caller.extension;
       const called = call.bLegs.find((l) => l.state === 'answered')?.target ?? call.decision.to;
       add(extension, {
@@ -91,7 +99,11 @@ export function linesOf(
     if (call.state === 'releasing' || call.state === 'ended') continue;
     for (const leg of call.bLegs) {
       const state = LEG_STATE[leg.state];
-      if (state === undefined || !isExtension(leg.target)) continue;
+      if (state === undefined || !wanted(leg.target) || !isExtension(leg.target)) continue;
+      const callerParty = {
+        identity: callerIdentity(call.caller, host),
+        display: call.callerName,
+      };
       add(leg.target, {
         id: `${call.id}-${leg.target}`,
         callId: call.aCallId,
@@ -105,6 +117,13 @@ export function linesOf(
   return lines;
 }
 
+/** What the activity asks of the watched extensions (a Map or a Set of them fits). */
+export interface WatchedSet {
+  has(extension: string): boolean;
+  keys(): Iterable<string>;
+  readonly size: number;
+}
+
 export type ActivityListener = (changed: ReadonlySet<string>, lines: LineMap) => void;
 
 export class CallActivity {
@@ -115,7 +134,10 @@ export class CallActivity {
   private closed = false;
   /** The calls moved since `current` was read. */
   private stale = false;
-  private wanted: () => boolean = () => true;
+  /** The extensions watched now (the presence service's index). */
+  private watched: WatchedSet = new Set<string>();
+  /** Those watched when `current` was read: only theirs are in it. */
+  private covered = new Set<string>();
 
   constructor(
     private readonly host: string,
@@ -159,21 +181,19 @@ export class CallActivity {
   }
 
   /**
-   * Whether anybody watches now. While nobody does, a change only marks the lines stale: a PBX
-   * without lamps reads no calls on every message.
+   * The extensions somebody watches. Only theirs are read after a change; while nobody watches,
+   * a change only marks the lines stale: a PBX without lamps reads no calls on every message.
    */
-  interest(wanted: () => boolean): void {
-    this.wanted = wanted;
+  interest(watched: WatchedSet): void {
+    this.watched = watched;
   }
 
   /** The lines of `extension` now. */
   linesOf(extension: string): readonly Line[] {
-    if (this.stale && this.scheduled === undefined) {
-      // Read quietly: nobody watched while they moved, so nobody is owed a change.
-      this.current = linesOf(this.source(), this.host, this.isExtension);
-      this.stale = false;
-    }
-    return this.current.get(extension) ?? [];
+    if (!this.stale && this.covered.has(extension)) return this.current.get(extension) ?? [];
+    // Newly watched, or the calls moved since the last read: read them for this one alone.
+    const lines = linesOf(this.source(), this.host, this.isExtension, (e) => e === extension);
+    return lines.get(extension) ?? [];
   }
 
   /** Listeners hear the extensions whose lines changed; returns the function that stops it. */
@@ -185,7 +205,7 @@ export class CallActivity {
   /** Something in a call moved: read the lines again on the next turn (once however many). */
   changed(): void {
     this.stale = true;
-    if (this.scheduled !== undefined || this.closed || !this.wanted()) return;
+    if (this.scheduled !== undefined || this.closed || this.watched.size === 0) return;
     this.scheduled = setImmediate(() => {
       this.scheduled = undefined;
       this.refresh();
@@ -205,7 +225,9 @@ export class CallActivity {
   }
 
   private refresh(): void {
-    const next = linesOf(this.source(), this.host, this.isExtension);
+    const watched = this.watched;
+    const next = linesOf(this.source(), this.host, this.isExtension, (e) => watched.has(e));
+    const covered = new Set(watched.keys());
     this.stale = false;
     const changed = new Set<string>();
     for (const extension of new Set([...next.keys(), ...this.current.keys()])) {
@@ -213,12 +235,17 @@ export class CallActivity {
         changed.add(extension);
       }
     }
+    // One watched only since the last read: what its first NOTIFY said is not known here, so it
+    // is told as changed (listeners send only what differs from what they sent).
+    for (const extension of covered) if (!this.covered.has(extension)) changed.add(extension);
     this.current = next;
+    this.covered = covered;
     if (changed.size === 0) return;
     for (const listener of [...this.listeners]) listener(changed, next);
   }
 }
 
-function signature(lines: readonly Line[] | undefined): string {
+/** What a phone sees of some lines: equal signatures, nothing to tell. */
+export function signature(lines: readonly Line[] | undefined): string {
   return (lines ?? []).map((l) => `${l.id}:${l.state}:${l.remote.identity}`).join('|');
 }

@@ -38,6 +38,7 @@ import {
 import type { ExpiryBounds } from '../../sip/subscription/subscribe-request.js';
 import type { Authenticator } from '../security/authenticator.js';
 import { peerDestination } from '../registrar/peer-destination.js';
+import { signature } from './call-activity.js';
 import type { CallActivity } from './call-activity.js';
 import { DIALOG_INFO_TYPE, PIDF_TYPE, dialogInfoXml, pidfXml } from './presence-xml.js';
 import type { Line } from './presence-xml.js';
@@ -116,7 +117,7 @@ export class PresenceService {
         for (const watch of this.byTarget.get(extension) ?? []) this.tell(watch);
       }
     });
-    deps.activity.interest(() => this.watches.size > 0);
+    deps.activity.interest(this.byTarget);
   }
 
   /** Subscriptions alive now. */
@@ -346,6 +347,12 @@ export class PresenceService {
   /** The watched extension changed: a NOTIFY, unless a presence body would say the same. */
   private tell(watch: Watch): void {
     if (watch.pkg === 'presence' && this.presenceBody(watch.target) === watch.lastBody) return;
+    if (
+      watch.pkg === 'dialog' &&
+      signature(this.deps.activity.linesOf(watch.target)) === signature(watch.sent)
+    ) {
+      return;
+    }
     watch.subscription.notify();
   }
 
