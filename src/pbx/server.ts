@@ -314,7 +314,9 @@ export class Pbx {
     calls: number;
     callTimers: number;
     registrations: number;
+    /** Busy-lamp and presence subscriptions (message waiting keeps its own count). */
     subscriptions: number;
+    /** Their expiry and status timers, and a pending read of the calls' lines. */
     subscriptionTimers: number;
   } {
     return {
