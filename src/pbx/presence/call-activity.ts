@@ -2,8 +2,8 @@
  * Extensions' lines from the calls in progress, for busy lamps (RFC 4235). The calls part hands
  * its `Signaling` through `observe`, and the calls themselves through `watch`; every message a
  * call sends or receives may move a leg or a call, so after each (once per turn of the event
- * loop) the lines are read again from the calls and listeners hear which extensions changed.
- * Nothing in the call session knows about lamps.
+ * loop) the lines of the watched extensions are read again from the calls and listeners hear
+ * which of them changed. Nothing in the call session knows about lamps.
  *
  * What an extension's line shows:
  * - a leg ringing it: `early`, as recipient, the caller as the remote party (a phone offering
