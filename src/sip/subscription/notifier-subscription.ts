@@ -13,8 +13,8 @@
  * - A NOTIFY answered with anything but 2xx, or not answered at all (Timer F), or that the
  *   transport cannot carry, ends the subscription without another NOTIFY (RFC 6665 §4.2.2: a 481
  *   means the subscriber has forgotten it; the others leave nobody worth telling).
- * - Expiry, un-SUBSCRIBE and the notifier closing send a last NOTIFY with
- *   `Subscription-State: terminated` and its reason (RFC 6665 §4.2.1.2, §4.1.3).
+ * - Expiry and un-SUBSCRIBE send a last NOTIFY with `Subscription-State: terminated` and its
+ *   reason (RFC 6665 §4.2.1.2, §4.1.3), after the answer to one still in flight.
  */
 import { StateMachine } from '../../shared/state-machine.js';
 import type { Dialog } from '../dialog/index.js';
@@ -71,6 +71,8 @@ export class NotifierSubscription {
   private timer: TimerHandle | undefined;
   private inFlight = false;
   private pending = false;
+  /** The last NOTIFY, held until the one in flight is answered: they arrive in order. */
+  private finalState: string | undefined;
   private destinationValue: Destination;
 
   constructor(private readonly init: NotifierSubscriptionInit) {
@@ -107,6 +109,13 @@ export class NotifierSubscription {
     this.pending = false;
     this.send(false, 'active', (ok, why) => {
       this.inFlight = false;
+      const final = this.finalState;
+      if (final !== undefined) {
+        this.finalState = undefined;
+        // Nobody answered that one: nobody would read the last one either.
+        if (ok) this.send(true, final, () => undefined);
+        return;
+      }
       if (!ok) {
         this.end(`NOTIFY failed: ${why}`);
         return;
@@ -136,7 +145,9 @@ export class NotifierSubscription {
   terminate(reason: TerminationReason, why: string = reason): void {
     if (this.state !== 'active') return;
     this.end(why);
-    this.send(true, `terminated;reason=${reason}`, () => undefined);
+    const state = `terminated;reason=${reason}`;
+    if (this.inFlight) this.finalState = state;
+    else this.send(true, state, () => undefined);
   }
 
   /** End without telling the subscriber (the notifier is going away). */

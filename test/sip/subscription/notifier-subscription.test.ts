@@ -182,6 +182,18 @@ describe('NotifierSubscription (RFC 6665 §4.2.2)', () => {
     expect(t.scheduler.pending).toBe(0);
   });
 
+  it('sends the last NOTIFY after the answer to the one in flight, not beside it', () => {
+    const t = start();
+    t.subscription.notify();
+    t.subscription.refresh(0, DESTINATION);
+    expect(t.subscription.state).toBe('terminated');
+    expect(t.sender.sent).toHaveLength(1);
+    t.sender.sent[0]?.answer(200);
+    expect(t.sender.sent).toHaveLength(2);
+    expect(header(t.sender.sent[1], 'Subscription-State')).toBe('terminated;reason=timeout');
+    expect(t.scheduler.pending).toBe(0);
+  });
+
   it('a NOTIFY never answered (Timer F) ends it', () => {
     const t = start();
     t.subscription.notify();
