@@ -29,12 +29,21 @@ import { RegistrarService } from './registrar/registrar-service.js';
 import { trunkOf } from './trunks/inbound.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
 import { TrunkRegistration } from './trunks/trunk-registration.js';
-import { MwiService } from './voicemail/mwi.js';
+import { MwiService, EVENT_PACKAGE as MWI_PACKAGE } from './voicemail/mwi.js';
+import { CallActivity } from './presence/call-activity.js';
+import { PresenceService } from './presence/presence-service.js';
+import type { PresenceOptions } from './presence/presence-service.js';
+import { eventPackageOf } from '../sip/subscription/subscribe-request.js';
+import { RealScheduler } from '../sip/timers.js';
 import { MailQueue } from './voicemail/mail-queue.js';
 import type { MailQueueOptions } from './voicemail/mail-queue.js';
 import { EventBus } from './events.js';
 import { PbxMetrics } from './metrics.js';
-import { PBX_ALLOW as ALLOW, PBX_SUPPORTED as SUPPORTED } from './allow.js';
+import {
+  PBX_ALLOW as ALLOW,
+  PBX_ALLOW_EVENTS as ALLOW_EVENTS,
+  PBX_SUPPORTED as SUPPORTED,
+} from './allow.js';
 
 const DAY_MS = 86_400_000;
 const HISTORY_PRUNE_EVERY_MS = 3_600_000;
@@ -74,6 +83,8 @@ export interface PbxOptions {
   overload?: OverloadOptions;
   /** How often to look for a directory imported by another process, ms. */
   reloadEveryMs?: number;
+  /** Busy lamps and presence: durations and bounds of subscriptions (tests shorten them). */
+  presence?: Partial<PresenceOptions>;
   /** Voicemail e-mail delivery: retry delays, SMTP deadlines, extra CA (tests). */
   mail?: Pick<MailQueueOptions, 'retry' | 'timeoutMs' | 'ca'>;
   clock?: () => number;
@@ -106,6 +117,8 @@ export interface PbxContext {
   voicemail: VoicemailRepository;
   events: EventBus;
   metrics: PbxMetrics;
+  /** Where the calls tell the busy lamps what moved (`observe` their signaling, `watch` them). */
+  activity: CallActivity;
 }
 
 export class Pbx {
@@ -121,6 +134,10 @@ export class Pbx {
   readonly registrar: RegistrarService;
   readonly voicemail: VoicemailRepository;
   readonly mwi: MwiService;
+  readonly activity: CallActivity;
+  readonly presence: PresenceService;
+  /** The subscriptions' timers (presence), counted for release checks. */
+  private readonly subscriptionTimers = new RealScheduler();
   readonly events: EventBus;
   readonly metrics: PbxMetrics;
   private readonly stopListening: () => void;
@@ -169,6 +186,20 @@ export class Pbx {
       contactsOf: (mailbox) => this.registrar.contactsOf(mailbox),
       log: options.log,
     });
+    this.activity = new CallActivity(advertisedHost(options.host), (n) =>
+      this.directoryValue.extensions.has(n),
+    );
+    this.presence = new PresenceService({
+      stack,
+      host: advertisedHost(options.host),
+      authenticator: this.authenticator,
+      directory: () => this.directoryValue,
+      activity: this.activity,
+      scheduler: this.subscriptionTimers,
+      log: options.log,
+      ...(options.clock === undefined ? {} : { clock: () => new Date(clock()) }),
+      ...(options.presence === undefined ? {} : { options: options.presence }),
+    });
     this.metrics.attach({
       activeCalls: () => this.calls?.active() ?? 0,
       registrations: () => this.registrar.registeredCount(),
@@ -178,6 +209,8 @@ export class Pbx {
     this.events = options.events ?? new EventBus();
     this.stopListening = this.events.subscribe((event) => {
       if (event.type === 'mail') this.mailQueue?.kick();
+      if (event.type === 'status') this.presence.statusChanged(event.extension, event.status);
+      if (event.type === 'directory') this.presence.directoryChanged();
       if (event.type !== 'voicemail') return;
       this.mwi.mailboxChanged(event.extension);
       // A message kept may have a mail waiting for it.
@@ -273,6 +306,7 @@ export class Pbx {
       voicemail: this.voicemail,
       events: this.events,
       metrics: this.metrics,
+      activity: this.activity,
     });
   }
 
@@ -284,12 +318,22 @@ export class Pbx {
     return this.stack.port(protocol);
   }
 
-  stats(): StackStats & { calls: number; callTimers: number; registrations: number } {
+  stats(): StackStats & {
+    calls: number;
+    callTimers: number;
+    registrations: number;
+    /** Busy-lamp and presence subscriptions (message waiting keeps its own count). */
+    subscriptions: number;
+    /** Their expiry and status timers, and a pending read of the calls' lines. */
+    subscriptionTimers: number;
+  } {
     return {
       ...this.stack.stats(),
       calls: this.calls?.active() ?? 0,
       callTimers: this.calls?.timers() ?? 0,
       registrations: this.registrar.registeredCount(),
+      subscriptions: this.presence.size,
+      subscriptionTimers: this.subscriptionTimers.pending + this.activity.pending,
     };
   }
 
@@ -312,6 +356,8 @@ export class Pbx {
     this.stopListening();
     this.metrics.detach();
     this.mwi.close();
+    this.presence.close();
+    this.activity.close();
     await this.stack.close();
   }
 
@@ -332,13 +378,13 @@ export class Pbx {
           response.headers.append('Allow', ALLOW);
           response.headers.append('Supported', SUPPORTED);
           response.headers.append('Accept', 'application/sdp');
-          response.headers.append('Allow-Events', 'message-summary');
+          response.headers.append('Allow-Events', ALLOW_EVENTS);
           tx.respond(response);
           return;
         }
         break;
       case 'SUBSCRIBE':
-        this.mwi.handle(request, tx, source);
+        this.subscribe(request, tx, source);
         return;
       default:
         break;
@@ -352,6 +398,29 @@ export class Pbx {
       response.headers.append('Allow', 'OPTIONS, REGISTER');
       tx.respond(response);
     }
+  }
+
+  /** RFC 6665: each event package to its notifier; the PBX's list for one it does not serve. */
+  private subscribe(request: SipRequest, tx: ServerTransaction | null, source: Source): void {
+    if (tx === null) return;
+    const pkg = eventPackageOf(request);
+    if (pkg === undefined) {
+      // RFC 6665 §8.2.1: a SUBSCRIBE must name its package.
+      tx.respond(buildReply(request, 400, 'Missing Event Header'));
+      return;
+    }
+    if (pkg === MWI_PACKAGE) {
+      this.mwi.handle(request, tx, source);
+      return;
+    }
+    if (this.presence.serves(request)) {
+      this.presence.handle(request, tx, source);
+      return;
+    }
+    // RFC 6665 §4.2.1: 489 with the packages we serve.
+    const response = buildReply(request, 489, 'Bad Event');
+    response.headers.append('Allow-Events', ALLOW_EVENTS);
+    tx.respond(response);
   }
 
   /**

@@ -90,6 +90,8 @@ export interface BaresipOptions {
   answer?: 'auto' | 'manual';
   /** Subscribes to its mailbox's message-waiting (baresip's `mwi` module). */
   mwi?: boolean;
+  /** Extensions whose presence it watches (baresip's `contact` and `presence` modules). */
+  watch?: string[];
   /**
    * Registers and calls over TLS to `pbxPort` (baresip listens for TLS on `sipPort + 1`),
    * trusting the certificates in `tls.cafile`.
@@ -131,7 +133,7 @@ export class Baresip {
     netns: Netns,
     pbxPort: number,
     extension: string,
-    options: Pick<BaresipOptions, 'source' | 'answer' | 'mwi' | 'tls'> = {},
+    options: Pick<BaresipOptions, 'source' | 'answer' | 'mwi' | 'tls' | 'watch'> = {},
   ): Promise<Baresip> {
     const offset = Number(extension) % 100;
     return Baresip.start({
@@ -166,12 +168,21 @@ export class Baresip {
         'module menu.so',
         'module ctrl_tcp.so',
         ...(this.options.mwi === true ? ['module mwi.so'] : []),
+        ...(this.options.watch === undefined ? [] : ['module contact.so', 'module presence.so']),
         `ctrl_tcp_listen ${netns.peerAddress}:${ctrlPort}`,
         `snd_path ${join(this.dir, 'rec')}`,
         ...(this.options.tls === undefined ? [] : [`sip_cafile ${this.options.tls.cafile}`]),
         '',
       ].join('\n'),
     );
+    if (this.options.watch !== undefined) {
+      writeFileSync(
+        join(this.dir, 'contacts'),
+        this.options.watch
+          .map((n) => `<sip:${n}@${netns.hostAddress}:${pbxPort}>;presence=p2p\n`)
+          .join(''),
+      );
+    }
     const answer = this.options.answer === 'manual' ? 'manual' : 'auto';
     writeFileSync(
       join(this.dir, 'accounts'),

@@ -156,7 +156,7 @@ export async function startTestPbx(
   timers: Partial<TimerValues> = TEST_TIMERS,
   log: Logger = pino({ level: process.env.RENVOI_TEST_LOG ?? 'silent' }),
   host = '127.0.0.1',
-  options: Pick<PbxOptions, 'overload'> = {},
+  options: Pick<PbxOptions, 'overload' | 'presence'> = {},
 ): Promise<TestPbx> {
   const db = await openStore(dataDir);
   if (document !== null) {
@@ -461,10 +461,18 @@ export function finalStatus(messages: string): number | null {
   return last === undefined ? null : Number(last);
 }
 
-/** No transaction, timer (but the connection idle timers of open sockets) or call left. */
+/**
+ * No transaction, timer (but the connection idle timers of open sockets), call, or presence
+ * subscription and its timers left.
+ */
 export function isQuiet(pbx: Pbx): boolean {
   const s = pbx.stats();
-  return s.transactions.total === 0 && s.calls === 0;
+  return (
+    s.transactions.total === 0 &&
+    s.calls === 0 &&
+    s.subscriptions === 0 &&
+    s.subscriptionTimers === 0
+  );
 }
 
 /**

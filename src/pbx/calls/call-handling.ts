@@ -142,7 +142,8 @@ class CallHandling implements CallHandler {
     this.router = new CallRouter({
       directory: context.directory,
       locator,
-      signaling: new StackSignaling(context.stack, context.host),
+      // The busy lamps hear of every message of a call, and read the calls after it.
+      signaling: context.activity.observe(new StackSignaling(context.stack, context.host)),
       scheduler: this.scheduler,
       trunks: new DirectoryTrunkDialler(context.directory, context.log),
       history: countingOutcomes(this.history, context.metrics),
@@ -152,6 +153,7 @@ class CallHandling implements CallHandler {
       log: (message) => context.log.info(message),
       logError: (error, message) => context.log.error({ err: error }, message),
     });
+    context.activity.watch(() => this.router.active());
     this.admit = admissionChain([
       callCapacity(
         () => this.router.size,
