@@ -103,13 +103,20 @@ describe('forward options in the API', () => {
         extension: '101',
         confirm: true,
       },
+      // Not accepted: the extension's voicemail, not the mobile's.
+      { do: 'voicemail', mailbox: '101' },
     ]);
-    expect(body.steps).toEqual([
+    expect(body.steps[0]).toBe(
       'call 06 11 22 33 44 showing the number of extension 101, with no time limit; whoever answers must press 1 to accept',
-    ]);
+    );
     expect(body.trace.map((t: { text: string }) => t.text)).toContain(
       "101: the forward shows the extension's number (+33442000101)",
     );
+  });
+
+  it('tells the form what the trunk presents and that it only accepts its own numbers', async () => {
+    const r = await as(h.app, alice)('GET', '/api/extensions/101/targets');
+    expect(r.json().forwards).toEqual({ presentCallerId: 'caller', ownNumbersOnly: true });
   });
 
   it('refuses an unknown presentation, naming it, and writes nothing', async () => {
