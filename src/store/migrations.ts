@@ -314,6 +314,17 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0014-trunk-caller-id': {
+    async up(db: Kysely<unknown>) {
+      // What forwards through the trunk present (null: the caller's number), and whether the
+      // carrier only accepts the trunk's own numbers (issue 13 §5).
+      await db.schema.alterTable('trunk').addColumn('present_caller_id', 'text').execute();
+      await db.schema
+        .alterTable('trunk')
+        .addColumn('own_numbers_only', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

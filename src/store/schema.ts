@@ -79,6 +79,9 @@ export interface TrunkTable {
   password: string | null;
   number_format: string;
   trusted: number;
+  /** A PresentCallerId, or null: the caller's number. */
+  present_caller_id: string | null;
+  own_numbers_only: number;
 }
 
 export interface TrunkInboundTable {

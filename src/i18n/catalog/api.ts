@@ -158,6 +158,16 @@ export const api: Catalog = {
       '{who} sonne avec le numéro de l’appelant, sans limite de durée (sa propre messagerie prend l’appel s’il ne répond pas)',
     'sentence.dial.anonymous': '{who} sonne en numéro privé pendant {timeout} s',
     'sentence.dial.anonymous-unlimited': '{who} sonne en numéro privé, sans limite de durée',
+    'sentence.dial.caller-timed': '{who} sonne avec le numéro de l’appelant pendant {timeout} s',
+    'sentence.dial.company':
+      '{who} sonne avec le numéro de l’entreprise, sans limite de durée (sa propre messagerie prend l’appel s’il ne répond pas)',
+    'sentence.dial.company-timed': '{who} sonne avec le numéro de l’entreprise pendant {timeout} s',
+    'sentence.dial.extension':
+      '{who} sonne avec le numéro du poste {extension}, sans limite de durée (sa propre messagerie prend l’appel s’il ne répond pas)',
+    'sentence.dial.extension-timed':
+      '{who} sonne avec le numéro du poste {extension} pendant {timeout} s',
+    'sentence.dial.confirm':
+      '{dial} ; la personne qui répond entend « Appel de … pour … » et doit appuyer sur 1, sinon l’appel continue',
     'sentence.announce.locating':
       'l’appelant entend « Veuillez patienter pendant que nous localisons {extension} »',
     'sentence.announce.unavailable':
@@ -313,6 +323,16 @@ export const api: Catalog = {
       "{who} rings showing the caller's number, with no time limit (its own voicemail answers if nobody does)",
     'sentence.dial.anonymous': '{who} rings from a private number for {timeout} s',
     'sentence.dial.anonymous-unlimited': '{who} rings from a private number, with no time limit',
+    'sentence.dial.caller-timed': "{who} rings showing the caller's number for {timeout} s",
+    'sentence.dial.company':
+      "{who} rings showing the company's number, with no time limit (its own voicemail answers if nobody does)",
+    'sentence.dial.company-timed': "{who} rings showing the company's number for {timeout} s",
+    'sentence.dial.extension':
+      '{who} rings showing the number of extension {extension}, with no time limit (its own voicemail answers if nobody does)',
+    'sentence.dial.extension-timed':
+      '{who} rings showing the number of extension {extension} for {timeout} s',
+    'sentence.dial.confirm':
+      '{dial}; whoever answers hears "Call from … for …" and must press 1, else the call goes on',
     'sentence.announce.locating': 'the caller hears "Please hold while we locate {extension}"',
     'sentence.announce.unavailable':
       'the caller hears "User unavailable, transferring to voicemail"',
