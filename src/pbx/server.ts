@@ -45,7 +45,14 @@ export interface PbxOptions {
   dataDir: string;
   /** Shared with the API: a mailbox changed on either side, a status changed. */
   events?: EventBus;
+  /**
+   * Where SIP and media listen (`0.0.0.0` or `::`: every address). A concrete address is also
+   * what the PBX writes; otherwise each peer gets the address it reaches the PBX at.
+   */
   host: string;
+  /** Written for peers outside `localNets` (behind a NAT with forwarded ports). */
+  publicAddress?: string;
+  localNets?: readonly string[];
   sipPort: number;
   /** SIP over WebSocket (RFC 7118), for browser phones; absent: not served. */
   wsPort?: number;
@@ -92,7 +99,10 @@ export interface CallHandler {
 
 export interface PbxContext {
   stack: SipStack;
-  /** The address phones and trunks reach this PBX at: our Contact and Via host. */
+  /**
+   * The PBX's name in the URIs and Call-IDs it makes (one for the whole machine). What a peer is
+   * given to reach us (Contact, SDP) is `stack.addressFor(peer)` instead.
+   */
   host: string;
   /** The address the PBX listens on (may be a wildcard): where media sockets bind too. */
   bindHost: string;
@@ -219,7 +229,8 @@ export class Pbx {
     stack.onRequest((request, tx, source) => pbx.dispatch(request, tx, source));
     await stack.listen({
       host: options.host,
-      advertisedHost: advertisedHost(options.host),
+      ...(options.publicAddress === undefined ? {} : { publicAddress: options.publicAddress }),
+      ...(options.localNets === undefined ? {} : { localNets: options.localNets }),
       udp: options.sipPort,
       tcp: options.sipPort,
       ...(options.wsPort === undefined ? {} : { ws: options.wsPort }),
@@ -231,6 +242,7 @@ export class Pbx {
             ...(options.wssPort === undefined ? {} : { wss: options.wssPort }),
           }),
     });
+    await pbx.learnTrunkAddresses();
     pbx.registerTrunks();
     // Mails queued before a stop go now, recovered messages' too.
     pbx.mailQueue = await MailQueue.start({
@@ -376,6 +388,7 @@ export class Pbx {
       this.dataVersion = version;
       this.directoryValue = await loadDirectory(this.options.db);
       await this.resolveTrunkHosts();
+      await this.learnTrunkAddresses();
       this.registerTrunks();
       this.options.log.info(
         { extensions: this.directoryValue.extensions.size },
@@ -399,13 +412,18 @@ export class Pbx {
             trunk,
             {
               address: this.hosts.get(trunk.host) ?? trunk.host,
-              contactHost: advertisedHost(this.options.host),
+              contactHost: this.stack.addressFor(this.hosts.get(trunk.host) ?? trunk.host),
               contactPort: this.stack.port(trunk.transport) ?? this.options.sipPort,
             },
             this.options.log,
           ),
       );
     for (const registration of this.trunkRegistrations) registration.start();
+  }
+
+  /** Our address toward each trunk, known before we write to it first (its REGISTER, a call). */
+  private async learnTrunkAddresses(): Promise<void> {
+    await Promise.all([...this.hosts.values()].map((address) => this.stack.learnAddress(address)));
   }
 
   private async resolveTrunkHosts(): Promise<void> {

@@ -24,7 +24,11 @@ import { overloadSettings } from '../overload-settings.js';
 
 export interface StartArgs {
   dataDir: string;
+  /** Where to listen (`--bind`, or `--host`); `0.0.0.0`: every address. */
   host: string;
+  /** Written for peers outside `localNets` (`--public-address`, `--local-nets`). */
+  publicAddress?: string;
+  localNets?: readonly string[];
   sipPort: number;
   wsPort: number;
   /** SIP over TLS and WebSocket over TLS; 0 takes any free port, absent: not served. */
@@ -73,6 +77,8 @@ export async function runStart(args: StartArgs): Promise<number> {
       db,
       dataDir: args.dataDir,
       host: args.host,
+      ...(args.publicAddress === undefined ? {} : { publicAddress: args.publicAddress }),
+      ...(args.localNets === undefined ? {} : { localNets: args.localNets }),
       sipPort: args.sipPort,
       wsPort: args.wsPort,
       ...(args.tlsPort === undefined ? {} : { tlsPort: args.tlsPort }),
@@ -113,6 +119,7 @@ export async function runStart(args: StartArgs): Promise<number> {
     const web = webHost.includes(':') ? `[${webHost}]` : webHost;
     args.out(`Renvoi is running: SIP on udp and tcp ${shown}, data in ${args.dataDir}`);
     const served = [
+      ['SIP over UDP and TCP', pbx.port('udp')],
       ['SIP over TLS', pbx.port('tls')],
       ['SIP over WebSocket', pbx.port('ws')],
       ['SIP over secure WebSocket', pbx.port('wss')],
@@ -127,6 +134,11 @@ export async function runStart(args: StartArgs): Promise<number> {
         .map(([what, port]) => `${what} ${port}`)
         .join(', ')}`,
     );
+    if (args.publicAddress !== undefined) {
+      args.out(
+        `Peers outside ${args.localNets?.join(', ') ?? 'the private networks'} are given ${args.publicAddress}: forward these ports to this machine.`,
+      );
+    }
     args.out(`Web client: http://${web}:${api.port}/`);
     if (api.httpsPort !== undefined) {
       args.out(`Web client over HTTPS: https://${web}:${api.httpsPort}/`);

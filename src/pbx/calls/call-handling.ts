@@ -90,7 +90,7 @@ class CallHandling implements CallHandler {
     );
     this.media = new MediaLayer({
       bindAddress: options.mediaBindAddress ?? context.bindHost,
-      advertisedAddress: context.host,
+      advertisedAddress: (peer) => context.stack.addressFor(peer),
       portMin: ports.min,
       portMax: ports.max,
       ...(options.mediaInactivityMs === undefined
@@ -138,7 +138,7 @@ class CallHandling implements CallHandler {
     this.router = new CallRouter({
       directory: context.directory,
       locator,
-      signaling: new StackSignaling(context.stack, context.host),
+      signaling: new StackSignaling(context.stack),
       scheduler: this.scheduler,
       trunks: new DirectoryTrunkDialler(context.directory, context.log),
       history: countingOutcomes(this.history, context.metrics),

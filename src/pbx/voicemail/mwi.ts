@@ -450,7 +450,11 @@ export class MwiService {
   }
 
   private localContact(peer: Destination): string {
-    return contactUri(this.deps.host, this.deps.stack.port(peer.protocol), peer.protocol);
+    return contactUri(
+      this.deps.stack.addressFor(peer.address),
+      this.deps.stack.port(peer.protocol),
+      peer.protocol,
+    );
   }
 }
 

@@ -6,7 +6,6 @@
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import {
@@ -48,7 +47,8 @@ import type {
   TransportLayerOptions,
 } from './layer-options.js';
 
-import { normalizeAddress, responseAddress, stampReceived } from './via.js';
+import { LocalAddresses } from './local-address.js';
+import { formatHost, normalizeAddress, responseAddress, stampReceived } from './via.js';
 import { WsConnection, WsListener } from './ws.js';
 
 export type {
@@ -64,18 +64,6 @@ function failLater(onError: SendErrorHandler, message: string): void {
   queueMicrotask(() => onError(new TransportError(message)));
 }
 
-function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '';
-}
-
-/** A reachable address for the Via when bound to all interfaces and none is configured. */
-function defaultAdvertisedHost(): string {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const ni of list ?? []) if (ni.family === 'IPv4' && !ni.internal) return ni.address;
-  }
-  return '127.0.0.1';
-}
-
 /** Reason-Phrase for a parse failure: printable characters only, first letter capitalised. */
 function reasonPhrase(reason: string): string {
   const clean = reason.replace(/[^\x20-\x7e]/g, ' ').slice(0, 120);
@@ -87,7 +75,7 @@ export class TransportLayer implements MessageTransport {
   private tcp: TcpListener | undefined;
   private ws: WsListener | undefined;
   private secure: SecureListeners | undefined;
-  private advertised = '127.0.0.1';
+  private addresses = new LocalAddresses({ bind: '127.0.0.1' });
   private readonly connections: ConnectionTable;
   private readonly inbound: InboundLimits;
   private readonly maxConnections: number;
@@ -143,9 +131,11 @@ export class TransportLayer implements MessageTransport {
   async listen(options: ListenOptions): Promise<void> {
     if (this.closed) throw new TransportError('transport layer closed');
     const host = options.host ?? '127.0.0.1';
-    this.advertised = normalizeAddress(
-      options.advertisedHost ?? (isWildcard(host) ? defaultAdvertisedHost() : host),
-    );
+    this.addresses = new LocalAddresses({
+      bind: host,
+      ...(options.publicAddress === undefined ? {} : { publicAddress: options.publicAddress }),
+      ...(options.localNets === undefined ? {} : { localNets: options.localNets }),
+    });
     try {
       if (options.udp !== undefined) {
         this.udp = await UdpListener.listen(host, options.udp, (data, address, port) =>
@@ -186,14 +176,29 @@ export class TransportLayer implements MessageTransport {
     }
   }
 
-  /** Our sent-by for requests sent over `protocol` (RFC 3261 §18.1.1). */
-  localAddress(protocol: TransportProtocol): LocalAddress | undefined {
-    const listener = this.listener(protocol);
-    // Requests on a connection we open come back on it, so another listener's port will do.
-    const port = (listener ?? this.udp ?? this.tcp ?? this.ws)?.port;
+  /**
+   * Our sent-by for requests sent over `protocol` to `peer` (RFC 3261 §18.1.1): the address that
+   * peer reaches us at (local-address.ts).
+   */
+  localAddress(protocol: TransportProtocol, peer: string): LocalAddress | undefined {
+    const port = this.sentByPort(protocol);
     if (port === undefined) return undefined;
-    const host = this.advertised.includes(':') ? `[${this.advertised}]` : this.advertised;
-    return { host, port };
+    return { host: formatHost(this.addressFor(peer)), port };
+  }
+
+  private sentByPort(protocol: TransportProtocol): number | undefined {
+    // Requests on a connection we open come back on it, so another listener's port will do.
+    return (this.listener(protocol) ?? this.udp ?? this.tcp ?? this.ws)?.port;
+  }
+
+  /** The address to write for `peer` in what we send it (Via, Contact, SDP). */
+  addressFor(peer: string): string {
+    return this.addresses.for(normalizeAddress(peer));
+  }
+
+  /** Learn ahead the address to write for `peer` (one we write to before it writes to us). */
+  learnAddress(peer: string): Promise<void> {
+    return this.addresses.learn(normalizeAddress(peer));
   }
 
   /** Port actually bound for a protocol (useful with port 0). */
@@ -463,11 +468,15 @@ export class TransportLayer implements MessageTransport {
     ) {
       this.aliasConnection(source.connectionId, top, source.address);
     }
-    try {
-      this.handler(message, source);
-    } catch (e) {
-      this.reportError(e);
-    }
+    // What we write in answer depends on the address this peer reaches us at: learn it first.
+    this.addresses.whenKnown(source.address, () => {
+      if (this.closed) return;
+      try {
+        this.handler(message, source);
+      } catch (e) {
+        this.reportError(e);
+      }
+    });
   }
 
   /**
@@ -491,10 +500,9 @@ export class TransportLayer implements MessageTransport {
 
   /** RFC 3261 §18.1.2: a response whose top Via is not ours was misrouted. */
   private isOurSentBy(via: Via, protocol: TransportProtocol): boolean {
-    const local = this.localAddress(protocol);
-    if (!local) return false;
-    const host = normalizeAddress(via.host).toLowerCase();
-    return host === normalizeAddress(local.host).toLowerCase() && (via.port ?? 5060) === local.port;
+    const port = this.sentByPort(protocol);
+    if (port === undefined) return false;
+    return this.addresses.isOurs(normalizeAddress(via.host)) && (via.port ?? 5060) === port;
   }
 
   private aliasConnection(connectionId: number, via: Via, address: string): void {
