@@ -6,15 +6,14 @@
  * call dropped. Now each phone is given the address it reaches the PBX at, and since the phones
  * cannot reach each other the PBX carries their media: the call holds and each hears the other.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeWavTo8kMono } from '../../src/media/wav.js';
 import { rms, toneRatio } from '../../src/media/tone-analysis.js';
 import { Baresip, createNetns } from '../interop/baresip.js';
 import type { Netns } from '../interop/baresip.js';
 import { TEST_TIMERS, expectQuiet, lastCall, startCallPbx } from '../interop/harness.js';
 import type { TestPbx } from '../interop/harness.js';
+import { heard, traced } from './netns.js';
 
 const DIRECTORY = {
   extensions: [
@@ -24,20 +23,6 @@ const DIRECTORY = {
 };
 
 const FIXTURES = join(import.meta.dirname, '..', 'interop', 'fixtures');
-
-/** What the phone heard (`-dec`), the first half second of set-up left out. */
-export function heard(phone: Baresip): Int16Array {
-  const file = phone.recordings().find((f) => f.endsWith('-dec.wav'));
-  if (file === undefined) throw new Error(`no recording in ${phone.dir}`);
-  return decodeWavTo8kMono(readFileSync(file)).subarray(4000);
-}
-
-/** The SIP messages in a baresip trace (`-s`) that start with `firstLine`, as text. */
-export function traced(phone: Baresip, firstLine: RegExp): string[] {
-  return phone.output
-    .split(/\n(?=(?:SIP\/2\.0 \d{3}|[A-Z]+ sip:))/)
-    .filter((block) => firstLine.test(block));
-}
 
 describe('a PBX on every address, a phone on each of two networks', () => {
   let lanA: Netns;
