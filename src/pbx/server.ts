@@ -28,6 +28,7 @@ import { Authenticator } from './security/authenticator.js';
 import { RegistrarService } from './registrar/registrar-service.js';
 import { trunkOf } from './trunks/inbound.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
+import { NatKeepalive } from './registrar/nat-keepalive.js';
 import { TrunkRegistration } from './trunks/trunk-registration.js';
 import { MwiService } from './voicemail/mwi.js';
 import { MailQueue } from './voicemail/mail-queue.js';
@@ -53,6 +54,8 @@ export interface PbxOptions {
   /** Written for peers outside `localNets` (behind a NAT with forwarded ports). */
   publicAddress?: string;
   localNets?: readonly string[];
+  /** OPTIONS to UDP phones behind a NAT this often (registrar/nat-keepalive.ts); 0: never. Default 30 s. */
+  natKeepaliveMs?: number;
   sipPort: number;
   /** SIP over WebSocket (RFC 7118), for browser phones; absent: not served. */
   wsPort?: number;
@@ -124,6 +127,7 @@ export class Pbx {
   private dataVersion = -1;
   private reloadTimer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
+  private natKeepalive: NatKeepalive | undefined;
   private historyTimer: NodeJS.Timeout | undefined;
   private calls: CallHandler | undefined;
   private trunkRegistrations: TrunkRegistration[] = [];
@@ -261,6 +265,15 @@ export class Pbx {
     const every = options.reloadEveryMs ?? 1000;
     pbx.reloadTimer = setInterval(() => void pbx.reloadIfChanged(), every);
     pbx.purgeTimer = setInterval(() => void pbx.registrar.purge(), 30_000);
+    const keepaliveMs = options.natKeepaliveMs ?? 30_000;
+    if (keepaliveMs > 0) {
+      pbx.natKeepalive = new NatKeepalive({
+        stack,
+        bindings: () => pbx.registrar.allBindings(),
+        intervalMs: keepaliveMs,
+        log: options.log,
+      });
+    }
     pbx.historyTimer = setInterval(() => pbx.pruneHistory(), HISTORY_PRUNE_EVERY_MS);
     return pbx;
   }
@@ -311,6 +324,7 @@ export class Pbx {
   }
 
   async close(): Promise<void> {
+    this.natKeepalive?.stop();
     clearInterval(this.reloadTimer);
     clearInterval(this.purgeTimer);
     clearInterval(this.historyTimer);

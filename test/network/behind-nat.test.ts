@@ -3,14 +3,16 @@
  * (nftables, in namespaces of the test's own). Its Contact names its private address, which the
  * PBX cannot reach; the PBX reaches it where its REGISTER came from (RFC 3581), through the NAT's
  * binding, and carries its media, sending it where the phone's RTP comes from (symmetric RTP).
- * A phone on the PBX's other network calls it: the call connects and each hears the other.
+ * A phone on the PBX's other network calls it: the call connects and each hears the other. The
+ * PBX keeps the NAT's binding open with OPTIONS.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rms, toneRatio } from '../../src/media/tone-analysis.js';
 import { Baresip, createNetns } from '../interop/baresip.js';
 import type { Netns } from '../interop/baresip.js';
-import { TEST_TIMERS, expectQuiet, lastCall, startCallPbx } from '../interop/harness.js';
+import { attachCallHandling } from '../../src/pbx/calls/call-handling.js';
+import { TEST_TIMERS, expectQuiet, lastCall, startTestPbx } from '../interop/harness.js';
 import type { TestPbx } from '../interop/harness.js';
 import { createNat, heard, traced } from './netns.js';
 import type { NatNetwork } from './netns.js';
@@ -34,7 +36,10 @@ describe('a phone behind a masquerading NAT', () => {
   beforeAll(async () => {
     office = createNetns();
     nat = createNat(BRUNO_CONTROL);
-    t = await startCallPbx(DIRECTORY, TEST_TIMERS, undefined, '0.0.0.0');
+    t = await startTestPbx(DIRECTORY, undefined, TEST_TIMERS, undefined, '0.0.0.0', {
+      natKeepaliveMs: 1000,
+    });
+    attachCallHandling(t.pbx, { t1: TEST_TIMERS.t1, t2: TEST_TIMERS.t2 });
   });
   afterAll(async () => {
     for (const p of phones) p.remove();
@@ -82,4 +87,17 @@ describe('a phone behind a masquerading NAT', () => {
     expect(toneRatio(aliceHeard, 1000)).toBeGreaterThan(0.8);
     expect(await lastCall(t)).toMatchObject({ outcome: 'answered', answeredBy: '102' });
   }, 40_000);
+
+  it('keeps the NAT binding open: OPTIONS every interval reach the phone through it, and only it', async () => {
+    const [bruno, alice] = phones;
+    if (bruno === undefined || alice === undefined) throw new Error('the call test runs first');
+    const pings = (phone: Baresip) => traced(phone, /^OPTIONS sip:/).length;
+    const before = pings(bruno);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(pings(bruno) - before).toBeGreaterThanOrEqual(2);
+    // To the Contact it registered (its private address), sent where its REGISTER came from.
+    expect(traced(bruno, /^OPTIONS sip:102[^@]*@192\.168\.77\.2:/).length).toBe(pings(bruno));
+    // Alice is not behind a NAT: nothing to keep open.
+    expect(alice.output).not.toMatch(/^OPTIONS sip:/m);
+  }, 10_000);
 });

@@ -71,6 +71,7 @@ export async function runStart(args: StartArgs): Promise<number> {
     const events = new EventBus();
     const metrics = new PbxMetrics();
     const overload = overloadSettings(process.env);
+    const keepalive = natKeepaliveMs(process.env.RENVOI_NAT_KEEPALIVE);
     pbx = await Pbx.start({
       ...(overload === undefined ? {} : { overload }),
       metrics,
@@ -80,6 +81,7 @@ export async function runStart(args: StartArgs): Promise<number> {
       ...(args.publicAddress === undefined ? {} : { publicAddress: args.publicAddress }),
       ...(args.localNets === undefined ? {} : { localNets: args.localNets }),
       sipPort: args.sipPort,
+      ...(keepalive === undefined ? {} : { natKeepaliveMs: keepalive }),
       wsPort: args.wsPort,
       ...(args.tlsPort === undefined ? {} : { tlsPort: args.tlsPort }),
       ...(args.wssPort === undefined ? {} : { wssPort: args.wssPort }),
@@ -187,6 +189,16 @@ function digestAlgorithms(setting: string | undefined): DigestAlgorithm[] | unde
     }
   }
   return algorithms as DigestAlgorithm[];
+}
+
+/** `RENVOI_NAT_KEEPALIVE=SECONDS`: how often UDP phones behind a NAT get an OPTIONS; 0: never. */
+function natKeepaliveMs(setting: string | undefined): number | undefined {
+  if (setting === undefined || setting.trim() === '') return undefined;
+  const seconds = Number(setting);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
+    throw new Error(`RENVOI_NAT_KEEPALIVE: "${setting}" is not a number of seconds (0 to 3600)`);
+  }
+  return seconds * 1000;
 }
 
 /** An empty variable is no token: loopback scrapers then need none (routes/metrics.ts). */

@@ -14,7 +14,7 @@
  *   address phones reach it at.
  */
 import type { Logger } from 'pino';
-import { peerDestination } from '../registrar/peer-destination.js';
+import { bindingDestination } from '../registrar/peer-destination.js';
 import { getTo, parseSipUri, uriUser } from '../../sip/message/index.js';
 import type { SipRequest } from '../../sip/message/index.js';
 import { RealScheduler } from '../../sip/timers.js';
@@ -131,7 +131,7 @@ class CallHandling implements CallHandler {
       contactsOf: (extension) =>
         context.registrar.contactsOf(extension).map((binding) => ({
           uri: binding.contact,
-          destination: peerDestination(binding.contact, binding.source),
+          destination: bindingDestination(binding),
         })),
     };
     this.history = storeHistory(context.db);
