@@ -156,7 +156,7 @@ export async function startTestPbx(
   timers: Partial<TimerValues> = TEST_TIMERS,
   log: Logger = pino({ level: process.env.RENVOI_TEST_LOG ?? 'silent' }),
   host = '127.0.0.1',
-  options: Pick<PbxOptions, 'overload' | 'natKeepaliveMs'> = {},
+  options: Pick<PbxOptions, 'overload' | 'natKeepaliveMs' | 'publicAddress' | 'localNets'> = {},
 ): Promise<TestPbx> {
   const db = await openStore(dataDir);
   if (document !== null) {
