@@ -4,7 +4,8 @@
  * on input: a malformed request gets a stateless error response when it can be addressed, any
  * other bad input is dropped.
  */
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
@@ -60,6 +61,13 @@ export type {
 
 const CRLF = Buffer.from('\r\n');
 
+/** Any IPv6 address on an interface, loopback included: `::` can be bound. */
+function hasIpv6(): boolean {
+  return Object.values(networkInterfaces()).some((list) =>
+    (list ?? []).some((ni) => ni.family === 'IPv6'),
+  );
+}
+
 function failLater(onError: SendErrorHandler, message: string): void {
   queueMicrotask(() => onError(new TransportError(message)));
 }
@@ -73,6 +81,9 @@ function reasonPhrase(reason: string): string {
 export class TransportLayer implements MessageTransport {
   private udp: UdpListener | undefined;
   private tcp: TcpListener | undefined;
+  /** On `0.0.0.0`, the same ports on `::` where the machine has IPv6 (IPv6 only). */
+  private udp6: UdpListener | undefined;
+  private tcp6: TcpListener | undefined;
   private ws: WsListener | undefined;
   private secure: SecureListeners | undefined;
   private addresses = new LocalAddresses({ bind: '127.0.0.1' });
@@ -145,6 +156,7 @@ export class TransportLayer implements MessageTransport {
       if (options.tcp !== undefined) {
         this.tcp = await TcpListener.listen(host, options.tcp, (socket) => this.accept(socket));
       }
+      if (host === '0.0.0.0' && hasIpv6()) await this.listenIpv6();
       if (options.ws !== undefined) {
         this.ws = await WsListener.listen(host, options.ws, {
           maxPayloadBytes: this.parserLimits.maxHeaderBytes + this.parserLimits.maxBodyBytes,
@@ -173,6 +185,29 @@ export class TransportLayer implements MessageTransport {
       // Half a stack is worse than none: release what did bind before reporting.
       await this.close();
       throw e;
+    }
+  }
+
+  /**
+   * Every address means IPv6 too: UDP and TCP on `::` with the IPv4 listeners' ports. A port taken
+   * on IPv6 by another program leaves IPv4 alone serving, as before.
+   */
+  private async listenIpv6(): Promise<void> {
+    const { udp, tcp } = this;
+    try {
+      if (udp !== undefined) {
+        this.udp6 = await UdpListener.listen(
+          '::',
+          udp.port,
+          (data, address, port) => this.receiveDatagram(data, address, port),
+          true,
+        );
+      }
+      if (tcp !== undefined) {
+        this.tcp6 = await TcpListener.listen('::', tcp.port, (s) => this.accept(s), true);
+      }
+    } catch (error) {
+      this.reportError(new TransportError('cannot listen on IPv6', { cause: error }));
     }
   }
 
@@ -238,7 +273,7 @@ export class TransportLayer implements MessageTransport {
 
   stats(): { sockets: number; connections: number } {
     const sockets =
-      [this.udp, this.tcp, this.ws].filter((l) => l !== undefined).length +
+      [this.udp, this.tcp, this.udp6, this.tcp6, this.ws].filter((l) => l !== undefined).length +
       (this.secure?.count ?? 0);
     return { sockets, connections: this.connections.size };
   }
@@ -267,16 +302,18 @@ export class TransportLayer implements MessageTransport {
   async close(): Promise<void> {
     this.closed = true;
     for (const conn of this.connections.all()) conn.close();
-    const listeners = [this.udp, this.tcp, this.ws, this.secure];
-    this.udp = this.tcp = this.ws = this.secure = undefined;
+    const listeners = [this.udp, this.tcp, this.udp6, this.tcp6, this.ws, this.secure];
+    this.udp = this.tcp = this.ws = this.secure = this.udp6 = this.tcp6 = undefined;
     await Promise.all(listeners.map((l) => l?.close()));
   }
 
   private sendBytes(data: Buffer, destination: Destination, onError: SendErrorHandler): void {
     if (this.closed) return failLater(onError, 'transport layer closed');
     if (destination.protocol === 'udp') {
-      if (!this.udp) return failLater(onError, 'no UDP listener');
-      return this.udp.send(data, normalizeAddress(destination.address), destination.port, onError);
+      const address = normalizeAddress(destination.address);
+      const udp = isIP(address) === 6 ? (this.udp6 ?? this.udp) : this.udp;
+      if (!udp) return failLater(onError, 'no UDP listener');
+      return udp.send(data, address, destination.port, onError);
     }
     const conn = this.findConnection(destination) ?? this.openConnection(destination);
     if (!conn) return failLater(onError, `no ${destination.protocol} connection available`);
