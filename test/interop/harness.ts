@@ -156,7 +156,10 @@ export async function startTestPbx(
   timers: Partial<TimerValues> = TEST_TIMERS,
   log: Logger = pino({ level: process.env.RENVOI_TEST_LOG ?? 'silent' }),
   host = '127.0.0.1',
-  options: Pick<PbxOptions, 'overload' | 'presence'> = {},
+  options: Pick<
+    PbxOptions,
+    'overload' | 'presence' | 'natKeepaliveMs' | 'publicAddress' | 'localNets'
+  > = {},
 ): Promise<TestPbx> {
   const db = await openStore(dataDir);
   if (document !== null) {

@@ -15,7 +15,7 @@
  */
 import { HoldMusicRepository } from '../../store/hold-music-repository.js';
 import type { Logger } from 'pino';
-import { peerDestination } from '../registrar/peer-destination.js';
+import { bindingDestination } from '../registrar/peer-destination.js';
 import { getTo, parseSipUri, uriUser } from '../../sip/message/index.js';
 import type { SipRequest } from '../../sip/message/index.js';
 import { RealScheduler } from '../../sip/timers.js';
@@ -92,7 +92,7 @@ class CallHandling implements CallHandler {
     );
     this.media = new MediaLayer({
       bindAddress: options.mediaBindAddress ?? context.bindHost,
-      advertisedAddress: context.host,
+      advertisedAddress: (peer) => context.stack.addressFor(peer),
       portMin: ports.min,
       portMax: ports.max,
       ...(options.mediaInactivityMs === undefined
@@ -145,7 +145,7 @@ class CallHandling implements CallHandler {
       contactsOf: (extension) =>
         context.registrar.contactsOf(extension).map((binding) => ({
           uri: binding.contact,
-          destination: peerDestination(binding.contact, binding.source),
+          destination: bindingDestination(binding),
         })),
     };
     this.history = storeHistory(context.db);
@@ -153,7 +153,7 @@ class CallHandling implements CallHandler {
       directory: context.directory,
       locator,
       // The busy lamps hear of every message of a call, and read the calls after it.
-      signaling: context.activity.observe(new StackSignaling(context.stack, context.host)),
+      signaling: context.activity.observe(new StackSignaling(context.stack)),
       scheduler: this.scheduler,
       trunks: new DirectoryTrunkDialler(context.directory, context.log),
       history: countingOutcomes(this.history, context.metrics),

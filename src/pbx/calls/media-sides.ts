@@ -63,10 +63,16 @@ export class MediaSides {
     else this.calleeHere = here;
   }
 
-  /** Set how the step about to ring carries media (see LegMedia). */
-  chooseFor(step: Step): LegMedia {
+  /**
+   * Set how the step about to ring carries media (see LegMedia). `apart`: the phones may not
+   * reach each other (ringing.ts), so the PBX carries their media as it does a trunk's.
+   */
+  chooseFor(step: Step, apart = false): LegMedia {
     if (this.core.callerSide !== null) this.legMedia = 'pbx-answered';
-    else this.legMedia = step.do === 'dial' || this.fromTrunk ? 'anchored' : 'passthrough';
+    else {
+      const relayed = step.do === 'dial' || this.fromTrunk || apart;
+      this.legMedia = relayed ? 'anchored' : 'passthrough';
+    }
     return this.legMedia;
   }
 
@@ -83,6 +89,11 @@ export class MediaSides {
     const current = side === 'caller' ? this.callerOffers : this.calleeOffers;
     if (current !== null && current.session === session) return current;
     const created = new OfferAnswer(session, this.core.domain);
+    // Our SDP toward the caller's side answers where its SIP comes from (the callee's: ringing.ts);
+    // after a transfer that side is the dialog that took the caller's place.
+    const core = this.core;
+    if (side === 'caller')
+      session.face((core.callerSide?.destination ?? core.invite.source).address);
     if (side === 'caller') this.callerOffers = created;
     else this.calleeOffers = created;
     return created;

@@ -50,6 +50,8 @@ export interface Signaling {
   sendAck(ack: SipRequest, destination: Destination): void;
   /** Our Contact URI for messages exchanged with `peer` (its transport decides the address). */
   localContact(peer: Destination): string;
+  /** The address `peer` reaches us at (transport/local-address.ts). */
+  addressFor(peer: Destination): string;
 }
 
 /** One registered device of an extension. */

@@ -177,6 +177,7 @@ export class CallActivity {
       },
       sendAck: (ack, destination) => signaling.sendAck(ack, destination),
       localContact: (peer) => signaling.localContact(peer),
+      addressFor: (peer) => signaling.addressFor(peer),
     };
   }
 

@@ -165,6 +165,10 @@ export class FakeSignaling implements Signaling {
     return 'sip:renvoi@192.0.2.1:5060';
   }
 
+  addressFor(): string {
+    return '192.0.2.1';
+  }
+
   requests(method: string, destination?: Destination): FakeClientTx[] {
     return this.sent.filter(
       (tx) =>

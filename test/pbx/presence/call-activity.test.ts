@@ -89,6 +89,7 @@ describe('CallActivity', () => {
       respond: () => undefined,
       sendAck: () => undefined,
       localContact: () => 'sip:pbx@pbx.test',
+      addressFor: () => '192.0.2.1',
     };
     const observed = t.activity.observe(base);
     t.set([ringing('c1', '201')]);
