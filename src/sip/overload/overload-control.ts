@@ -15,8 +15,8 @@
  * Utilisation is judged smoothed (an exponential average, each sample weighing half): one turn
  * of the loop that ran long (a collection, a large upload parsed) is not overload, and shedding
  * calls for it refused callers a healthy PBX could serve. A saturated loop crosses the high
- * threshold on its fourth sample (1 s); a queue of unread datagrams, which is the real damage,
- * is still judged at once.
+ * threshold on its fourth sample (1 s), or on its first when datagrams wait unread behind it
+ * (above the queue's low threshold): that is a burst, the case where a second's delay costs.
  * Pure: no clock, no I/O.
  */
 import { getTo } from '../message/index.js';
@@ -167,6 +167,10 @@ export class OverloadControl {
     const t = this.settings;
     if (this.utilization >= t.utilization.high) {
       return `event-loop utilisation ${round(this.utilization)}`;
+    }
+    // A saturated turn with requests waiting unread behind it is overload now, not in a second.
+    if (s.utilization >= t.utilization.high && !this.unqueued(s)) {
+      return `event-loop utilisation ${round(s.utilization)} with ${s.queueBytes} bytes queued`;
     }
     if (s.delayMs >= t.delayMs && this.utilization >= t.utilization.low) {
       return `event-loop delay ${Math.round(s.delayMs)} ms`;

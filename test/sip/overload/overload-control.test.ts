@@ -56,6 +56,10 @@ describe('OverloadControl', () => {
     // Weighing half each, from nothing: 0.5, 0.35, 0.275, 0.2375, then 0.61875.
     expect(control.status().utilization).toBeCloseTo(0.61875, 10);
     expect(control.status().last).toEqual(OVER);
+    // The same turn with datagrams waiting behind it is a burst: shedding starts at once.
+    const burst = new OverloadControl();
+    burst.sample({ utilization: 1, delayMs: 600, queueBytes: 200 * 1024 });
+    expect(burst.status().shedRatio).toBe(0.25);
   });
 
   it('refuses a quarter once the loop stays saturated for four samples, then doubles the share up to all', () => {
