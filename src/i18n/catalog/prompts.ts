@@ -32,6 +32,7 @@ export const FIXED_PROMPTS = [
   'no-more-messages',
   'record-greeting',
   'greeting-saved',
+  'recording-failed',
   'goodbye',
 ] as const;
 
@@ -67,6 +68,7 @@ const fixed: Record<Language, Record<FixedPrompt, string>> = {
     'no-more-messages': "Il n'y a plus de message.",
     'record-greeting': 'Enregistrez votre annonce après le bip, puis tapez dièse.',
     'greeting-saved': 'Votre annonce est enregistrée.',
+    'recording-failed': "La messagerie ne peut pas enregistrer davantage pour l'instant.",
     goodbye: 'Au revoir.',
   },
   en: {
@@ -92,6 +94,7 @@ const fixed: Record<Language, Record<FixedPrompt, string>> = {
     'no-more-messages': 'There are no more messages.',
     'record-greeting': 'Record your greeting after the tone, then press hash.',
     'greeting-saved': 'Your greeting has been saved.',
+    'recording-failed': 'The mailbox cannot record any more for now.',
     goodbye: 'Goodbye.',
   },
 };

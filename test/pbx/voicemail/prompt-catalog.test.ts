@@ -97,7 +97,7 @@ describe('bundled prompt files', () => {
 
   it.each(['fr', 'en'] as const)('has an 8 kHz 16-bit mono WAV for every %s text', (language) => {
     const names = [...promptTexts(language).keys()];
-    expect(names).toHaveLength(19 + MAX_SPOKEN_NUMBER + 1);
+    expect(names).toHaveLength(20 + MAX_SPOKEN_NUMBER + 1);
     for (const name of names) {
       const file = join(bundled, language, `${name}.wav`);
       expect(existsSync(file), file).toBe(true);
