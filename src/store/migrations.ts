@@ -302,7 +302,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0014-open-dialogs': {
+  '0015-open-dialogs': {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('open_dialog')
