@@ -325,6 +325,17 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0015-open-dialogs': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('open_dialog')
+        .addColumn('dialog_key', 'text', (c) => c.primaryKey())
+        .addColumn('snapshot', 'text', (c) => c.notNull())
+        .addColumn('destination', 'text', (c) => c.notNull())
+        .addColumn('saved_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -231,6 +231,20 @@ export interface HoldMusicTable {
   /** Epoch ms. */
   added_at: number;
 }
+/**
+ * A dialog of a call that was up at the last checkpoint (pbx/calls/dialog-checkpoint.ts): what a
+ * PBX started after a crash needs to send it a BYE.
+ */
+export interface OpenDialogTable {
+  /** Call-ID, local tag and remote tag (sip/dialog `dialogKey`). */
+  dialog_key: string;
+  /** JSON sip/dialog `DialogSnapshot`. */
+  snapshot: string;
+  /** JSON transport `Destination`: where the dialog's requests went. */
+  destination: string;
+  /** Epoch ms of the checkpoint that first saw it. */
+  saved_at: number;
+}
 
 export interface Database {
   setting: SettingTable;
@@ -249,4 +263,5 @@ export interface Database {
   voicemail_greeting: VoicemailGreetingTable;
   session_revocation: SessionRevocationTable;
   contact: ContactTable;
+  open_dialog: OpenDialogTable;
 }

@@ -23,6 +23,7 @@ import { buildReply } from '../../sip/stack.js';
 import type { ServerTransaction, Source } from '../../sip/stack.js';
 import type { CallHandler, Pbx, PbxContext } from '../server.js';
 import { storeHistory } from '../../store/call-history-repository.js';
+import { DialogCheckpoint } from './dialog-checkpoint.js';
 import type { BatchedHistoryWriter } from '../../store/call-history-repository.js';
 import { countReception, countingOutcomes } from '../metrics.js';
 import { DirectoryTrunkDialler } from '../trunks/trunk-dialler.js';
@@ -80,6 +81,8 @@ class CallHandling implements CallHandler {
   private readonly scheduler = new RealScheduler();
   private readonly log: Logger;
   private readonly history: BatchedHistoryWriter;
+  /** The calls' dialogs in the store, for a PBX started after a crash. */
+  readonly checkpoint: DialogCheckpoint;
   private readonly admit: (attempt: Attempt) => void;
 
   constructor(
@@ -164,6 +167,13 @@ class CallHandling implements CallHandler {
       logError: (error, message) => context.log.error({ err: error }, message),
     });
     context.activity.watch(() => this.router.active());
+    this.checkpoint = new DialogCheckpoint({
+      db: context.db,
+      calls: () => this.router.active(),
+      send: (request, destination, handlers) =>
+        context.stack.sendRequest(request, destination, handlers),
+      log: (message) => context.log.info(message),
+    });
     this.admit = admissionChain([
       callCapacity(
         () => this.router.size,
@@ -191,6 +201,7 @@ class CallHandling implements CallHandler {
   async close(): Promise<void> {
     this.router.close();
     await this.router.flush();
+    this.checkpoint.close();
     this.history.close();
     await this.media.close();
   }
