@@ -523,6 +523,13 @@ export class CallSession implements CallCore {
     this.sides.withCallerMedia('answered', ready);
   }
 
+  drop(): void {
+    if (this.callerSide !== null) this.hangUp('pbx');
+    else if (this.unanswered()) {
+      this.rejectCaller({ status: 480, reason: 'Temporarily Unavailable' }, 'failed');
+    }
+  }
+
   abandon(): void {
     if (this.unanswered())
       this.rejectCaller({ status: 487, reason: 'Request Terminated' }, 'cancelled');
@@ -596,11 +603,7 @@ export class CallSession implements CallCore {
     for (const side of [caller, this.calleeSide]) side?.stopAwaitingAck();
     this.timers.clear('step');
     this.relays.terminate();
-    const partner = this.partner;
-    this.partner = null;
     this.finish(end ?? this.answeredEnd());
-    // Joined by an attended transfer: the other call ends with this one (it stops our bridge).
-    partner?.hangUp('pbx');
     this.legs.cancel();
     if (by !== 'callee') this.winner?.hangUp();
     this.transfer?.end();
@@ -641,6 +644,10 @@ export class CallSession implements CallCore {
     const media = this.media;
     // The voicemail service closes its recording first; the sessions close after it.
     const releasing = media.release();
+    // Joined to another call (transfer/attended.ts): it ends with this one, answered or not.
+    const partner = this.partner;
+    this.partner = null;
+    partner?.drop();
     if (media.empty) {
       // Nothing was ever opened (a call between phones): released now, not a turn later.
       this.mediaReleased = true;

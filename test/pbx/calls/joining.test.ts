@@ -1,20 +1,26 @@
 /**
  * Which dialog a Replaces header names, and what an INVITE with Replaces gets for it
- * (transfer/joining.ts, RFC 3891 §3): calls made with the fakes, the host's new call faked.
+ * (transfer/joining.ts, RFC 3891 §3), with the host's new call faked; then pickup itself
+ * (transfer/attended.ts) between two calls made with the fakes, real RTP sessions.
  */
 import { describe, expect, it } from 'vitest';
 import type { Step } from '../../../src/domain/types.js';
 import type { CallSession } from '../../../src/pbx/calls/call-session.js';
+import { pickUp } from '../../../src/pbx/calls/transfer/attended.js';
 import { joinByReplaces } from '../../../src/pbx/calls/transfer/joining.js';
 import type { JoiningHost } from '../../../src/pbx/calls/transfer/joining.js';
 import {
   ANSWER,
+  CALLER_SOURCE,
   FakeServerTx,
+  callerInvite,
   callerTag,
   device,
+  expectReleased,
   fromCaller,
   parseRequest,
   startCall,
+  until,
 } from './fakes.js';
 import type { Call } from './fakes.js';
 
@@ -105,5 +111,54 @@ describe('INVITE with Replaces', () => {
     expect(answer(calls, '101', [`${named};early-only`])).toBe(486);
     expect(answer(calls, '102', [named])).toBe(403);
     call.session.terminate();
+  });
+
+  it('pickup: the caller answered by the PBX and joined to the picker; either ending ends both', async () => {
+    for (const hangsUp of ['picker', 'caller'] as const) {
+      const ringing = startCall([RING_101], { contacts: CONTACTS });
+      const leg = ringing.sig.only('INVITE');
+      leg.reply(180, { toTag: 'b1' });
+      const picker = startCall([], {
+        joining: (session) => pickUp(session, '102', ringing.session, '+33612345678'),
+      });
+      // The ringing phone is cancelled; the caller and the picker get the PBX's 200.
+      ringing.sig.only('CANCEL').reply(200);
+      leg.reply(487);
+      await until(
+        () => ringing.invite.statuses.includes(200) && picker.invite.statuses.includes(200),
+      );
+      fromCaller(ringing, 'ACK', 10);
+      fromCaller(picker, 'ACK', 10);
+      await until(() => ringing.session.media.isBridged || picker.session.media.isBridged);
+      expect(ringing.answered).toEqual(['102']);
+      const [ends, other] = hangsUp === 'picker' ? [picker, ringing] : [ringing, picker];
+      fromCaller(ends, 'BYE', 11);
+      other.sig.only('BYE', CALLER_SOURCE).reply(200);
+      expect(ringing.ends).toEqual([{ outcome: 'answered', status: 200, answeredBy: '102' }]);
+      await until(() => ringing.released === 1 && picker.released === 1);
+      expectReleased(ringing);
+      expectReleased(picker);
+    }
+  });
+
+  it("pickup: a caller giving up before it is answered ends the picker's call too (480)", async () => {
+    const ringing = startCall([RING_101], { contacts: CONTACTS });
+    const leg = ringing.sig.only('INVITE');
+    leg.reply(180, { toTag: 'b1' });
+    const picker = startCall([], {
+      joining: (session) => pickUp(session, '102', ringing.session, '+33612345678'),
+    });
+    ringing.sig.only('CANCEL').reply(200);
+    leg.reply(487);
+    // The caller's CANCEL crosses the PBX's answer (its ports are still being bound).
+    const request = callerInvite({ body: '' });
+    request.method = 'CANCEL';
+    request.headers.set('CSeq', '10 CANCEL');
+    ringing.session.cancel(new FakeServerTx(request));
+    expect(ringing.invite.statuses.at(-1)).toBe(487);
+    expect(picker.invite.statuses.at(-1)).toBe(480);
+    await until(() => ringing.released === 1 && picker.released === 1);
+    expectReleased(ringing);
+    expectReleased(picker);
   });
 });

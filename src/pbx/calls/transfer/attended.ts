@@ -64,7 +64,8 @@ export interface JoinableCall {
   reportAnswered(answeredBy: string): void;
   /** Cancel a call still unanswered (487 to its caller, CANCEL to its legs). */
   abandon(): void;
-  hangUp(by: 'pbx'): void;
+  /** End this call, whether its caller has been answered yet or not (its partner ended). */
+  drop(): void;
 }
 
 /** Where a Replaces header leads: the router's search of its calls. */
@@ -100,7 +101,7 @@ function bridgeWhenReady(owner: JoinableCall, other: JoinableCall, done: () => v
     const session = other.media.caller;
     if (session === null) {
       owner.log('join: the other call has no media');
-      owner.hangUp('pbx');
+      owner.drop();
       return;
     }
     owner.media.bridgeTo(session);
