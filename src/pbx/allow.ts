@@ -4,6 +4,3 @@
  */
 export const PBX_ALLOW =
   'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, SUBSCRIBE, INFO, REFER';
-
-/** Option tags the PBX supports (RFC 3261 §20.37): an INVITE with Replaces (RFC 3891 §6.1). */
-export const PBX_SUPPORTED = 'replaces';
