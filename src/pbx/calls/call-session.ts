@@ -386,22 +386,31 @@ export class CallSession implements CallCore {
 
   transferTo(transfer: BlindTransfer, decision: Decision, transferee: Caller): void {
     this.transfer = transfer;
-    if (transfer.leg === null) {
-      // The caller transferred: the callee takes its place, its media session the caller's.
-      this.transferee = this.winner;
-      this.callerSide = this.calleeSide;
-      this.caller = transferee;
-      this.callerName = null;
-      this.media.swapSides();
-      this.sides.swapSides();
-    }
-    this.winner = null;
-    this.calleeSide = null;
+    // The caller transferred: the callee takes its place.
+    if (transfer.leg === null) this.calleeTakesCallerPlace(transferee);
     this.planBase = this.stepIndex + 1;
     this.decision = decision;
     this.lastFailure = null;
     this.enter('routing');
     this.events.transferred?.(this, { by: transfer.by, to: transfer.target, decision });
+    this.calleeGone();
+    this.sides.anchorCaller(() => this.nextStep());
+  }
+
+  /** The answered callee stands in the caller's place (as `caller`), its media session too. */
+  private calleeTakesCallerPlace(caller: Caller): void {
+    this.transferee = this.winner;
+    this.callerSide = this.calleeSide;
+    this.caller = caller;
+    this.callerName = null;
+    this.media.swapSides();
+    this.sides.swapSides();
+  }
+
+  /** No callee any more: the one that answered left (or took the caller's place). */
+  private calleeGone(): void {
+    this.winner = null;
+    this.calleeSide = null;
     // The transferor's media session (when the PBX relayed it) is not the next callee's.
     this.settle(
       this.media.closeCallee(),
@@ -409,7 +418,6 @@ export class CallSession implements CallCore {
       (error: unknown) => this.log(`closing the transferor's media failed: ${String(error)}`),
     );
     this.sides.calleeHere = false;
-    this.sides.anchorCaller(() => this.nextStep());
   }
 
   /** The transferor's leg, while it lasts. */
@@ -481,25 +489,13 @@ export class CallSession implements CallCore {
     this.transfer = transfer;
     if (leaving === 'caller') {
       // As in a blind transfer by the caller: the callee takes the caller's place.
-      this.transferee = leg;
-      this.callerSide = this.calleeSide;
-      this.caller = callerOf(leg.target);
-      this.callerName = null;
-      this.media.swapSides();
-      this.sides.swapSides();
+      this.calleeTakesCallerPlace(callerOf(leg.target));
       if (transfer === null) this.byeCallerLeg();
     } else {
       this.departed = leg;
       if (transfer === null) leg.hangUp();
     }
-    this.winner = null;
-    this.calleeSide = null;
-    this.settle(
-      this.media.closeCallee(),
-      () => undefined,
-      (error: unknown) => this.log(`closing the transferor's media failed: ${String(error)}`),
-    );
-    this.sides.calleeHere = false;
+    this.calleeGone();
     this.sides.anchorCaller(ready);
   }
 
