@@ -201,9 +201,11 @@ describe('blind transfer', () => {
         ?.statuses,
     ).toEqual([202]);
     expect(call.session.state).toBe('answered');
-    expect(notifies(call).map((n) => n.body)).toEqual([
-      'SIP/2.0 100 Trying\r\n',
-      'SIP/2.0 481 Call/Transaction Does Not Exist\r\n',
+    expect(notifies(call)).toEqual([
+      {
+        body: 'SIP/2.0 481 Call/Transaction Does Not Exist\r\n',
+        state: 'terminated;reason=noresource',
+      },
     ]);
     for (const n of call.sig.requests('NOTIFY')) n.reply(200);
     fromCaller(call, 'BYE', 11);
