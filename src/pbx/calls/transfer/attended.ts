@@ -106,6 +106,17 @@ function bridgeWhenReady(owner: JoinableCall, other: JoinableCall, done: () => v
     }
     owner.media.bridgeTo(session);
     owner.log(`joined with call ${other.id}`);
+    // Design §5: no RTP for the inactivity time ends a call the PBX carries media for.
+    for (const [call, side] of [
+      [owner, owner.media.caller],
+      [other, session],
+    ] as const) {
+      side?.once('inactive', () => {
+        if (!call.live()) return;
+        call.log('no media from the joined party: hanging up');
+        call.drop();
+      });
+    }
     done();
   };
 }
