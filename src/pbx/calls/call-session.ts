@@ -32,6 +32,7 @@ import type { BLeg, LegContext } from './b-leg.js';
 import { BLegs } from './b-legs.js';
 import type { BlindTransfer } from './transfer/refer.js';
 import type { JoinableCall, NamedDialog, Party } from './transfer/attended.js';
+import { nameDialog, ringsAny } from './transfer/joining.js';
 import type { Replaces } from '../../sip/message/index.js';
 import type {
   TransferRouting,
@@ -51,7 +52,6 @@ import {
   fromCaller,
   fromTransferee,
   fromTransferor,
-  partyOf,
 } from './dialog-requests.js';
 import { HeldTransactions } from './held-transactions.js';
 import { InDialogRelay } from './in-dialog-relay.js';
@@ -431,47 +431,17 @@ export class CallSession implements CallCore {
    * joined: answered, and neither transferring nor joined already.
    */
   namedDialog(replaces: Replaces): NamedDialog | null {
-    const { callId, toTag, fromTag } = replaces;
-    const names = (dialog: Dialog | null): boolean =>
-      dialog !== null &&
-      dialog.id.callId === callId &&
-      ((dialog.id.localTag === toTag && dialog.id.remoteTag === fromTag) ||
-        (dialog.id.localTag === fromTag && dialog.id.remoteTag === toTag));
-    if (!this.live()) return null;
-    const free = this.transfer === null && this.partner === null && this.transferee === null;
-    const joinable = free && this.state === 'answered' && this.calleeSide !== null;
-    const state = joinable ? 'confirmed' : 'engaged';
-    const winner = this.winner;
-    const caller = partyOf(this.caller);
-    if (names(this.callerLeg.dialog)) {
-      const other = winner?.target ?? this.decision.to;
-      const early = this.callerSide === null;
-      return {
-        call: this,
-        party: 'caller',
-        state: early ? 'unanswered' : state,
-        by: caller,
-        other,
-      };
-    }
-    if (winner !== null && names(winner.dialog)) {
-      return { call: this, party: 'callee', state, by: winner.target, other: caller };
-    }
-    const ringing = this.state === 'ringing' && free;
-    for (const leg of this.legs.all) {
-      const dialog = leg.dialogNamed(names);
-      if (dialog === undefined) continue;
-      const early = ringing && leg.live && dialog.state === 'early';
-      const named = early ? 'ringing' : 'engaged';
-      return { call: this, party: 'callee', state: named, by: leg.target, other: caller };
-    }
-    return null;
+    return nameDialog(this, replaces);
   }
 
   /** Ringing, free, with a live leg ringing an extension `wanted` accepts (a pickup may take it). */
   ringingFor(wanted: (extension: string) => boolean): boolean {
-    if (this.state !== 'ringing' || this.partner !== null || this.transfer !== null) return false;
-    return this.legs.all.some((leg) => leg.live && wanted(leg.target));
+    return !this.engaged && this.state === 'ringing' && ringsAny(this, wanted);
+  }
+
+  /** Transferring, or joined to another call: no Replaces or pickup may take it. */
+  get engaged(): boolean {
+    return this.transfer !== null || this.partner !== null || this.transferee !== null;
   }
 
   keepOnly(
