@@ -6,6 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { Directory } from '../domain/types.js';
+import { PBX_SUPPORTED as SUPPORTED } from './option-tags.js';
 import type { SipRequest } from '../sip/message/index.js';
 import { SipStack, buildReply } from '../sip/stack.js';
 import type { OverloadChange } from '../sip/overload/overload-control.js';
@@ -40,11 +41,7 @@ import { MailQueue } from './voicemail/mail-queue.js';
 import type { MailQueueOptions } from './voicemail/mail-queue.js';
 import { EventBus } from './events.js';
 import { PbxMetrics } from './metrics.js';
-import {
-  PBX_ALLOW as ALLOW,
-  PBX_ALLOW_EVENTS as ALLOW_EVENTS,
-  PBX_SUPPORTED as SUPPORTED,
-} from './allow.js';
+import { PBX_ALLOW as ALLOW, PBX_ALLOW_EVENTS as ALLOW_EVENTS } from './allow.js';
 
 const DAY_MS = 86_400_000;
 const HISTORY_PRUNE_EVERY_MS = 3_600_000;

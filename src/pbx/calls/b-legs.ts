@@ -10,7 +10,7 @@ import type { SipRequest } from '../../sip/message/index.js';
 import { BLeg } from './b-leg.js';
 import type { LegContext, LegEvents } from './b-leg.js';
 import { ALLOW } from './in-dialog-relay.js';
-import { PBX_SUPPORTED as SUPPORTED } from '../allow.js';
+import { PBX_SUPPORTED as SUPPORTED } from '../option-tags.js';
 import type { Content } from './in-dialog-relay.js';
 import type { LegTarget } from './steps/step-context.js';
 import type { DtmfDigit } from '../../media/telephone-event.js';

@@ -32,6 +32,7 @@ import type { BLeg, LegContext } from './b-leg.js';
 import { BLegs } from './b-legs.js';
 import type { BlindTransfer } from './transfer/refer.js';
 import type { JoinableCall, NamedDialog, Party } from './transfer/attended.js';
+import { nameDialog, ringsAny } from './transfer/joining.js';
 import type { Replaces } from '../../sip/message/index.js';
 import type {
   TransferRouting,
@@ -51,7 +52,6 @@ import {
   fromCaller,
   fromTransferee,
   fromTransferor,
-  partyOf,
 } from './dialog-requests.js';
 import { HeldTransactions } from './held-transactions.js';
 import { InDialogRelay } from './in-dialog-relay.js';
@@ -386,22 +386,31 @@ export class CallSession implements CallCore {
 
   transferTo(transfer: BlindTransfer, decision: Decision, transferee: Caller): void {
     this.transfer = transfer;
-    if (transfer.leg === null) {
-      // The caller transferred: the callee takes its place, its media session the caller's.
-      this.transferee = this.winner;
-      this.callerSide = this.calleeSide;
-      this.caller = transferee;
-      this.callerName = null;
-      this.media.swapSides();
-      this.sides.swapSides();
-    }
-    this.winner = null;
-    this.calleeSide = null;
+    // The caller transferred: the callee takes its place.
+    if (transfer.leg === null) this.calleeTakesCallerPlace(transferee);
     this.planBase = this.stepIndex + 1;
     this.decision = decision;
     this.lastFailure = null;
     this.enter('routing');
     this.events.transferred?.(this, { by: transfer.by, to: transfer.target, decision });
+    this.calleeGone();
+    this.sides.anchorCaller(() => this.nextStep());
+  }
+
+  /** The answered callee stands in the caller's place (as `caller`), its media session too. */
+  private calleeTakesCallerPlace(caller: Caller): void {
+    this.transferee = this.winner;
+    this.callerSide = this.calleeSide;
+    this.caller = caller;
+    this.callerName = null;
+    this.media.swapSides();
+    this.sides.swapSides();
+  }
+
+  /** No callee any more: the one that answered left (or took the caller's place). */
+  private calleeGone(): void {
+    this.winner = null;
+    this.calleeSide = null;
     // The transferor's media session (when the PBX relayed it) is not the next callee's.
     this.settle(
       this.media.closeCallee(),
@@ -409,9 +418,8 @@ export class CallSession implements CallCore {
       (error: unknown) => this.log(`closing the transferor's media failed: ${String(error)}`),
     );
     this.sides.calleeHere = false;
-    // A hold ends with the transfer: whoever answers next talks through the PBX, unheld.
+    // A hold ends with the callee: whoever answers next talks through the PBX, unheld.
     this.sides.holding = null;
-    this.sides.anchorCaller(() => this.nextStep());
   }
 
   /** The transferor's leg, while it lasts. */
@@ -425,47 +433,17 @@ export class CallSession implements CallCore {
    * joined: answered, and neither transferring nor joined already.
    */
   namedDialog(replaces: Replaces): NamedDialog | null {
-    const { callId, toTag, fromTag } = replaces;
-    const names = (dialog: Dialog | null): boolean =>
-      dialog !== null &&
-      dialog.id.callId === callId &&
-      ((dialog.id.localTag === toTag && dialog.id.remoteTag === fromTag) ||
-        (dialog.id.localTag === fromTag && dialog.id.remoteTag === toTag));
-    if (!this.live()) return null;
-    const free = this.transfer === null && this.partner === null && this.transferee === null;
-    const joinable = free && this.state === 'answered' && this.calleeSide !== null;
-    const state = joinable ? 'confirmed' : 'engaged';
-    const winner = this.winner;
-    const caller = partyOf(this.caller);
-    if (names(this.callerLeg.dialog)) {
-      const other = winner?.target ?? this.decision.to;
-      const early = this.callerSide === null;
-      return {
-        call: this,
-        party: 'caller',
-        state: early ? 'unanswered' : state,
-        by: caller,
-        other,
-      };
-    }
-    if (winner !== null && names(winner.dialog)) {
-      return { call: this, party: 'callee', state, by: winner.target, other: caller };
-    }
-    const ringing = this.state === 'ringing' && free;
-    for (const leg of this.legs.all) {
-      const dialog = leg.dialogNamed(names);
-      if (dialog === undefined) continue;
-      const early = ringing && leg.live && dialog.state === 'early';
-      const named = early ? 'ringing' : 'engaged';
-      return { call: this, party: 'callee', state: named, by: leg.target, other: caller };
-    }
-    return null;
+    return nameDialog(this, replaces);
   }
 
   /** Ringing, free, with a live leg ringing an extension `wanted` accepts (a pickup may take it). */
   ringingFor(wanted: (extension: string) => boolean): boolean {
-    if (this.state !== 'ringing' || this.partner !== null || this.transfer !== null) return false;
-    return this.legs.all.some((leg) => leg.live && wanted(leg.target));
+    return !this.engaged && this.state === 'ringing' && ringsAny(this, wanted);
+  }
+
+  /** Transferring, or joined to another call: no Replaces or pickup may take it. */
+  get engaged(): boolean {
+    return this.transfer !== null || this.partner !== null || this.transferee !== null;
   }
 
   keepOnly(
@@ -483,25 +461,13 @@ export class CallSession implements CallCore {
     this.transfer = transfer;
     if (leaving === 'caller') {
       // As in a blind transfer by the caller: the callee takes the caller's place.
-      this.transferee = leg;
-      this.callerSide = this.calleeSide;
-      this.caller = callerOf(leg.target);
-      this.callerName = null;
-      this.media.swapSides();
-      this.sides.swapSides();
+      this.calleeTakesCallerPlace(callerOf(leg.target));
       if (transfer === null) this.byeCallerLeg();
     } else {
       this.departed = leg;
       if (transfer === null) leg.hangUp();
     }
-    this.winner = null;
-    this.calleeSide = null;
-    this.settle(
-      this.media.closeCallee(),
-      () => undefined,
-      (error: unknown) => this.log(`closing the transferor's media failed: ${String(error)}`),
-    );
-    this.sides.calleeHere = false;
+    this.calleeGone();
     this.sides.anchorCaller(ready);
   }
 
@@ -523,6 +489,13 @@ export class CallSession implements CallCore {
     this.joinedAnswer = answeredBy;
     this.enter('answered');
     this.sides.withCallerMedia('answered', ready);
+  }
+
+  drop(): void {
+    if (this.callerSide !== null) this.hangUp('pbx');
+    else if (this.unanswered()) {
+      this.rejectCaller({ status: 480, reason: 'Temporarily Unavailable' }, 'failed');
+    }
   }
 
   abandon(): void {
@@ -598,11 +571,7 @@ export class CallSession implements CallCore {
     for (const side of [caller, this.calleeSide]) side?.stopAwaitingAck();
     this.timers.clear('step');
     this.relays.terminate();
-    const partner = this.partner;
-    this.partner = null;
     this.finish(end ?? this.answeredEnd());
-    // Joined by an attended transfer: the other call ends with this one (it stops our bridge).
-    partner?.hangUp('pbx');
     this.legs.cancel();
     if (by !== 'callee') this.winner?.hangUp();
     this.transfer?.end();
@@ -643,6 +612,10 @@ export class CallSession implements CallCore {
     const media = this.media;
     // The voicemail service closes its recording first; the sessions close after it.
     const releasing = media.release();
+    // Joined to another call (transfer/attended.ts): it ends with this one, answered or not.
+    const partner = this.partner;
+    this.partner = null;
+    partner?.drop();
     if (media.empty) {
       // Nothing was ever opened (a call between phones): released now, not a turn later.
       this.mediaReleased = true;

@@ -19,7 +19,7 @@ import {
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Destination } from '../../sip/transport/types.js';
 import { ALLOW } from './in-dialog-relay.js';
-import { PBX_SUPPORTED as SUPPORTED } from '../allow.js';
+import { PBX_SUPPORTED as SUPPORTED } from '../option-tags.js';
 import type { Content } from './in-dialog-relay.js';
 import type { ResponseHandlers, ServerTx, Signaling } from './ports.js';
 

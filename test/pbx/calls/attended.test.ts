@@ -10,6 +10,7 @@
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MediaLayer } from '../../../src/media/media-layer.js';
 import { decodeRtp, encodeRtp } from '../../../src/media/rtp-packet.js';
 import { route } from '../../../src/domain/route.js';
 import type { Step } from '../../../src/domain/types.js';
@@ -31,6 +32,7 @@ import {
   until,
 } from './fakes.js';
 import type { Call, FakeClientTx } from './fakes.js';
+import { testVoice } from './test-voice.js';
 
 const DIRECTORY = directoryOf({
   country: 'FR',
@@ -178,6 +180,65 @@ describe('attended transfer', () => {
     await until(() => first.released === 1 && second.released === 1);
     expectReleased(first);
     expectReleased(second);
+  });
+
+  it('joined calls where no RTP comes any more are hung up (design §5)', async () => {
+    const media = new MediaLayer({
+      bindAddress: '127.0.0.1',
+      advertisedAddress: '127.0.0.1',
+      portMin: 35000,
+      portMax: 35099,
+      inactivityMs: 300,
+    });
+    const voice = testVoice(media);
+    let calls: CallSession[] = [];
+    const transfers: TransferRouting = {
+      route: () => null,
+      dialog: (replaces) =>
+        calls.map((c) => c.namedDialog(replaces)).find((n) => n !== null) ?? null,
+    };
+    const first = startCall([RING_100], { contacts: CONTACTS, transfers, voice });
+    const secretaryLeg = first.sig.only('INVITE');
+    secretaryLeg.reply(200, { toTag: 'b1', body: SECRETARY_SDP });
+    fromCaller(first, 'ACK', 10);
+    const second = startCall([RING_101], {
+      contacts: CONTACTS,
+      transfers,
+      voice,
+      caller: { kind: 'internal', extension: '100' },
+    });
+    second.sig.only('INVITE').reply(200, { toTag: 'b2', body: SECRETARY_SDP });
+    fromCaller(second, 'ACK', 10);
+    calls = [first.session, second.session];
+    const replaces = encodeURIComponent(
+      `call-a@198.51.100.7;to-tag=${callerTag(second)};from-tag=atag`,
+    );
+    fromCallee(first, secretaryLeg, 'b1', 'REFER', 2, '', [
+      `Refer-To: <sip:101@pbx.test?Replaces=${replaces}>`,
+    ]);
+    second.sig.only('BYE', CALLER_SOURCE).reply(200);
+    await until(() => second.sig.requests('INVITE', device(2).destination).length === 2);
+    (second.sig.requests('INVITE', device(2).destination)[1] as FakeClientTx).reply(200, {
+      toTag: 'b2',
+      body: SECRETARY_SDP,
+    });
+    await until(() => first.sig.requests('INVITE', CALLER_SOURCE).length === 1);
+    first.sig.only('INVITE', CALLER_SOURCE).reply(200, { toTag: 'atag', body: OFFER });
+    await until(() => first.sig.requests('NOTIFY').length === 2);
+    for (const n of first.sig.requests('NOTIFY')) n.reply(200);
+    first.sig.only('BYE', device(1).destination).reply(200);
+    // Neither party sends RTP: the PBX hangs up on both.
+    await until(
+      () =>
+        first.sig.requests('BYE', CALLER_SOURCE).length === 1 &&
+        second.sig.requests('BYE', device(2).destination).length === 1,
+    );
+    first.sig.only('BYE', CALLER_SOURCE).reply(200);
+    second.sig.only('BYE', device(2).destination).reply(200);
+    await until(() => first.released === 1 && second.released === 1);
+    expectReleased(first);
+    expectReleased(second);
+    expect(media.openSessions).toBe(0);
   });
 
   it('a REFER naming a dialog of somebody else is refused 403', () => {

@@ -258,6 +258,7 @@ export function startCall(
     to?: string;
     voice?: CallSessionOptions['voice'];
     transfers?: CallSessionOptions['transfers'];
+    joining?: CallSessionOptions['joining'];
   } = {},
 ): Call {
   const sig = new FakeSignaling();
@@ -286,6 +287,7 @@ export function startCall(
     log: (m) => call.logs.push(m),
     voice: options.voice ?? defaultVoice(),
     ...(options.transfers === undefined ? {} : { transfers: options.transfers }),
+    ...(options.joining === undefined ? {} : { joining: options.joining }),
     events: {
       answered: (_s, by) => call.answered.push(by),
       ended: (_s, end) => call.ends.push(end),

@@ -188,6 +188,35 @@ describe('blind transfer', () => {
     expectReleased(call);
   });
 
+  it('a target that does not answer within its ring timeout returns the call to the transferor', async () => {
+    const { call, leg } = answered();
+    expect(refer(call, leg, 2, ['<sip:102@pbx.test>'])?.statuses).toEqual([202]);
+    call.sig.only('NOTIFY').reply(200);
+    await callerReanchored(call);
+    await until(() => call.sig.requests('INVITE', device(3).destination).length === 1);
+    const bruno = call.sig.only('INVITE', device(3).destination);
+    bruno.reply(180, { toTag: 'b3' });
+    // Bruno's ring timeout (20 s) passes: he is cancelled, the secretary told and rung back.
+    call.scheduler.advance(20_000);
+    call.sig.only('CANCEL', device(3).destination).reply(200);
+    bruno.reply(487);
+    expect(notifies(call).map((n) => n.body)).toEqual([
+      'SIP/2.0 100 Trying\r\n',
+      'SIP/2.0 408 Request Timeout\r\n',
+    ]);
+    call.sig.requests('NOTIFY')[1]?.reply(200);
+    call.sig.only('BYE', device(1).destination).reply(200);
+    await until(() => call.sig.requests('INVITE', device(1).destination).length === 2);
+    const back = call.sig.requests('INVITE', device(1).destination)[1] as FakeClientTx;
+    back.reply(200, { toTag: 'b4', body: ANSWER });
+    expect(call.answered).toEqual(['100', '100']);
+    fromCaller(call, 'BYE', 11);
+    call.sig.requests('BYE', device(1).destination)[1]?.reply(200);
+    expect(call.ends).toEqual([{ outcome: 'answered', status: 200, answeredBy: '100' }]);
+    await until(() => call.released === 1);
+    expectReleased(call);
+  });
+
   it('refusals: no Refer-To 400, premium number 403, unknown 404, Replaces naming no call 481; the call goes on', async () => {
     const { call, leg } = answered();
     expect(refer(call, leg, 2, [])?.statuses).toEqual([400]);
@@ -206,9 +235,11 @@ describe('blind transfer', () => {
         ?.statuses,
     ).toEqual([202]);
     expect(call.session.state).toBe('answered');
-    expect(notifies(call).map((n) => n.body)).toEqual([
-      'SIP/2.0 100 Trying\r\n',
-      'SIP/2.0 481 Call/Transaction Does Not Exist\r\n',
+    expect(notifies(call)).toEqual([
+      {
+        body: 'SIP/2.0 481 Call/Transaction Does Not Exist\r\n',
+        state: 'terminated;reason=noresource',
+      },
     ]);
     for (const n of call.sig.requests('NOTIFY')) n.reply(200);
     fromCaller(call, 'BYE', 11);

@@ -64,7 +64,8 @@ export interface JoinableCall {
   reportAnswered(answeredBy: string): void;
   /** Cancel a call still unanswered (487 to its caller, CANCEL to its legs). */
   abandon(): void;
-  hangUp(by: 'pbx'): void;
+  /** End this call, whether its caller has been answered yet or not (its partner ended). */
+  drop(): void;
 }
 
 /** Where a Replaces header leads: the router's search of its calls. */
@@ -100,11 +101,22 @@ function bridgeWhenReady(owner: JoinableCall, other: JoinableCall, done: () => v
     const session = other.media.caller;
     if (session === null) {
       owner.log('join: the other call has no media');
-      owner.hangUp('pbx');
+      owner.drop();
       return;
     }
     owner.media.bridgeTo(session);
     owner.log(`joined with call ${other.id}`);
+    // Design §5: no RTP for the inactivity time ends a call the PBX carries media for.
+    for (const [call, side] of [
+      [owner, owner.media.caller],
+      [other, session],
+    ] as const) {
+      side?.once('inactive', () => {
+        if (!call.live()) return;
+        call.log('no media from the joined party: hanging up');
+        call.drop();
+      });
+    }
     done();
   };
 }

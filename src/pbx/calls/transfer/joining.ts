@@ -7,6 +7,8 @@
 import type { Caller, Directory } from '../../../domain/types.js';
 import { buildReply, parseReplaces } from '../../../sip/message/index.js';
 import type { Replaces, SipRequest } from '../../../sip/message/index.js';
+import type { Dialog } from '../../../sip/dialog/index.js';
+import type { BLeg } from '../b-leg.js';
 import { partyOf } from '../dialog-requests.js';
 import type { ServerTx } from '../ports.js';
 import { pickUp, replaceParty } from './attended.js';
@@ -35,6 +37,64 @@ export interface JoiningHost<C extends JoinedCall> {
     to: string,
     join: (call: C) => void,
   ): C | null;
+}
+
+/** What naming one of its dialogs reads of a call (CallSession). */
+export interface CallDialogs extends JoinableCall {
+  readonly state: string;
+  /** Transferring, or joined to another call already. */
+  readonly engaged: boolean;
+  readonly caller: Caller;
+  readonly decision: { readonly to: string };
+  readonly callerLeg: { readonly dialog: Dialog | null };
+  readonly callerSide: object | null;
+  readonly calleeSide: object | null;
+  readonly winner: BLeg | null;
+  readonly legs: { readonly all: readonly BLeg[] };
+}
+
+/**
+ * The party whose dialog `replaces` names (RFC 3891 §3: Call-ID and both tags; the tags are
+ * taken in either order, since phones write them from their own side), and whether the call may
+ * be joined there: answered and not engaged, or ringing that leg (a pickup).
+ */
+export function nameDialog(call: CallDialogs, replaces: Replaces): NamedDialog | null {
+  const { callId, toTag, fromTag } = replaces;
+  const names = (dialog: Dialog | null): boolean =>
+    dialog !== null &&
+    dialog.id.callId === callId &&
+    ((dialog.id.localTag === toTag && dialog.id.remoteTag === fromTag) ||
+      (dialog.id.localTag === fromTag && dialog.id.remoteTag === toTag));
+  if (!call.live()) return null;
+  const joinable = !call.engaged && call.state === 'answered' && call.calleeSide !== null;
+  const state = joinable ? 'confirmed' : 'engaged';
+  const winner = call.winner;
+  const caller = partyOf(call.caller);
+  if (names(call.callerLeg.dialog)) {
+    const other = winner?.target ?? call.decision.to;
+    const early = call.callerSide === null;
+    return { call, party: 'caller', state: early ? 'unanswered' : state, by: caller, other };
+  }
+  if (winner !== null && names(winner.dialog)) {
+    return { call, party: 'callee', state, by: winner.target, other: caller };
+  }
+  const ringing = call.state === 'ringing' && !call.engaged;
+  for (const leg of call.legs.all) {
+    const dialog = leg.dialogNamed(names);
+    if (dialog === undefined) continue;
+    const early = ringing && leg.live && dialog.state === 'early';
+    const named = early ? 'ringing' : 'engaged';
+    return { call, party: 'callee', state: named, by: leg.target, other: caller };
+  }
+  return null;
+}
+
+/** One of the call's legs rings an extension `wanted` accepts. */
+export function ringsAny(
+  call: Pick<CallDialogs, 'legs'>,
+  wanted: (extension: string) => boolean,
+): boolean {
+  return call.legs.all.some((leg) => leg.live && wanted(leg.target));
 }
 
 /**

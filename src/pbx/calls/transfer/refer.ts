@@ -253,12 +253,14 @@ function receiveAttended(
   }
   reply(core.signaling, tx, 202, 'Accepted');
   const transfer = new BlindTransfer(core, transferor, named?.other ?? target, null);
-  transfer.progress(100, 'Trying');
   if (named === null || named.state !== 'confirmed' || named.call === core) {
+    // The outcome is known at once: one NOTIFY, the final one (RFC 3515 §2.4.4 asks for an
+    // immediate NOTIFY, not for a 100 before it).
     core.log(`attended transfer by ${transferor.by}: Replaces names no call to join`);
     transfer.fail(481, 'Call/Transaction Does Not Exist');
     return;
   }
+  transfer.progress(100, 'Trying');
   core.log(`attended transfer by ${transferor.by} to ${named.other} (call ${named.call.id})`);
   attend(core, transfer, transferor.leg === null ? 'caller' : 'callee', named);
 }
