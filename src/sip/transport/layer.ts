@@ -232,8 +232,8 @@ export class TransportLayer implements MessageTransport {
   }
 
   /** Learn ahead the address to write for `peer` (one we write to before it writes to us). */
-  learnAddress(peer: string): Promise<void> {
-    return this.addresses.learn(normalizeAddress(peer));
+  learnAddress(peer: string, resolved?: string): Promise<void> {
+    return this.addresses.learn(normalizeAddress(peer), resolved);
   }
 
   /** Port actually bound for a protocol (useful with port 0). */
