@@ -192,6 +192,8 @@ function answered(
 ): boolean | 'acknowledge' {
   const { sides, callerLeg } = core;
   if (sides.legMedia !== 'passthrough') {
+    // Of the forks, this one's media is taken from now on (its SIP's address or its SDP's).
+    core.media.callee?.face(leg.destination.address);
     const body = contentOf(response).body;
     const usable = body === undefined ? sides.calleeStable : sides.acceptCallee(body);
     if (!usable) {
