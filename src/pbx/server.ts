@@ -508,7 +508,9 @@ export class Pbx {
 
   /** Our address toward each trunk, known before we write to it first (its REGISTER, a call). */
   private async learnTrunkAddresses(): Promise<void> {
-    await Promise.all([...this.hosts.values()].map((address) => this.stack.learnAddress(address)));
+    await Promise.all(
+      [...this.hosts].map(([host, address]) => this.stack.learnAddress(host, address)),
+    );
   }
 
   private async resolveTrunkHosts(): Promise<void> {

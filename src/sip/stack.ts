@@ -203,9 +203,12 @@ export class SipStack {
     return this.transport.addressFor(peer);
   }
 
-  /** Learn that address ahead, for a peer we write to before it writes to us (a trunk). */
-  learnAddress(peer: string): Promise<void> {
-    return this.transport.learnAddress(peer);
+  /**
+   * Learn that address ahead, for a peer we write to before it writes to us (a trunk); a host
+   * name with the address it resolved to.
+   */
+  learnAddress(peer: string, resolved?: string): Promise<void> {
+    return this.transport.learnAddress(peer, resolved);
   }
 
   onRequest(handler: RequestHandler): void {

@@ -80,6 +80,9 @@ describe('npm start with no flag', () => {
     expect(output).toContain(
       'Ports: SIP over UDP and TCP 5060, SIP over TLS 5061, SIP over WebSocket 5066, SIP over secure WebSocket 5067, HTTP 8080, HTTPS 8443, RTP and RTCP 10000-19999',
     );
+    expect(output).toContain(
+      'Web client: http://localhost:8080/, from another machine http://192.0.2.10:8080/',
+    );
     expect(output).toMatch(/TLS certificate \(self-signed, made now, .*\): SHA-256 [0-9A-F:]{95}/);
     const certificate = join(dataDir, CERTIFICATE_FILE);
     for (const port of [5061, 5067, 8443]) {

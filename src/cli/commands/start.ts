@@ -141,9 +141,16 @@ export async function runStart(args: StartArgs): Promise<number> {
         `Peers outside ${args.localNets?.join(', ') ?? 'the private networks'} are given ${args.publicAddress}: forward these ports to this machine.`,
       );
     }
-    args.out(`Web client: http://${web}:${api.port}/`);
+    // On every address, the machine's own addresses too: how other machines open it.
+    const elsewhere = (scheme: string, port: number): string =>
+      everywhere && hosts[0] !== '127.0.0.1'
+        ? `, from another machine ${hosts.map((h) => `${scheme}://${h}:${port}/`).join(' ')}`
+        : '';
+    args.out(`Web client: http://${web}:${api.port}/${elsewhere('http', api.port)}`);
     if (api.httpsPort !== undefined) {
-      args.out(`Web client over HTTPS: https://${web}:${api.httpsPort}/`);
+      args.out(
+        `Web client over HTTPS: https://${web}:${api.httpsPort}/${elsewhere('https', api.httpsPort)}`,
+      );
     }
     if (certificate !== undefined) args.out(certificateLine(certificate));
     if (created !== null) printDemo(created, args.out);

@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { parseSipUri } from '../../sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import { parseRemoteSdp } from '../../media/sdp.js';
+import type { RemoteMedia } from '../../media/sdp.js';
 import { normalizeAddress } from '../../sip/transport/via.js';
 import type { BLeg, LegEvents } from './b-leg.js';
 import type { CallCore } from './call-core.js';
@@ -85,12 +86,17 @@ function startLegs(
  * other), or one is behind a NAT, whose private address the other cannot reach: the caller's
  * offer names a media address other than the one its SIP comes from, a target registered a
  * Contact other than its REGISTER's source (RFC 3581). The PBX then anchors their media, as 3CX
- * does for remote extensions; otherwise SDP passes phone to phone.
+ * does for remote extensions; otherwise SDP passes phone to phone, and so does an offer the PBX
+ * cannot carry (no plain RTP audio).
  */
 function apart(core: CallCore, targets: readonly LegTarget[]): boolean {
+  const offer = readOffer(core.invite.request);
+  // An offer only the phones understand (SRTP, WebRTC) can only pass through, as before.
+  if (offer === 'unusable') return false;
   const caller = core.invite.source;
   const ours = core.signaling.addressFor(caller);
-  if (differs(offeredAddress(core.invite.request), caller.address)) return true;
+  const offered = offer === null || offer.onHold ? null : offer.address;
+  if (differs(offered, caller.address)) return true;
   return targets.some(
     (t) =>
       core.signaling.addressFor(t.destination) !== ours ||
@@ -98,15 +104,14 @@ function apart(core: CallCore, targets: readonly LegTarget[]): boolean {
   );
 }
 
-/** The media address of an INVITE's offer; null without one (or one we cannot read). */
-function offeredAddress(invite: SipRequest): string | null {
+/** An INVITE's offer as the PBX reads it; null without one. */
+function readOffer(invite: SipRequest): RemoteMedia | null | 'unusable' {
   const { body } = contentOf(invite);
   if (body === undefined) return null;
   try {
-    const remote = parseRemoteSdp(body.toString('utf8'));
-    return remote.onHold ? null : remote.address;
+    return parseRemoteSdp(body.toString('utf8'));
   } catch {
-    return null;
+    return 'unusable';
   }
 }
 
@@ -188,6 +193,8 @@ function answered(
 ): boolean | 'acknowledge' {
   const { sides } = core;
   if (sides.legMedia !== 'passthrough') {
+    // Of the forks, this one's media is taken from now on (its SIP's address or its SDP's).
+    core.media.callee?.face(leg.destination.address);
     const body = contentOf(response).body;
     const usable = body === undefined ? sides.calleeStable : sides.acceptCallee(body);
     if (!usable) {

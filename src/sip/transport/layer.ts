@@ -5,7 +5,6 @@
  * other bad input is dropped.
  */
 import { connect, isIP } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import type { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
@@ -49,6 +48,7 @@ import type {
 } from './layer-options.js';
 
 import { LocalAddresses } from './local-address.js';
+import { hasIpv6, listenIpv6 } from './ipv6-listeners.js';
 import { formatHost, normalizeAddress, responseAddress, stampReceived } from './via.js';
 import { WsConnection, WsListener } from './ws.js';
 
@@ -60,13 +60,6 @@ export type {
 } from './layer-options.js';
 
 const CRLF = Buffer.from('\r\n');
-
-/** Any IPv6 address on an interface, loopback included: `::` can be bound. */
-function hasIpv6(): boolean {
-  return Object.values(networkInterfaces()).some((list) =>
-    (list ?? []).some((ni) => ni.family === 'IPv6'),
-  );
-}
 
 function failLater(onError: SendErrorHandler, message: string): void {
   queueMicrotask(() => onError(new TransportError(message)));
@@ -188,24 +181,16 @@ export class TransportLayer implements MessageTransport {
     }
   }
 
-  /**
-   * Every address means IPv6 too: UDP and TCP on `::` with the IPv4 listeners' ports. A port taken
-   * on IPv6 by another program leaves IPv4 alone serving, as before.
-   */
+  /** A port taken on IPv6 by another program leaves IPv4 alone serving, as before. */
   private async listenIpv6(): Promise<void> {
-    const { udp, tcp } = this;
     try {
-      if (udp !== undefined) {
-        this.udp6 = await UdpListener.listen(
-          '::',
-          udp.port,
-          (data, address, port) => this.receiveDatagram(data, address, port),
-          true,
-        );
-      }
-      if (tcp !== undefined) {
-        this.tcp6 = await TcpListener.listen('::', tcp.port, (s) => this.accept(s), true);
-      }
+      const bound = await listenIpv6(
+        { udp: this.udp?.port, tcp: this.tcp?.port },
+        (data, address, port) => this.receiveDatagram(data, address, port),
+        (socket) => this.accept(socket),
+      );
+      this.udp6 = bound.udp6;
+      this.tcp6 = bound.tcp6;
     } catch (error) {
       this.reportError(new TransportError('cannot listen on IPv6', { cause: error }));
     }
@@ -232,8 +217,8 @@ export class TransportLayer implements MessageTransport {
   }
 
   /** Learn ahead the address to write for `peer` (one we write to before it writes to us). */
-  learnAddress(peer: string): Promise<void> {
-    return this.addresses.learn(normalizeAddress(peer));
+  learnAddress(peer: string, resolved?: string): Promise<void> {
+    return this.addresses.learn(normalizeAddress(peer), resolved);
   }
 
   /** Port actually bound for a protocol (useful with port 0). */

@@ -118,6 +118,8 @@ export class LocalAddresses {
   private readonly interfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
   /** Peer → our address toward it, in the order learnt (oldest first). */
   private readonly learnt = new Map<string, string>();
+  /** Host names we send to (trunks), with the address each resolved to. */
+  private readonly names = new Map<string, string>();
   /** Peers being looked up, with what waits for the answer, in arrival order. */
   private readonly pending = new Map<string, (() => void)[]>();
 
@@ -139,9 +141,9 @@ export class LocalAddresses {
     this.maxPending = options.maxPending ?? 256;
   }
 
-  /** The address to write for `peer` (an IP address, or a name: then the fallback). */
+  /** The address to write for `peer` (an IP address, or a name told by `name`, else the fallback). */
   for(peer: string): string {
-    const address = plain(peer);
+    const address = this.names.get(peer.toLowerCase()) ?? plain(peer);
     if (this.publicAddress !== undefined && !this.isLocal(address)) return this.publicAddress;
     if (this.bind !== '') return this.bind;
     return this.learnt.get(address) ?? this.guess(address);
@@ -182,9 +184,13 @@ export class LocalAddresses {
     });
   }
 
-  /** Learn `peer` ahead of writing to it (a trunk, a phone we call first). */
-  learn(peer: string): Promise<void> {
-    return new Promise((resolve) => this.whenKnown(peer, resolve));
+  /**
+   * Learn `peer` ahead of writing to it (a trunk, a phone we call first). A host name is learnt
+   * as the address it resolved to, `resolved`.
+   */
+  learn(peer: string, resolved?: string): Promise<void> {
+    if (resolved !== undefined && isIP(peer) === 0) this.names.set(peer.toLowerCase(), resolved);
+    return new Promise((resolve) => this.whenKnown(resolved ?? peer, resolve));
   }
 
   /** Whether `host` is an address we may have written (a response's Via is ours, RFC 3261 §18.1.2). */

@@ -97,6 +97,14 @@ describe('LocalAddresses', () => {
     await addresses.learn('127.0.0.5');
   });
 
+  it('a trunk known by name is given the address toward what the name resolved to', async () => {
+    const addresses = new LocalAddresses({ bind: '0.0.0.0', interfaces: twoNetworks });
+    // Unknown names get the first outside address.
+    expect(addresses.for('carrier.test')).toBe('192.0.2.10');
+    await addresses.learn('carrier.test', '127.0.0.7');
+    expect(addresses.for('Carrier.Test')).toBe('127.0.0.1');
+  });
+
   it('reads CIDR blocks and refuses what is not one', () => {
     expect(parseCidr('10.0.0.0/8')).toEqual({ address: '10.0.0.0', prefix: 8, family: 4 });
     expect(parseCidr('fc00::/7')).toEqual({ address: 'fc00::', prefix: 7, family: 6 });
