@@ -1,11 +1,15 @@
 /** The router's park lot, and the plan that rings a parker back (park.ts). */
 import type { Directory } from '../../../domain/types.js';
-import { ParkLot } from './park-lot.js';
+import { DEFAULT_PARK_SLOTS, ParkLot } from './park-lot.js';
 import type { ParkedCall, Parking } from './park.js';
 
-export function parkingOf(directory: () => Directory, timeoutMs: number): Parking {
+export function parkingOf(
+  directory: () => Directory,
+  timeoutMs: number,
+  slots = DEFAULT_PARK_SLOTS,
+): Parking {
   return {
-    lot: new ParkLot<ParkedCall>(),
+    lot: new ParkLot<ParkedCall>(slots),
     timeoutMs,
     ringBack: (parker) => {
       const extension = directory().extensions.get(parker);
