@@ -160,6 +160,25 @@ describe('call park against SIPp phones', () => {
     await expectQuietMedia(t);
   });
 
+  it('a caller hanging up while parked leaves nothing: *11 then gets 404', async () => {
+    const receptionist = await phone(t, '100', 'uas-transfer.xml', ['-key', 'target', '*0']);
+    // Stays 4 s on the line, parked after about 1 s, then hangs up.
+    const caller = await sipp(
+      t,
+      'uac-transferred.xml',
+      ['-s', '0442000100', '-key', 'caller', '0612345678'],
+      { localPort: originPort },
+    );
+    expect(caller.code, caller.stdout + caller.stderr).toBe(0);
+    const told = await receptionist.done;
+    expect(told.messages).toContain('SIP/2.0 200 Parked *11');
+    await expectQuietMedia(t);
+    const refused = await sipp(t, 'uac-auth-refused.xml', callingAs(t, '103', '*11'));
+    expect(refused.code, refused.stdout + refused.stderr).toBe(0);
+    expect(finalStatus(refused.messages)).toBe(404);
+    await expectQuietMedia(t);
+  });
+
   it('not retrieved in time: the parker is rung back and takes the caller', async () => {
     // The parker's phone: the same port parks, then answers the ring-back (one binding).
     const port = await freePort();
@@ -170,6 +189,7 @@ describe('call park against SIPp phones', () => {
     const caller = calling('0442000101', callerEar);
     const told = await parking.done;
     expect(told.code, told.stdout + told.stderr).toBe(0);
+    // Slot 1 again: the calls parked before were retrieved or hung up, and their slot freed.
     expect(told.messages).toContain('SIP/2.0 200 Parked *11');
     const parkedAt = performance.now();
     const back = sippUas('uas-hangup.xml', port);
