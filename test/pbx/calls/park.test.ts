@@ -86,6 +86,23 @@ describe('call park', () => {
     expectReleased(call);
   });
 
+  it('a parker hanging up at once after the 202 still parks the caller', async () => {
+    const { call, leg, parking, refer } = parkedCall(9);
+    expect(refer?.statuses).toEqual([202]);
+    fromCallee(call, leg, 'b1', 'BYE', 3);
+    await until(() => call.sig.requests('INVITE', CALLER_SOURCE).length === 1);
+    call.sig.only('INVITE', CALLER_SOURCE).reply(200, { toTag: 'atag', body: OFFER });
+    await until(() => call.session.media.holdings().playbacks === 1);
+    expect(retrievable(parking, 1)?.call).toBe(call.session);
+    // Its dialog is gone: only the 100 Trying was NOTIFYed, and no BYE is sent to it.
+    expect(notifies(call)).toEqual(['SIP/2.0 100 Trying\r\n']);
+    for (const n of call.sig.requests('NOTIFY')) n.reply(200);
+    expect(call.sig.requests('BYE', device(1).destination)).toEqual([]);
+    fromCaller(call, 'BYE', 11);
+    await until(() => call.released === 1);
+    expectReleased(call);
+  });
+
   it('a full lot: NOTIFY 503, the parker stays in its call', async () => {
     const { call, leg, parking, refer } = parkedCall(1, 1);
     expect(refer?.statuses).toEqual([202]);
