@@ -448,7 +448,11 @@ export type TraceCode =
   /** What the called party of a forward through a trunk sees (issue 13 §5). */
   | 'caller-id-presented'
   /** The call was transferred (RFC 3515) by `extension` to `target`. */
-  | 'transferred';
+  | 'transferred'
+  /** The call was parked by `extension` in slot `target` (a blind transfer to `*0`). */
+  | 'parked'
+  /** The parked call was retrieved by `extension` from slot `target` (`*1` + slot). */
+  | 'retrieved';
 
 export interface Decision {
   to: string;

@@ -45,6 +45,8 @@ export const trace: Catalog = {
     'trace.caller-id-presented.none':
       '{extension} : le renvoi n’a aucun numéro à présenter : il part en numéro privé',
     'trace.transferred': 'appel transféré par {extension} vers {target}',
+    'trace.parked': 'appel parqué par {extension} sur la place {target}',
+    'trace.retrieved': 'appel parqué repris par {extension} (place {target})',
     'trace.status-until':
       '{extension} : statut {status} jusqu’au {statusUntil}, puis de nouveau {after}',
     'trace.status-scheduled': '{extension} : statut {status}, selon son planning de statuts',
@@ -122,6 +124,8 @@ export const trace: Catalog = {
     'trace.caller-id-presented.none':
       '{extension}: the forward has no number to show: it goes out as a private number',
     'trace.transferred': 'call transferred by {extension} to {target}',
+    'trace.parked': 'call parked by {extension} in slot {target}',
+    'trace.retrieved': 'parked call retrieved by {extension} (slot {target})',
     'trace.status-until': '{extension}: status {status} until {statusUntil}, then {after} again',
     'trace.status-scheduled': '{extension}: status {status}, from its status schedule',
     'trace.status-forwarding': '{extension}: forwarding by status ({status}, {reason})',

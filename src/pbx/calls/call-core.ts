@@ -20,6 +20,7 @@ import type { OfferHost } from './local-answers.js';
 import type { MediaSides } from './media-sides.js';
 import type { CallOutcome, FinalResponse, StepFailure } from './outcome.js';
 import type { OwnedTimers } from './owned-timers.js';
+import type { Parking } from './park/park.js';
 import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
 
 export type CallState =
@@ -72,6 +73,8 @@ export interface TransferRouting {
     | 'forbidden';
   /** The call and party whose dialog a Replaces header names (attended transfer). */
   dialog?: DialogFinder;
+  /** The park lot a transfer to `*0` parks in (park/park.ts). */
+  parking?: Parking;
 }
 
 export interface CallEvents {
@@ -192,4 +195,10 @@ export interface CallCore extends JoinableCall {
   byeCallerLeg(): void;
   /** Release once nothing is held any more. */
   maybeReleased(): void;
+  /** The history goes on on a line of its own for `decision` (a park, a retrieval). */
+  reportLine(decision: Decision, by: string): void;
+  /** A parked call is retrieved: joined to `partner`, who answers it. */
+  rejoin(partner: JoinableCall, answeredBy: string): void;
+  /** A parked call not retrieved in time follows `decision` (its parker rung back). */
+  follow(decision: Decision): void;
 }

@@ -58,6 +58,8 @@ export interface CallHandlingOptions extends Partial<CallTimers> {
   voicemailLimits?: VoicemailCallContext['limits'];
   /** Calls in progress at once; beyond, a new INVITE gets 503. Default `RENVOI_MAX_CALLS`, else 5,000. */
   maxCalls?: number;
+  /** How long a parked call waits before ringing its parker back; default 120 000 ms. */
+  parkTimeoutMs?: number;
 }
 
 /** What a test or the CLI may look at once calls are attached. */
@@ -165,6 +167,7 @@ class CallHandling implements CallHandler {
       voice,
       log: (message) => context.log.info(message),
       logError: (error, message) => context.log.error({ err: error }, message),
+      ...(options.parkTimeoutMs === undefined ? {} : { parkTimeoutMs: options.parkTimeoutMs }),
     });
     context.activity.watch(() => this.router.active());
     this.checkpoint = new DialogCheckpoint({

@@ -39,6 +39,10 @@ import { routeTransfer } from './transfer/transfer-routing.js';
 import { joinByReplaces, pickUpByCode } from './transfer/joining.js';
 import type { JoiningHost } from './transfer/joining.js';
 import { privacyRequested } from './identity.js';
+import { DEFAULT_PARK_TIMEOUT_MS, RETRIEVE_PREFIX } from './park/park-lot.js';
+import { parkingOf } from './park/parking.js';
+import { retrievable, retrieve } from './park/park.js';
+import type { Parking } from './park/park.js';
 import { refuseUnusableOffer } from './offer-check.js';
 import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
 
@@ -59,6 +63,8 @@ export interface CallRouterOptions {
   logError?: (error: unknown, message: string) => void;
   /** The PBX's voice and media relay: prompts, voicemail, anchored legs. */
   voice: CallVoice;
+  /** How long a parked call waits before it rings its parker back; default 120 s. */
+  parkTimeoutMs?: number;
 }
 
 /** What the PBX knows about a new INVITE beyond the request itself. */
@@ -103,10 +109,12 @@ export class CallRouter {
   private readonly writes = new Map<string, Promise<void>>();
   /** Each call's error boundary: what the router routes to a call runs inside it. */
   private readonly boundaries = new WeakMap<CallSession, CallBoundary>();
+  private readonly parking: Parking;
 
   constructor(private readonly options: CallRouterOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.log = options.log ?? ((m) => console.info(m));
+    this.parking = parkingOf(options.directory, options.parkTimeoutMs ?? DEFAULT_PARK_TIMEOUT_MS);
   }
 
   /** How many calls are not yet released. */
@@ -236,6 +244,20 @@ export class CallRouter {
     target: string | null,
   ): CallSession | null {
     return pickUpByCode(this.joiningHost(), { request, tx, extension, dialled, target });
+  }
+
+  /** `*1` + slot from an authenticated extension: the call parked there (park/park.ts). */
+  handleRetrieve(request: SipRequest, tx: ServerTx, extension: string, slot: number): void {
+    const entry = retrievable(this.parking, slot);
+    if (entry === undefined) {
+      this.log(`retrieve ${RETRIEVE_PREFIX}${slot} by ${extension}: nothing parked there`);
+      tx.respond(buildReply(request, 404, `Not Found: no call parked in slot ${slot}`));
+      return;
+    }
+    const dialled = `${RETRIEVE_PREFIX}${slot}`;
+    this.startJoining(request, tx, extension, dialled, (session) =>
+      retrieve(session, extension, this.parking, entry),
+    );
   }
 
   private joiningHost(): JoiningHost<CallSession> {
@@ -371,6 +393,7 @@ export class CallRouter {
           this.write(line, (h) => h.recordEnd(line, this.clock().getTime(), end));
         },
         released: (s) => {
+          this.parking.lot.release((parked) => parked.call === s);
           this.forget(s);
           record.onReleased?.();
         },
@@ -458,6 +481,7 @@ export class CallRouter {
       },
       // RFC 3891 §3: the Call-ID leads to the call, which knows its dialogs' tags.
       dialog: (replaces) => this.byCallId.get(replaces.callId)?.namedDialog(replaces) ?? null,
+      parking: this.parking,
     };
   }
 

@@ -449,7 +449,7 @@ export class CallSession implements CallCore {
   keepOnly(
     leaving: Party,
     transfer: BlindTransfer | null,
-    partner: JoinableCall,
+    partner: JoinableCall | null,
     answeredBy: string,
     ready: () => void,
   ): void {
@@ -511,9 +511,30 @@ export class CallSession implements CallCore {
       plan: [],
       trace: [{ code: 'transferred', extension: by, target: to }],
     };
-    const transferred: Transferred = { by, to, decision };
-    this.events.transferred?.(this, transferred);
+    this.reportLine(decision, by);
     this.reportAnswered(to);
+  }
+
+  /** The history goes on on a line of its own for `decision`, the last one answered by `by`. */
+  reportLine(decision: Decision, by: string): void {
+    const transferred: Transferred = { by, to: decision.to, decision };
+    this.events.transferred?.(this, transferred);
+  }
+
+  /** A parked call (park/park.ts) is retrieved: joined to `partner`, who answers it. */
+  rejoin(partner: JoinableCall, answeredBy: string): void {
+    this.partner = partner;
+    this.joinedAnswer = answeredBy;
+  }
+
+  /** A parked call not retrieved in time follows `decision` (its parker rung back). */
+  follow(decision: Decision): void {
+    this.joinedAnswer = null;
+    this.planBase = this.stepIndex + 1;
+    this.decision = decision;
+    this.lastFailure = null;
+    this.enter('routing');
+    this.nextStep();
   }
 
   /** BYE on the caller's dialog (the caller's leg), once it holds one. */

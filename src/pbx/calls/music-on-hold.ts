@@ -19,6 +19,7 @@
 import { parseRemoteSdp } from '../../media/sdp.js';
 import { defaultHoldMusic } from '../../media/hold-music.js';
 import type { PlaySource } from '../../media/frame-source.js';
+import type { RtpSession } from '../../media/rtp-session.js';
 import type { SipRequest } from '../../sip/message/index.js';
 import type { CallCore } from './call-core.js';
 import { contentOf } from './in-dialog-relay.js';
@@ -198,15 +199,20 @@ function resumeRelayed(
   });
 }
 
-/**
- * The music, on the session facing `party`, again and again while the call is held: the admin's
- * tracks one after the other, else (none, or one unreadable) the PBX's own melody.
- */
+/** The music, on the session facing `party`, while the call is held. */
 function playMusic(core: CallCore, party: Party): void {
   const session = party === 'caller' ? core.media.caller : core.media.callee;
   if (session === null || core.sides.holding === null) return;
+  playHoldMusic(core, session, () => core.sides.holding !== null);
+}
+
+/**
+ * The music on `session` again and again while `wanted()` (a hold, a park) and the call last:
+ * the admin's tracks one after the other, else (none, or one unreadable) the PBX's own melody.
+ */
+export function playHoldMusic(core: CallCore, session: RtpSession, wanted: () => boolean): void {
   const melody: PlaySource[] = [{ kind: 'pcm', samples: defaultHoldMusic() }];
-  const still = (): boolean => core.live() && core.sides.holding !== null && !session.closed;
+  const still = (): boolean => core.live() && wanted() && !session.closed;
   const round = (sources: readonly PlaySource[]): void => {
     core.settle(
       core.media.play(sources, session),

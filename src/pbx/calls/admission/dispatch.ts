@@ -1,7 +1,7 @@
 /**
  * The end of the admission chain: an admitted call handed to the router — a trunk's or an outside
  * caller's to its extension or ring group, an extension's to a local number, its mailbox menu
- * (`*97`) or an outside number through the trunk.
+ * (`*97`), a parked call (`*1` + slot) or an outside number through the trunk.
  */
 import type { Logger } from 'pino';
 import { canonicalNumber } from '../../../domain/numbers.js';
@@ -9,6 +9,7 @@ import { buildReply } from '../../../sip/stack.js';
 import type { CallRouter } from '../call-router.js';
 import { MAILBOX_MENU } from '../call-router.js';
 import { pickupTarget } from '../transfer/joining.js';
+import { retrieveSlot } from '../park/park-lot.js';
 import type { AdmissionStep } from './chain.js';
 import { decided } from './chain.js';
 
@@ -50,6 +51,11 @@ export function dispatch(router: CallRouter, log: Logger): AdmissionStep {
     const pickup = pickupTarget(dialled);
     if (pickup !== undefined) {
       router.handlePickup(request, tx, username, dialled, pickup);
+      return;
+    }
+    const slot = retrieveSlot(dialled);
+    if (slot !== undefined) {
+      router.handleRetrieve(request, tx, username, slot);
       return;
     }
     if (dialled === MAILBOX_MENU) {

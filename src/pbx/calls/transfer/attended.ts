@@ -42,13 +42,13 @@ export interface JoinableCall {
   log(message: string): void;
   /**
    * Hang up `leaving` (at once, or by `transfer` once it is told the outcome) and keep the other
-   * party alone in the call, joined to `partner` (either ending ends the other), its media at the
-   * PBX; `ready` runs once it is. `answeredBy`: what the history says answered this call.
+   * party alone in the call, joined to `partner` (either ending ends the other; none: parked), its
+   * media at the PBX; `ready` runs once it is. `answeredBy`: what the history says answered this call.
    */
   keepOnly(
     leaving: Party,
     transfer: BlindTransfer | null,
-    partner: JoinableCall,
+    partner: JoinableCall | null,
     answeredBy: string,
     ready: () => void,
   ): void;
@@ -93,7 +93,11 @@ export function attend(
  * What each call runs once its party's media is at the PBX: the second one bridges the two (the
  * `owner` holds the bridge) and runs `done`.
  */
-function bridgeWhenReady(owner: JoinableCall, other: JoinableCall, done: () => void): () => void {
+export function bridgeWhenReady(
+  owner: JoinableCall,
+  other: JoinableCall,
+  done: () => void,
+): () => void {
   let waiting = 2;
   return () => {
     waiting--;

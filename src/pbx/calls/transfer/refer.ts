@@ -39,6 +39,8 @@ import { reply } from '../local-answers.js';
 import type { StepFailure } from '../outcome.js';
 import type { ServerTx } from '../ports.js';
 import { attend } from './attended.js';
+import { PARK_CODE } from '../park/park-lot.js';
+import { park } from '../park/park.js';
 
 /** Who sent the REFER: either party of an answered call. */
 export interface Transferor {
@@ -99,6 +101,11 @@ export class BlindTransfer {
   conclude(failure: StepFailure | null): void {
     const [status, reason] = failure === null ? [200, 'OK'] : sipfragOf(failure);
     this.finish(status, reason);
+  }
+
+  /** The transfer succeeded and `reason` says how (a park names its slot): the transferor is hung up. */
+  succeed(reason: string): void {
+    this.finish(200, reason);
   }
 
   /**
@@ -199,6 +206,10 @@ function blindTransfer(
 ): void {
   const routing = core.transfers;
   const by = transferor.by;
+  if (target === PARK_CODE && routing?.parking !== undefined) {
+    park(core, transferor, routing.parking, tx);
+    return;
+  }
   const routed = routing === null ? 'forbidden' : routing.route(transferee, target, by);
   if (routed === 'forbidden') {
     core.log(`transfer to ${target} by ${by} refused`);
