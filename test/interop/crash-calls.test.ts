@@ -2,21 +2,30 @@
  * Issue 15 §5: a real `renvoi start` is killed (SIGKILL) while a call is up between two SIPp
  * phones; started again on the same data directory, it sends each phone a BYE for the dialog its
  * predecessor left (the checkpoint in the store), the database passes `integrity_check`, the
- * callee's registration is back, and the history shows the call interrupted.
+ * callee's registration is back, and the history shows the call interrupted. Killed again in the
+ * middle of a REGISTER burst and an admin's import of a whole directory: the import is all there
+ * or not at all, the registrations are back, the file is sound.
  */
 import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, openStore } from '../../src/cli/data-dir.js';
 import { listCalls } from '../../src/store/call-history-repository.js';
 import { ensureBuilt, startRenvoi } from '../e2e/harness.js';
 import type { RunningRenvoi } from '../e2e/harness.js';
-import { freePort, registerContact, sippUas, sippWith } from './harness.js';
+import { freePort, registerContact, sippUas, sippWith, SCENARIOS } from './harness.js';
+import { runSipp } from './sipp-burst.js';
 import type { TestPbx } from './harness.js';
 
 const DIRECTORY = `
 outsideCalls: { allow: true }
 extensions:
+  - number: '100'
+    name: Secrétariat
+    password: 'secret-of-100'
+    role: admin
   - number: '101'
     name: Alice Martin
     password: 'secret-of-101'
@@ -25,6 +34,15 @@ extensions:
 const RTP_PORTS = { RENVOI_RTP_PORTS: '31200-31299' };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function integrity(dataDir: string): unknown {
+  const sqlite = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+  try {
+    return sqlite.pragma('integrity_check', { simple: true });
+  } finally {
+    sqlite.close();
+  }
+}
 
 function openDialogRows(dataDir: string): number {
   const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true });
@@ -122,6 +140,102 @@ describe('calls up when the PBX is killed', () => {
       } finally {
         await store.destroy();
       }
+    },
+  );
+
+  it(
+    'keeps an import whole or not at all, and the registrations, when killed under a REGISTER burst',
+    { timeout: 90_000 },
+    async () => {
+      await second?.stop();
+      second = undefined;
+      first = await startRenvoi(DIRECTORY, { env: RTP_PORTS });
+      const { dataDir, url } = first;
+      const pbx = { port: first.sipPort } as TestPbx;
+      const phonePort = await freePort();
+      await registerContact(pbx, '101', phonePort);
+
+      const login = await fetch(`${url}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ extension: '100', password: 'secret-of-100' }),
+      });
+      expect(login.status).toBe(200);
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const { csrfToken } = (await login.json()) as { csrfToken: string };
+      // The admin's import: the two extensions and 600 more, all or nothing.
+      const extensions = [
+        { number: '100', name: 'Secrétariat', password: 'secret-of-100', role: 'admin' },
+        { number: '101', name: 'Alice Martin', password: 'secret-of-101' },
+        ...Array.from({ length: 600 }, (_, i) => ({
+          number: String(2000 + i),
+          name: `Poste ${i}`,
+          password: `secret-of-${2000 + i}`,
+        })),
+      ];
+
+      // REGISTERs of 101 from SIPp, 400 a second, while the import is sent.
+      const work = mkdtempSync(join(tmpdir(), 'renvoi-crash-burst-'));
+      const burst = runSipp(
+        [
+          '-sf',
+          join(SCENARIOS, 'register.xml'),
+          `127.0.0.1:${first.sipPort}`,
+          '-i',
+          '127.0.0.1',
+          '-p',
+          String(await freePort()),
+          '-s',
+          '101',
+          '-au',
+          '101',
+          '-ap',
+          'secret-of-101',
+          '-r',
+          '400',
+          '-m',
+          '20000',
+        ],
+        work,
+        30_000,
+      );
+      await sleep(500);
+      const importing = fetch(`${url}/api/admin/directory`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+        body: JSON.stringify({ outsideCalls: { allow: true }, extensions }),
+      }).then(
+        (r) => r.status,
+        () => 'cut',
+      );
+      await sleep(150);
+      await first.kill();
+      burst.stop();
+      await burst.done;
+      rmSync(work, { recursive: true, force: true });
+      const imported = await importing;
+
+      expect(integrity(dataDir)).toBe('ok');
+      second = await startRenvoi(DIRECTORY, { dataDir, env: RTP_PORTS });
+      const store = await openStore(dataDir);
+      try {
+        const { count } = await store
+          .selectFrom('extension')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .executeTakeFirstOrThrow();
+        // Answered 200 before the kill: all of it; cut: all of it or none of it.
+        if (imported === 200) expect(Number(count)).toBe(602);
+        else expect([2, 602]).toContain(Number(count));
+        const bindings = await store
+          .selectFrom('registrations')
+          .select('aor')
+          .where('aor', '=', '101')
+          .execute();
+        expect(bindings.length).toBeGreaterThanOrEqual(1);
+      } finally {
+        await store.destroy();
+      }
+      expect(integrity(dataDir)).toBe('ok');
     },
   );
 });
