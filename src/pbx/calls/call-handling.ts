@@ -25,6 +25,7 @@ import { storeHistory } from '../../store/call-history-repository.js';
 import type { BatchedHistoryWriter } from '../../store/call-history-repository.js';
 import { countReception, countingOutcomes } from '../metrics.js';
 import { DirectoryTrunkDialler } from '../trunks/trunk-dialler.js';
+import { formatNumber } from '../../domain/numbers.js';
 import { MediaLayer } from '../../media/media-layer.js';
 import { loadPromptSources, bundledPromptsDir } from '../voicemail/prompt-sources.js';
 import { sayer } from '../voicemail/prompt-catalog.js';
@@ -109,6 +110,15 @@ class CallHandling implements CallHandler {
       },
       // Read at each use: an admin's recording dropped in while the PBX runs is taken.
       say: (language) => sayer(language, loadPromptSources(context.dataDir, bundled)),
+      callerDigits: (caller) => {
+        if (caller.kind === 'internal') return caller.extension;
+        if (caller.kind === 'anonymous') return null;
+        const { country } = context.directory().settings;
+        const national =
+          caller.e164 === null ? null : formatNumber(caller.e164, 'national', country);
+        const digits = (national ?? caller.digits).replace(/\D/g, '');
+        return digits === '' ? null : digits;
+      },
       pinOf: (extension) => context.directory().extensions.get(extension)?.voicemailPin ?? null,
       mailOf: (mailbox) => {
         const extension = context.directory().extensions.get(mailbox);

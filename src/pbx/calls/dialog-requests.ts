@@ -84,15 +84,25 @@ export function fromCallee(
   }
   if (tx === null) return;
   if (!inOrder(core, dialog, request, tx)) return;
+  const confirmation = joined ? undefined : core.legs.confirmationOf(leg);
   if (request.method === 'BYE') {
     reply(core.signaling, tx, 200, 'OK');
     if (joined) {
       leg.remoteHangUp();
       core.hangUp('callee');
+    } else if (confirmation !== undefined) {
+      // Answered, never accepted: the step goes on without it (steps/confirm.ts).
+      leg.remoteHangUp();
+      confirmation.hungUp();
     } else if (core.isTransferor(leg)) {
       // A blind transferor hangs up once its REFER is accepted, or once told the outcome.
       leg.remoteHangUp();
     }
+    return;
+  }
+  if (confirmation !== undefined) {
+    // The answering person presses 1, its phone sending DTMF in SIP INFO.
+    answerAlone(core.signaling, request, tx, confirmation.digit);
     return;
   }
   if (!joined) {

@@ -108,6 +108,11 @@ export interface CallVoice {
   languageOf(number: string | null): Language;
   /** Prompt files in a language (admin recordings first). */
   say(language: Language): Say;
+  /**
+   * The caller's number as people here dial it, digits only ("0491234567"), for a prompt; null
+   * when it is withheld or has no digits to say. Absent: the prompt says a withheld number.
+   */
+  callerDigits?(caller: Caller): string | null;
   /** The `*97` PIN of an extension, as stored (null: none asked). */
   pinOf(extension: string): VoicemailPin | null;
   /** Where a message left in `mailbox` is mailed, in what language (null: not mailed). */

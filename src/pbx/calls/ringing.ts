@@ -16,6 +16,7 @@ import type { Content, Side } from './in-dialog-relay.js';
 import { combineFailures } from './outcome.js';
 import type { StepFailure } from './outcome.js';
 import type { LegTarget } from './steps/step-context.js';
+import { awaitConfirmation } from './steps/confirm.js';
 
 /** Ring every target, the first 2xx winning; `timeout` in seconds (null: none). */
 export function ring(core: CallCore, timeout: number | null, targets: readonly LegTarget[]): void {
@@ -137,7 +138,7 @@ function answered(
   side: Side,
   response: SipResponse,
 ): boolean | 'acknowledge' {
-  const { sides, callerLeg } = core;
+  const { sides } = core;
   if (sides.legMedia !== 'passthrough') {
     const body = contentOf(response).body;
     const usable = body === undefined ? sides.calleeStable : sides.acceptCallee(body);
@@ -152,6 +153,23 @@ function answered(
     }
   }
   core.timers.clear('step');
+  const step = core.currentStep;
+  if (step?.do === 'dial' && step.confirm === true && sides.legMedia !== 'passthrough') {
+    // Issue 13 §4: answered is not yet accepted; the caller is joined only after the 1.
+    awaitConfirmation(core, leg, step, () => connect(core, leg, side, response));
+    return 'acknowledge';
+  }
+  return connect(core, leg, side, response);
+}
+
+/** The leg that answered (and accepted, when asked to) is joined to the caller. */
+function connect(
+  core: CallCore,
+  leg: BLeg,
+  side: Side,
+  response: SipResponse,
+): boolean | 'acknowledge' {
+  const { sides, callerLeg } = core;
   core.connected(leg, side);
   if (sides.legMedia === 'passthrough') {
     const ok = callerLeg.respond(200, 'OK', contentOf(response));
