@@ -179,4 +179,69 @@ describe('answer confirmation with SIPp and RTP peers', () => {
       expect(call).toMatchObject({ exception: 0, outcome: 'voicemail' });
     },
   );
+
+  it('a phone sending its 1 in SIP INFO is joined the same way', { timeout: 60_000 }, async () => {
+    const ear = await peer();
+    const mobile = await peer();
+    const carrier = sippUas('voice-trunk-confirm-info.xml', trunkPort, [
+      '-key',
+      'rtp_port',
+      String(mobile.port),
+    ]);
+    await carrier.ready;
+    ear.startTone(700);
+    // The mobile talks once asked: its voice reaches the caller only after its INFO.
+    const talking = eventually(heardSpeech(mobile), 'the question', 30_000).then(() =>
+      mobile.startTone(1400),
+    );
+    talking.catch(() => undefined);
+    const caller = await sippWith(
+      t,
+      'voice-caller.xml',
+      ['-s', PLAIN_DID, '-key', 'caller', '0600000001', '-key', 'rtp_port', String(ear.port)],
+      { localPort: originPort },
+    );
+    expect(caller.code, caller.stdout + caller.stderr).toBe(0);
+    const trunk = await carrier.done;
+    expect(trunk.code, trunk.stdout + trunk.stderr).toBe(0);
+    await talking;
+    // The INFO got its 200 (the scenario waits for it); then each heard the other, the caller
+    // nothing before (no bounce: it was ringing, not answered).
+    expect(steadyRuns(framesHeard(mobile.heard), 1)).toEqual(['speech', 'caller']);
+    expect(steadyRuns(framesHeard(ear.heard), 1)).toEqual(['mobile']);
+    await expectQuietMedia(t);
+    expect(await lastCall(t)).toMatchObject({
+      exception: 0,
+      outcome: 'answered',
+      answeredBy: '+33611223344',
+    });
+  });
+
+  it(
+    'the caller gives up while the mobile is being asked: the mobile gets a BYE, nothing is left',
+    { timeout: 60_000 },
+    async () => {
+      const mobile = await peer();
+      const carrier = sippUas('voice-trunk-silent.xml', trunkPort, [
+        '-key',
+        'rtp_port',
+        String(mobile.port),
+      ]);
+      await carrier.ready;
+      // The CANCEL leaves 2.5 s after the 180: the mobile has answered and is being asked.
+      const caller = await sippWith(
+        t,
+        'uac-cancel-late.xml',
+        ['-s', PLAIN_DID, '-key', 'caller', '0600000001', '-d', '2500'],
+        { localPort: originPort },
+      );
+      expect(caller.code, caller.stdout + caller.stderr).toBe(0);
+      const trunk = await carrier.done;
+      expect(trunk.code, trunk.stdout + trunk.stderr).toBe(0);
+      expect(trunk.messages).toMatch(/^BYE sip:/m);
+      expect(heardSpeech(mobile)()).toBe(true);
+      await expectQuietMedia(t);
+      expect(await lastCall(t)).toMatchObject({ exception: 0, outcome: 'cancelled' });
+    },
+  );
 });
