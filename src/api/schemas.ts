@@ -218,6 +218,14 @@ export const StepSchema = Type.Object(
 
 /** What the "Transférer à" pickers offer. */
 export const TargetsSchema = Type.Object({
+  /**
+   * What a forward out presents when the exception does not say (the trunk's setting), and
+   * whether that trunk only accepts its own numbers (the form warns against the caller's).
+   */
+  forwards: Type.Object({
+    presentCallerId: OneOf(PRESENT_CALLER_IDS),
+    ownNumbersOnly: Type.Boolean(),
+  }),
   extensions: Type.Array(Type.Object({ number: Type.String(), name: Type.String() })),
   system: Type.Array(
     Type.Object({

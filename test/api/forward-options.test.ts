@@ -114,6 +114,11 @@ describe('forward options in the API', () => {
     );
   });
 
+  it('tells the form what the trunk presents and that it only accepts its own numbers', async () => {
+    const r = await as(h.app, alice)('GET', '/api/extensions/101/targets');
+    expect(r.json().forwards).toEqual({ presentCallerId: 'caller', ownNumbersOnly: true });
+  });
+
   it('refuses an unknown presentation, naming it, and writes nothing', async () => {
     const before = JSON.stringify(toDocument(await loadDirectory(h.db)));
     const r = await as(h.app, alice)('POST', '/api/extensions/101/exceptions?lang=en', {
