@@ -28,13 +28,23 @@ import { Authenticator } from './security/authenticator.js';
 import { RegistrarService } from './registrar/registrar-service.js';
 import { trunkOf } from './trunks/inbound.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
+import { NatKeepalive } from './registrar/nat-keepalive.js';
 import { TrunkRegistration } from './trunks/trunk-registration.js';
-import { MwiService } from './voicemail/mwi.js';
+import { MwiService, EVENT_PACKAGE as MWI_PACKAGE } from './voicemail/mwi.js';
+import { CallActivity } from './presence/call-activity.js';
+import { PresenceService } from './presence/presence-service.js';
+import type { PresenceOptions } from './presence/presence-service.js';
+import { eventPackageOf } from '../sip/subscription/subscribe-request.js';
+import { RealScheduler } from '../sip/timers.js';
 import { MailQueue } from './voicemail/mail-queue.js';
 import type { MailQueueOptions } from './voicemail/mail-queue.js';
 import { EventBus } from './events.js';
 import { PbxMetrics } from './metrics.js';
-import { PBX_ALLOW as ALLOW } from './allow.js';
+import {
+  PBX_ALLOW as ALLOW,
+  PBX_ALLOW_EVENTS as ALLOW_EVENTS,
+  PBX_SUPPORTED as SUPPORTED,
+} from './allow.js';
 
 const DAY_MS = 86_400_000;
 const HISTORY_PRUNE_EVERY_MS = 3_600_000;
@@ -45,7 +55,16 @@ export interface PbxOptions {
   dataDir: string;
   /** Shared with the API: a mailbox changed on either side, a status changed. */
   events?: EventBus;
+  /**
+   * Where SIP and media listen (`0.0.0.0` or `::`: every address). A concrete address is also
+   * what the PBX writes; otherwise each peer gets the address it reaches the PBX at.
+   */
   host: string;
+  /** Written for peers outside `localNets` (behind a NAT with forwarded ports). */
+  publicAddress?: string;
+  localNets?: readonly string[];
+  /** OPTIONS to UDP phones behind a NAT this often (registrar/nat-keepalive.ts); 0: never. Default 30 s. */
+  natKeepaliveMs?: number;
   sipPort: number;
   /** SIP over WebSocket (RFC 7118), for browser phones; absent: not served. */
   wsPort?: number;
@@ -74,6 +93,8 @@ export interface PbxOptions {
   overload?: OverloadOptions;
   /** How often to look for a directory imported by another process, ms. */
   reloadEveryMs?: number;
+  /** Busy lamps and presence: durations and bounds of subscriptions (tests shorten them). */
+  presence?: Partial<PresenceOptions>;
   /** Voicemail e-mail delivery: retry delays, SMTP deadlines, extra CA (tests). */
   mail?: Pick<MailQueueOptions, 'retry' | 'timeoutMs' | 'ca'>;
   clock?: () => number;
@@ -92,7 +113,10 @@ export interface CallHandler {
 
 export interface PbxContext {
   stack: SipStack;
-  /** The address phones and trunks reach this PBX at: our Contact and Via host. */
+  /**
+   * The PBX's name in the URIs and Call-IDs it makes (one for the whole machine). What a peer is
+   * given to reach us (Contact, SDP) is `stack.addressFor(peer)` instead.
+   */
   host: string;
   /** The address the PBX listens on (may be a wildcard): where media sockets bind too. */
   bindHost: string;
@@ -106,6 +130,8 @@ export interface PbxContext {
   voicemail: VoicemailRepository;
   events: EventBus;
   metrics: PbxMetrics;
+  /** Where the calls tell the busy lamps what moved (`observe` their signaling, `watch` them). */
+  activity: CallActivity;
 }
 
 export class Pbx {
@@ -114,6 +140,7 @@ export class Pbx {
   private dataVersion = -1;
   private reloadTimer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
+  private natKeepalive: NatKeepalive | undefined;
   private historyTimer: NodeJS.Timeout | undefined;
   private calls: CallHandler | undefined;
   private trunkRegistrations: TrunkRegistration[] = [];
@@ -121,6 +148,10 @@ export class Pbx {
   readonly registrar: RegistrarService;
   readonly voicemail: VoicemailRepository;
   readonly mwi: MwiService;
+  readonly activity: CallActivity;
+  readonly presence: PresenceService;
+  /** The subscriptions' timers (presence), counted for release checks. */
+  private readonly subscriptionTimers = new RealScheduler();
   readonly events: EventBus;
   readonly metrics: PbxMetrics;
   private readonly stopListening: () => void;
@@ -169,6 +200,20 @@ export class Pbx {
       contactsOf: (mailbox) => this.registrar.contactsOf(mailbox),
       log: options.log,
     });
+    this.activity = new CallActivity(advertisedHost(options.host), (n) =>
+      this.directoryValue.extensions.has(n),
+    );
+    this.presence = new PresenceService({
+      stack,
+      host: advertisedHost(options.host),
+      authenticator: this.authenticator,
+      directory: () => this.directoryValue,
+      activity: this.activity,
+      scheduler: this.subscriptionTimers,
+      log: options.log,
+      ...(options.clock === undefined ? {} : { clock: () => new Date(clock()) }),
+      ...(options.presence === undefined ? {} : { options: options.presence }),
+    });
     this.metrics.attach({
       activeCalls: () => this.calls?.active() ?? 0,
       registrations: () => this.registrar.registeredCount(),
@@ -178,6 +223,8 @@ export class Pbx {
     this.events = options.events ?? new EventBus();
     this.stopListening = this.events.subscribe((event) => {
       if (event.type === 'mail') this.mailQueue?.kick();
+      if (event.type === 'status') this.presence.statusChanged(event.extension, event.status);
+      if (event.type === 'directory') this.presence.directoryChanged();
       if (event.type !== 'voicemail') return;
       this.mwi.mailboxChanged(event.extension);
       // A message kept may have a mail waiting for it.
@@ -193,7 +240,11 @@ export class Pbx {
     const metrics = options.metrics ?? new PbxMetrics({ defaultMetrics: false });
     const stack = new SipStack({
       ...(options.timers === undefined ? {} : { timers: options.timers }),
-      transport: { trustsMaddr: (source) => trunkSource(source) },
+      transport: {
+        trustsMaddr: (source) => trunkSource(source),
+        // RFC 3891 §7: `Require: replaces` is honoured (calls/transfer/attended.ts).
+        validation: { supported: [SUPPORTED] },
+      },
       ...(options.overload === undefined
         ? {}
         : { overload: { ...options.overload, onChange: overloadLog(options.log) } }),
@@ -219,7 +270,8 @@ export class Pbx {
     stack.onRequest((request, tx, source) => pbx.dispatch(request, tx, source));
     await stack.listen({
       host: options.host,
-      advertisedHost: advertisedHost(options.host),
+      ...(options.publicAddress === undefined ? {} : { publicAddress: options.publicAddress }),
+      ...(options.localNets === undefined ? {} : { localNets: options.localNets }),
       udp: options.sipPort,
       tcp: options.sipPort,
       ...(options.wsPort === undefined ? {} : { ws: options.wsPort }),
@@ -231,6 +283,7 @@ export class Pbx {
             ...(options.wssPort === undefined ? {} : { wss: options.wssPort }),
           }),
     });
+    await pbx.learnTrunkAddresses();
     pbx.registerTrunks();
     // Mails queued before a stop go now, recovered messages' too.
     pbx.mailQueue = await MailQueue.start({
@@ -249,6 +302,15 @@ export class Pbx {
     const every = options.reloadEveryMs ?? 1000;
     pbx.reloadTimer = setInterval(() => void pbx.reloadIfChanged(), every);
     pbx.purgeTimer = setInterval(() => void pbx.registrar.purge(), 30_000);
+    const keepaliveMs = options.natKeepaliveMs ?? 30_000;
+    if (keepaliveMs > 0) {
+      pbx.natKeepalive = new NatKeepalive({
+        stack,
+        bindings: () => pbx.registrar.allBindings(),
+        intervalMs: keepaliveMs,
+        log: options.log,
+      });
+    }
     pbx.historyTimer = setInterval(() => pbx.pruneHistory(), HISTORY_PRUNE_EVERY_MS);
     return pbx;
   }
@@ -269,6 +331,7 @@ export class Pbx {
       voicemail: this.voicemail,
       events: this.events,
       metrics: this.metrics,
+      activity: this.activity,
     });
   }
 
@@ -280,12 +343,22 @@ export class Pbx {
     return this.stack.port(protocol);
   }
 
-  stats(): StackStats & { calls: number; callTimers: number; registrations: number } {
+  stats(): StackStats & {
+    calls: number;
+    callTimers: number;
+    registrations: number;
+    /** Busy-lamp and presence subscriptions (message waiting keeps its own count). */
+    subscriptions: number;
+    /** Their expiry and status timers, and a pending read of the calls' lines. */
+    subscriptionTimers: number;
+  } {
     return {
       ...this.stack.stats(),
       calls: this.calls?.active() ?? 0,
       callTimers: this.calls?.timers() ?? 0,
       registrations: this.registrar.registeredCount(),
+      subscriptions: this.presence.size,
+      subscriptionTimers: this.subscriptionTimers.pending + this.activity.pending,
     };
   }
 
@@ -299,6 +372,7 @@ export class Pbx {
   }
 
   async close(): Promise<void> {
+    this.natKeepalive?.stop();
     clearInterval(this.reloadTimer);
     clearInterval(this.purgeTimer);
     clearInterval(this.historyTimer);
@@ -308,6 +382,8 @@ export class Pbx {
     this.stopListening();
     this.metrics.detach();
     this.mwi.close();
+    this.presence.close();
+    this.activity.close();
     await this.stack.close();
   }
 
@@ -326,14 +402,15 @@ export class Pbx {
         if (tx !== null && !request.headers.has('Proxy-Require')) {
           const response = buildReply(request, 200, 'OK');
           response.headers.append('Allow', ALLOW);
+          response.headers.append('Supported', SUPPORTED);
           response.headers.append('Accept', 'application/sdp');
-          response.headers.append('Allow-Events', 'message-summary');
+          response.headers.append('Allow-Events', ALLOW_EVENTS);
           tx.respond(response);
           return;
         }
         break;
       case 'SUBSCRIBE':
-        this.mwi.handle(request, tx, source);
+        this.subscribe(request, tx, source);
         return;
       default:
         break;
@@ -347,6 +424,29 @@ export class Pbx {
       response.headers.append('Allow', 'OPTIONS, REGISTER');
       tx.respond(response);
     }
+  }
+
+  /** RFC 6665: each event package to its notifier; the PBX's list for one it does not serve. */
+  private subscribe(request: SipRequest, tx: ServerTransaction | null, source: Source): void {
+    if (tx === null) return;
+    const pkg = eventPackageOf(request);
+    if (pkg === undefined) {
+      // RFC 6665 §8.2.1: a SUBSCRIBE must name its package.
+      tx.respond(buildReply(request, 400, 'Missing Event Header'));
+      return;
+    }
+    if (pkg === MWI_PACKAGE) {
+      this.mwi.handle(request, tx, source);
+      return;
+    }
+    if (this.presence.serves(request)) {
+      this.presence.handle(request, tx, source);
+      return;
+    }
+    // RFC 6665 §4.2.1: 489 with the packages we serve.
+    const response = buildReply(request, 489, 'Bad Event');
+    response.headers.append('Allow-Events', ALLOW_EVENTS);
+    tx.respond(response);
   }
 
   /**
@@ -376,6 +476,7 @@ export class Pbx {
       this.dataVersion = version;
       this.directoryValue = await loadDirectory(this.options.db);
       await this.resolveTrunkHosts();
+      await this.learnTrunkAddresses();
       this.registerTrunks();
       this.options.log.info(
         { extensions: this.directoryValue.extensions.size },
@@ -399,13 +500,18 @@ export class Pbx {
             trunk,
             {
               address: this.hosts.get(trunk.host) ?? trunk.host,
-              contactHost: advertisedHost(this.options.host),
+              contactHost: this.stack.addressFor(this.hosts.get(trunk.host) ?? trunk.host),
               contactPort: this.stack.port(trunk.transport) ?? this.options.sipPort,
             },
             this.options.log,
           ),
       );
     for (const registration of this.trunkRegistrations) registration.start();
+  }
+
+  /** Our address toward each trunk, known before we write to it first (its REGISTER, a call). */
+  private async learnTrunkAddresses(): Promise<void> {
+    await Promise.all([...this.hosts.values()].map((address) => this.stack.learnAddress(address)));
   }
 
   private async resolveTrunkHosts(): Promise<void> {

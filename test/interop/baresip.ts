@@ -90,11 +90,20 @@ export interface BaresipOptions {
   answer?: 'auto' | 'manual';
   /** Subscribes to its mailbox's message-waiting (baresip's `mwi` module). */
   mwi?: boolean;
+  /** Extensions whose presence it watches (baresip's `contact` and `presence` modules). */
+  watch?: string[];
   /**
    * Registers and calls over TLS to `pbxPort` (baresip listens for TLS on `sipPort + 1`),
    * trusting the certificates in `tls.cafile`.
    */
   tls?: { cafile: string };
+  /** Prints every SIP message sent and received (`-s`) into `output`. */
+  trace?: boolean;
+  /**
+   * Where the test reaches its control port, when not at `peerAddress` (a phone behind a NAT
+   * whose router forwards that port).
+   */
+  controlAddress?: string;
 }
 
 export class Baresip {
@@ -131,7 +140,10 @@ export class Baresip {
     netns: Netns,
     pbxPort: number,
     extension: string,
-    options: Pick<BaresipOptions, 'source' | 'answer' | 'mwi' | 'tls'> = {},
+    options: Pick<
+      BaresipOptions,
+      'source' | 'answer' | 'mwi' | 'tls' | 'watch' | 'trace' | 'controlAddress'
+    > = {},
   ): Promise<Baresip> {
     const offset = Number(extension) % 100;
     return Baresip.start({
@@ -166,18 +178,28 @@ export class Baresip {
         'module menu.so',
         'module ctrl_tcp.so',
         ...(this.options.mwi === true ? ['module mwi.so'] : []),
+        ...(this.options.watch === undefined ? [] : ['module contact.so', 'module presence.so']),
         `ctrl_tcp_listen ${netns.peerAddress}:${ctrlPort}`,
         `snd_path ${join(this.dir, 'rec')}`,
         ...(this.options.tls === undefined ? [] : [`sip_cafile ${this.options.tls.cafile}`]),
         '',
       ].join('\n'),
     );
+    if (this.options.watch !== undefined) {
+      writeFileSync(
+        join(this.dir, 'contacts'),
+        this.options.watch
+          .map((n) => `<sip:${n}@${netns.hostAddress}:${pbxPort}>;presence=p2p\n`)
+          .join(''),
+      );
+    }
     const answer = this.options.answer === 'manual' ? 'manual' : 'auto';
     writeFileSync(
       join(this.dir, 'accounts'),
       `<sip:${user}@${netns.hostAddress}:${pbxPort}${this.options.tls === undefined ? '' : ';transport=tls'}>;auth_pass=${password};regint=600;answermode=${answer}\n`,
     );
-    const child = spawn('ip', ['netns', 'exec', netns.name, 'baresip', '-f', this.dir], {
+    const trace = this.options.trace === true ? ['-s'] : [];
+    const child = spawn('ip', ['netns', 'exec', netns.name, 'baresip', ...trace, '-f', this.dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.process = child;
@@ -208,7 +230,7 @@ export class Baresip {
     for (;;) {
       try {
         return await new Promise<Socket>((resolve, reject) => {
-          const socket = connect(ctrlPort, netns.peerAddress);
+          const socket = connect(ctrlPort, this.options.controlAddress ?? netns.peerAddress);
           socket.once('connect', () => {
             socket.off('error', reject);
             socket.on('data', (d) => this.receive(d.toString('utf8')));

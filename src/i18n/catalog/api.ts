@@ -60,6 +60,13 @@ export const api: Catalog = {
       'La conversion de ce fichier audio n’a pas abouti à temps : réessayez dans {seconds} s.',
     'api.prompt-length':
       'L’enregistrement doit durer entre un instant et {max} s ; ce fichier dure {seconds} s.',
+    'api.hold-track-length':
+      'Une musique d’attente doit durer entre un instant et {max} s ; ce fichier dure {seconds} s.',
+    'api.hold-track-name':
+      'Donnez un nom à cette musique (de 1 à {max} caractères, sans retour à la ligne).',
+    'api.hold-track-limit':
+      'Il y a déjà {max} musiques d’attente, le maximum : supprimez-en une avant d’en ajouter une autre.',
+    'api.no-hold-track': 'Il n’y a pas de musique d’attente numéro « {id} ».',
     'api.too-large': 'Le fichier est trop gros (au plus {max} {unit:api.unit}).',
     'api.unit.MiB': 'Mio',
     'api.unit.KiB': 'Kio',
@@ -220,6 +227,12 @@ export const api: Catalog = {
       'Converting this audio file did not finish in time: try again in {seconds} s.',
     'api.prompt-length':
       'The recording must last more than an instant and at most {max} s; this file lasts {seconds} s.',
+    'api.hold-track-length':
+      'Music on hold must last more than an instant and at most {max} s; this file lasts {seconds} s.',
+    'api.hold-track-name': 'Give this music a name (1 to {max} characters, on one line).',
+    'api.hold-track-limit':
+      'There are already {max} music-on-hold tracks, the maximum: remove one before adding another.',
+    'api.no-hold-track': 'There is no music-on-hold track number "{id}".',
     'api.too-large': 'The file is too large (at most {max} {unit:api.unit}).',
     'api.unit.MiB': 'MiB',
     'api.unit.KiB': 'KiB',

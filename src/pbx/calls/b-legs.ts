@@ -10,6 +10,7 @@ import type { SipRequest } from '../../sip/message/index.js';
 import { BLeg } from './b-leg.js';
 import type { LegContext, LegEvents } from './b-leg.js';
 import { ALLOW } from './in-dialog-relay.js';
+import { PBX_SUPPORTED as SUPPORTED } from '../allow.js';
 import type { Content } from './in-dialog-relay.js';
 import type { LegTarget } from './steps/step-context.js';
 import type { DtmfDigit } from '../../media/telephone-event.js';
@@ -65,6 +66,7 @@ export class BLegs {
     h.append('CSeq', '1 INVITE');
     h.append('Contact', `<${this.context.signaling.localContact(destination)}>`);
     h.append('Allow', ALLOW);
+    h.append('Supported', SUPPORTED);
     for (const [name, value] of presentation.headers) h.append(name, value);
     for (const [name, value] of extra) h.append(name, value);
     const invite = createRequest('INVITE', uri, h);

@@ -19,6 +19,7 @@ import {
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Destination } from '../../sip/transport/types.js';
 import { ALLOW } from './in-dialog-relay.js';
+import { PBX_SUPPORTED as SUPPORTED } from '../allow.js';
 import type { Content } from './in-dialog-relay.js';
 import type { ResponseHandlers, ServerTx, Signaling } from './ports.js';
 
@@ -84,7 +85,10 @@ export class CallerLeg {
     for (const [name, value] of headers) response.headers.append(name, value);
     const contact = this.signaling.localContact(this.invite.source);
     this.formed = formDialog(request, response, contact, this.formed);
-    if (status >= 200 && status < 300) response.headers.append('Allow', ALLOW);
+    if (status >= 200 && status < 300) {
+      response.headers.append('Allow', ALLOW);
+      response.headers.append('Supported', SUPPORTED);
+    }
     if (content.body !== undefined) {
       response.headers.append('Content-Type', content.contentType ?? 'application/sdp');
       response.body = content.body;

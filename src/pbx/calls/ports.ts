@@ -50,6 +50,8 @@ export interface Signaling {
   sendAck(ack: SipRequest, destination: Destination): void;
   /** Our Contact URI for messages exchanged with `peer` (its transport decides the address). */
   localContact(peer: Destination): string;
+  /** The address `peer` reaches us at (transport/local-address.ts). */
+  addressFor(peer: Destination): string;
 }
 
 /** One registered device of an extension. */
@@ -119,6 +121,8 @@ export interface CallVoice {
   mailOf(mailbox: string): Omit<MailRequest, 'decision'> | null;
   repository: VoicemailRepository;
   events: EventBus;
+  /** The admin's music-on-hold tracks (WAV files) in playing order; none: the PBX's melody. */
+  holdMusic?(): Promise<readonly string[]>;
   /** Test hooks for the voicemail machines' limits. */
   limits?: VoicemailCallContext['limits'];
 }

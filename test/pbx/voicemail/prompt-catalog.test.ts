@@ -120,7 +120,7 @@ describe('bundled prompt files', () => {
 
   it.each(['fr', 'en'] as const)('has an 8 kHz 16-bit mono WAV for every %s text', (language) => {
     const names = [...promptTexts(language).keys()];
-    expect(names).toHaveLength(23 + MAX_SPOKEN_NUMBER + 1);
+    expect(names).toHaveLength(24 + MAX_SPOKEN_NUMBER + 1);
     for (const name of names) {
       const file = join(bundled, language, `${name}.wav`);
       expect(existsSync(file), file).toBe(true);
