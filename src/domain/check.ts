@@ -35,10 +35,17 @@ export type Finding =
       statuses?: Status[];
     }
   /**
-   * `exception` forwards out showing the caller's number through `trunk`, which only accepts its
-   * own numbers: the carrier will refuse the call (issue 13 §5).
+   * `exception` (or the status forwarding `forwarding`) forwards out showing the caller's number
+   * through `trunk`, which only accepts its own numbers: the carrier will refuse the call
+   * (issue 13 §5).
    */
-  | { kind: 'foreign-caller-id'; extension: string; exception: number; trunk: string }
+  | {
+      kind: 'foreign-caller-id';
+      extension: string;
+      exception?: number;
+      forwarding?: string;
+      trunk: string;
+    }
   /** These extensions have an e-mail address for voicemail, but no SMTP relay is configured. */
   | { kind: 'no-relay'; extensions: string[] };
 
@@ -120,10 +127,22 @@ function checkExtension(ext: Extension, directory: Directory, now: Date): Findin
       break;
     }
   });
+  const trunk = forwardTrunk(directory);
   for (const [status, action] of Object.entries(ext.forwarding) as [string, Action][]) {
     const reason = actionProblem(ext, action, directory);
     if (reason !== null) {
       findings.push({ kind: 'broken', extension: ext.number, forwarding: status, reason });
+    } else if (
+      trunk !== null &&
+      (action.type === 'mobile' || action.type === 'external') &&
+      presentsForeignNumber(action, trunk)
+    ) {
+      findings.push({
+        kind: 'foreign-caller-id',
+        extension: ext.number,
+        forwarding: status,
+        trunk: trunk.name,
+      });
     }
   }
   return findings;

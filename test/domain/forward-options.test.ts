@@ -188,6 +188,22 @@ describe('caller ID on forwarded calls (issue 13 §5)', () => {
     }
   });
 
+  it('check warns about a status forwarding to the mobile as well', () => {
+    const input = doc({ presentCallerId: 'company' }, { ownNumbersOnly: true });
+    const ext = (input.extensions as Doc[])[0] as Doc;
+    ext.forwarding = { away: { type: 'mobile' }, dnd: { type: 'mobile', bounce: true } };
+    const d = build(input);
+    const findings = checkDirectory(d, NOW).filter((f) => f.kind === 'foreign-caller-id');
+    expect(findings).toEqual([
+      { kind: 'foreign-caller-id', extension: '101', forwarding: 'away', trunk: 'carrier' },
+    ]);
+    const [finding] = findings;
+    if (finding === undefined) throw new Error('no finding');
+    expect(describeFinding('en', finding, d)).toBe(
+      '101, the "away" forwarding shows the caller\'s number through trunk carrier, which only accepts its own numbers: the carrier will refuse the call.',
+    );
+  });
+
   it('round-trips through the document, writing only what differs from the defaults', () => {
     const d = build(
       doc(

@@ -244,4 +244,42 @@ describe('answer confirmation with SIPp and RTP peers', () => {
       expect(await lastCall(t)).toMatchObject({ exception: 0, outcome: 'cancelled' });
     },
   );
+
+  it(
+    'the mobile hangs up on the question: no answer, the caller goes to voicemail',
+    { timeout: 60_000 },
+    async () => {
+      const ear = await peer();
+      const mobile = await peer();
+      const carrier = sippUas('voice-trunk-hangup.xml', trunkPort, [
+        '-key',
+        'rtp_port',
+        String(mobile.port),
+      ]);
+      await carrier.ready;
+      const before = (await t.pbx.voicemail.list('102')).length;
+      const beeped = (): boolean =>
+        ear.heard.filter((p) => p.pcm !== null && soundOf(p.pcm) === 'beep').length > 5;
+      const speaking = eventually(beeped, 'the beep', 45_000).then(async () => {
+        ear.startTone(700);
+        await new Promise((r) => setTimeout(r, 2000));
+        ear.stopTone();
+      });
+      speaking.catch(() => undefined);
+      const caller = await sippWith(
+        t,
+        'voice-caller.xml',
+        ['-s', PLAIN_DID, '-key', 'caller', '0600000001', '-key', 'rtp_port', String(ear.port)],
+        { localPort: originPort },
+      );
+      expect(caller.code, caller.stdout + caller.stderr).toBe(0);
+      await speaking;
+      const trunk = await carrier.done;
+      expect(trunk.code, trunk.stdout + trunk.stderr).toBe(0);
+      expect(steadyRuns(framesHeard(ear.heard))).toEqual(['speech', 'beep', 'speech']);
+      await expectQuietMedia(t);
+      expect(await t.pbx.voicemail.list('102')).toHaveLength(before + 1);
+      expect(await lastCall(t)).toMatchObject({ exception: 0, outcome: 'voicemail' });
+    },
+  );
 });

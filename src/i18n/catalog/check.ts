@@ -18,6 +18,8 @@ export const check: Catalog = {
     'check.broken-forwarding': '{extension}, renvoi « {forwarding} » cassé : {reason}.',
     'check.never': '{extension}, exception {exception} ne s’appliquera jamais : {reason}.',
     'check.loop': 'Boucle de renvois : {cycle}.',
+    'check.foreign-caller-id-forwarding':
+      '{extension}, le renvoi « {forwarding} » présente le numéro de l’appelant par le trunk {trunk}, qui n’accepte que ses propres numéros : l’opérateur refusera l’appel.',
     'check.foreign-caller-id':
       '{extension}, exception {exception} (« {callerId} ») renvoie l’appel avec le numéro de l’appelant par le trunk {trunk}, qui n’accepte que ses propres numéros : l’opérateur refusera l’appel ; présentez le numéro de l’entreprise, celui du poste ou un numéro privé.',
     'check.no-relay':
@@ -51,6 +53,8 @@ export const check: Catalog = {
     'check.broken-forwarding': '{extension}, "{forwarding}" forwarding is broken: {reason}.',
     'check.never': '{extension}, exception {exception} can never fire: {reason}.',
     'check.loop': 'Forwarding loop: {cycle}.',
+    'check.foreign-caller-id-forwarding':
+      '{extension}, the "{forwarding}" forwarding shows the caller\'s number through trunk {trunk}, which only accepts its own numbers: the carrier will refuse the call.',
     'check.foreign-caller-id':
       "{extension}, exception {exception} (\"{callerId}\") forwards the call showing the caller's number through trunk {trunk}, which only accepts its own numbers: the carrier will refuse it; show the company's number, the extension's or a private number.",
     'check.no-relay':

@@ -63,6 +63,13 @@ export type ActionType = (typeof ACTION_TYPES)[number];
 
 /** An action and a plan step (design §4) are the domain's own: the API answers them as they are. */
 export type { Action, Step };
+export type PresentCallerId = Domain.PresentCallerId;
+export const PRESENT_CALLER_IDS = [
+  'caller',
+  'company',
+  'extension',
+  'private',
+] as const satisfies readonly PresentCallerId[];
 
 /** An entry of a user's contacts or of the phonebook. */
 export type Contact = Static<typeof ContactSchema>;

@@ -1,7 +1,8 @@
 import { useId } from 'react';
-import { ACTION_TYPES } from '../api/types.js';
-import type { ActionType, Targets } from '../api/types.js';
+import { ACTION_TYPES, PRESENT_CALLER_IDS } from '../api/types.js';
+import type { ActionType, PresentCallerId, Targets } from '../api/types.js';
 import { useI18n } from '../i18n/index.js';
+import { presentedBy } from './actionDraft.js';
 import type { ActionDraft } from './actionDraft.js';
 import { FieldError } from './FieldError.js';
 
@@ -42,12 +43,20 @@ export function ActionFields({
     externalHelp: useId(),
     bounce: useId(),
     bounceHelp: useId(),
+    presentCallerId: useId(),
+    callerIdWarning: useId(),
+    confirm: useId(),
+    confirmHelp: useId(),
   };
   const set = (patch: Partial<ActionDraft>) => onChange({ ...draft, ...patch });
   const typeError = errors['action'] ?? errors['action.type'] ?? errors['action.bounce'];
   const extensionError = errors['action.target'];
   const numberError = errors['action.number'];
   const mobileOff = !hasMobile && draft.type !== 'mobile';
+  const forwards = targets.forwards;
+  // Issue 13 §5: a trunk that only accepts its own numbers refuses the caller's.
+  const refusedByTrunk =
+    forwards.ownNumbersOnly && presentedBy(draft, forwards.presentCallerId) === 'caller';
 
   return (
     <div className="action-fields">
@@ -169,6 +178,49 @@ export function ActionFields({
             {t('form.bounceHelp')}
           </p>
         </div>
+      )}
+
+      {(draft.type === 'mobile' || draft.type === 'external') && (
+        <>
+          <div className="field">
+            <label htmlFor={ids.presentCallerId}>{t('form.presentCallerId')}</label>
+            <select
+              id={ids.presentCallerId}
+              value={draft.presentCallerId}
+              aria-describedby={refusedByTrunk ? ids.callerIdWarning : undefined}
+              onChange={(e) => set({ presentCallerId: e.target.value as PresentCallerId | '' })}
+            >
+              <option value="">
+                {t('form.presentCallerId.default', {
+                  shown: t(`form.presentCallerId.${presentedBy(draft, forwards.presentCallerId)}`),
+                })}
+              </option>
+              {PRESENT_CALLER_IDS.map((choice) => (
+                <option key={choice} value={choice}>
+                  {t(`form.presentCallerId.${choice}`)}
+                </option>
+              ))}
+            </select>
+            {refusedByTrunk && (
+              <p id={ids.callerIdWarning} className="warning" role="status">
+                {t('form.presentCallerId.refused')}
+              </p>
+            )}
+          </div>
+          <div className="field checkbox">
+            <input
+              id={ids.confirm}
+              type="checkbox"
+              checked={draft.confirm}
+              aria-describedby={ids.confirmHelp}
+              onChange={(e) => set({ confirm: e.target.checked })}
+            />
+            <label htmlFor={ids.confirm}>{t('form.confirm')}</label>
+            <p id={ids.confirmHelp} className="hint">
+              {t('form.confirmHelp')}
+            </p>
+          </div>
+        </>
       )}
     </div>
   );

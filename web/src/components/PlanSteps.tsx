@@ -9,12 +9,11 @@ export function describeStep(t: Translate, step: Step): string {
         extensions: step.extensions.join(', '),
         timeout: step.timeout,
       });
-    case 'dial':
-      if (step.presentation === 'caller')
-        return t('tester.step.dial.caller', { number: step.number });
-      return step.timeout === null
-        ? t('tester.step.dial.unlimited', { number: step.number })
-        : t('tester.step.dial.anonymous', { number: step.number, timeout: step.timeout });
+    case 'dial': {
+      const dial = dialWords(t, step);
+      // Issue 13 §4: the answering person must press 1.
+      return step.confirm === true ? t('tester.step.dial.confirm', { dial }) : dial;
+    }
     case 'announce':
       if (step.prompt === 'locating')
         return t('tester.step.announce.locating', { extension: step.extension ?? '' });
@@ -24,6 +23,30 @@ export function describeStep(t: Translate, step: Step): string {
       return t('tester.step.voicemail', { mailbox: step.mailbox });
     case 'busy':
       return t('tester.step.busy');
+  }
+}
+
+/** Who is dialled and which identity it sees (issue 13 §5), for how long. */
+function dialWords(t: Translate, step: Extract<Step, { do: 'dial' }>): string {
+  const { number } = step;
+  switch (step.presentation) {
+    case 'caller':
+      return step.timeout === null
+        ? t('tester.step.dial.caller', { number })
+        : t('tester.step.dial.caller-timed', { number, timeout: step.timeout });
+    case 'company':
+    case 'extension': {
+      const shown = t(`tester.step.dial.shown.${step.presentation}`, {
+        extension: step.extension ?? '',
+      });
+      return step.timeout === null
+        ? t('tester.step.dial.shown', { number, shown })
+        : t('tester.step.dial.shown-timed', { number, shown, timeout: step.timeout });
+    }
+    case 'anonymous':
+      return step.timeout === null
+        ? t('tester.step.dial.unlimited', { number })
+        : t('tester.step.dial.anonymous', { number, timeout: step.timeout });
   }
 }
 

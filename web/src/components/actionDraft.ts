@@ -1,4 +1,4 @@
-import type { Action, ActionType } from '../api/types.js';
+import type { Action, ActionType, PresentCallerId } from '../api/types.js';
 
 /**
  * What the "Transférer à" fields hold while the user edits: every option's value is kept, so
@@ -11,6 +11,9 @@ export interface ActionDraft {
   systemTarget: string;
   externalNumber: string;
   bounce: boolean;
+  /** '': the default (private with a bounce, else the trunk's choice). */
+  presentCallerId: PresentCallerId | '';
+  confirm: boolean;
 }
 
 export function draftFromAction(action: Action | null): ActionDraft {
@@ -21,6 +24,8 @@ export function draftFromAction(action: Action | null): ActionDraft {
     systemTarget: '',
     externalNumber: '',
     bounce: false,
+    presentCallerId: '',
+    confirm: false,
   };
   if (action === null) return draft;
   draft.type = action.type;
@@ -34,10 +39,14 @@ export function draftFromAction(action: Action | null): ActionDraft {
       break;
     case 'mobile':
       draft.bounce = action.bounce;
+      draft.presentCallerId = action.presentCallerId ?? '';
+      draft.confirm = action.confirm === true;
       break;
     case 'external':
       draft.externalNumber = action.number;
       draft.bounce = action.bounce;
+      draft.presentCallerId = action.presentCallerId ?? '';
+      draft.confirm = action.confirm === true;
       break;
     case 'voicemail':
     case 'busy':
@@ -59,10 +68,32 @@ export function actionFromDraft(draft: ActionDraft): Action {
     case 'system':
       return { type: 'system', target: draft.systemTarget };
     case 'mobile':
-      return { type: 'mobile', bounce: draft.bounce };
+      return { type: 'mobile', bounce: draft.bounce, ...forwardOptions(draft) };
     case 'external':
-      return { type: 'external', number: draft.externalNumber.trim(), bounce: draft.bounce };
+      return {
+        type: 'external',
+        number: draft.externalNumber.trim(),
+        bounce: draft.bounce,
+        ...forwardOptions(draft),
+      };
     case 'busy':
       return { type: 'busy' };
   }
+}
+
+/** The options of a forward out (issue 13 §4, §5), only those chosen. */
+function forwardOptions(draft: ActionDraft): { presentCallerId?: PresentCallerId; confirm?: true } {
+  return {
+    ...(draft.presentCallerId === '' ? {} : { presentCallerId: draft.presentCallerId }),
+    ...(draft.confirm ? { confirm: true } : {}),
+  };
+}
+
+/**
+ * What a forward out would present (the server decides the same way: domain/forward-options.ts):
+ * the choice, else private with a bounce, else the trunk's.
+ */
+export function presentedBy(draft: ActionDraft, trunkDefault: PresentCallerId): PresentCallerId {
+  if (draft.presentCallerId !== '') return draft.presentCallerId;
+  return draft.bounce ? 'private' : trunkDefault;
 }

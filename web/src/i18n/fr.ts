@@ -202,6 +202,17 @@ export const fr = {
   'form.bounce': 'Rebond',
   'form.bounceHelp':
     "Cochée : l'appelant entend « Veuillez patienter pendant que nous localisons… », l'appel apparaît en numéro privé et, sans réponse, arrive sur votre messagerie vocale. Non cochée : votre numéro s'affiche et, sans réponse, le répondeur du mobile ou du numéro externe prend l'appel.",
+  'form.presentCallerId': 'Numéro présenté',
+  'form.presentCallerId.default': 'Par défaut ({shown})',
+  'form.presentCallerId.caller': "Numéro de l'appelant",
+  'form.presentCallerId.company': "Numéro de l'entreprise",
+  'form.presentCallerId.extension': 'Numéro de mon poste',
+  'form.presentCallerId.private': 'Numéro privé',
+  'form.presentCallerId.refused':
+    "Attention : l'opérateur n'accepte que les numéros de l'entreprise ; il refusera l'appel s'il présente le numéro de l'appelant. Choisissez le numéro de l'entreprise, celui de votre poste ou un numéro privé.",
+  'form.confirm': 'Confirmation de réponse',
+  'form.confirmHelp':
+    "Cochée : la personne qui répond entend « Appel de … pour le poste …, appuyez sur 1 pour accepter ». Sans 1 dans les secondes qui suivent (un répondeur a décroché), l'appel continue : votre messagerie vocale le prend.",
   'form.save': 'Sauvegarder',
   'form.cancel': 'Annuler',
   'form.saving': 'Enregistrement…',
@@ -236,6 +247,13 @@ export const fr = {
   'tester.step.dial.caller': 'Appeler le {number} en affichant le numéro de l’appelant',
   'tester.step.dial.anonymous': 'Appeler le {number} en numéro privé pendant {timeout} s',
   'tester.step.dial.unlimited': 'Appeler le {number} en numéro privé',
+  'tester.step.dial.caller-timed':
+    'Appeler le {number} en affichant le numéro de l’appelant pendant {timeout} s',
+  'tester.step.dial.shown': 'Appeler le {number} en affichant {shown}',
+  'tester.step.dial.shown-timed': 'Appeler le {number} en affichant {shown} pendant {timeout} s',
+  'tester.step.dial.shown.company': 'le numéro de l’entreprise',
+  'tester.step.dial.shown.extension': 'le numéro du poste {extension}',
+  'tester.step.dial.confirm': '{dial} ; la personne qui répond doit appuyer sur 1 pour accepter',
   'tester.step.announce.locating':
     'Annoncer « Veuillez patienter pendant que nous localisons {extension} »',
   'tester.step.announce.unavailable':
