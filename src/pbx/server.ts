@@ -200,6 +200,7 @@ export class Pbx {
       activeCalls: () => this.calls?.active() ?? 0,
       registrations: () => this.registrar.registeredCount(),
       blockedAddresses: () => guard.blockedCount(clock()),
+      presenceSubscriptions: () => this.presence.size,
       overload: () => stack.overloadStatus(),
     });
     this.events = options.events ?? new EventBus();

@@ -132,6 +132,8 @@ describe('busy lamps and presence with SIPp', () => {
       'the subscription and its first NOTIFY answered',
       10_000,
     );
+    const scraped = (await t.pbx.metrics.exposition()).body;
+    expect(scraped).toMatch(/^renvoi_presence_subscriptions_active 1$/m);
     const caller = await sipp(t, 'uac-auth.xml', callingAs(t, '101', '201'));
     expect(caller.code, caller.stdout + caller.stderr).toBe(0);
     const watched = await lamp.done;
