@@ -136,6 +136,10 @@ describe('busy lamps and presence with SIPp', () => {
     expect(scraped).toMatch(/^renvoi_presence_subscriptions_active 1$/m);
     const caller = await sipp(t, 'uac-auth.xml', callingAs(t, '101', '201'));
     expect(caller.code, caller.stdout + caller.stderr).toBe(0);
+    // RFC 6665 §4.4.4: the answer to the INVITE says which packages may be subscribed to.
+    expect(caller.messages).toMatch(
+      /^SIP\/2\.0 200 OK[\s\S]*?^Allow-Events: message-summary, dialog, presence\s*$/m,
+    );
     const watched = await lamp.done;
     expect(watched.code, watched.stdout + watched.stderr + watched.messages).toBe(0);
     expect((await callee.done).code).toBe(0);

@@ -18,6 +18,7 @@ import {
 } from '../../sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Destination } from '../../sip/transport/types.js';
+import { PBX_ALLOW_EVENTS } from '../allow.js';
 import { ALLOW } from './in-dialog-relay.js';
 import type { Content } from './in-dialog-relay.js';
 import type { ResponseHandlers, ServerTx, Signaling } from './ports.js';
@@ -84,7 +85,11 @@ export class CallerLeg {
     for (const [name, value] of headers) response.headers.append(name, value);
     const contact = this.signaling.localContact(this.invite.source);
     this.formed = formDialog(request, response, contact, this.formed);
-    if (status >= 200 && status < 300) response.headers.append('Allow', ALLOW);
+    if (status >= 200 && status < 300) {
+      response.headers.append('Allow', ALLOW);
+      // RFC 6665 §4.4.4: the phone learns which packages it may subscribe to here.
+      response.headers.append('Allow-Events', PBX_ALLOW_EVENTS);
+    }
     if (content.body !== undefined) {
       response.headers.append('Content-Type', content.contentType ?? 'application/sdp');
       response.body = content.body;
