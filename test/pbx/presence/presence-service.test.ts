@@ -310,4 +310,23 @@ describe('a subscription’s life (RFC 6665 §4.2.2)', () => {
     expect((await phone.subscribe({ event: 'presence', expires: 0 })).status).toBe(200);
     await released();
   });
+
+  it('ends the subscriptions to an extension removed from the directory (noresource)', async () => {
+    const phone = await Phone.start(t);
+    expect((await phone.subscribe({ target: '102' })).status).toBe(200);
+    await phone.waitNotifies(1);
+    const built = buildDirectory({
+      extensions: DIRECTORY.extensions.filter((e) => e.number !== '102'),
+    });
+    if (!built.ok) throw new Error(JSON.stringify(built.problems));
+    const other = await openStore(t.dataDir);
+    try {
+      await saveDirectory(other, built.directory);
+    } finally {
+      await other.destroy();
+    }
+    const [, last] = await phone.waitNotifies(2);
+    expect(state(last)).toBe('terminated;reason=noresource');
+    await released();
+  });
 });
