@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallActivity } from '../../../src/pbx/presence/call-activity.js';
 import type { CallView } from '../../../src/pbx/presence/call-activity.js';
-import type { Signaling } from '../../../src/pbx/calls/ports.js';
+import type { ResponseHandlers, Signaling } from '../../../src/pbx/calls/ports.js';
 
 const turn = () => new Promise((r) => setImmediate(r));
 
@@ -81,16 +81,25 @@ describe('CallActivity', () => {
     const t = setup();
     t.watched.add('201');
     const handlers: { onResponse?: () => void } = {};
-    const base: Signaling = {
-      sendRequest: (_r, _d, h) => {
+    let addressAsked = 0;
+    // Not annotated: a member the port may gain (an address per peer) is there, and passes through.
+    const base = {
+      sendRequest: (_r: unknown, _d: unknown, h: ResponseHandlers) => {
         handlers.onResponse = () => h.onResponse({} as never);
         return { terminated: false, terminate: () => undefined };
       },
       respond: () => undefined,
       sendAck: () => undefined,
       localContact: () => 'sip:pbx@pbx.test',
+      addressFor: () => {
+        addressAsked++;
+        return '127.0.0.1';
+      },
     };
-    const observed = t.activity.observe(base);
+    const observed: Signaling = t.activity.observe(base);
+    expect((observed as unknown as typeof base).addressFor()).toBe('127.0.0.1');
+    expect(addressAsked).toBe(1);
+    expect(observed.localContact({} as never)).toBe('sip:pbx@pbx.test');
     t.set([ringing('c1', '201')]);
     observed.sendRequest({} as never, {} as never, {
       onResponse: () => undefined,
