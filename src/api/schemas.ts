@@ -5,7 +5,7 @@
  */
 import { Type } from '@fastify/type-provider-typebox';
 import type { TSchema } from '@fastify/type-provider-typebox';
-import { HOURS, STATUSES, WEEKDAYS } from '../domain/types.js';
+import { HOURS, PRESENT_CALLER_IDS, STATUSES, WEEKDAYS } from '../domain/types.js';
 
 /** A string among `values`, as one JSON-schema enum (one error naming them all). */
 export function OneOf<const T extends readonly string[]>(values: T, description?: string) {
@@ -35,12 +35,17 @@ export const ActionSchema = Type.Object(
     voicemail: Type.Optional(Type.Boolean()),
     number: Type.Optional(Type.String()),
     bounce: Type.Optional(Type.Boolean()),
+    presentCallerId: Type.Optional(OneOf(PRESENT_CALLER_IDS)),
+    confirm: Type.Optional(Type.Boolean()),
   },
   {
     additionalProperties: false,
     description:
       '{type:"voicemail"} | {type:"extension",target,voicemail} | {type:"system",target} | ' +
-      '{type:"mobile",bounce} | {type:"external",number,bounce} | {type:"busy"}',
+      '{type:"mobile",bounce,presentCallerId,confirm} | ' +
+      '{type:"external",number,bounce,presentCallerId,confirm} | {type:"busy"}; ' +
+      'presentCallerId: caller | company | extension | private (issue 13 §5); confirm: the ' +
+      'answering person must press 1 (issue 13 §4)',
   },
 );
 
@@ -213,6 +218,14 @@ export const StepSchema = Type.Object(
 
 /** What the "Transférer à" pickers offer. */
 export const TargetsSchema = Type.Object({
+  /**
+   * What a forward out presents when the exception does not say (the trunk's setting), and
+   * whether that trunk only accepts its own numbers (the form warns against the caller's).
+   */
+  forwards: Type.Object({
+    presentCallerId: OneOf(PRESENT_CALLER_IDS),
+    ownNumbersOnly: Type.Boolean(),
+  }),
   extensions: Type.Array(Type.Object({ number: Type.String(), name: Type.String() })),
   system: Type.Array(
     Type.Object({

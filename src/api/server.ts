@@ -36,6 +36,7 @@ import { eventRoutes } from './routes/events.js';
 import { voicemailRoutes } from './routes/voicemail.js';
 import { mailRoutes } from './routes/mail.js';
 import { promptRoutes } from './routes/prompts.js';
+import { holdMusicRoutes } from './routes/hold-music.js';
 import { contactRoutes } from './routes/contacts.js';
 import { registerWavBody } from './wav-body.js';
 import { WavConverter } from '../media/wav-conversion.js';
@@ -236,6 +237,7 @@ export async function buildApi(options: ApiOptions): Promise<{ app: ApiApp; cont
   voicemailRoutes(app, context);
   mailRoutes(app, context);
   promptRoutes(app, context);
+  holdMusicRoutes(app, context);
   contactRoutes(app, context);
   if (options.metrics !== undefined) metricsRoutes(app, context, options.metrics);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

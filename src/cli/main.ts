@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { parseCidr } from '../sip/transport/local-address.js';
 import { languageFromLocale } from '../i18n/index.js';
 import type { Language } from '../domain/types.js';
 import { runImport } from './commands/import.js';
@@ -12,12 +14,18 @@ import { runBackup, runRestore } from './commands/backup.js';
 const USAGE = `Usage: renvoi <command> [options]
 
 Commands:
-  start [--data DIR] [--host ADDR] [--sip-port N] [--tls-port N] [--ws-port N] [--wss-port N]
-        [--http-port N] [--https-port N] [--tls-cert FILE --tls-key FILE] [--https-redirect]
+  start [--data DIR] [--bind ADDR] [--public-address ADDR] [--local-nets CIDR,...]
+        [--sip-port N] [--tls-port N] [--ws-port N] [--wss-port N] [--http-port N]
+        [--https-port N] [--tls-cert FILE --tls-key FILE] [--https-redirect]
                                            run the PBX (SIP on UDP and TCP 5060, TLS 5061,
                                            WebSocket 5066, secure WebSocket 5067) and the web
                                            client with its API (HTTP 8080, HTTPS 8443); without
-                                           --tls-cert, a self-signed certificate made in DIR
+                                           --tls-cert, a self-signed certificate made in DIR.
+                                           It listens on every address unless --bind names
+                                           one, and gives each phone the address it reaches
+                                           the PBX at; --public-address is given to peers
+                                           outside --local-nets (default: private networks).
+                                           --host ADDR: the same as --bind ADDR
   import FILE [--data DIR]                 apply a directory document (YAML or JSON) in one transaction
   export [--data DIR] [--format yaml|json] print the directory document
   simulate --to EXT --from NUMBER [--at ISO-8601] [--status S] [--data DIR] [--json]
@@ -68,6 +76,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         status: { type: 'string' },
         json: { type: 'boolean', default: false },
         host: { type: 'string' },
+        bind: { type: 'string' },
+        'public-address': { type: 'string' },
+        'local-nets': { type: 'string' },
         'sip-port': { type: 'string' },
         'ws-port': { type: 'string' },
         'http-port': { type: 'string' },
@@ -141,10 +152,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         err('renvoi start: --tls-cert and --tls-key go together (a certificate and its key)');
         return 2;
       }
-      const host = values.host ?? io.env.RENVOI_HOST ?? '0.0.0.0';
+      const addresses = addressOptions(values, io.env);
+      if (typeof addresses === 'string') {
+        err(`renvoi start: ${addresses}`);
+        return 2;
+      }
       return runStart({
         dataDir,
-        host,
+        ...addresses,
         sipPort,
         wsPort,
         httpPort,
@@ -187,6 +202,37 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       err(`renvoi: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+/**
+ * Where to listen and what to write (issue 9 §1): `--bind` (or its older name `--host`, which
+ * also fixed the written address: a concrete listening address is written as it is), the public
+ * address for peers outside the local networks. A string is the error to print.
+ */
+function addressOptions(
+  values: { host?: string; bind?: string; 'public-address'?: string; 'local-nets'?: string },
+  env: NodeJS.ProcessEnv,
+): { host: string; publicAddress?: string; localNets?: string[] } | string {
+  if (values.bind !== undefined && values.host !== undefined) {
+    return '--host is the older name of --bind: give one of them';
+  }
+  const host = values.bind ?? values.host ?? env.RENVOI_BIND ?? env.RENVOI_HOST ?? '0.0.0.0';
+  if (isIP(host) === 0) return `--bind takes an IP address (0.0.0.0 for all), not "${host}"`;
+  const publicAddress = values['public-address'] ?? env.RENVOI_PUBLIC_ADDRESS;
+  if (publicAddress !== undefined && !/^[A-Za-z0-9.:-]+$/.test(publicAddress)) {
+    return `--public-address takes an address or a host name, not "${publicAddress}"`;
+  }
+  const nets = values['local-nets'] ?? env.RENVOI_LOCAL_NETS;
+  const localNets = nets?.split(',').map((n) => n.trim());
+  const wrong = localNets?.find((n) => parseCidr(n) === null);
+  if (wrong !== undefined) {
+    return `--local-nets takes CIDR blocks separated by commas (10.0.0.0/8,192.168.1.0/24), not "${wrong}"`;
+  }
+  return {
+    host,
+    ...(publicAddress === undefined ? {} : { publicAddress }),
+    ...(localNets === undefined ? {} : { localNets }),
+  };
 }
 
 function portOf(text: string): number | null {

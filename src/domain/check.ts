@@ -8,6 +8,7 @@ import { knownGroups } from './contacts.js';
 import { hoursCover } from './schedule.js';
 import { actionProblem, forwardTargets } from './route.js';
 import { boundsWithin, repeatCovers, validityAt, validityBounds } from './validity.js';
+import { forwardTrunk, presentsForeignNumber } from './forward-options.js';
 
 export type Finding =
   /** `exception` can never fire: `by`, earlier in the list, takes every call it would take. */
@@ -33,6 +34,11 @@ export type Finding =
       by: number;
       statuses?: Status[];
     }
+  /**
+   * `exception` forwards out showing the caller's number through `trunk`, which only accepts its
+   * own numbers: the carrier will refuse the call (issue 13 §5).
+   */
+  | { kind: 'foreign-caller-id'; extension: string; exception: number; trunk: string }
   /** These extensions have an e-mail address for voicemail, but no SMTP relay is configured. */
   | { kind: 'no-relay'; extensions: string[] };
 
@@ -59,6 +65,18 @@ function checkExtension(ext: Extension, directory: Directory, now: Date): Findin
     const reason = broken[j];
     if (reason !== null && reason !== undefined) {
       findings.push({ kind: 'broken', extension: ext.number, exception: j, reason });
+    }
+    const { action } = exception;
+    const trunk = forwardTrunk(directory);
+    if ((action.type === 'mobile' || action.type === 'external') && trunk !== null) {
+      if (presentsForeignNumber(action, trunk)) {
+        findings.push({
+          kind: 'foreign-caller-id',
+          extension: ext.number,
+          exception: j,
+          trunk: trunk.name,
+        });
+      }
     }
     const never = neverFires(exception, directory) ?? nobodyInBooks(exception, ext, directory);
     if (never !== null) {

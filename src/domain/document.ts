@@ -25,7 +25,22 @@ import type {
   Trunk,
   WeeklySchedule,
 } from './types.js';
-import { HOURS, NUMBER_CLASSES, NUMBER_FORMATS, RING_STRATEGIES, STATUSES } from './types.js';
+import {
+  HOURS,
+  NUMBER_CLASSES,
+  NUMBER_FORMATS,
+  PRESENT_CALLER_IDS,
+  RING_STRATEGIES,
+  STATUSES,
+} from './types.js';
+import {
+  FORWARD_OPTION_KEYS,
+  TRUNK_CALLER_ID_KEYS,
+  forwardOptionsDocument,
+  readForwardOptions,
+  readTrunkCallerId,
+  trunkCallerIdDocument,
+} from './forward-options.js';
 import { canonicalNumber, formatNumber } from './numbers.js';
 import { parseCallerId } from './patterns.js';
 import { formatSchedule, isValidTimeZone, parseSchedule } from './schedule.js';
@@ -57,13 +72,27 @@ const ScheduleDoc = Type.Record(
 
 export const ActionSchema = Type.Union([
   Type.Object({ type: Type.Literal('voicemail'), mailbox: Opt(NumberDoc) }, strict),
-  Type.Object({ type: Type.Literal('mobile'), bounce: Opt(Type.Boolean()) }, strict),
+  Type.Object(
+    {
+      type: Type.Literal('mobile'),
+      bounce: Opt(Type.Boolean()),
+      presentCallerId: Opt(Literals(PRESENT_CALLER_IDS)),
+      confirm: Opt(Type.Boolean()),
+    },
+    strict,
+  ),
   Type.Object(
     { type: Type.Literal('extension'), target: NumberDoc, voicemail: Opt(Type.Boolean()) },
     strict,
   ),
   Type.Object(
-    { type: Type.Literal('external'), number: Type.String(), bounce: Opt(Type.Boolean()) },
+    {
+      type: Type.Literal('external'),
+      number: Type.String(),
+      bounce: Opt(Type.Boolean()),
+      presentCallerId: Opt(Literals(PRESENT_CALLER_IDS)),
+      confirm: Opt(Type.Boolean()),
+    },
     strict,
   ),
   Type.Object({ type: Type.Literal('system'), target: NumberDoc }, strict),
@@ -158,6 +187,8 @@ export const TrunkSchema = Type.Object(
     password: Opt(Type.String()),
     numberFormat: Opt(Literals(NUMBER_FORMATS)),
     trusted: Opt(Type.Boolean()),
+    presentCallerId: Opt(Literals(PRESENT_CALLER_IDS)),
+    ownNumbersOnly: Opt(Type.Boolean()),
     inbound: Opt(Type.Record(Type.String(), NumberDoc)),
   },
   strict,
@@ -427,6 +458,7 @@ export class Reader {
       'target',
       'voicemail',
       'number',
+      ...FORWARD_OPTION_KEYS,
     ]);
     if (obj === null) return null;
     const types = ['voicemail', 'mobile', 'extension', 'external', 'system', 'busy'] as const;
@@ -438,9 +470,9 @@ export class Reader {
     if (type !== obj.type) return null;
     const allowed: Record<(typeof types)[number], readonly string[]> = {
       voicemail: ['mailbox'],
-      mobile: ['bounce'],
+      mobile: ['bounce', ...FORWARD_OPTION_KEYS],
       extension: ['target', 'voicemail'],
-      external: ['number', 'bounce'],
+      external: ['number', 'bounce', ...FORWARD_OPTION_KEYS],
       system: ['target'],
       busy: [],
     };
@@ -456,7 +488,11 @@ export class Reader {
         return mailbox === null ? null : { type, mailbox };
       }
       case 'mobile':
-        return { type, bounce: this.boolean(obj.bounce, at(path, 'bounce'), false) };
+        return {
+          type,
+          bounce: this.boolean(obj.bounce, at(path, 'bounce'), false),
+          ...readForwardOptions(this, obj, path),
+        };
       case 'extension': {
         const target = this.number(obj.target, at(path, 'target'));
         const voicemail = this.boolean(obj.voicemail, at(path, 'voicemail'), false);
@@ -467,7 +503,8 @@ export class Reader {
         if (obj.number === undefined || obj.number === null)
           this.add(at(path, 'number'), 'directory.required');
         const bounce = this.boolean(obj.bounce, at(path, 'bounce'), false);
-        return number === null ? null : { type, number, bounce };
+        const options = readForwardOptions(this, obj, path);
+        return number === null ? null : { type, number, bounce, ...options };
       }
       case 'system': {
         const target = this.number(obj.target, at(path, 'target'));
@@ -608,6 +645,7 @@ const TRUNK_KEYS = [
   'password',
   'numberFormat',
   'trusted',
+  ...TRUNK_CALLER_ID_KEYS,
   'inbound',
 ] as const;
 const OUTSIDE_CALLS_KEYS = ['allow', 'concurrent', 'perMinute', 'keepDays'] as const;
@@ -913,6 +951,7 @@ function readTrunk(r: Reader, value: unknown, path: string, settings: Settings):
     password,
     numberFormat: r.oneOf(obj.numberFormat, at(path, 'numberFormat'), NUMBER_FORMATS, 'national'),
     trusted: r.boolean(obj.trusted, at(path, 'trusted'), false),
+    ...readTrunkCallerId(r, obj, path),
     inbound: {},
   };
   const inbound: ReadTrunk['inbound'] = [];
@@ -1072,15 +1111,22 @@ function actionDocument(action: Action): ActionDocument {
         ? { type: 'voicemail' }
         : { type: 'voicemail', mailbox: action.mailbox };
     case 'mobile':
-      return action.bounce ? { type: 'mobile', bounce: true } : { type: 'mobile' };
+      return {
+        type: 'mobile',
+        ...(action.bounce ? { bounce: true } : {}),
+        ...forwardOptionsDocument(action),
+      };
     case 'extension':
       return action.voicemail
         ? { type: 'extension', target: action.target, voicemail: true }
         : { type: 'extension', target: action.target };
     case 'external':
-      return action.bounce
-        ? { type: 'external', number: action.number, bounce: true }
-        : { type: 'external', number: action.number };
+      return {
+        type: 'external',
+        number: action.number,
+        ...(action.bounce ? { bounce: true } : {}),
+        ...forwardOptionsDocument(action),
+      };
     case 'system':
       return { type: 'system', target: action.target };
     case 'busy':
@@ -1223,6 +1269,7 @@ export function toDocument(directory: Directory): DirectoryDocument {
       if (trunk.password !== null) t.password = trunk.password;
       if (trunk.numberFormat !== 'national') t.numberFormat = trunk.numberFormat;
       if (trunk.trusted) t.trusted = true;
+      Object.assign(t, trunkCallerIdDocument(trunk));
       const inbound = Object.entries(trunk.inbound);
       if (inbound.length > 0) {
         t.inbound = Object.fromEntries(

@@ -36,6 +36,7 @@ import type { Clock } from './schedule.js';
 import { clockAt, inSchedule, isOfficeHoursAt } from './schedule.js';
 import { repeatCalls, validityAt } from './validity.js';
 import { effectiveStatus } from './status.js';
+import { forwardPresentation, forwardTrunk, presentedNumber } from './forward-options.js';
 
 /** Forwardings followed after the called number before giving up (design §3). */
 export const MAX_HOPS = 5;
@@ -465,13 +466,20 @@ function pushAction(ctx: Context, owner: Owner, action: Action): void {
         else plan.push({ do: 'voicemail', mailbox: owner.number });
         return;
       }
+      const dial = dialStep(ctx, owner, action, number);
       if (!action.bounce) {
-        plan.push({ do: 'dial', number, presentation: 'caller', timeout: null });
+        plan.push({ ...dial, timeout: null });
+        // Confirmation keeps the mobile's own voicemail from taking the call (issue 13 §4): a
+        // call nobody accepts goes to the extension's.
+        if (action.confirm === true) {
+          if (isGroup(owner)) endInFirstVoicemail(ctx);
+          else plan.push({ do: 'voicemail', mailbox: owner.number });
+        }
         return;
       }
       if (isGroup(owner)) {
         plan.push({ do: 'announce', prompt: 'locating' });
-        plan.push({ do: 'dial', number, presentation: 'anonymous', timeout: owner.timeout });
+        plan.push({ ...dial, timeout: owner.timeout });
         if (ctx.first !== null) {
           plan.push({ do: 'announce', prompt: 'unavailable' });
           plan.push({ do: 'voicemail', mailbox: ctx.first });
@@ -479,12 +487,46 @@ function pushAction(ctx: Context, owner: Owner, action: Action): void {
         return;
       }
       plan.push({ do: 'announce', prompt: 'locating', extension: owner.number });
-      plan.push({ do: 'dial', number, presentation: 'anonymous', timeout: owner.ringTimeout });
+      plan.push({ ...dial, timeout: owner.ringTimeout });
       plan.push({ do: 'announce', prompt: 'unavailable' });
       plan.push({ do: 'voicemail', mailbox: owner.number });
       return;
     }
   }
+}
+
+/**
+ * The `dial` step of a forward (its timeout set by the caller). When the exception or the trunk
+ * chose the identity presented (issue 13 §5), a trace line says which, and which number; the
+ * design's defaults (the caller's number, private with a bounce) say it in the step alone. The
+ * step names its extension only where it is used, so plans without these options stay as they were.
+ */
+function dialStep(
+  ctx: Context,
+  owner: Owner,
+  action: Extract<Action, { type: 'mobile' | 'external' }>,
+  number: string,
+): Extract<Step, { do: 'dial' }> {
+  const trunk = forwardTrunk(ctx.directory);
+  const presentation = forwardPresentation(action, trunk);
+  if (
+    action.presentCallerId !== undefined ||
+    (!action.bounce && trunk?.presentCallerId !== undefined)
+  ) {
+    const entry: TraceEntry = {
+      code: 'caller-id-presented',
+      extension: owner.number,
+      presentation,
+    };
+    const shown =
+      trunk === null ? null : presentedNumber(presentation, ctx.call.from, owner.number, trunk);
+    if (shown !== null) entry.number = shown;
+    ctx.trace.push(entry);
+  }
+  const step: Extract<Step, { do: 'dial' }> = { do: 'dial', number, presentation, timeout: null };
+  if (presentation === 'extension' || action.confirm === true) step.extension = owner.number;
+  if (action.confirm === true) step.confirm = true;
+  return step;
 }
 
 /** Forward to another extension or ring group, whose own rules then apply, once each. */

@@ -98,12 +98,31 @@ export interface Holiday {
 // ---------------------------------------------------------------------------
 // Actions (design §1, §4)
 
+/**
+ * Who the called party sees when the PBX forwards a call out through a trunk (issue 13 §5): the
+ * caller's number, the company's number (the trunk's first inbound number), the forwarding
+ * extension's outbound number (the trunk's inbound number that rings it, else the company's), or
+ * a private number (RFC 3323).
+ */
+export const PRESENT_CALLER_IDS = ['caller', 'company', 'extension', 'private'] as const;
+export type PresentCallerId = (typeof PRESENT_CALLER_IDS)[number];
+
+/**
+ * Options of a forward to a mobile or external number. Absent `presentCallerId`: private with a
+ * bounce (design §4), else the trunk's choice. `confirm` (issue 13 §4): the answering person must
+ * press 1, so that a mobile's own voicemail does not take the call.
+ */
+export interface ForwardOptions {
+  presentCallerId?: PresentCallerId;
+  confirm?: boolean;
+}
+
 export type Action =
   /** `mailbox` is absent for an extension's own box; ring-group fallbacks name one. */
   | { type: 'voicemail'; mailbox?: string }
-  | { type: 'mobile'; bounce: boolean }
+  | ({ type: 'mobile'; bounce: boolean } & ForwardOptions)
   | { type: 'extension'; target: string; voicemail: boolean }
-  | { type: 'external'; number: string; bounce: boolean }
+  | ({ type: 'external'; number: string; bounce: boolean } & ForwardOptions)
   | { type: 'system'; target: string }
   | { type: 'busy' };
 
@@ -232,6 +251,13 @@ export interface Trunk {
   numberFormat: NumberFormat;
   /** A trusted trunk receives P-Asserted-Identity on anonymous calls (RFC 3325). */
   trusted: boolean;
+  /** What forwarded calls present through this trunk unless the exception says; absent: caller. */
+  presentCallerId?: PresentCallerId;
+  /**
+   * The carrier refuses a From or P-Asserted-Identity that is not one of the trunk's own inbound
+   * numbers (issue 13 §5): presenting the caller's number is reported by `check`.
+   */
+  ownNumbersOnly?: boolean;
   /** Inbound numbers (DIDs, canonical E.164) → extension or ring-group number. */
   inbound: Record<string, string>;
 }
@@ -318,15 +344,22 @@ export interface Directory {
 
 export type Prompt = 'locating' | 'unavailable';
 
+/** The identity a `dial` step presents: `PresentCallerId` with `private` as RFC 3323 says it. */
+export type DialPresentation = 'caller' | 'company' | 'extension' | 'anonymous';
+
 export type Step =
   | { do: 'ring'; extensions: string[]; timeout: number }
   | {
       do: 'dial';
       /** Canonical E.164. */
       number: string;
-      presentation: 'caller' | 'anonymous';
+      presentation: DialPresentation;
       /** Seconds, or null: until the far end answers or gives up. */
       timeout: number | null;
+      /** The extension whose forward this is (its outbound number, its name in `confirm`). */
+      extension?: string;
+      /** The answering person must press 1 before the caller is connected (issue 13 §4). */
+      confirm?: boolean;
     }
   | { do: 'announce'; prompt: Prompt; extension?: string }
   | { do: 'voicemail'; mailbox: string }
@@ -379,6 +412,8 @@ export interface TraceEntry {
   /** `caller-contact`: the caller's name, and whose book it is in. */
   contact?: string;
   book?: 'contacts' | 'phonebook';
+  /** `caller-id-presented`: the identity a forward presents, and the number shown (none: private). */
+  presentation?: DialPresentation;
 }
 
 export type TraceCode =
@@ -410,6 +445,8 @@ export type TraceCode =
   | 'outbound-refused'
   /** A forward to a mobile or external number, refused to an outside SIP caller. */
   | 'outside-no-dial'
+  /** What the called party of a forward through a trunk sees (issue 13 §5). */
+  | 'caller-id-presented'
   /** The call was transferred (RFC 3515) by `extension` to `target`. */
   | 'transferred';
 

@@ -27,6 +27,17 @@ export function describeAction(lang: Language, action: Action): string {
 }
 
 /** One step of a call plan in plain words. */
+/**
+ * The message variant of a dial step: its presentation, and whether it rings for a time. The
+ * first two forwards of the design keep their original keys.
+ */
+export function dialVariant(step: Extract<Step, { do: 'dial' }>): string {
+  if (step.presentation === 'anonymous') {
+    return step.timeout === null ? 'anonymous-unlimited' : 'anonymous';
+  }
+  return step.timeout === null ? step.presentation : `${step.presentation}-timed`;
+}
+
 export function describeStep(lang: Language, step: Step, country: Country): string {
   switch (step.do) {
     case 'ring':
@@ -36,10 +47,9 @@ export function describeStep(lang: Language, step: Step, country: Country): stri
       });
     case 'dial': {
       const number = displayNumber(step.number, country);
-      if (step.presentation === 'caller') return message(lang, 'step.dial.caller', { number });
-      return step.timeout === null
-        ? message(lang, 'step.dial.anonymous-unlimited', { number })
-        : message(lang, 'step.dial.anonymous', { number, timeout: step.timeout });
+      const params = { number, timeout: step.timeout ?? '', extension: step.extension ?? '' };
+      const dial = message(lang, `step.dial.${dialVariant(step)}`, params);
+      return step.confirm === true ? message(lang, 'step.dial.confirm', { dial }) : dial;
     }
     case 'announce':
       return message(lang, `step.announce.${step.prompt}`, { extension: step.extension ?? '' });

@@ -55,6 +55,13 @@ export function describeFinding(lang: Language, finding: Finding, directory: Dir
       });
     case 'loop':
       return message(lang, 'check.loop', { cycle: finding.cycle.join(' → ') });
+    case 'foreign-caller-id':
+      return message(lang, 'check.foreign-caller-id', {
+        extension: finding.extension,
+        exception: finding.exception + 1,
+        callerId: callerIdOf(directory, finding.extension, finding.exception),
+        trunk: finding.trunk,
+      });
     case 'no-relay':
       return message(lang, 'check.no-relay', { extensions: finding.extensions.join(', ') });
   }

@@ -6,6 +6,7 @@ import type { Country, Decision, Directory, Language, Step, TraceEntry } from '.
 import { canonicalNumber, displayNumber } from '../domain/numbers.js';
 import { message } from './index.js';
 import { instantFormat } from './trace.js';
+import { dialVariant } from './describe.js';
 
 /** Whose plan it is: the called extension and its mobile in canonical E.164 (null if none). */
 export interface SentenceContext {
@@ -42,10 +43,9 @@ function stepWords(
     }
     case 'dial': {
       const who = dialWho(lang, step.number, context);
-      if (step.presentation === 'caller') return message(lang, 'sentence.dial.caller', { who });
-      return step.timeout === null
-        ? message(lang, 'sentence.dial.anonymous-unlimited', { who })
-        : message(lang, 'sentence.dial.anonymous', { who, timeout: step.timeout });
+      const params = { who, timeout: step.timeout ?? '', extension: step.extension ?? '' };
+      const dial = message(lang, `sentence.dial.${dialVariant(step)}`, params);
+      return step.confirm === true ? message(lang, 'sentence.dial.confirm', { dial }) : dial;
     }
     case 'announce':
       // "Utilisateur indisponible, redirection vers la boîte vocale" says what the voicemail step

@@ -31,6 +31,10 @@ export function describeTrace(lang: Language, entry: TraceEntry, directory: Dire
   params.name = name ?? '';
   if (entry.contact !== undefined) params.contact = entry.contact;
   const code = entry.book === undefined ? entry.code : `${entry.code}.${entry.book}`;
+  if (entry.presentation !== undefined) {
+    const shown = entry.number === undefined && entry.presentation !== 'anonymous';
+    return message(lang, `trace.${code}.${shown ? 'none' : entry.presentation}`, params);
+  }
   return message(lang, `trace.${code}`, params);
 }
 

@@ -28,8 +28,11 @@ import { WavCache } from './wav.js';
 export interface MediaLayerOptions {
   /** Address the RTP sockets bind to. */
   readonly bindAddress: string;
-  /** Address announced in SDP; the bind address when it is a concrete one. */
-  readonly advertisedAddress: string;
+  /**
+   * Address announced in SDP: one for all, or the one a given peer reaches us at (see
+   * `RtpSession.face`).
+   */
+  readonly advertisedAddress: string | ((peer: string) => string);
   /** RTP port range, inclusive; RTP on even ports, RTCP on the next (RFC 3550 §11). */
   readonly portMin: number;
   readonly portMax: number;

@@ -10,6 +10,9 @@
  * positional writes in arrival order, and the two header sizes are rewritten every second and on
  * close. A recording whose process was killed is therefore a file whose header lags by at most a
  * second of audio, and `repairWav(path)` (wav.ts) sets the sizes from the file length on restart.
+ * A write that fails (a full disk) ends the recording at once with reason `failed`: the file is
+ * cut back to the audio written whole before it and its header says so (both need no new
+ * blocks), so what the caller said until then is a valid message, never a torn one.
  *
  * Time is kept from RTP timestamps: a gap in the timestamps (lost packets, silence suppression,
  * comfort noise) is written as silence, so the file lasts as long as the caller spoke. The
@@ -40,8 +43,10 @@ export interface RecordOptions {
 }
 
 export interface RecordingResult {
-  readonly reason: 'stopped' | 'silence' | 'max-duration' | 'dtmf' | 'closed';
+  readonly reason: 'stopped' | 'silence' | 'max-duration' | 'dtmf' | 'closed' | 'failed';
   readonly digit?: DtmfDigit;
+  /** For `failed`: why the audio could not be written. */
+  readonly error?: unknown;
   readonly path: string;
   /** Length of the audio in the file. */
   readonly durationMs: number;
@@ -53,7 +58,10 @@ const MAX_GAP_SAMPLES = 10 * SAMPLE_RATE;
 const nowMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
 
 export class Recording {
-  /** Resolves once the file is complete and closed; rejects on a write error. */
+  /**
+   * Resolves once the file is complete and closed (reason `failed` after a write error, the file
+   * valid up to it); rejects only when even that could not be done.
+   */
   readonly done: Promise<RecordingResult>;
   private settle!: (result: RecordingResult) => void;
   private fail!: (error: unknown) => void;
@@ -61,6 +69,8 @@ export class Recording {
   private readonly maxSamples: number;
   private writes: Promise<void> = Promise.resolve();
   private writeError: unknown;
+  /** Bytes of audio known to be on disk: the end of the last write that succeeded. */
+  private writtenBytes = 0;
   private expected: { ssrc: number; timestamp: number } | undefined;
   private lastVoiceMs = nowMs();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -144,11 +154,20 @@ export class Recording {
     const position = WAV_HEADER_BYTES + this.samples * 2;
     this.samples += bytes.length / 2;
     this.writes = this.writes.then(async () => {
-      if (this.writeError === undefined) await this.file.write(bytes, 0, bytes.length, position);
+      if (this.writeError !== undefined) return;
+      // A short write (the disk filled in the middle) is a failure like ENOSPC.
+      const { bytesWritten } = await this.file.write(bytes, 0, bytes.length, position);
+      if (bytesWritten < bytes.length)
+        throw new Error(`short write: ${bytesWritten} of ${bytes.length} bytes`);
+      this.writtenBytes = position + bytes.length - WAV_HEADER_BYTES;
     });
-    this.writes.catch((err: unknown) => {
-      this.writeError ??= err;
-    });
+    this.writes.catch((err: unknown) => this.writeFailed(err));
+  }
+
+  private writeFailed(err: unknown): void {
+    if (this.writeError !== undefined) return;
+    this.writeError = err;
+    this.finish('failed');
   }
 
   /** Sizes of the bytes queued so far: the update is queued after them, so it never runs ahead. */
@@ -156,13 +175,23 @@ export class Recording {
     const dataBytes = this.samples * 2;
     this.writes = this.writes.then(async () => {
       if (this.writeError !== undefined) return;
-      for (const field of wavSizeFields(dataBytes)) {
-        await this.file.write(field.bytes, 0, field.bytes.length, field.offset);
-      }
+      await this.writeSizes(dataBytes);
     });
-    this.writes.catch((err: unknown) => {
-      this.writeError ??= err;
-    });
+    this.writes.catch((err: unknown) => this.writeFailed(err));
+  }
+
+  private async writeSizes(dataBytes: number): Promise<void> {
+    for (const field of wavSizeFields(dataBytes)) {
+      await this.file.write(field.bytes, 0, field.bytes.length, field.offset);
+    }
+  }
+
+  /** After a failed write: the file ends with the last whole sample written, and says so. */
+  private async cutBack(): Promise<void> {
+    const bytes = this.writtenBytes - (this.writtenBytes % 2);
+    this.samples = bytes / 2;
+    await this.file.truncate(WAV_HEADER_BYTES + bytes);
+    await this.writeSizes(bytes);
   }
 
   private armSilence(silenceMs: number | undefined): void {
@@ -184,17 +213,23 @@ export class Recording {
     this.session.off('dtmf', this.onDtmf);
     this.session.off('close', this.onClose);
     this.queueHeaderUpdate();
-    const result: RecordingResult = {
-      reason,
-      path: this.path,
-      durationMs: this.durationMs,
-      ...(digit === undefined ? {} : { digit }),
-    };
-    void this.writes
+    const settled = this.writes.catch(() => undefined);
+    void settled
+      .then(() => (this.writeError === undefined ? undefined : this.cutBack()))
       .then(() => this.file.close())
       .then(
-        () => (this.writeError === undefined ? this.settle(result) : this.fail(this.writeError)),
-        (err: unknown) => this.fail(err),
+        () =>
+          this.settle({
+            reason: this.writeError === undefined ? reason : 'failed',
+            path: this.path,
+            durationMs: this.durationMs,
+            ...(digit === undefined ? {} : { digit }),
+            ...(this.writeError === undefined ? {} : { error: this.writeError }),
+          }),
+        (err: unknown) => {
+          void this.file.close().catch(() => undefined);
+          this.fail(err);
+        },
       );
   }
 }

@@ -14,6 +14,9 @@
  *
  * Receiving. Symmetric RTP (RFC 4961): media is sent to the address the remote's RTP comes from,
  * learnt on the first valid packet after each new remote SDP, and to the SDP address until then.
+ * Once the owner has named the signalling peer (`face`), only packets from that address or the
+ * SDP's are taken: a phone behind NAT sends from its public address, which is where its SIP came
+ * from, and anybody else spraying our port cannot take the call's media (RTP hijack).
  * Audio goes through a reorder buffer of a few packets; comfort noise (PT 13, RFC 3389) only
  * counts as activity; telephone-events are passed on raw and as digits, one per key press.
  *
@@ -68,8 +71,11 @@ export interface RtpSessionOptions {
   readonly ports: PortAllocator;
   /** Address the sockets bind to, e.g. 0.0.0.0 or 127.0.0.1. */
   readonly bindAddress: string;
-  /** Address written in our SDP (c= and o=). */
-  readonly advertisedAddress: string;
+  /**
+   * Address written in our SDP (c= and o=): one for every peer, or the one a given peer reaches
+   * us at (the peer named by `face`, else the SDP's remote address, else '').
+   */
+  readonly advertisedAddress: string | ((peer: string) => string);
   /** No RTP or RTCP for this long emits `inactive`; 0 disables. Default 60 000. */
   readonly inactivityMs?: number;
   /** Mean RTCP report interval, randomised ×0.5–1.5 (RFC 3550 §6.3.5). Default 5000. */
@@ -167,6 +173,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private rtcpTarget: Endpoint | undefined;
   private latched: Endpoint | undefined;
   private latchedRtcp: Endpoint | undefined;
+  /** The address the peer's signalling comes from (`face`). */
+  private peer: string | undefined;
 
   private readonly reorder: ReorderBuffer<RtpPacket>;
   private reorderTimer: NodeJS.Timeout | undefined;
@@ -238,6 +246,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     return this.state === 'closed';
   }
 
+  /**
+   * The peer whose SIP this session's SDP answers: our SDP gives it the address it reaches us at,
+   * and media is taken only from it or from its SDP's address.
+   */
+  face(peer: string): void {
+    this.peer = peer;
+  }
+
   get negotiated(): Negotiated | undefined {
     return this.negotiatedMedia;
   }
@@ -265,8 +281,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   // ---- SDP ----
 
   private local(direction: MediaDirection | undefined, codecs?: readonly G711Codec[]): LocalMedia {
+    const advertised = this.options.advertisedAddress;
     return {
-      address: this.options.advertisedAddress,
+      address:
+        typeof advertised === 'string'
+          ? advertised
+          : advertised(this.peer ?? this.sdpTarget?.address ?? ''),
       port: this.port,
       sessionId: this.sessionId,
       sessionVersion: this.sessionVersion,
@@ -430,6 +450,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   // ---- receiving ----
 
+  /** RTP hijack: with a known peer, only its address or its SDP's sends us media. */
+  private fromPeer(address: string): boolean {
+    if (this.peer === undefined) return true;
+    return address === this.peer || address === this.sdpTarget?.address;
+  }
+
   private onRtp(data: Buffer, rinfo: RemoteInfo): void {
     if (this.state !== 'open') return;
     let packet: RtpPacket;
@@ -440,6 +466,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.malformed++;
       return;
     }
+    if (!this.fromPeer(rinfo.address)) return;
     const n = this.negotiatedMedia;
     const codec =
       n && packet.payloadType === n.payloadType ? n.codec : codecForPayloadType(packet.payloadType);
@@ -521,6 +548,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.malformed++;
       return;
     }
+    if (!this.fromPeer(rinfo.address)) return;
     this.lastActivityMs = nowMs();
     if (!this.latchedRtcp && this.negotiatedMedia) {
       this.latchedRtcp = { address: rinfo.address, port: rinfo.port };

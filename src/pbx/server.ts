@@ -28,6 +28,7 @@ import { Authenticator } from './security/authenticator.js';
 import { RegistrarService } from './registrar/registrar-service.js';
 import { trunkOf } from './trunks/inbound.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
+import { NatKeepalive } from './registrar/nat-keepalive.js';
 import { TrunkRegistration } from './trunks/trunk-registration.js';
 import { MwiService } from './voicemail/mwi.js';
 import { CallActivity } from './presence/call-activity.js';
@@ -39,7 +40,11 @@ import { MailQueue } from './voicemail/mail-queue.js';
 import type { MailQueueOptions } from './voicemail/mail-queue.js';
 import { EventBus } from './events.js';
 import { PbxMetrics } from './metrics.js';
-import { PBX_ALLOW as ALLOW, PBX_ALLOW_EVENTS as ALLOW_EVENTS } from './allow.js';
+import {
+  PBX_ALLOW as ALLOW,
+  PBX_ALLOW_EVENTS as ALLOW_EVENTS,
+  PBX_SUPPORTED as SUPPORTED,
+} from './allow.js';
 
 const DAY_MS = 86_400_000;
 const HISTORY_PRUNE_EVERY_MS = 3_600_000;
@@ -50,7 +55,16 @@ export interface PbxOptions {
   dataDir: string;
   /** Shared with the API: a mailbox changed on either side, a status changed. */
   events?: EventBus;
+  /**
+   * Where SIP and media listen (`0.0.0.0` or `::`: every address). A concrete address is also
+   * what the PBX writes; otherwise each peer gets the address it reaches the PBX at.
+   */
   host: string;
+  /** Written for peers outside `localNets` (behind a NAT with forwarded ports). */
+  publicAddress?: string;
+  localNets?: readonly string[];
+  /** OPTIONS to UDP phones behind a NAT this often (registrar/nat-keepalive.ts); 0: never. Default 30 s. */
+  natKeepaliveMs?: number;
   sipPort: number;
   /** SIP over WebSocket (RFC 7118), for browser phones; absent: not served. */
   wsPort?: number;
@@ -99,7 +113,10 @@ export interface CallHandler {
 
 export interface PbxContext {
   stack: SipStack;
-  /** The address phones and trunks reach this PBX at: our Contact and Via host. */
+  /**
+   * The PBX's name in the URIs and Call-IDs it makes (one for the whole machine). What a peer is
+   * given to reach us (Contact, SDP) is `stack.addressFor(peer)` instead.
+   */
   host: string;
   /** The address the PBX listens on (may be a wildcard): where media sockets bind too. */
   bindHost: string;
@@ -123,6 +140,7 @@ export class Pbx {
   private dataVersion = -1;
   private reloadTimer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
+  private natKeepalive: NatKeepalive | undefined;
   private historyTimer: NodeJS.Timeout | undefined;
   private calls: CallHandler | undefined;
   private trunkRegistrations: TrunkRegistration[] = [];
@@ -223,7 +241,11 @@ export class Pbx {
     const metrics = options.metrics ?? new PbxMetrics({ defaultMetrics: false });
     const stack = new SipStack({
       ...(options.timers === undefined ? {} : { timers: options.timers }),
-      transport: { trustsMaddr: (source) => trunkSource(source) },
+      transport: {
+        trustsMaddr: (source) => trunkSource(source),
+        // RFC 3891 §7: `Require: replaces` is honoured (calls/transfer/attended.ts).
+        validation: { supported: [SUPPORTED] },
+      },
       ...(options.overload === undefined
         ? {}
         : { overload: { ...options.overload, onChange: overloadLog(options.log) } }),
@@ -249,7 +271,8 @@ export class Pbx {
     stack.onRequest((request, tx, source) => pbx.dispatch(request, tx, source));
     await stack.listen({
       host: options.host,
-      advertisedHost: advertisedHost(options.host),
+      ...(options.publicAddress === undefined ? {} : { publicAddress: options.publicAddress }),
+      ...(options.localNets === undefined ? {} : { localNets: options.localNets }),
       udp: options.sipPort,
       tcp: options.sipPort,
       ...(options.wsPort === undefined ? {} : { ws: options.wsPort }),
@@ -261,6 +284,7 @@ export class Pbx {
             ...(options.wssPort === undefined ? {} : { wss: options.wssPort }),
           }),
     });
+    await pbx.learnTrunkAddresses();
     pbx.registerTrunks();
     // Mails queued before a stop go now, recovered messages' too.
     pbx.mailQueue = await MailQueue.start({
@@ -279,6 +303,15 @@ export class Pbx {
     const every = options.reloadEveryMs ?? 1000;
     pbx.reloadTimer = setInterval(() => void pbx.reloadIfChanged(), every);
     pbx.purgeTimer = setInterval(() => void pbx.registrar.purge(), 30_000);
+    const keepaliveMs = options.natKeepaliveMs ?? 30_000;
+    if (keepaliveMs > 0) {
+      pbx.natKeepalive = new NatKeepalive({
+        stack,
+        bindings: () => pbx.registrar.allBindings(),
+        intervalMs: keepaliveMs,
+        log: options.log,
+      });
+    }
     pbx.historyTimer = setInterval(() => pbx.pruneHistory(), HISTORY_PRUNE_EVERY_MS);
     return pbx;
   }
@@ -340,6 +373,7 @@ export class Pbx {
   }
 
   async close(): Promise<void> {
+    this.natKeepalive?.stop();
     clearInterval(this.reloadTimer);
     clearInterval(this.purgeTimer);
     clearInterval(this.historyTimer);
@@ -369,6 +403,7 @@ export class Pbx {
         if (tx !== null && !request.headers.has('Proxy-Require')) {
           const response = buildReply(request, 200, 'OK');
           response.headers.append('Allow', ALLOW);
+          response.headers.append('Supported', SUPPORTED);
           response.headers.append('Accept', 'application/sdp');
           response.headers.append('Allow-Events', ALLOW_EVENTS);
           tx.respond(response);
@@ -419,6 +454,7 @@ export class Pbx {
       this.dataVersion = version;
       this.directoryValue = await loadDirectory(this.options.db);
       await this.resolveTrunkHosts();
+      await this.learnTrunkAddresses();
       this.registerTrunks();
       this.options.log.info(
         { extensions: this.directoryValue.extensions.size },
@@ -442,13 +478,18 @@ export class Pbx {
             trunk,
             {
               address: this.hosts.get(trunk.host) ?? trunk.host,
-              contactHost: advertisedHost(this.options.host),
+              contactHost: this.stack.addressFor(this.hosts.get(trunk.host) ?? trunk.host),
               contactPort: this.stack.port(trunk.transport) ?? this.options.sipPort,
             },
             this.options.log,
           ),
       );
     for (const registration of this.trunkRegistrations) registration.start();
+  }
+
+  /** Our address toward each trunk, known before we write to it first (its REGISTER, a call). */
+  private async learnTrunkAddresses(): Promise<void> {
+    await Promise.all([...this.hosts.values()].map((address) => this.stack.learnAddress(address)));
   }
 
   private async resolveTrunkHosts(): Promise<void> {

@@ -195,6 +195,19 @@ export class SipStack {
     return this.transport.port(protocol);
   }
 
+  /**
+   * The address to write for `peer` (Contact, SDP): the one it reaches us at, or the public
+   * address for a peer outside the local networks (transport/local-address.ts).
+   */
+  addressFor(peer: string): string {
+    return this.transport.addressFor(peer);
+  }
+
+  /** Learn that address ahead, for a peer we write to before it writes to us (a trunk). */
+  learnAddress(peer: string): Promise<void> {
+    return this.transport.learnAddress(peer);
+  }
+
   onRequest(handler: RequestHandler): void {
     this.handler = handler;
   }
@@ -209,13 +222,13 @@ export class SipStack {
     destination: Destination,
     handlers: ResponseHandlers,
   ): ClientTransaction {
-    this.stampVia(request, destination.protocol);
+    this.stampVia(request, destination);
     return this.transactions.sendRequest(request, destination, handlers);
   }
 
   /** RFC 3261 §13.2.2.4: the ACK for a 2xx is sent outside any transaction. */
   sendAck(ack: SipRequest, destination: Destination): void {
-    this.stampVia(ack, destination.protocol);
+    this.stampVia(ack, destination);
     this.transport.sendRequest(ack, destination, () => undefined);
   }
 
@@ -275,8 +288,9 @@ export class SipStack {
     await this.transport.close();
   }
 
-  private stampVia(request: SipRequest, protocol: TransportProtocol): void {
-    const local = this.transport.localAddress(protocol);
+  private stampVia(request: SipRequest, destination: Destination): void {
+    const protocol = destination.protocol;
+    const local = this.transport.localAddress(protocol, destination.address);
     if (!local) throw new Error('SIP stack is not listening');
     const top = request.headers.has('Via') ? getTopVia(request) : null;
     const params = new Map(top?.params ?? []);

@@ -7,6 +7,7 @@ import type {
   Hours,
   Language,
   NumberFormat,
+  PresentCallerId,
   Repeat,
   RingGroup,
   RingStrategy,
@@ -257,6 +258,8 @@ async function writeDirectory(
       password: trunk.password,
       number_format: trunk.numberFormat,
       trusted: trunk.trusted ? 1 : 0,
+      present_caller_id: trunk.presentCallerId ?? null,
+      own_numbers_only: trunk.ownNumbersOnly === true ? 1 : 0,
     })),
     (chunk) => trx.insertInto('trunk').values(chunk).execute(),
   );
@@ -393,6 +396,10 @@ async function readDirectory(trx: Db): Promise<Directory> {
     password: row.password,
     numberFormat: row.number_format as NumberFormat,
     trusted: row.trusted !== 0,
+    ...(row.present_caller_id === null
+      ? {}
+      : { presentCallerId: row.present_caller_id as PresentCallerId }),
+    ...(row.own_numbers_only === 0 ? {} : { ownNumbersOnly: true }),
     inbound: Object.fromEntries(
       (inboundByTrunk.get(row.name) ?? []).map((r) => [r.did, r.destination]),
     ),

@@ -302,6 +302,40 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0013-hold-music': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('hold_music')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('added_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0014-trunk-caller-id': {
+    async up(db: Kysely<unknown>) {
+      // What forwards through the trunk present (null: the caller's number), and whether the
+      // carrier only accepts the trunk's own numbers (issue 13 §5).
+      await db.schema.alterTable('trunk').addColumn('present_caller_id', 'text').execute();
+      await db.schema
+        .alterTable('trunk')
+        .addColumn('own_numbers_only', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
+  '0015-open-dialogs': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('open_dialog')
+        .addColumn('dialog_key', 'text', (c) => c.primaryKey())
+        .addColumn('snapshot', 'text', (c) => c.notNull())
+        .addColumn('destination', 'text', (c) => c.notNull())
+        .addColumn('saved_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -2,6 +2,7 @@
  * Kysely table types of the SQLite store. JSON columns hold domain values (actions, schedules) as
  * they are in memory; the store never interprets them beyond JSON.parse.
  */
+import type { Generated } from 'kysely';
 
 export interface SettingTable {
   key: string;
@@ -78,6 +79,9 @@ export interface TrunkTable {
   password: string | null;
   number_format: string;
   trusted: number;
+  /** A PresentCallerId, or null: the caller's number. */
+  present_caller_id: string | null;
+  own_numbers_only: number;
 }
 
 export interface TrunkInboundTable {
@@ -217,6 +221,31 @@ export interface ContactTable {
   groups: string;
 }
 
+/** A music-on-hold track an admin uploaded (store/hold-music-repository.ts). */
+export interface HoldMusicTable {
+  id: Generated<number>;
+  name: string;
+  /** Path of the WAV file, relative to the data directory. */
+  file: string;
+  duration_ms: number;
+  /** Epoch ms. */
+  added_at: number;
+}
+/**
+ * A dialog of a call that was up at the last checkpoint (pbx/calls/dialog-checkpoint.ts): what a
+ * PBX started after a crash needs to send it a BYE.
+ */
+export interface OpenDialogTable {
+  /** Call-ID, local tag and remote tag (sip/dialog `dialogKey`). */
+  dialog_key: string;
+  /** JSON sip/dialog `DialogSnapshot`. */
+  snapshot: string;
+  /** JSON transport `Destination`: where the dialog's requests went. */
+  destination: string;
+  /** Epoch ms of the checkpoint that first saw it. */
+  saved_at: number;
+}
+
 export interface Database {
   setting: SettingTable;
   extension: ExtensionTable;
@@ -228,9 +257,11 @@ export interface Database {
   registrations: RegistrationsTable;
   secret: SecretTable;
   call_history: CallHistoryTable;
+  hold_music: HoldMusicTable;
   voicemail_message: VoicemailMessageTable;
   voicemail_mail: VoicemailMailTable;
   voicemail_greeting: VoicemailGreetingTable;
   session_revocation: SessionRevocationTable;
   contact: ContactTable;
+  open_dialog: OpenDialogTable;
 }

@@ -158,6 +158,7 @@ describe('extension, tester, history, voicemail, admin', () => {
   it('offers the pickers’ targets', async () => {
     const r = await as(h.app, alice)('GET', '/api/extensions/101/targets');
     expect(r.json()).toEqual({
+      forwards: { presentCallerId: 'caller', ownNumbersOnly: false },
       extensions: [
         { number: '100', name: 'Secrétariat' },
         { number: '102', name: 'Bruno Petit' },

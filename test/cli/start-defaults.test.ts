@@ -78,7 +78,7 @@ describe('npm start with no flag', () => {
   it('prints and serves every default port, TLS with its own certificate', () => {
     expect(output).toContain('Renvoi is running: SIP on udp and tcp 192.0.2.10:5060, data in');
     expect(output).toContain(
-      'Ports: SIP over TLS 5061, SIP over WebSocket 5066, SIP over secure WebSocket 5067, HTTP 8080, HTTPS 8443, RTP and RTCP 10000-19999',
+      'Ports: SIP over UDP and TCP 5060, SIP over TLS 5061, SIP over WebSocket 5066, SIP over secure WebSocket 5067, HTTP 8080, HTTPS 8443, RTP and RTCP 10000-19999',
     );
     expect(output).toMatch(/TLS certificate \(self-signed, made now, .*\): SHA-256 [0-9A-F:]{95}/);
     const certificate = join(dataDir, CERTIFICATE_FILE);

@@ -69,7 +69,7 @@ describe('renvoi start, the first time', () => {
 
     // Every port is printed, and the certificate made now with the fingerprint of its file.
     expect(lines.find((l) => l.startsWith('Ports: '))).toMatch(
-      /^Ports: SIP over TLS \d+, SIP over WebSocket \d+, SIP over secure WebSocket \d+, HTTP \d+, HTTPS \d+, RTP and RTCP \d+-\d+$/,
+      /^Ports: SIP over UDP and TCP \d+, SIP over TLS \d+, SIP over WebSocket \d+, SIP over secure WebSocket \d+, HTTP \d+, HTTPS \d+, RTP and RTCP \d+-\d+$/,
     );
     const certLine = lines.find((l) => l.startsWith('TLS certificate'));
     const fingerprint = fingerprintOf(join(dataDir, CERTIFICATE_FILE));

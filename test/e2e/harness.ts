@@ -122,6 +122,8 @@ export interface StartOptions {
   /** Start on this data directory as it is (no import): a restart. */
   dataDir?: string;
   env?: Record<string, string>;
+  /** This SIP port rather than a free one: a restart where the phones know the PBX. */
+  sipPort?: number;
 }
 
 const START_TIMEOUT_MS = 20_000;
@@ -137,7 +139,11 @@ export async function startRenvoi(
     writeFileSync(file, document);
     renvoi(['import', file, '--data', dataDir]);
   }
-  const [sipPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+  const [sipPort, wsPort, httpPort] = [
+    options.sipPort ?? (await freePort()),
+    await freePort(),
+    await freePort(),
+  ];
   // Never the defaults: several e2e files run at once.
   const [tlsPort, wssPort, httpsPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(

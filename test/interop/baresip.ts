@@ -97,6 +97,13 @@ export interface BaresipOptions {
    * trusting the certificates in `tls.cafile`.
    */
   tls?: { cafile: string };
+  /** Prints every SIP message sent and received (`-s`) into `output`. */
+  trace?: boolean;
+  /**
+   * Where the test reaches its control port, when not at `peerAddress` (a phone behind a NAT
+   * whose router forwards that port).
+   */
+  controlAddress?: string;
 }
 
 export class Baresip {
@@ -133,7 +140,10 @@ export class Baresip {
     netns: Netns,
     pbxPort: number,
     extension: string,
-    options: Pick<BaresipOptions, 'source' | 'answer' | 'mwi' | 'tls' | 'watch'> = {},
+    options: Pick<
+      BaresipOptions,
+      'source' | 'answer' | 'mwi' | 'tls' | 'watch' | 'trace' | 'controlAddress'
+    > = {},
   ): Promise<Baresip> {
     const offset = Number(extension) % 100;
     return Baresip.start({
@@ -188,7 +198,8 @@ export class Baresip {
       join(this.dir, 'accounts'),
       `<sip:${user}@${netns.hostAddress}:${pbxPort}${this.options.tls === undefined ? '' : ';transport=tls'}>;auth_pass=${password};regint=600;answermode=${answer}\n`,
     );
-    const child = spawn('ip', ['netns', 'exec', netns.name, 'baresip', '-f', this.dir], {
+    const trace = this.options.trace === true ? ['-s'] : [];
+    const child = spawn('ip', ['netns', 'exec', netns.name, 'baresip', ...trace, '-f', this.dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.process = child;
@@ -219,7 +230,7 @@ export class Baresip {
     for (;;) {
       try {
         return await new Promise<Socket>((resolve, reject) => {
-          const socket = connect(ctrlPort, netns.peerAddress);
+          const socket = connect(ctrlPort, this.options.controlAddress ?? netns.peerAddress);
           socket.once('connect', () => {
             socket.off('error', reject);
             socket.on('data', (d) => this.receive(d.toString('utf8')));

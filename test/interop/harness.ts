@@ -156,7 +156,10 @@ export async function startTestPbx(
   timers: Partial<TimerValues> = TEST_TIMERS,
   log: Logger = pino({ level: process.env.RENVOI_TEST_LOG ?? 'silent' }),
   host = '127.0.0.1',
-  options: Pick<PbxOptions, 'overload' | 'presence'> = {},
+  options: Pick<
+    PbxOptions,
+    'overload' | 'presence' | 'natKeepaliveMs' | 'publicAddress' | 'localNets'
+  > = {},
 ): Promise<TestPbx> {
   const db = await openStore(dataDir);
   if (document !== null) {
@@ -570,6 +573,8 @@ export interface HeardPacket {
   payloadType: number;
   marker: boolean;
   pcm: Int16Array | null;
+  /** The port it came from: the PBX's, or a phone's when media flows phone to phone. */
+  fromPort: number;
 }
 
 /**
@@ -602,6 +607,7 @@ export class RtpPeer {
         payloadType: packet.payloadType,
         marker: packet.marker,
         pcm: codec === null ? null : decodeG711(codec, packet.payload),
+        fromPort: from.port,
       });
     });
   }
@@ -623,6 +629,11 @@ export class RtpPeer {
   /** Where the PBX sends from, once it has sent something. */
   get source(): { address: string; port: number } | undefined {
     return this.remote;
+  }
+
+  /** Send to `remote` from now on (a phone whose SDP names it), not to whoever sent first. */
+  sendTo(remote: { address: string; port: number }): void {
+    this.remote = remote;
   }
 
   /** Send a tone (PCMU, 20 ms frames) to the PBX until `stopTone`, once its address is known. */

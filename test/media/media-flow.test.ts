@@ -1,7 +1,8 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { Bridge } from '../../src/media/bridge.js';
 import { FRAME_SAMPLES, decodeG711, encodeG711 } from '../../src/media/g711.js';
@@ -188,6 +189,43 @@ describe('Recording', () => {
     expect(toneRatio(samples.subarray(2000, 6000), 1000)).toBeGreaterThan(0.9);
     recording.stop();
     await recording.done;
+  });
+});
+
+describe('Recording on a full disk', () => {
+  // A real file system that fills: a 64 KiB tmpfs of the test's own (the suite runs as root).
+  const small = mkdtempSync(join(tmpdir(), 'renvoi-full-'));
+  beforeAll(() => {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]);
+  });
+  afterAll(() => {
+    execFileSync('umount', [small]);
+    rmSync(small, { recursive: true, force: true });
+  });
+
+  it('stops at the first failed write, keeps a valid file of what was written, says why', async () => {
+    // About 20 KiB left: 1.3 s of 8 kHz 16-bit audio.
+    writeFileSync(join(small, 'ballast'), Buffer.alloc(44 * 1024));
+    const [a, b] = await pair();
+    const path = join(small, 'message.wav');
+    const recording = await Recording.start(b, path);
+    const playing = play(a, [{ kind: 'tone', frequencyHz: 1000, ms: 3000 }]);
+    const result = await recording.done;
+    expect(result.reason).toBe('failed');
+    // The kernel writes what fits, then refuses the rest: a short write or ENOSPC.
+    expect(String(result.error)).toMatch(/ENOSPC|short write/);
+    playing.stop();
+    await playing.done;
+    const size = statSync(path).size;
+    // The header says what the file holds, to the byte: no repair needed.
+    const header = readFileSync(path);
+    expect(header.readUInt32LE(40)).toBe(size - 44);
+    expect(header.readUInt32LE(4)).toBe(size - 8);
+    const samples = readWav(path);
+    expect(samples.length / 8).toBeCloseTo(result.durationMs, -1);
+    expect(result.durationMs).toBeGreaterThan(500);
+    expect(result.durationMs).toBeLessThan(1500);
+    expect(toneRatio(samples.subarray(800, 4800), 1000)).toBeGreaterThan(0.9);
   });
 });
 

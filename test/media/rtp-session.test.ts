@@ -1,7 +1,7 @@
 import { Socket, createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FRAME_SAMPLES, encodeG711 } from '../../src/media/g711.js';
-import { decodeRtcp } from '../../src/media/rtp-packet.js';
+import { decodeRtcp, encodeRtp } from '../../src/media/rtp-packet.js';
 import type { RtpPacket } from '../../src/media/rtp-packet.js';
 import { RtpSessionError } from '../../src/media/rtp-session.js';
 import { SdpError } from '../../src/media/sdp.js';
@@ -133,6 +133,50 @@ describe('RtpSession', () => {
     expect(session.remoteTarget).toEqual({ address: LOCALHOST, port: peer.port });
     session.sendFrame(new Int16Array(FRAME_SAMPLES), 1);
     await waitFor(() => peer.received.length === 1, 2000, 'the packet at the latched address');
+  });
+
+  it('facing a peer: its SDP names our address toward it, and only its packets are taken (no RTP hijack)', async () => {
+    const bind = (address: string) =>
+      new Promise<Socket>((resolve) => {
+        const socket = createSocket('udp4');
+        socket.bind(0, address, () => resolve(socket));
+      });
+    // The phone's SIP comes from 127.0.0.5 (its NAT's address); its SDP says 127.0.0.1.
+    const phone = await bind('127.0.0.5');
+    const intruder = await bind('127.0.0.2');
+    const peers: string[] = [];
+    const session = await fx.session({
+      advertisedAddress: (peer) => {
+        peers.push(peer);
+        return peer === '127.0.0.5' ? '127.0.0.1' : '192.0.2.99';
+      },
+    });
+    session.face('127.0.0.5');
+    const answer = session.answer(sdpFor(40000));
+    expect(answer).toContain('c=IN IP4 127.0.0.1');
+    expect(peers).toEqual(['127.0.0.5']);
+    const rtp = (seq: number) =>
+      encodeRtp({
+        marker: false,
+        payloadType: 0,
+        sequenceNumber: seq,
+        timestamp: 160 * seq,
+        ssrc: 0x99,
+        csrcs: [],
+        payload: frame(0),
+      });
+    try {
+      intruder.send(rtp(1), session.port, LOCALHOST);
+      await delay(50);
+      expect(session.statistics.packetsReceived).toBe(0);
+      expect(session.remoteTarget).toEqual({ address: LOCALHOST, port: 40000 });
+      phone.send(rtp(2), session.port, LOCALHOST);
+      await waitFor(() => session.statistics.packetsReceived === 1);
+      expect(session.remoteTarget).toEqual({ address: '127.0.0.5', port: phone.address().port });
+    } finally {
+      phone.close();
+      intruder.close();
+    }
   });
 
   it('ignores packets of payload types never negotiated, and malformed ones, for latching', async () => {

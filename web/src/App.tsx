@@ -13,6 +13,7 @@ import {
 } from './pages/admin/AdminPages.js';
 import { ImportExportPage } from './pages/admin/ImportExportPage.js';
 import { PromptsPage } from './pages/admin/PromptsPage.js';
+import { HoldMusicPage } from './pages/admin/HoldMusicPage.js';
 import { ContactsPage } from './pages/ContactsPage.js';
 import { MailAdminPage } from './pages/admin/MailAdminPage.js';
 import { ExceptionFormPage } from './pages/ExceptionFormPage.js';
@@ -61,6 +62,7 @@ const PAGES: Record<string, Page> = {
   },
   '/admin/outbound': { title: 'nav.outbound', admin: true, render: () => <OutboundAdminPage /> },
   '/admin/prompts': { title: 'nav.prompts', admin: true, render: () => <PromptsPage /> },
+  '/admin/hold-music': { title: 'nav.holdMusic', admin: true, render: () => <HoldMusicPage /> },
   '/admin/mail': { title: 'nav.mail', admin: true, render: () => <MailAdminPage /> },
   '/admin/import-export': {
     title: 'nav.importExport',

@@ -16,6 +16,7 @@ import { extensionDocument, extensionOf, inExtension, mobileRefused } from './ed
 import type { DocumentEdit } from '../directory-access.js';
 import { at } from '../../domain/problem-path.js';
 import { parseInstant } from '../../domain/zoned-time.js';
+import { forwardTrunk } from '../../domain/forward-options.js';
 import { invalid } from '../errors.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
@@ -203,7 +204,12 @@ export function extensionRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request) => {
       const directory = await ctx.directories.current();
       const own = extensionOf(directory, request.params.ext);
+      const trunk = forwardTrunk(directory);
       return {
+        forwards: {
+          presentCallerId: trunk?.presentCallerId ?? 'caller',
+          ownNumbersOnly: trunk?.ownNumbersOnly === true,
+        },
         extensions: [...directory.extensions.values()]
           .filter((e) => e.number !== own.number)
           .map((e) => ({ number: e.number, name: e.name })),

@@ -24,7 +24,11 @@ import { overloadSettings } from '../overload-settings.js';
 
 export interface StartArgs {
   dataDir: string;
+  /** Where to listen (`--bind`, or `--host`); `0.0.0.0`: every address. */
   host: string;
+  /** Written for peers outside `localNets` (`--public-address`, `--local-nets`). */
+  publicAddress?: string;
+  localNets?: readonly string[];
   sipPort: number;
   wsPort: number;
   /** SIP over TLS and WebSocket over TLS; 0 takes any free port, absent: not served. */
@@ -67,13 +71,17 @@ export async function runStart(args: StartArgs): Promise<number> {
     const events = new EventBus();
     const metrics = new PbxMetrics();
     const overload = overloadSettings(process.env);
+    const keepalive = natKeepaliveMs(process.env.RENVOI_NAT_KEEPALIVE);
     pbx = await Pbx.start({
       ...(overload === undefined ? {} : { overload }),
       metrics,
       db,
       dataDir: args.dataDir,
       host: args.host,
+      ...(args.publicAddress === undefined ? {} : { publicAddress: args.publicAddress }),
+      ...(args.localNets === undefined ? {} : { localNets: args.localNets }),
       sipPort: args.sipPort,
+      ...(keepalive === undefined ? {} : { natKeepaliveMs: keepalive }),
       wsPort: args.wsPort,
       ...(args.tlsPort === undefined ? {} : { tlsPort: args.tlsPort }),
       ...(args.wssPort === undefined ? {} : { wssPort: args.wssPort }),
@@ -113,6 +121,7 @@ export async function runStart(args: StartArgs): Promise<number> {
     const web = webHost.includes(':') ? `[${webHost}]` : webHost;
     args.out(`Renvoi is running: SIP on udp and tcp ${shown}, data in ${args.dataDir}`);
     const served = [
+      ['SIP over UDP and TCP', pbx.port('udp')],
       ['SIP over TLS', pbx.port('tls')],
       ['SIP over WebSocket', pbx.port('ws')],
       ['SIP over secure WebSocket', pbx.port('wss')],
@@ -127,6 +136,11 @@ export async function runStart(args: StartArgs): Promise<number> {
         .map(([what, port]) => `${what} ${port}`)
         .join(', ')}`,
     );
+    if (args.publicAddress !== undefined) {
+      args.out(
+        `Peers outside ${args.localNets?.join(', ') ?? 'the private networks'} are given ${args.publicAddress}: forward these ports to this machine.`,
+      );
+    }
     args.out(`Web client: http://${web}:${api.port}/`);
     if (api.httpsPort !== undefined) {
       args.out(`Web client over HTTPS: https://${web}:${api.httpsPort}/`);
@@ -175,6 +189,16 @@ function digestAlgorithms(setting: string | undefined): DigestAlgorithm[] | unde
     }
   }
   return algorithms as DigestAlgorithm[];
+}
+
+/** `RENVOI_NAT_KEEPALIVE=SECONDS`: how often UDP phones behind a NAT get an OPTIONS; 0: never. */
+function natKeepaliveMs(setting: string | undefined): number | undefined {
+  if (setting === undefined || setting.trim() === '') return undefined;
+  const seconds = Number(setting);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600) {
+    throw new Error(`RENVOI_NAT_KEEPALIVE: "${setting}" is not a number of seconds (0 to 3600)`);
+  }
+  return seconds * 1000;
 }
 
 /** An empty variable is no token: loopback scrapers then need none (routes/metrics.ts). */

@@ -60,6 +60,13 @@ export const api: Catalog = {
       'La conversion de ce fichier audio n’a pas abouti à temps : réessayez dans {seconds} s.',
     'api.prompt-length':
       'L’enregistrement doit durer entre un instant et {max} s ; ce fichier dure {seconds} s.',
+    'api.hold-track-length':
+      'Une musique d’attente doit durer entre un instant et {max} s ; ce fichier dure {seconds} s.',
+    'api.hold-track-name':
+      'Donnez un nom à cette musique (de 1 à {max} caractères, sans retour à la ligne).',
+    'api.hold-track-limit':
+      'Il y a déjà {max} musiques d’attente, le maximum : supprimez-en une avant d’en ajouter une autre.',
+    'api.no-hold-track': 'Il n’y a pas de musique d’attente numéro « {id} ».',
     'api.too-large': 'Le fichier est trop gros (au plus {max} {unit:api.unit}).',
     'api.unit.MiB': 'Mio',
     'api.unit.KiB': 'Kio',
@@ -151,6 +158,16 @@ export const api: Catalog = {
       '{who} sonne avec le numéro de l’appelant, sans limite de durée (sa propre messagerie prend l’appel s’il ne répond pas)',
     'sentence.dial.anonymous': '{who} sonne en numéro privé pendant {timeout} s',
     'sentence.dial.anonymous-unlimited': '{who} sonne en numéro privé, sans limite de durée',
+    'sentence.dial.caller-timed': '{who} sonne avec le numéro de l’appelant pendant {timeout} s',
+    'sentence.dial.company':
+      '{who} sonne avec le numéro de l’entreprise, sans limite de durée (sa propre messagerie prend l’appel s’il ne répond pas)',
+    'sentence.dial.company-timed': '{who} sonne avec le numéro de l’entreprise pendant {timeout} s',
+    'sentence.dial.extension':
+      '{who} sonne avec le numéro du poste {extension}, sans limite de durée (sa propre messagerie prend l’appel s’il ne répond pas)',
+    'sentence.dial.extension-timed':
+      '{who} sonne avec le numéro du poste {extension} pendant {timeout} s',
+    'sentence.dial.confirm':
+      '{dial} ; la personne qui répond entend « Appel de … pour … » et doit appuyer sur 1, sinon l’appel continue',
     'sentence.announce.locating':
       'l’appelant entend « Veuillez patienter pendant que nous localisons {extension} »',
     'sentence.announce.unavailable':
@@ -210,6 +227,12 @@ export const api: Catalog = {
       'Converting this audio file did not finish in time: try again in {seconds} s.',
     'api.prompt-length':
       'The recording must last more than an instant and at most {max} s; this file lasts {seconds} s.',
+    'api.hold-track-length':
+      'Music on hold must last more than an instant and at most {max} s; this file lasts {seconds} s.',
+    'api.hold-track-name': 'Give this music a name (1 to {max} characters, on one line).',
+    'api.hold-track-limit':
+      'There are already {max} music-on-hold tracks, the maximum: remove one before adding another.',
+    'api.no-hold-track': 'There is no music-on-hold track number "{id}".',
     'api.too-large': 'The file is too large (at most {max} {unit:api.unit}).',
     'api.unit.MiB': 'MiB',
     'api.unit.KiB': 'KiB',
@@ -300,6 +323,16 @@ export const api: Catalog = {
       "{who} rings showing the caller's number, with no time limit (its own voicemail answers if nobody does)",
     'sentence.dial.anonymous': '{who} rings from a private number for {timeout} s',
     'sentence.dial.anonymous-unlimited': '{who} rings from a private number, with no time limit',
+    'sentence.dial.caller-timed': "{who} rings showing the caller's number for {timeout} s",
+    'sentence.dial.company':
+      "{who} rings showing the company's number, with no time limit (its own voicemail answers if nobody does)",
+    'sentence.dial.company-timed': "{who} rings showing the company's number for {timeout} s",
+    'sentence.dial.extension':
+      '{who} rings showing the number of extension {extension}, with no time limit (its own voicemail answers if nobody does)',
+    'sentence.dial.extension-timed':
+      '{who} rings showing the number of extension {extension} for {timeout} s',
+    'sentence.dial.confirm':
+      '{dial}; whoever answers hears "Call from … for …" and must press 1, else the call goes on',
     'sentence.announce.locating': 'the caller hears "Please hold while we locate {extension}"',
     'sentence.announce.unavailable':
       'the caller hears "User unavailable, transferring to voicemail"',

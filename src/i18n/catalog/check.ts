@@ -18,6 +18,8 @@ export const check: Catalog = {
     'check.broken-forwarding': '{extension}, renvoi « {forwarding} » cassé : {reason}.',
     'check.never': '{extension}, exception {exception} ne s’appliquera jamais : {reason}.',
     'check.loop': 'Boucle de renvois : {cycle}.',
+    'check.foreign-caller-id':
+      '{extension}, exception {exception} (« {callerId} ») renvoie l’appel avec le numéro de l’appelant par le trunk {trunk}, qui n’accepte que ses propres numéros : l’opérateur refusera l’appel ; présentez le numéro de l’entreprise, celui du poste ou un numéro privé.',
     'check.no-relay':
       'Messagerie par e-mail : {extensions} ont une adresse e-mail, mais aucun serveur SMTP n’est configuré (smtp) ; leurs messages vocaux ne partent pas.',
     'check.reason.no-office-hours': 'aucune heure de bureau n’est définie',
@@ -49,6 +51,8 @@ export const check: Catalog = {
     'check.broken-forwarding': '{extension}, "{forwarding}" forwarding is broken: {reason}.',
     'check.never': '{extension}, exception {exception} can never fire: {reason}.',
     'check.loop': 'Forwarding loop: {cycle}.',
+    'check.foreign-caller-id':
+      "{extension}, exception {exception} (\"{callerId}\") forwards the call showing the caller's number through trunk {trunk}, which only accepts its own numbers: the carrier will refuse it; show the company's number, the extension's or a private number.",
     'check.no-relay':
       'Voicemail by e-mail: {extensions} have an e-mail address, but no SMTP server is configured (smtp); their voicemail messages are not sent.',
     'check.reason.no-office-hours': 'no office hours are set',

@@ -17,6 +17,17 @@ export const plan: Catalog = {
       'appeler {number} en présentant le numéro de l’appelant, sans limite de durée',
     'step.dial.anonymous': 'appeler {number} en numéro privé pendant {timeout} s',
     'step.dial.anonymous-unlimited': 'appeler {number} en numéro privé, sans limite de durée',
+    'step.dial.caller-timed':
+      'appeler {number} en présentant le numéro de l’appelant pendant {timeout} s',
+    'step.dial.company':
+      'appeler {number} en présentant le numéro de l’entreprise, sans limite de durée',
+    'step.dial.company-timed':
+      'appeler {number} en présentant le numéro de l’entreprise pendant {timeout} s',
+    'step.dial.extension':
+      'appeler {number} en présentant le numéro du poste {extension}, sans limite de durée',
+    'step.dial.extension-timed':
+      'appeler {number} en présentant le numéro du poste {extension} pendant {timeout} s',
+    'step.dial.confirm': '{dial} ; la personne qui répond doit appuyer sur 1 pour accepter',
     'step.announce.locating':
       'annoncer « Veuillez patienter pendant que nous localisons {extension} »',
     'step.announce.unavailable':
@@ -62,6 +73,14 @@ export const plan: Catalog = {
     'step.dial.caller': "call {number} showing the caller's number, with no time limit",
     'step.dial.anonymous': 'call {number} from a private number for {timeout} s',
     'step.dial.anonymous-unlimited': 'call {number} from a private number, with no time limit',
+    'step.dial.caller-timed': "call {number} showing the caller's number for {timeout} s",
+    'step.dial.company': "call {number} showing the company's number, with no time limit",
+    'step.dial.company-timed': "call {number} showing the company's number for {timeout} s",
+    'step.dial.extension':
+      'call {number} showing the number of extension {extension}, with no time limit',
+    'step.dial.extension-timed':
+      'call {number} showing the number of extension {extension} for {timeout} s',
+    'step.dial.confirm': '{dial}; whoever answers must press 1 to accept',
     'step.announce.locating': 'play "Please hold while we locate {extension}"',
     'step.announce.unavailable': 'play "User unavailable, transferring to voicemail"',
     'step.voicemail': 'voicemail of {mailbox}',

@@ -32,7 +32,12 @@ export const FIXED_PROMPTS = [
   'no-more-messages',
   'record-greeting',
   'greeting-saved',
+  'recording-failed',
   'goodbye',
+  'confirm-call-from',
+  'confirm-private',
+  'confirm-for',
+  'confirm-press-1',
 ] as const;
 
 export type FixedPrompt = (typeof FIXED_PROMPTS)[number];
@@ -67,7 +72,14 @@ const fixed: Record<Language, Record<FixedPrompt, string>> = {
     'no-more-messages': "Il n'y a plus de message.",
     'record-greeting': 'Enregistrez votre annonce après le bip, puis tapez dièse.',
     'greeting-saved': 'Votre annonce est enregistrée.',
+    'recording-failed': "La messagerie ne peut pas enregistrer davantage pour l'instant.",
     goodbye: 'Au revoir.',
+    // Answer confirmation (issue 13 §4): « Appel de 0 4 9 1 … pour le poste 1 0 1, appuyez sur 1
+    // pour accepter. »
+    'confirm-call-from': 'Appel de',
+    'confirm-private': 'numéro masqué',
+    'confirm-for': 'pour le poste',
+    'confirm-press-1': 'Appuyez sur 1 pour accepter.',
   },
   en: {
     locating: 'Please hold while we locate',
@@ -92,7 +104,12 @@ const fixed: Record<Language, Record<FixedPrompt, string>> = {
     'no-more-messages': 'There are no more messages.',
     'record-greeting': 'Record your greeting after the tone, then press hash.',
     'greeting-saved': 'Your greeting has been saved.',
+    'recording-failed': 'The mailbox cannot record any more for now.',
     goodbye: 'Goodbye.',
+    'confirm-call-from': 'Call from',
+    'confirm-private': 'a withheld number',
+    'confirm-for': 'for extension',
+    'confirm-press-1': 'Press 1 to accept.',
   },
 };
 

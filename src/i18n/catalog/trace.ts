@@ -35,6 +35,15 @@ export const trace: Catalog = {
     'trace.outside-no-dial':
       '{extension} : pas de renvoi vers le {number} pour un appelant SIP extérieur non authentifié : messagerie vocale',
     'trace.no-exception': '{extension} : aucune exception ne s’applique',
+    'trace.caller-id-presented.caller':
+      '{extension} : le renvoi présente le numéro de l’appelant ({number})',
+    'trace.caller-id-presented.company':
+      '{extension} : le renvoi présente le numéro de l’entreprise ({number})',
+    'trace.caller-id-presented.extension':
+      '{extension} : le renvoi présente le numéro du poste ({number})',
+    'trace.caller-id-presented.anonymous': '{extension} : le renvoi présente un numéro privé',
+    'trace.caller-id-presented.none':
+      '{extension} : le renvoi n’a aucun numéro à présenter : il part en numéro privé',
     'trace.transferred': 'appel transféré par {extension} vers {target}',
     'trace.status-until':
       '{extension} : statut {status} jusqu’au {statusUntil}, puis de nouveau {after}',
@@ -103,6 +112,15 @@ export const trace: Catalog = {
     'trace.outside-no-dial':
       '{extension}: no forwarding to {number} for an unauthenticated outside SIP caller: voicemail instead',
     'trace.no-exception': '{extension}: no exception applies',
+    'trace.caller-id-presented.caller':
+      "{extension}: the forward shows the caller's number ({number})",
+    'trace.caller-id-presented.company':
+      "{extension}: the forward shows the company's number ({number})",
+    'trace.caller-id-presented.extension':
+      "{extension}: the forward shows the extension's number ({number})",
+    'trace.caller-id-presented.anonymous': '{extension}: the forward shows a private number',
+    'trace.caller-id-presented.none':
+      '{extension}: the forward has no number to show: it goes out as a private number',
     'trace.transferred': 'call transferred by {extension} to {target}',
     'trace.status-until': '{extension}: status {status} until {statusUntil}, then {after} again',
     'trace.status-scheduled': '{extension}: status {status}, from its status schedule',

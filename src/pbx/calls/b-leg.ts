@@ -125,6 +125,12 @@ export class BLeg {
     return this.inviteTx !== null;
   }
 
+  /** This leg's dialog, early or answered, that `names` picks (a Replaces header's, RFC 3891). */
+  dialogNamed(names: (dialog: Dialog) => boolean): Dialog | undefined {
+    for (const dialog of this.dialogs) if (names(dialog)) return dialog;
+    return undefined;
+  }
+
   /** The call's dialogs on this leg, for in-dialog requests from the callee. */
   dialogFor(request: SipRequest): Dialog | undefined {
     return this.dialogs.forRequest(request);

@@ -10,11 +10,24 @@ import type { SipRequest } from '../../sip/message/index.js';
 import { BLeg } from './b-leg.js';
 import type { LegContext, LegEvents } from './b-leg.js';
 import { ALLOW } from './in-dialog-relay.js';
+import { PBX_SUPPORTED as SUPPORTED } from '../allow.js';
 import type { Content } from './in-dialog-relay.js';
 import type { LegTarget } from './steps/step-context.js';
+import type { DtmfDigit } from '../../media/telephone-event.js';
+
+/** A leg answered but not yet accepted by the person who answered (steps/confirm.ts). */
+export interface Confirmation {
+  /** A digit the callee signalled in SIP INFO. */
+  digit(digit: DtmfDigit): void;
+  /** The callee hung up (its BYE already answered and its leg ended). */
+  hungUp(): void;
+  /** The call or the step moved on: the leg was BYE'd by `cancel`. */
+  cancelled(): void;
+}
 
 export class BLegs {
   private readonly legs = new Map<string, BLeg>();
+  private readonly confirming = new Map<BLeg, Confirmation>();
   private count = 0;
 
   constructor(
@@ -53,6 +66,7 @@ export class BLegs {
     h.append('CSeq', '1 INVITE');
     h.append('Contact', `<${this.context.signaling.localContact(destination)}>`);
     h.append('Allow', ALLOW);
+    h.append('Supported', SUPPORTED);
     for (const [name, value] of presentation.headers) h.append(name, value);
     for (const [name, value] of extra) h.append(name, value);
     const invite = createRequest('INVITE', uri, h);
@@ -92,15 +106,41 @@ export class BLegs {
     return false;
   }
 
-  /** Stop ringing: the legs of `step` (every step when undefined), except `keep`. */
+  /**
+   * Stop ringing: the legs of `step` (every step when undefined), except `keep`. A leg answered
+   * but still awaiting its confirmation gets a BYE.
+   */
   cancel(step?: number, keep?: BLeg): void {
     for (const leg of this.legs.values()) {
-      if (leg !== keep && (step === undefined || leg.step === step)) leg.cancel();
+      if (leg === keep || (step !== undefined && leg.step !== step)) continue;
+      const confirmation = this.confirming.get(leg);
+      if (confirmation === undefined) {
+        leg.cancel();
+        continue;
+      }
+      this.confirming.delete(leg);
+      leg.hangUp();
+      confirmation.cancelled();
     }
+  }
+
+  /** `leg` answered and waits for the callee to accept the call. */
+  awaitConfirmation(leg: BLeg, confirmation: Confirmation): void {
+    this.confirming.set(leg, confirmation);
+  }
+
+  confirmationOf(leg: BLeg): Confirmation | undefined {
+    return this.confirming.get(leg);
+  }
+
+  /** Accepted, refused or given up: the leg is an ordinary one again. */
+  endConfirmation(leg: BLeg): void {
+    this.confirming.delete(leg);
   }
 
   /** The leg holds nothing any more. */
   delete(leg: BLeg): void {
+    this.confirming.delete(leg);
     this.legs.delete(leg.id);
   }
 }

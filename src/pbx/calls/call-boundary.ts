@@ -99,4 +99,8 @@ export class CallBoundary implements Scheduler, Signaling {
   localContact(peer: Destination): string {
     return this.signaling.localContact(peer);
   }
+
+  addressFor(peer: Destination): string {
+    return this.signaling.addressFor(peer);
+  }
 }

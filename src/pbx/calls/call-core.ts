@@ -11,6 +11,7 @@ import type { BLeg } from './b-leg.js';
 import type { BLegs } from './b-legs.js';
 import type { CallSession } from './call-session.js';
 import type { BlindTransfer } from './transfer/refer.js';
+import type { DialogFinder, JoinableCall } from './transfer/attended.js';
 import type { CallerLeg } from './caller-leg.js';
 import type { CallMedia } from './caller-media.js';
 import type { HeldTransactions } from './held-transactions.js';
@@ -69,6 +70,8 @@ export interface TransferRouting {
       }
     | null
     | 'forbidden';
+  /** The call and party whose dialog a Replaces header names (attended transfer). */
+  dialog?: DialogFinder;
 }
 
 export interface CallEvents {
@@ -103,6 +106,8 @@ export interface CallSessionOptions {
   fromTrunk?: boolean;
   /** `*97`: instead of the plan, the mailbox menu of this extension (the caller's own). */
   mailboxMenu?: string;
+  /** Instead of the plan: the caller joins another call (INVITE with Replaces, pickup). */
+  joining?: (session: CallSession) => void;
   /** Routing of a blind transfer's target; absent, REFER gets 403. */
   transfers?: TransferRouting;
   /** An RTP session of the call failed (the call's error boundary, call-boundary.ts). */
@@ -124,7 +129,7 @@ export interface CallHoldings {
 }
 
 /** What the session's parts see of it. */
-export interface CallCore {
+export interface CallCore extends JoinableCall {
   readonly id: string;
   /** Who the plan is for: the caller, or the callee the caller transferred. */
   readonly caller: Caller;

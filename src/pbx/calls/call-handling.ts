@@ -13,8 +13,9 @@
  *   `RENVOI_RTP_PORTS` (default 10000-20000), bound on the PBX's host and announced with the
  *   address phones reach it at.
  */
+import { HoldMusicRepository } from '../../store/hold-music-repository.js';
 import type { Logger } from 'pino';
-import { peerDestination } from '../registrar/peer-destination.js';
+import { bindingDestination } from '../registrar/peer-destination.js';
 import { getTo, parseSipUri, uriUser } from '../../sip/message/index.js';
 import type { SipRequest } from '../../sip/message/index.js';
 import { RealScheduler } from '../../sip/timers.js';
@@ -22,9 +23,11 @@ import { buildReply } from '../../sip/stack.js';
 import type { ServerTransaction, Source } from '../../sip/stack.js';
 import type { CallHandler, Pbx, PbxContext } from '../server.js';
 import { storeHistory } from '../../store/call-history-repository.js';
+import { DialogCheckpoint } from './dialog-checkpoint.js';
 import type { BatchedHistoryWriter } from '../../store/call-history-repository.js';
 import { countReception, countingOutcomes } from '../metrics.js';
 import { DirectoryTrunkDialler } from '../trunks/trunk-dialler.js';
+import { formatNumber } from '../../domain/numbers.js';
 import { MediaLayer } from '../../media/media-layer.js';
 import { loadPromptSources, bundledPromptsDir } from '../voicemail/prompt-sources.js';
 import { sayer } from '../voicemail/prompt-catalog.js';
@@ -78,6 +81,8 @@ class CallHandling implements CallHandler {
   private readonly scheduler = new RealScheduler();
   private readonly log: Logger;
   private readonly history: BatchedHistoryWriter;
+  /** The calls' dialogs in the store, for a PBX started after a crash. */
+  readonly checkpoint: DialogCheckpoint;
   private readonly admit: (attempt: Attempt) => void;
 
   constructor(
@@ -90,7 +95,7 @@ class CallHandling implements CallHandler {
     );
     this.media = new MediaLayer({
       bindAddress: options.mediaBindAddress ?? context.bindHost,
-      advertisedAddress: context.host,
+      advertisedAddress: (peer) => context.stack.addressFor(peer),
       portMin: ports.min,
       portMax: ports.max,
       ...(options.mediaInactivityMs === undefined
@@ -100,6 +105,7 @@ class CallHandling implements CallHandler {
       onSessionClosed: countReception(context.metrics, context.resolvedHosts),
     });
     const bundled = bundledPromptsDir();
+    const holdTracks = new HoldMusicRepository(context.db, context.dataDir);
     const voice: CallVoice = {
       media: this.media,
       languageOf: (number) => {
@@ -109,6 +115,15 @@ class CallHandling implements CallHandler {
       },
       // Read at each use: an admin's recording dropped in while the PBX runs is taken.
       say: (language) => sayer(language, loadPromptSources(context.dataDir, bundled)),
+      callerDigits: (caller) => {
+        if (caller.kind === 'internal') return caller.extension;
+        if (caller.kind === 'anonymous') return null;
+        const { country } = context.directory().settings;
+        const national =
+          caller.e164 === null ? null : formatNumber(caller.e164, 'national', country);
+        const digits = (national ?? caller.digits).replace(/\D/g, '');
+        return digits === '' ? null : digits;
+      },
       pinOf: (extension) => context.directory().extensions.get(extension)?.voicemailPin ?? null,
       mailOf: (mailbox) => {
         const extension = context.directory().extensions.get(mailbox);
@@ -120,6 +135,8 @@ class CallHandling implements CallHandler {
         };
       },
       repository: context.voicemail,
+      // Read at each hold: a track an admin adds or removes is heard from the next hold on.
+      holdMusic: () => holdTracks.files(),
       events: context.events,
       ...(options.voicemailLimits === undefined ? {} : { limits: options.voicemailLimits }),
     };
@@ -131,7 +148,7 @@ class CallHandling implements CallHandler {
       contactsOf: (extension) =>
         context.registrar.contactsOf(extension).map((binding) => ({
           uri: binding.contact,
-          destination: peerDestination(binding.contact, binding.source),
+          destination: bindingDestination(binding),
         })),
     };
     this.history = storeHistory(context.db);
@@ -139,7 +156,7 @@ class CallHandling implements CallHandler {
       directory: context.directory,
       locator,
       // The busy lamps hear of every message of a call, and read the calls after it.
-      signaling: context.activity.observe(new StackSignaling(context.stack, context.host)),
+      signaling: context.activity.observe(new StackSignaling(context.stack)),
       scheduler: this.scheduler,
       trunks: new DirectoryTrunkDialler(context.directory, context.log),
       history: countingOutcomes(this.history, context.metrics),
@@ -150,6 +167,13 @@ class CallHandling implements CallHandler {
       logError: (error, message) => context.log.error({ err: error }, message),
     });
     context.activity.watch(() => this.router.active());
+    this.checkpoint = new DialogCheckpoint({
+      db: context.db,
+      calls: () => this.router.active(),
+      send: (request, destination, handlers) =>
+        context.stack.sendRequest(request, destination, handlers),
+      log: (message) => context.log.info(message),
+    });
     this.admit = admissionChain([
       callCapacity(
         () => this.router.size,
@@ -177,6 +201,7 @@ class CallHandling implements CallHandler {
   async close(): Promise<void> {
     this.router.close();
     await this.router.flush();
+    this.checkpoint.close();
     this.history.close();
     await this.media.close();
   }

@@ -34,8 +34,10 @@ import type { Scheduler } from '../../sip/timers.js';
 import type { CallHistorySink, CallSource } from '../../store/call-history-repository.js';
 import { CallBoundary } from './call-boundary.js';
 import { CallSession } from './call-session.js';
-import type { CallEnd, CallTimers, TransferRouting } from './call-core.js';
+import type { CallEnd, CallSessionOptions, CallTimers, TransferRouting } from './call-core.js';
 import { routeTransfer } from './transfer/transfer-routing.js';
+import { joinByReplaces, pickUpByCode } from './transfer/joining.js';
+import type { JoiningHost } from './transfer/joining.js';
 import { privacyRequested } from './identity.js';
 import { refuseUnusableOffer } from './offer-check.js';
 import type { CallVoice, Locator, ServerTx, Signaling, TrunkDialler } from './ports.js';
@@ -220,6 +222,60 @@ export class CallRouter {
     );
   }
 
+  /** An INVITE with Replaces from an authenticated extension (transfer/joining.ts). */
+  handleReplaces(request: SipRequest, tx: ServerTx, extension: string): CallSession | null {
+    return joinByReplaces(this.joiningHost(), request, tx, extension);
+  }
+
+  /** A pickup code from an authenticated extension (transfer/joining.ts). */
+  handlePickup(
+    request: SipRequest,
+    tx: ServerTx,
+    extension: string,
+    dialled: string,
+    target: string | null,
+  ): CallSession | null {
+    return pickUpByCode(this.joiningHost(), { request, tx, extension, dialled, target });
+  }
+
+  private joiningHost(): JoiningHost<CallSession> {
+    return {
+      callById: (callId) => this.byCallId.get(callId),
+      calls: () => this.sessions,
+      directory: () => this.options.directory(),
+      log: this.log,
+      start: (request, tx, extension, to, join) =>
+        this.startJoining(request, tx, extension, to, join),
+    };
+  }
+
+  /** A call whose caller joins another call at once (`join`) instead of following a plan. */
+  private startJoining(
+    request: SipRequest,
+    tx: ServerTx,
+    extension: string,
+    to: string,
+    join: (session: CallSession) => void,
+  ): CallSession | null {
+    if (this.refused(tx, false)) return null;
+    const directory = this.options.directory();
+    const { caller, callerName } = this.identify(
+      request,
+      { to, authenticatedAs: extension },
+      directory,
+    );
+    const decision: Decision = { to, exception: null, action: null, plan: [], trace: [] };
+    return this.startSession(
+      tx,
+      decision,
+      caller,
+      callerName,
+      this.clock(),
+      { joining: join },
+      { source: 'extension' },
+    );
+  }
+
   /**
    * An extension calling an outside number (`e164`): one `dial` step through the trunk, showing
    * the caller's identity as the trunk presents it. The outbound policy is the trunk dialler's
@@ -264,7 +320,7 @@ export class CallRouter {
     caller: Caller,
     callerName: string | null,
     now: Date,
-    extra: { fromTrunk?: boolean; mailboxMenu?: string },
+    extra: Pick<CallSessionOptions, 'fromTrunk' | 'mailboxMenu' | 'joining'>,
     record: { source: CallSource; onReleased?: () => void },
   ): CallSession {
     const id = randomUUID();
@@ -377,7 +433,10 @@ export class CallRouter {
     return this.lines.get(session)?.at(-1) ?? session.id;
   }
 
-  /** How a call's blind transfers are routed: the target as if the original caller called it. */
+  /**
+   * How a call's blind transfers are routed (the target as if the original caller called it), and
+   * which call an attended transfer's Replaces names.
+   */
   private transfers(outsideSip: boolean): TransferRouting {
     return {
       route: (caller, target, by) => {
@@ -397,6 +456,8 @@ export class CallRouter {
           ),
         );
       },
+      // RFC 3891 §3: the Call-ID leads to the call, which knows its dialogs' tags.
+      dialog: (replaces) => this.byCallId.get(replaces.callId)?.namedDialog(replaces) ?? null,
     };
   }
 

@@ -31,6 +31,8 @@ import type { SipRequest } from '../../sip/message/index.js';
 import type { BLeg, LegContext } from './b-leg.js';
 import { BLegs } from './b-legs.js';
 import type { BlindTransfer } from './transfer/refer.js';
+import type { JoinableCall, NamedDialog, Party } from './transfer/attended.js';
+import type { Replaces } from '../../sip/message/index.js';
 import type {
   TransferRouting,
   CallCore,
@@ -39,10 +41,18 @@ import type {
   CallHoldings,
   CallSessionOptions,
   CallState,
+  Transferred,
 } from './call-core.js';
 import { CallerLeg } from './caller-leg.js';
 import { CallMedia } from './caller-media.js';
-import { fromCallee, fromCaller, fromTransferee, fromTransferor } from './dialog-requests.js';
+import {
+  callerOf,
+  fromCallee,
+  fromCaller,
+  fromTransferee,
+  fromTransferor,
+  partyOf,
+} from './dialog-requests.js';
 import { HeldTransactions } from './held-transactions.js';
 import { InDialogRelay } from './in-dialog-relay.js';
 import type { Side } from './in-dialog-relay.js';
@@ -59,7 +69,8 @@ import type { StepContext } from './steps/step-context.js';
 import { mailboxMenu } from './steps/voicemail.js';
 
 const TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
-  routing: ['ringing', 'announcing', 'voicemail', 'releasing'],
+  // `answered` at once: a new caller joined to another call (INVITE with Replaces, pickup).
+  routing: ['ringing', 'announcing', 'voicemail', 'answered', 'releasing'],
   ringing: ['routing', 'answered', 'releasing'],
   announcing: ['routing', 'releasing'],
   voicemail: ['releasing'],
@@ -108,6 +119,7 @@ export class CallSession implements CallCore {
   private readonly fsm: StateMachine<CallState>;
   private readonly events: CallEvents;
   private readonly mailboxMenu: string | null;
+  private readonly joining: ((session: CallSession) => void) | null;
   private readonly link: SessionLink = { session: this };
   private readonly stepContext: StepContext;
   private readonly logger: (message: string) => void;
@@ -122,6 +134,12 @@ export class CallSession implements CallCore {
   /** The callee the caller transferred: it stands in the caller's place, on its B-leg. */
   private transferee: BLeg | null = null;
   private end: CallEnd | null = null;
+  /** An attended transfer joined the remaining party to a party of this other call. */
+  private partner: JoinableCall | null = null;
+  /** Who answered, for the history, once the answering leg is gone (an attended transfer). */
+  private joinedAnswer: string | null = null;
+  /** A callee hung up on by an attended transfer (its BYE may cross ours). */
+  private departed: BLeg | null = null;
 
   constructor(options: CallSessionOptions) {
     this.id = options.id;
@@ -139,6 +157,7 @@ export class CallSession implements CallCore {
     this.events = options.events ?? {};
     this.guard = options.guard ?? ((fn) => fn());
     this.mailboxMenu = options.mailboxMenu ?? null;
+    this.joining = options.joining ?? null;
     this.transfers = options.transfers ?? null;
     this.media = new CallMedia(this.voice.media, options.onMediaFault);
     this.timers = new OwnedTimers(options.scheduler);
@@ -273,6 +292,11 @@ export class CallSession implements CallCore {
       mailboxMenu(this.stepContext, this.mailboxMenu);
       return;
     }
+    if (this.joining !== null) {
+      this.stepIndex = 0;
+      this.joining(this);
+      return;
+    }
     this.nextStep();
   }
 
@@ -385,12 +409,138 @@ export class CallSession implements CallCore {
       (error: unknown) => this.log(`closing the transferor's media failed: ${String(error)}`),
     );
     this.sides.calleeHere = false;
+    // A hold ends with the transfer: whoever answers next talks through the PBX, unheld.
+    this.sides.holding = null;
     this.sides.anchorCaller(() => this.nextStep());
   }
 
   /** The transferor's leg, while it lasts. */
   isTransferor(leg: BLeg): boolean {
-    return this.transfer?.leg === leg;
+    return this.transfer?.leg === leg || this.departed === leg;
+  }
+
+  /**
+   * The party whose dialog `replaces` names (RFC 3891 §3: Call-ID and both tags; the tags are
+   * taken in either order, since phones write them from their own side), if this call may be
+   * joined: answered, and neither transferring nor joined already.
+   */
+  namedDialog(replaces: Replaces): NamedDialog | null {
+    const { callId, toTag, fromTag } = replaces;
+    const names = (dialog: Dialog | null): boolean =>
+      dialog !== null &&
+      dialog.id.callId === callId &&
+      ((dialog.id.localTag === toTag && dialog.id.remoteTag === fromTag) ||
+        (dialog.id.localTag === fromTag && dialog.id.remoteTag === toTag));
+    if (!this.live()) return null;
+    const free = this.transfer === null && this.partner === null && this.transferee === null;
+    const joinable = free && this.state === 'answered' && this.calleeSide !== null;
+    const state = joinable ? 'confirmed' : 'engaged';
+    const winner = this.winner;
+    const caller = partyOf(this.caller);
+    if (names(this.callerLeg.dialog)) {
+      const other = winner?.target ?? this.decision.to;
+      const early = this.callerSide === null;
+      return {
+        call: this,
+        party: 'caller',
+        state: early ? 'unanswered' : state,
+        by: caller,
+        other,
+      };
+    }
+    if (winner !== null && names(winner.dialog)) {
+      return { call: this, party: 'callee', state, by: winner.target, other: caller };
+    }
+    const ringing = this.state === 'ringing' && free;
+    for (const leg of this.legs.all) {
+      const dialog = leg.dialogNamed(names);
+      if (dialog === undefined) continue;
+      const early = ringing && leg.live && dialog.state === 'early';
+      const named = early ? 'ringing' : 'engaged';
+      return { call: this, party: 'callee', state: named, by: leg.target, other: caller };
+    }
+    return null;
+  }
+
+  /** Ringing, free, with a live leg ringing an extension `wanted` accepts (a pickup may take it). */
+  ringingFor(wanted: (extension: string) => boolean): boolean {
+    if (this.state !== 'ringing' || this.partner !== null || this.transfer !== null) return false;
+    return this.legs.all.some((leg) => leg.live && wanted(leg.target));
+  }
+
+  keepOnly(
+    leaving: Party,
+    transfer: BlindTransfer | null,
+    partner: JoinableCall,
+    answeredBy: string,
+    ready: () => void,
+  ): void {
+    const leg = this.winner;
+    if (leg === null || this.calleeSide === null)
+      throw new Error(`call ${this.id} is not answered`);
+    this.partner = partner;
+    this.joinedAnswer = answeredBy;
+    this.transfer = transfer;
+    if (leaving === 'caller') {
+      // As in a blind transfer by the caller: the callee takes the caller's place.
+      this.transferee = leg;
+      this.callerSide = this.calleeSide;
+      this.caller = callerOf(leg.target);
+      this.callerName = null;
+      this.media.swapSides();
+      this.sides.swapSides();
+      if (transfer === null) this.byeCallerLeg();
+    } else {
+      this.departed = leg;
+      if (transfer === null) leg.hangUp();
+    }
+    this.winner = null;
+    this.calleeSide = null;
+    this.settle(
+      this.media.closeCallee(),
+      () => undefined,
+      (error: unknown) => this.log(`closing the transferor's media failed: ${String(error)}`),
+    );
+    this.sides.calleeHere = false;
+    this.sides.anchorCaller(ready);
+  }
+
+  takeOver(partner: JoinableCall, by: string, ready: () => void): void {
+    this.partner = partner;
+    this.joinedAnswer = by;
+    this.timers.clear('step');
+    // Answered before its legs are cancelled: their 487s are no step's failure any more.
+    this.enter('answered');
+    this.legs.cancel();
+    // The caller hears the picker only: no ringback, no ringing leg's early media.
+    this.media.stopPlayback();
+    this.media.unbridge();
+    this.sides.withCallerMedia('answered', ready);
+  }
+
+  answerJoined(partner: JoinableCall, answeredBy: string, ready: () => void): void {
+    this.partner = partner;
+    this.joinedAnswer = answeredBy;
+    this.enter('answered');
+    this.sides.withCallerMedia('answered', ready);
+  }
+
+  abandon(): void {
+    if (this.unanswered())
+      this.rejectCaller({ status: 487, reason: 'Request Terminated' }, 'cancelled');
+  }
+
+  reportJoined(by: string, to: string): void {
+    const decision: Decision = {
+      to,
+      exception: null,
+      action: null,
+      plan: [],
+      trace: [{ code: 'transferred', extension: by, target: to }],
+    };
+    const transferred: Transferred = { by, to, decision };
+    this.events.transferred?.(this, transferred);
+    this.reportAnswered(to);
   }
 
   /** BYE on the caller's dialog (the caller's leg), once it holds one. */
@@ -448,7 +598,11 @@ export class CallSession implements CallCore {
     for (const side of [caller, this.calleeSide]) side?.stopAwaitingAck();
     this.timers.clear('step');
     this.relays.terminate();
+    const partner = this.partner;
+    this.partner = null;
     this.finish(end ?? this.answeredEnd());
+    // Joined by an attended transfer: the other call ends with this one (it stops our bridge).
+    partner?.hangUp('pbx');
     this.legs.cancel();
     if (by !== 'callee') this.winner?.hangUp();
     this.transfer?.end();
@@ -461,9 +615,8 @@ export class CallSession implements CallCore {
 
   /** How an answered call ended: bridged to whoever answered, or taken by the PBX's voice. */
   private answeredEnd(): CallEnd {
-    if (this.winner !== null) {
-      return { outcome: 'answered', status: 200, answeredBy: this.winner.target };
-    }
+    const answeredBy = this.winner?.target ?? this.joinedAnswer;
+    if (answeredBy !== null) return { outcome: 'answered', status: 200, answeredBy };
     if (this.state === 'voicemail') return { outcome: 'voicemail', status: 200, answeredBy: null };
     // Hung up during a prompt or while the bounce rang: nobody was reached.
     return { outcome: 'cancelled', status: 200, answeredBy: null };
@@ -517,6 +670,8 @@ export class CallSession implements CallCore {
     this.winner = null;
     this.transfer = null;
     this.transferee = null;
+    this.departed = null;
+    this.partner = null;
     this.link.session = null;
     this.relays.release();
     this.held.release();

@@ -18,7 +18,7 @@ import {
 } from '../../sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Destination } from '../../sip/transport/types.js';
-import { PBX_ALLOW_EVENTS } from '../allow.js';
+import { PBX_ALLOW_EVENTS, PBX_SUPPORTED as SUPPORTED } from '../allow.js';
 import { ALLOW } from './in-dialog-relay.js';
 import type { Content } from './in-dialog-relay.js';
 import type { ResponseHandlers, ServerTx, Signaling } from './ports.js';
@@ -87,6 +87,7 @@ export class CallerLeg {
     this.formed = formDialog(request, response, contact, this.formed);
     if (status >= 200 && status < 300) {
       response.headers.append('Allow', ALLOW);
+      response.headers.append('Supported', SUPPORTED);
       // RFC 6665 §4.4.4: the phone learns which packages it may subscribe to here.
       response.headers.append('Allow-Events', PBX_ALLOW_EVENTS);
     }

@@ -114,10 +114,15 @@ export class CallMedia {
     }
   }
 
-  /** Play to the caller, replacing what was playing; resolves with why it ended. */
-  play(sources: readonly PlaySource[]): Promise<PlaybackResult> {
-    const session = this.callerSession;
-    if (session === null) throw new Error('no caller media to play to');
+  /**
+   * Play to the caller (or to `session`, the callee's for music on hold), replacing what was
+   * playing; resolves with why it ended.
+   */
+  play(
+    sources: readonly PlaySource[],
+    session: RtpSession | null = this.callerSession,
+  ): Promise<PlaybackResult> {
+    if (session === null) throw new Error('no media to play to');
     this.stopPlayback();
     const playback = this.layer.play(session, sources);
     this.playback = playback;
@@ -143,6 +148,18 @@ export class CallMedia {
     this.bridged = this.layer.bridge(caller, callee);
   }
 
+  /**
+   * Relay between the caller's session and another call's (an attended transfer joined the two
+   * calls): this call owns the bridge and stops it when it ends.
+   */
+  bridgeTo(other: RtpSession): void {
+    const caller = this.callerSession;
+    if (caller === null) throw new Error('a bridge needs the caller session');
+    this.unbridge();
+    this.stopPlayback();
+    this.bridged = this.layer.bridge(caller, other);
+  }
+
   unbridge(): void {
     this.bridged?.stop();
     this.bridged = null;
@@ -166,6 +183,15 @@ export class CallMedia {
     this.unbridge();
     [this.callerSession, this.calleeSession] = [this.calleeSession, this.callerSession];
     [this.openingCaller, this.openingCallee] = [this.openingCallee, this.openingCaller];
+  }
+
+  /** The caller's media goes phone to phone again (off hold): its session is not needed. */
+  async closeCaller(): Promise<void> {
+    this.unbridge();
+    const session = this.callerSession;
+    this.callerSession = null;
+    this.openingCaller = null;
+    await session?.close();
   }
 
   /** The B-leg's session is no longer needed (its leg failed or hung up). */

@@ -17,6 +17,7 @@ import type { BLeg } from './b-leg.js';
 import type { CallCore } from './call-core.js';
 import { answerAlone, answerOffer, isOfferCarrier, notYet, reply } from './local-answers.js';
 import type { ServerTx } from './ports.js';
+import { holdRequest } from './music-on-hold.js';
 import { receiveRefer } from './transfer/refer.js';
 
 export function fromCaller(
@@ -59,6 +60,7 @@ export function fromCaller(
     receiveRefer(core, transferor, callerOf(winner.target), request, tx);
     return;
   }
+  if (callee !== null && holdRequest(core, 'caller', side, callee, request, tx)) return;
   if (core.sides.callerHere && isOfferCarrier(request.method)) {
     answerOffer(core.offerHost, side, core.sides.offersOf('caller'), callee, request, tx);
   } else if (callee !== null) {
@@ -84,15 +86,25 @@ export function fromCallee(
   }
   if (tx === null) return;
   if (!inOrder(core, dialog, request, tx)) return;
+  const confirmation = joined ? undefined : core.legs.confirmationOf(leg);
   if (request.method === 'BYE') {
     reply(core.signaling, tx, 200, 'OK');
     if (joined) {
       leg.remoteHangUp();
       core.hangUp('callee');
+    } else if (confirmation !== undefined) {
+      // Answered, never accepted: the step goes on without it (steps/confirm.ts).
+      leg.remoteHangUp();
+      confirmation.hungUp();
     } else if (core.isTransferor(leg)) {
       // A blind transferor hangs up once its REFER is accepted, or once told the outcome.
       leg.remoteHangUp();
     }
+    return;
+  }
+  if (confirmation !== undefined) {
+    // The answering person presses 1, its phone sending DTMF in SIP INFO.
+    answerAlone(core.signaling, request, tx, confirmation.digit);
     return;
   }
   if (!joined) {
@@ -105,6 +117,7 @@ export function fromCallee(
     receiveRefer(core, transferor, core.caller, request, tx);
     return;
   }
+  if (caller !== null && holdRequest(core, 'callee', side, caller, request, tx)) return;
   if (core.sides.calleeHere && isOfferCarrier(request.method)) {
     answerOffer(core.offerHost, side, core.sides.offersOf('callee'), caller, request, tx);
   } else if (caller !== null) {
@@ -150,7 +163,7 @@ export function fromTransferor(
 }
 
 /** Who a B-leg reached, as a caller: an extension, or an outside number (E.164) it dialled. */
-function callerOf(target: string): Caller {
+export function callerOf(target: string): Caller {
   return target.startsWith('+')
     ? { kind: 'external', e164: target, digits: target }
     : { kind: 'internal', extension: target };
@@ -160,7 +173,7 @@ function callerOf(target: string): Caller {
  * The caller as a transferor: its extension, else its number (never its digits alone, which an
  * outside caller writes as it likes: the policy lets only an extension transfer out).
  */
-function partyOf(caller: Caller): string {
+export function partyOf(caller: Caller): string {
   if (caller.kind === 'internal') return caller.extension;
   return caller.kind === 'external' ? (caller.e164 ?? 'outside') : 'anonymous';
 }

@@ -2,7 +2,7 @@
  * Who the callee sees calling: the From of a B-leg INVITE and, toward trunks, RFC 3323 privacy and
  * RFC 3325 asserted identity.
  */
-import type { Caller } from '../../domain/types.js';
+import type { Caller, DialPresentation } from '../../domain/types.js';
 import { formatNameAddr } from '../../sip/message/index.js';
 import type { TrunkRoute } from './ports.js';
 
@@ -50,25 +50,26 @@ export function internalPresentation(
 }
 
 /**
- * Toward a trunk. `anonymous` (the bounce of design §4), a withheld caller or a caller with nothing
- * to present: From anonymous and Privacy: id. RFC 3325 §5: the identity goes in
- * P-Asserted-Identity only toward a trusted trunk, which keeps it from the called party; an
- * untrusted trunk never learns it.
+ * Toward a trunk. `anonymous` (the bounce of design §4, a private number) or nothing to present (a
+ * withheld caller shown as the caller): From anonymous and Privacy: id. The company's or an
+ * extension's number carries no caller name: it is not the caller's. RFC 3325 §5: the identity
+ * goes in P-Asserted-Identity only toward a trusted trunk, which keeps it from the called party;
+ * an untrusted trunk never learns it.
  */
 export function trunkPresentation(
-  caller: Caller,
   callerName: string | null,
-  presentation: 'caller' | 'anonymous',
+  presentation: DialPresentation,
   route: TrunkRoute,
 ): Presentation {
   const user = route.callerUser;
+  const name = route.companyIdentity === true ? null : callerName;
   const asserted =
-    route.trusted && user !== null ? nameAddr(callerName, `sip:${user}@${route.fromHost}`) : null;
-  const hidden = presentation === 'anonymous' || caller.kind === 'anonymous' || user === null;
+    route.trusted && user !== null ? nameAddr(name, `sip:${user}@${route.fromHost}`) : null;
+  const hidden = presentation === 'anonymous' || user === null;
   const headers: [string, string][] = hidden ? [...WITHHELD.headers] : [];
   if (asserted !== null) headers.push(['P-Asserted-Identity', asserted]);
   return {
-    from: hidden ? ANONYMOUS_FROM : nameAddr(callerName, `sip:${user}@${route.fromHost}`),
+    from: hidden ? ANONYMOUS_FROM : nameAddr(name, `sip:${user}@${route.fromHost}`),
     headers,
   };
 }

@@ -64,6 +64,8 @@ interface Relay {
   answered: boolean;
   /** The ACK we sent for the other leg's 2xx, resent if that 2xx is retransmitted. */
   ack: SipRequest | null;
+  /** Told the final status passed back (music-on-hold.ts learns that a resume went through). */
+  onAnswer: ((status: number) => void) | undefined;
 }
 
 interface RelayLink {
@@ -81,8 +83,14 @@ export class InDialogRelay {
     return this.pending.size;
   }
 
-  /** `request` from `from`, answered on `tx`, goes to `to`. */
-  relay(from: Side, to: Side, request: SipRequest, tx: ServerTx): void {
+  /** `request` from `from`, answered on `tx`, goes to `to`; `onAnswer` hears the final status. */
+  relay(
+    from: Side,
+    to: Side,
+    request: SipRequest,
+    tx: ServerTx,
+    onAnswer?: (status: number) => void,
+  ): void {
     const method = request.method;
     if (!RELAYED.has(method)) {
       // SUBSCRIBE, and REFER from the caller (transfer/refer.ts takes the callee's): not relayed.
@@ -113,6 +121,7 @@ export class InDialogRelay {
       outSeq: getCSeq(out)?.seq ?? 0,
       answered: false,
       ack: null,
+      onAnswer,
     };
     this.pending.add(relay);
     this.host.hold(tx);
@@ -204,6 +213,7 @@ export class InDialogRelay {
     this.pending.delete(relay);
     this.host.signaling.respond(relay.tx, response);
     this.host.answered(relay.tx);
+    relay.onAnswer?.(response.status);
   }
 
   private reply(

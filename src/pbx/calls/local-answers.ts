@@ -76,7 +76,7 @@ export interface OfferHost {
  * answered here from that leg's session (`offers`; null when it is gone), never relayed — the
  * other leg's media is the PBX's own and does not change. RFC 3264 §8: an offer gets our answer;
  * a re-INVITE without one gets our offer, answered in its ACK; an UPDATE without SDP only
- * refreshes the target.
+ * refreshes the target. True when it was answered 200.
  */
 export function answerOffer(
   host: OfferHost,
@@ -85,16 +85,16 @@ export function answerOffer(
   other: Side | null,
   request: SipRequest,
   tx: ServerTx,
-): void {
+): boolean {
   const invite = request.method === 'INVITE';
   if (invite && (side.inviteInProgress || other?.inviteInProgress === true)) {
     // RFC 3261 §14.2: one INVITE at a time per dialog.
     reply(host.signaling, tx, 491, 'Request Pending');
-    return;
+    return false;
   }
   if (offers === null || offers.session.closed) {
     reply(host.signaling, tx, 500, 'Server Internal Error', [['Retry-After', '1']]);
-    return;
+    return false;
   }
   const offer = contentOf(request).body;
   let sdp: string | undefined;
@@ -104,7 +104,7 @@ export function answerOffer(
       const { status, reason, headers, why } = exchange.refusal;
       host.log(`${side.name}'s ${request.method} refused: ${why}`);
       reply(host.signaling, tx, status, reason, headers);
-      return;
+      return false;
     }
     sdp = exchange.value;
   }
@@ -119,7 +119,7 @@ export function answerOffer(
     response.body = Buffer.from(sdp);
   }
   host.signaling.respond(tx, response);
-  if (!invite) return;
+  if (!invite) return true;
   side.setInviteBusy(true);
   side.awaitAck(getCSeq(request)?.seq ?? 0, tx, response, (ack) => {
     side.setInviteBusy(false);
@@ -131,4 +131,5 @@ export function answerOffer(
       host.hangUp();
     }
   });
+  return true;
 }

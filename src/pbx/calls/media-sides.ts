@@ -9,10 +9,12 @@ import type { Step } from '../../domain/types.js';
 import { SessionDialog } from '../../sip/dialog/index.js';
 import type { SipRequest } from '../../sip/message/index.js';
 import type { RtpSession } from '../../media/rtp-session.js';
+import type { MediaDirection } from '../../media/sdp.js';
 import type { CallCore, CallState } from './call-core.js';
 import { contentOf } from './in-dialog-relay.js';
 import type { Side } from './in-dialog-relay.js';
 import { OfferAnswer } from './offer-answer.js';
+import type { Holding, Party } from './music-on-hold.js';
 
 /**
  * How a ringing step carries media: SDP passed through between phones; `anchored`, the PBX
@@ -33,6 +35,8 @@ export class MediaSides {
   private calleeOffers: OfferAnswer | null = null;
   /** Runs once the caller has acknowledged the 2xx the PBX answered it with. */
   private onCallerReady: (() => void) | null = null;
+  /** The call is on hold, and by whom (music-on-hold.ts). */
+  holding: Holding | null = null;
 
   constructor(
     private readonly core: CallCore,
@@ -44,12 +48,31 @@ export class MediaSides {
   swapSides(): void {
     [this.callerOffers, this.calleeOffers] = [this.calleeOffers, this.callerOffers];
     [this.callerHere, this.calleeHere] = [this.calleeHere, this.callerHere];
+    if (this.holding !== null) {
+      this.holding = { ...this.holding, by: this.holding.by === 'caller' ? 'callee' : 'caller' };
+    }
   }
 
-  /** Set how the step about to ring carries media (see LegMedia). */
-  chooseFor(step: Step): LegMedia {
+  /** Whether `party`'s media ends at the PBX. */
+  isHere(party: Party): boolean {
+    return party === 'caller' ? this.callerHere : this.calleeHere;
+  }
+
+  setHere(party: Party, here: boolean): void {
+    if (party === 'caller') this.callerHere = here;
+    else this.calleeHere = here;
+  }
+
+  /**
+   * Set how the step about to ring carries media (see LegMedia). `apart`: the phones may not
+   * reach each other (ringing.ts), so the PBX carries their media as it does a trunk's.
+   */
+  chooseFor(step: Step, apart = false): LegMedia {
     if (this.core.callerSide !== null) this.legMedia = 'pbx-answered';
-    else this.legMedia = step.do === 'dial' || this.fromTrunk ? 'anchored' : 'passthrough';
+    else {
+      const relayed = step.do === 'dial' || this.fromTrunk || apart;
+      this.legMedia = relayed ? 'anchored' : 'passthrough';
+    }
     return this.legMedia;
   }
 
@@ -66,6 +89,11 @@ export class MediaSides {
     const current = side === 'caller' ? this.callerOffers : this.calleeOffers;
     if (current !== null && current.session === session) return current;
     const created = new OfferAnswer(session, this.core.domain);
+    // Our SDP toward the caller's side answers where its SIP comes from (the callee's: ringing.ts);
+    // after a transfer that side is the dialog that took the caller's place.
+    const core = this.core;
+    if (side === 'caller')
+      session.face((core.callerSide?.destination ?? core.invite.source).address);
     if (side === 'caller') this.callerOffers = created;
     else this.calleeOffers = created;
     return created;
@@ -176,28 +204,44 @@ export class MediaSides {
    * phone). A refused re-INVITE ends the call.
    */
   anchorCaller(then: () => void): void {
-    const core = this.core;
-    const side = core.callerSide;
-    if (this.callerHere || side === null) {
+    if (this.callerHere || this.core.callerSide === null) {
       then();
       return;
     }
+    this.anchor('caller', 'sendrecv', then, () => this.core.hangUp('pbx'));
+  }
+
+  /**
+   * A re-INVITE to `which` side with the PBX's own offer (`direction`: sendonly for music on
+   * hold, RFC 3264 §8.4), so that its media ends here; `then` once its answer is in use,
+   * `refused` (logged) when it fails.
+   */
+  anchor(
+    which: 'caller' | 'callee',
+    direction: MediaDirection,
+    then: () => void,
+    refused: () => void,
+  ): void {
+    const core = this.core;
+    const side = which === 'caller' ? core.callerSide : core.calleeSide;
+    if (side === null) return;
     core.settle(
-      core.media.openCaller(),
+      which === 'caller' ? core.media.openCaller() : core.media.openCallee(),
       (session) => {
         if (!core.live()) return;
-        const offers = this.negotiation('caller', session);
+        const offers = this.negotiation(which, session);
         const invite = side.dialog.createRequest('INVITE', {
-          body: Buffer.from(offers.offer()),
+          body: Buffer.from(offers.offer(direction)),
           contentType: 'application/sdp',
         });
         const seq = side.dialog.localSeq ?? 0;
         side.setInviteBusy(true);
         const failed = (why: string): void => {
           side.setInviteBusy(false);
-          core.log(`re-INVITE of the caller failed: ${why}`);
-          core.hangUp('pbx');
+          core.log(`re-INVITE of the ${which} failed: ${why}`);
+          if (core.live()) refused();
         };
+        let answered = false;
         core.held.send(invite, side.destination, {
           onResponse: (response) => {
             if (response.status < 200) return;
@@ -205,10 +249,13 @@ export class MediaSides {
               failed(`${response.status} ${response.reason}`);
               return;
             }
-            // RFC 3261 §13.2.2.4: a 2xx is acknowledged even when the call ended meanwhile.
+            // RFC 3261 §13.2.2.4: a 2xx is acknowledged even when the call ended meanwhile,
+            // and again when it is retransmitted; its answer is taken once.
             if (side.dialog.state !== 'terminated') {
               core.signaling.sendAck(side.dialog.createAck(seq), side.destination);
             }
+            if (answered) return;
+            answered = true;
             side.setInviteBusy(false);
             if (!core.live()) return;
             const exchange = offers.accept(contentOf(response).body);
@@ -216,7 +263,8 @@ export class MediaSides {
               failed(exchange.refusal.why);
               return;
             }
-            this.callerHere = true;
+            if (which === 'caller') this.callerHere = true;
+            else this.calleeHere = true;
             if (core.live()) then();
           },
           onTimeout: () => failed('no answer'),

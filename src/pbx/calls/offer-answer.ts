@@ -15,7 +15,7 @@
  * is common or a number is out of range, 301 for a media address we will not use.
  */
 import { SdpError } from '../../media/sdp.js';
-import type { SdpErrorCode } from '../../media/sdp.js';
+import type { MediaDirection, SdpErrorCode } from '../../media/sdp.js';
 import type { RtpSession } from '../../media/rtp-session.js';
 
 export type OfferAnswerState = 'idle' | 'offered' | 'stable';
@@ -79,9 +79,9 @@ export class OfferAnswer {
     return this.sdp;
   }
 
-  /** Our offer (§5). */
-  offer(): string {
-    this.sdp = this.session.createOffer();
+  /** Our offer (§5); `sendonly` puts the far end on hold (§8.4). */
+  offer(direction: MediaDirection = 'sendrecv'): string {
+    this.sdp = this.session.createOffer({ direction });
     this.current = 'offered';
     return this.sdp;
   }

@@ -3,7 +3,7 @@
  * the registrar (`Locator`) and the trunks (`TrunkDialler`). Tests give fakes; production gives
  * `StackSignaling`, the registrar and the trunk module.
  */
-import type { Caller, Language } from '../../domain/types.js';
+import type { Caller, DialPresentation, Language } from '../../domain/types.js';
 import type { VoicemailPin } from '../../domain/credentials.js';
 import type { MediaLayer } from '../../media/media-layer.js';
 import type { VoicemailRepository } from '../../store/voicemail-repository.js';
@@ -50,6 +50,8 @@ export interface Signaling {
   sendAck(ack: SipRequest, destination: Destination): void;
   /** Our Contact URI for messages exchanged with `peer` (its transport decides the address). */
   localContact(peer: Destination): string;
+  /** The address `peer` reaches us at (transport/local-address.ts). */
+  addressFor(peer: Destination): string;
 }
 
 /** One registered device of an extension. */
@@ -74,10 +76,13 @@ export interface TrunkRoute {
   /** Host part of the caller's From and P-Asserted-Identity URIs toward this trunk. */
   fromHost: string;
   /**
-   * The caller's number as this trunk presents it (its number format), or null when there is
-   * none to present (a withheld caller, an extension without an outside number).
+   * The number this call presents, as the trunk writes numbers (its number format); for a private
+   * presentation the one P-Asserted-Identity carries. Null when there is none (a withheld caller,
+   * an extension without an outside number).
    */
   callerUser: string | null;
+  /** `callerUser` is the company's or an extension's number, not the caller's: no caller name. */
+  companyIdentity?: boolean;
   /** RFC 3325 §5: only a trusted trunk receives P-Asserted-Identity on an anonymous call. */
   trusted: boolean;
   /** Extra headers the trunk needs (e.g. a tech prefix or account header). */
@@ -85,12 +90,16 @@ export interface TrunkRoute {
 }
 
 export interface TrunkDialler {
-  /** The trunk route for an E.164 number, or null when no trunk can take it. */
+  /**
+   * The trunk route for an E.164 number, or null when no trunk can take it. `extension`: whose
+   * forward this is (the `extension` presentation shows its outbound number).
+   */
   dial(
     number: string,
-    presentation: 'caller' | 'anonymous',
+    presentation: DialPresentation,
     caller: Caller,
     callerName: string | null,
+    extension?: string,
   ): TrunkRoute | null;
 }
 
@@ -101,12 +110,19 @@ export interface CallVoice {
   languageOf(number: string | null): Language;
   /** Prompt files in a language (admin recordings first). */
   say(language: Language): Say;
+  /**
+   * The caller's number as people here dial it, digits only ("0491234567"), for a prompt; null
+   * when it is withheld or has no digits to say. Absent: the prompt says a withheld number.
+   */
+  callerDigits?(caller: Caller): string | null;
   /** The `*97` PIN of an extension, as stored (null: none asked). */
   pinOf(extension: string): VoicemailPin | null;
   /** Where a message left in `mailbox` is mailed, in what language (null: not mailed). */
   mailOf(mailbox: string): Omit<MailRequest, 'decision'> | null;
   repository: VoicemailRepository;
   events: EventBus;
+  /** The admin's music-on-hold tracks (WAV files) in playing order; none: the PBX's melody. */
+  holdMusic?(): Promise<readonly string[]>;
   /** Test hooks for the voicemail machines' limits. */
   limits?: VoicemailCallContext['limits'];
 }

@@ -8,7 +8,11 @@
  * is acknowledged and BYE'd at once by its leg (RFC 3261 §13.2.2.4): `answered` returns false. A
  * late 2xx from a leg of a step that timed out is dropped the same way: the call has moved on.
  */
-import type { SipResponse } from '../../sip/message/index.js';
+import { isIP } from 'node:net';
+import { parseSipUri } from '../../sip/message/index.js';
+import type { SipRequest, SipResponse } from '../../sip/message/index.js';
+import { parseRemoteSdp } from '../../media/sdp.js';
+import { normalizeAddress } from '../../sip/transport/via.js';
 import type { BLeg, LegEvents } from './b-leg.js';
 import type { CallCore } from './call-core.js';
 import { contentOf } from './in-dialog-relay.js';
@@ -16,6 +20,7 @@ import type { Content, Side } from './in-dialog-relay.js';
 import { combineFailures } from './outcome.js';
 import type { StepFailure } from './outcome.js';
 import type { LegTarget } from './steps/step-context.js';
+import { awaitConfirmation } from './steps/confirm.js';
 
 /** Ring every target, the first 2xx winning; `timeout` in seconds (null: none). */
 export function ring(core: CallCore, timeout: number | null, targets: readonly LegTarget[]): void {
@@ -24,9 +29,9 @@ export function ring(core: CallCore, timeout: number | null, targets: readonly L
   if (step === undefined) throw new Error(`call ${core.id}: no step ${index} to ring`);
   core.enter('ringing');
   armStepTimer(core, timeout);
-  core.sides.chooseFor(step);
+  core.sides.chooseFor(step, apart(core, targets));
   // All legs exist before any starts: a leg failing at once must see its siblings still live.
-  startLegs(core, (content) =>
+  startLegs(core, targets, (content) =>
     targets.map((t) => core.legs.create(index, core.maxForwards, t, content)),
   );
 }
@@ -37,7 +42,11 @@ export function ring(core: CallCore, timeout: number | null, targets: readonly L
  * once the sessions are open; relaying for a caller not answered yet first answers its offer
  * (kept for the 183 and the 200), and a caller the PBX already answered hears ringback.
  */
-function startLegs(core: CallCore, make: (content: Content) => BLeg[]): void {
+function startLegs(
+  core: CallCore,
+  targets: readonly LegTarget[],
+  make: (content: Content) => BLeg[],
+): void {
   const { sides, media } = core;
   if (sides.legMedia === 'passthrough') {
     for (const leg of make(contentOf(core.invite.request))) leg.start();
@@ -60,11 +69,51 @@ function startLegs(core: CallCore, make: (content: Content) => BLeg[]): void {
           (error: unknown) => core.mediaFailed('ringback', error),
         );
       }
+      // One offer for every fork: it names our address toward the first (the usual case: one).
+      const [first] = targets;
+      if (first !== undefined) callee.face(first.destination.address);
       const offer = Buffer.from(sides.negotiation('callee', callee).offer());
       for (const leg of make({ body: offer, contentType: 'application/sdp' })) leg.start();
     },
     (error: unknown) => core.mediaFailed('media ports', error),
   );
+}
+
+/**
+ * Whether the caller and a target may not reach each other's media directly: they reach the PBX
+ * on different addresses (two networks of the PBX's machine: nothing says one routes to the
+ * other), or one is behind a NAT, whose private address the other cannot reach: the caller's
+ * offer names a media address other than the one its SIP comes from, a target registered a
+ * Contact other than its REGISTER's source (RFC 3581). The PBX then anchors their media, as 3CX
+ * does for remote extensions; otherwise SDP passes phone to phone.
+ */
+function apart(core: CallCore, targets: readonly LegTarget[]): boolean {
+  const caller = core.invite.source;
+  const ours = core.signaling.addressFor(caller);
+  if (differs(offeredAddress(core.invite.request), caller.address)) return true;
+  return targets.some(
+    (t) =>
+      core.signaling.addressFor(t.destination) !== ours ||
+      differs(parseSipUri(t.uri)?.host ?? null, t.destination.address),
+  );
+}
+
+/** The media address of an INVITE's offer; null without one (or one we cannot read). */
+function offeredAddress(invite: SipRequest): string | null {
+  const { body } = contentOf(invite);
+  if (body === undefined) return null;
+  try {
+    const remote = parseRemoteSdp(body.toString('utf8'));
+    return remote.onHold ? null : remote.address;
+  } catch {
+    return null;
+  }
+}
+
+/** An IP address written (Contact, c=) that is not the one the peer's packets come from. */
+function differs(written: string | null, source: string): boolean {
+  if (written === null || isIP(normalizeAddress(written)) === 0) return false;
+  return normalizeAddress(written) !== normalizeAddress(source);
 }
 
 function armStepTimer(core: CallCore, seconds: number | null): void {
@@ -137,7 +186,7 @@ function answered(
   side: Side,
   response: SipResponse,
 ): boolean | 'acknowledge' {
-  const { sides, callerLeg } = core;
+  const { sides } = core;
   if (sides.legMedia !== 'passthrough') {
     const body = contentOf(response).body;
     const usable = body === undefined ? sides.calleeStable : sides.acceptCallee(body);
@@ -152,6 +201,23 @@ function answered(
     }
   }
   core.timers.clear('step');
+  const step = core.currentStep;
+  if (step?.do === 'dial' && step.confirm === true && sides.legMedia !== 'passthrough') {
+    // Issue 13 §4: answered is not yet accepted; the caller is joined only after the 1.
+    awaitConfirmation(core, leg, step, () => connect(core, leg, side, response));
+    return 'acknowledge';
+  }
+  return connect(core, leg, side, response);
+}
+
+/** The leg that answered (and accepted, when asked to) is joined to the caller. */
+function connect(
+  core: CallCore,
+  leg: BLeg,
+  side: Side,
+  response: SipResponse,
+): boolean | 'acknowledge' {
+  const { sides, callerLeg } = core;
   core.connected(leg, side);
   if (sides.legMedia === 'passthrough') {
     const ok = callerLeg.respond(200, 'OK', contentOf(response));

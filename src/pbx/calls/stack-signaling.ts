@@ -6,11 +6,7 @@ import type { Destination } from '../../sip/transport/types.js';
 import type { ClientTx, ResponseHandlers, ServerTx, Signaling } from './ports.js';
 
 export class StackSignaling implements Signaling {
-  /** `host`: the address or name peers reach this PBX at, written in our Contact. */
-  constructor(
-    private readonly stack: SipStack,
-    private readonly host: string,
-  ) {}
+  constructor(private readonly stack: SipStack) {}
 
   sendRequest(request: SipRequest, destination: Destination, handlers: ResponseHandlers): ClientTx {
     return this.stack.sendRequest(request, destination, handlers);
@@ -32,7 +28,13 @@ export class StackSignaling implements Signaling {
     this.stack.sendAck(ack, destination);
   }
 
+  /** The address this peer reaches us at (transport/local-address.ts), in a URI of its transport. */
+  addressFor(peer: Destination): string {
+    return this.stack.addressFor(peer.address);
+  }
+
   localContact(peer: Destination): string {
-    return contactUri(this.host, this.stack.port(peer.protocol), peer.protocol);
+    const host = this.addressFor(peer);
+    return contactUri(host, this.stack.port(peer.protocol), peer.protocol);
   }
 }

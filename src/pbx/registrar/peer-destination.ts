@@ -1,5 +1,27 @@
+import { isIP } from 'node:net';
 import { parseSipUri } from '../../sip/message/index.js';
 import type { Destination, Source } from '../../sip/transport/types.js';
+import { normalizeAddress } from '../../sip/transport/via.js';
+import type { Binding } from './bindings.js';
+
+/**
+ * Where requests to a registered phone go (INVITEs, NOTIFYs): RFC 3581, where its REGISTER came
+ * from, whatever its Contact says; over a connection, that connection.
+ */
+export function bindingDestination(binding: Binding): Destination {
+  return peerDestination(binding.contact, binding.source);
+}
+
+/**
+ * A phone behind a NAT: its Contact names an IP address other than the one its REGISTER came
+ * from. (A name in the Contact says nothing either way.)
+ */
+export function behindNat(binding: Binding): boolean {
+  const host = parseSipUri(binding.contact)?.host;
+  if (host === undefined) return false;
+  const written = normalizeAddress(host);
+  return isIP(written) !== 0 && written !== normalizeAddress(binding.source.address);
+}
 
 /**
  * Where to send requests to a peer that wrote `contact` and whose request came from `source`:

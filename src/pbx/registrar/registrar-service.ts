@@ -63,6 +63,11 @@ export class RegistrarService {
     return list === undefined ? [] : activeBindings(list, this.deps.clock());
   }
 
+  /** Every live binding, of every extension. */
+  allBindings(): Binding[] {
+    return [...this.bindings.keys()].flatMap((aor) => this.contactsOf(aor));
+  }
+
   registeredCount(): number {
     let n = 0;
     for (const aor of this.bindings.keys()) n += this.contactsOf(aor).length;

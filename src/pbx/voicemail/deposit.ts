@@ -9,7 +9,10 @@
  * would light the message-waiting lamp for nothing (Asterisk's `minsecs` does the same).
  *
  *   idle -start-> greeting -playbackEnded | #-> beep -playbackEnded-> recording
- *   recording -# | silence | timer | hangup-> stopping -recordingStopped-> goodbye | done
+ *   recording -# | silence | timer | hangup | recordingFailed-> stopping -recordingStopped-> goodbye | done
+ *
+ * A recording that failed (a full disk) keeps what was written before the failure, by the same
+ * rule as any other, and the caller is told the mailbox could not record rather than a goodbye.
  *   goodbye -playbackEnded | hangup-> done
  */
 import { StateMachine } from '../../shared/state-machine.js';
@@ -56,6 +59,7 @@ export interface DepositOptions {
 export class Deposit {
   private readonly fsm = new StateMachine<DepositState>('voicemail deposit', 'idle', TRANSITIONS);
   private callerGone = false;
+  private recordingFailed = false;
   private result: DepositOutcome | undefined;
 
   constructor(private readonly options: DepositOptions) {
@@ -106,6 +110,9 @@ export class Deposit {
             return this.stop([]);
           case 'hangup':
             this.callerGone = true;
+            return this.stop([{ do: 'cancelTimer' }]);
+          case 'recordingFailed':
+            this.recordingFailed = true;
             return this.stop([{ do: 'cancelTimer' }]);
           default:
             break;
@@ -176,6 +183,7 @@ export class Deposit {
       return [verdict];
     }
     this.fsm.transition('goodbye');
-    return [verdict, { do: 'play', files: this.options.say({ prompt: 'goodbye' }) }];
+    const prompt = this.recordingFailed ? 'recording-failed' : 'goodbye';
+    return [verdict, { do: 'play', files: this.options.say({ prompt }) }];
   }
 }

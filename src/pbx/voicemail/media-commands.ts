@@ -9,6 +9,7 @@
  * - One timer per machine: `startTimer` replaces any timer running, `cancelTimer` stops it, and
  *   its expiry is sent as `timer`.
  * - `recordingStopped` follows `stopRecording` once the recorder has closed its file.
+ * - `recordingFailed` comes at most once per recording, before its `stopRecording`.
  * - After a `hangup` command, or after the `hangup` event, nothing more is sent.
  */
 
@@ -45,6 +46,11 @@ export type MediaEvent =
    * end was silence (0 when unknown).
    */
   | { type: 'recordingStopped'; durationMs: number; trailingSilenceMs: number }
+  /**
+   * The recorder could not write (a full disk) and has stopped by itself; `stopRecording` still
+   * closes it, and `recordingStopped` reports the audio kept before the failure.
+   */
+  | { type: 'recordingFailed' }
   /** The caller hung up. */
   | { type: 'hangup' }
   /** The answer to the menu's `checkPin`: whether the digits are the mailbox's PIN. */

@@ -104,6 +104,8 @@ export class MailboxMenu {
   /** A prompt or message is playing (else, in a menu, the input timer runs). */
   private playing = false;
   private timerArmed = false;
+  /** The greeting being recorded could not be written whole (a full disk). */
+  private greetingFailed = false;
   private entered = '';
   private pinFailures = 0;
   /** A checkPin is out; its pinChecked is awaited. */
@@ -220,6 +222,11 @@ export class MailboxMenu {
         return null;
       case 'greetingRecording':
         if (event.type === 'timer') return this.stopGreeting([]);
+        if (event.type === 'recordingFailed') {
+          this.greetingFailed = true;
+          this.timerArmed = false;
+          return this.stopGreeting([{ do: 'cancelTimer' }]);
+        }
         if (event.type === 'digit') {
           if (event.digit !== '#') return [];
           this.timerArmed = false;
@@ -412,6 +419,11 @@ export class MailboxMenu {
   private greetingRecorded(durationMs: number, trailingSilenceMs: number): MenuCommand[] {
     const back = () =>
       this.greetingReturn === 'messageMenu' ? this.messageMenu() : this.mainMenu();
+    // A greeting cut short by a full disk is not the one its owner meant to record.
+    if (this.greetingFailed) {
+      this.greetingFailed = false;
+      return [{ do: 'discardGreeting' }, ...this.notice('recording-failed', back)];
+    }
     if (durationMs - trailingSilenceMs >= (this.options.minGreetingMs ?? MIN_GREETING_MS)) {
       return [{ do: 'keepGreeting' }, ...this.notice('greeting-saved', back)];
     }

@@ -26,7 +26,7 @@ import { contactUri } from '../../sip/transport/contact.js';
 import type { MessageCounts } from '../../store/voicemail-repository.js';
 import type { Authenticator } from '../security/authenticator.js';
 import type { Binding } from '../registrar/bindings.js';
-import { peerDestination } from '../registrar/peer-destination.js';
+import { bindingDestination, peerDestination } from '../registrar/peer-destination.js';
 
 export const EVENT_PACKAGE = 'message-summary';
 const CONTENT_TYPE = 'application/simple-message-summary';
@@ -401,7 +401,7 @@ export class MwiService {
       return;
     }
     for (const binding of bindings) {
-      const destination = peerDestination(binding.contact, binding.source);
+      const destination = bindingDestination(binding);
       if (taken.has(destinationKey(destination))) continue;
       taken.add(destinationKey(destination));
       const headers = new Headers();
@@ -450,7 +450,11 @@ export class MwiService {
   }
 
   private localContact(peer: Destination): string {
-    return contactUri(this.deps.host, this.deps.stack.port(peer.protocol), peer.protocol);
+    return contactUri(
+      this.deps.stack.addressFor(peer.address),
+      this.deps.stack.port(peer.protocol),
+      peer.protocol,
+    );
   }
 }
 

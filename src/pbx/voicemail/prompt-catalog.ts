@@ -24,6 +24,8 @@ export type PromptSpec =
   /** "You have 3 new messages" or "You have no new messages". */
   | { prompt: 'newMessages'; count: number }
   | { prompt: 'digits'; digits: string }
+  /** Answer confirmation: who calls (digits, or null when withheld), for which extension. */
+  | { prompt: 'confirm'; caller: string | null; extension: string }
   | { prompt: SimplePrompt };
 
 export type PromptRequest = PromptSpec & { language: Language };
@@ -75,6 +77,14 @@ export function promptNames(request: PromptSpec): PromptName[] {
       ];
     case 'digits':
       return digitNames(request.digits);
+    case 'confirm':
+      return [
+        'confirm-call-from',
+        ...(request.caller === null ? ['confirm-private' as const] : digitNames(request.caller)),
+        'confirm-for',
+        ...digitNames(request.extension),
+        'confirm-press-1',
+      ];
     default:
       return [request.prompt];
   }

@@ -274,7 +274,10 @@ export class VoiceDriver<C extends { do: string }> {
         if (this.stopAsked || this.recording !== recording) return;
         this.selfStopped = true;
         if (result.reason === 'silence') this.push({ type: 'silence' });
-        else if (result.reason === 'max-duration' && this.timerArmed) {
+        else if (result.reason === 'failed') {
+          this.options.log?.(`recording failed: ${String(result.error)}`);
+          this.push({ type: 'recordingFailed' });
+        } else if (result.reason === 'max-duration' && this.timerArmed) {
           // The machine's limit and the recorder's backstop agree; the machine hears its timer.
           this.cancelTimer();
           this.push({ type: 'timer' });

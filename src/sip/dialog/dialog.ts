@@ -90,7 +90,7 @@ export interface InDialogRequestOptions {
   headers?: readonly (readonly [string, string])[];
 }
 
-interface DialogInit {
+export interface DialogInit {
   role: DialogRole;
   id: DialogId;
   state: 'early' | 'confirmed';
@@ -255,6 +255,24 @@ export class Dialog {
 
   get routeSet(): readonly string[] {
     return this.routes;
+  }
+
+  /** Everything that builds this dialog's requests, as plain data (dialog-snapshot.ts). */
+  init(): DialogInit {
+    if (this.state === 'terminated') throw new DialogError('a terminated dialog has no state');
+    return {
+      role: this.role,
+      id: this.id,
+      state: this.state,
+      local: this.local,
+      remote: this.remote,
+      localSeq: this.localSeqValue,
+      remoteSeq: this.remoteSeqValue,
+      remoteTarget: this.target,
+      routeSet: [...this.routes],
+      secure: this.secure,
+      localContact: this.localContact,
+    };
   }
 
   /** Early -> confirmed: a 2xx was sent (UAS) or received (UAC). */

@@ -6,3 +6,4 @@ export * from './serializer.js';
 export * from './validate.js';
 export * from './reply.js';
 export { quote, percentDecode } from './syntax.js';
+export * from './replaces.js';

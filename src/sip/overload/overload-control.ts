@@ -11,6 +11,12 @@
  * high thresholds, carrying what it can and refusing the rest, clears a queue at once, and
  * recovers by itself once the offered load falls, quickly below the low thresholds (the
  * hysteresis). Refusing everything costs so little that the load falls below them then.
+ *
+ * Utilisation is judged smoothed (an exponential average, each sample weighing half): one turn
+ * of the loop that ran long (a collection, a large upload parsed) is not overload, and shedding
+ * calls for it refused callers a healthy PBX could serve. A saturated loop crosses the high
+ * threshold on its fourth sample (1 s), or on its first when datagrams wait unread behind it
+ * (above the queue's low threshold): that is a burst, the case where a second's delay costs.
  * Pure: no clock, no I/O.
  */
 import { getTo } from '../message/index.js';
@@ -72,6 +78,8 @@ export interface OverloadStatus {
   last: LoadSample | undefined;
   /** Requests refused since start. */
   shed: number;
+  /** The smoothed event-loop utilisation the thresholds are compared with, 0–1. */
+  utilization: number;
 }
 
 /** An overload episode began or ended: for the log. */
@@ -80,6 +88,8 @@ export type OverloadChange =
   | { kind: 'recovered'; sample: LoadSample; shed: number };
 
 const FIRST_SHARE = 0.25;
+/** Weight of the newest sample in the smoothed utilisation. */
+const SMOOTHING = 0.5;
 /** Methods whose new requests are refused: the ones that start work (a call, a binding). */
 const SHED_METHODS: ReadonlySet<string> = new Set(['INVITE', 'REGISTER']);
 
@@ -90,6 +100,7 @@ export class OverloadControl {
   private lastSample: LoadSample | undefined;
   private shedTotal = 0;
   private shedInEpisode = 0;
+  private utilization = 0;
 
   constructor(
     private readonly settings: OverloadSettings = DEFAULT_OVERLOAD,
@@ -100,12 +111,18 @@ export class OverloadControl {
   }
 
   status(): OverloadStatus {
-    return { shedRatio: this.ratio, last: this.lastSample, shed: this.shedTotal };
+    return {
+      shedRatio: this.ratio,
+      last: this.lastSample,
+      shed: this.shedTotal,
+      utilization: this.utilization,
+    };
   }
 
   /** A new sample of the load: moves the share refused. */
   sample(sample: LoadSample): void {
     this.lastSample = sample;
+    this.utilization = SMOOTHING * sample.utilization + (1 - SMOOTHING) * this.utilization;
     const over = this.overCause(sample);
     if (over !== null) {
       const was = this.ratio;
@@ -148,9 +165,14 @@ export class OverloadControl {
   /** Which threshold a sample is above, or null. */
   private overCause(s: LoadSample): string | null {
     const t = this.settings;
-    if (s.utilization >= t.utilization.high)
-      return `event-loop utilisation ${round(s.utilization)}`;
-    if (s.delayMs >= t.delayMs && s.utilization >= t.utilization.low) {
+    if (this.utilization >= t.utilization.high) {
+      return `event-loop utilisation ${round(this.utilization)}`;
+    }
+    // A saturated turn with requests waiting unread behind it is overload now, not in a second.
+    if (s.utilization >= t.utilization.high && !this.unqueued(s)) {
+      return `event-loop utilisation ${round(s.utilization)} with ${s.queueBytes} bytes queued`;
+    }
+    if (s.delayMs >= t.delayMs && this.utilization >= t.utilization.low) {
       return `event-loop delay ${Math.round(s.delayMs)} ms`;
     }
     if (s.queueBytes !== undefined && s.queueBytes >= t.queueBytes.high) {
@@ -160,7 +182,7 @@ export class OverloadControl {
   }
 
   private calm(s: LoadSample): boolean {
-    return s.utilization < this.settings.utilization.low && this.unqueued(s);
+    return this.utilization < this.settings.utilization.low && this.unqueued(s);
   }
 
   private unqueued(s: LoadSample): boolean {

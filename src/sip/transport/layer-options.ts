@@ -15,8 +15,13 @@ export interface ListenOptions {
   tls?: number;
   wss?: number;
   credentials?: TlsCredentials;
-  /** Host written in the Via sent-by of our requests (a public address behind NAT). */
-  advertisedHost?: string;
+  /**
+   * Written in our Via (and, through `addressFor`, Contact and SDP) for peers outside `localNets`:
+   * a PBX behind a NAT with forwarded ports. Others get the address the kernel reaches them from.
+   */
+  publicAddress?: string;
+  /** CIDR blocks of peers reached directly; default local-address.ts's DEFAULT_LOCAL_NETS. */
+  localNets?: readonly string[];
 }
 
 export interface TransportLayerOptions {

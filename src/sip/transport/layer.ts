@@ -4,9 +4,9 @@
  * on input: a malformed request gets a stateless error response when it can be addressed, any
  * other bad input is dropped.
  */
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
+import { connect, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import type { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import {
@@ -48,7 +48,8 @@ import type {
   TransportLayerOptions,
 } from './layer-options.js';
 
-import { normalizeAddress, responseAddress, stampReceived } from './via.js';
+import { LocalAddresses } from './local-address.js';
+import { formatHost, normalizeAddress, responseAddress, stampReceived } from './via.js';
 import { WsConnection, WsListener } from './ws.js';
 
 export type {
@@ -60,20 +61,15 @@ export type {
 
 const CRLF = Buffer.from('\r\n');
 
+/** Any IPv6 address on an interface, loopback included: `::` can be bound. */
+function hasIpv6(): boolean {
+  return Object.values(networkInterfaces()).some((list) =>
+    (list ?? []).some((ni) => ni.family === 'IPv6'),
+  );
+}
+
 function failLater(onError: SendErrorHandler, message: string): void {
   queueMicrotask(() => onError(new TransportError(message)));
-}
-
-function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '';
-}
-
-/** A reachable address for the Via when bound to all interfaces and none is configured. */
-function defaultAdvertisedHost(): string {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const ni of list ?? []) if (ni.family === 'IPv4' && !ni.internal) return ni.address;
-  }
-  return '127.0.0.1';
 }
 
 /** Reason-Phrase for a parse failure: printable characters only, first letter capitalised. */
@@ -85,9 +81,12 @@ function reasonPhrase(reason: string): string {
 export class TransportLayer implements MessageTransport {
   private udp: UdpListener | undefined;
   private tcp: TcpListener | undefined;
+  /** On `0.0.0.0`, the same ports on `::` where the machine has IPv6 (IPv6 only). */
+  private udp6: UdpListener | undefined;
+  private tcp6: TcpListener | undefined;
   private ws: WsListener | undefined;
   private secure: SecureListeners | undefined;
-  private advertised = '127.0.0.1';
+  private addresses = new LocalAddresses({ bind: '127.0.0.1' });
   private readonly connections: ConnectionTable;
   private readonly inbound: InboundLimits;
   private readonly maxConnections: number;
@@ -143,9 +142,11 @@ export class TransportLayer implements MessageTransport {
   async listen(options: ListenOptions): Promise<void> {
     if (this.closed) throw new TransportError('transport layer closed');
     const host = options.host ?? '127.0.0.1';
-    this.advertised = normalizeAddress(
-      options.advertisedHost ?? (isWildcard(host) ? defaultAdvertisedHost() : host),
-    );
+    this.addresses = new LocalAddresses({
+      bind: host,
+      ...(options.publicAddress === undefined ? {} : { publicAddress: options.publicAddress }),
+      ...(options.localNets === undefined ? {} : { localNets: options.localNets }),
+    });
     try {
       if (options.udp !== undefined) {
         this.udp = await UdpListener.listen(host, options.udp, (data, address, port) =>
@@ -155,6 +156,7 @@ export class TransportLayer implements MessageTransport {
       if (options.tcp !== undefined) {
         this.tcp = await TcpListener.listen(host, options.tcp, (socket) => this.accept(socket));
       }
+      if (host === '0.0.0.0' && hasIpv6()) await this.listenIpv6();
       if (options.ws !== undefined) {
         this.ws = await WsListener.listen(host, options.ws, {
           maxPayloadBytes: this.parserLimits.maxHeaderBytes + this.parserLimits.maxBodyBytes,
@@ -186,14 +188,52 @@ export class TransportLayer implements MessageTransport {
     }
   }
 
-  /** Our sent-by for requests sent over `protocol` (RFC 3261 §18.1.1). */
-  localAddress(protocol: TransportProtocol): LocalAddress | undefined {
-    const listener = this.listener(protocol);
-    // Requests on a connection we open come back on it, so another listener's port will do.
-    const port = (listener ?? this.udp ?? this.tcp ?? this.ws)?.port;
+  /**
+   * Every address means IPv6 too: UDP and TCP on `::` with the IPv4 listeners' ports. A port taken
+   * on IPv6 by another program leaves IPv4 alone serving, as before.
+   */
+  private async listenIpv6(): Promise<void> {
+    const { udp, tcp } = this;
+    try {
+      if (udp !== undefined) {
+        this.udp6 = await UdpListener.listen(
+          '::',
+          udp.port,
+          (data, address, port) => this.receiveDatagram(data, address, port),
+          true,
+        );
+      }
+      if (tcp !== undefined) {
+        this.tcp6 = await TcpListener.listen('::', tcp.port, (s) => this.accept(s), true);
+      }
+    } catch (error) {
+      this.reportError(new TransportError('cannot listen on IPv6', { cause: error }));
+    }
+  }
+
+  /**
+   * Our sent-by for requests sent over `protocol` to `peer` (RFC 3261 §18.1.1): the address that
+   * peer reaches us at (local-address.ts).
+   */
+  localAddress(protocol: TransportProtocol, peer: string): LocalAddress | undefined {
+    const port = this.sentByPort(protocol);
     if (port === undefined) return undefined;
-    const host = this.advertised.includes(':') ? `[${this.advertised}]` : this.advertised;
-    return { host, port };
+    return { host: formatHost(this.addressFor(peer)), port };
+  }
+
+  private sentByPort(protocol: TransportProtocol): number | undefined {
+    // Requests on a connection we open come back on it, so another listener's port will do.
+    return (this.listener(protocol) ?? this.udp ?? this.tcp ?? this.ws)?.port;
+  }
+
+  /** The address to write for `peer` in what we send it (Via, Contact, SDP). */
+  addressFor(peer: string): string {
+    return this.addresses.for(normalizeAddress(peer));
+  }
+
+  /** Learn ahead the address to write for `peer` (one we write to before it writes to us). */
+  learnAddress(peer: string): Promise<void> {
+    return this.addresses.learn(normalizeAddress(peer));
   }
 
   /** Port actually bound for a protocol (useful with port 0). */
@@ -233,7 +273,7 @@ export class TransportLayer implements MessageTransport {
 
   stats(): { sockets: number; connections: number } {
     const sockets =
-      [this.udp, this.tcp, this.ws].filter((l) => l !== undefined).length +
+      [this.udp, this.tcp, this.udp6, this.tcp6, this.ws].filter((l) => l !== undefined).length +
       (this.secure?.count ?? 0);
     return { sockets, connections: this.connections.size };
   }
@@ -262,16 +302,18 @@ export class TransportLayer implements MessageTransport {
   async close(): Promise<void> {
     this.closed = true;
     for (const conn of this.connections.all()) conn.close();
-    const listeners = [this.udp, this.tcp, this.ws, this.secure];
-    this.udp = this.tcp = this.ws = this.secure = undefined;
+    const listeners = [this.udp, this.tcp, this.udp6, this.tcp6, this.ws, this.secure];
+    this.udp = this.tcp = this.ws = this.secure = this.udp6 = this.tcp6 = undefined;
     await Promise.all(listeners.map((l) => l?.close()));
   }
 
   private sendBytes(data: Buffer, destination: Destination, onError: SendErrorHandler): void {
     if (this.closed) return failLater(onError, 'transport layer closed');
     if (destination.protocol === 'udp') {
-      if (!this.udp) return failLater(onError, 'no UDP listener');
-      return this.udp.send(data, normalizeAddress(destination.address), destination.port, onError);
+      const address = normalizeAddress(destination.address);
+      const udp = isIP(address) === 6 ? (this.udp6 ?? this.udp) : this.udp;
+      if (!udp) return failLater(onError, 'no UDP listener');
+      return udp.send(data, address, destination.port, onError);
     }
     const conn = this.findConnection(destination) ?? this.openConnection(destination);
     if (!conn) return failLater(onError, `no ${destination.protocol} connection available`);
@@ -463,11 +505,15 @@ export class TransportLayer implements MessageTransport {
     ) {
       this.aliasConnection(source.connectionId, top, source.address);
     }
-    try {
-      this.handler(message, source);
-    } catch (e) {
-      this.reportError(e);
-    }
+    // What we write in answer depends on the address this peer reaches us at: learn it first.
+    this.addresses.whenKnown(source.address, () => {
+      if (this.closed) return;
+      try {
+        this.handler(message, source);
+      } catch (e) {
+        this.reportError(e);
+      }
+    });
   }
 
   /**
@@ -491,10 +537,9 @@ export class TransportLayer implements MessageTransport {
 
   /** RFC 3261 §18.1.2: a response whose top Via is not ours was misrouted. */
   private isOurSentBy(via: Via, protocol: TransportProtocol): boolean {
-    const local = this.localAddress(protocol);
-    if (!local) return false;
-    const host = normalizeAddress(via.host).toLowerCase();
-    return host === normalizeAddress(local.host).toLowerCase() && (via.port ?? 5060) === local.port;
+    const port = this.sentByPort(protocol);
+    if (port === undefined) return false;
+    return this.addresses.isOurs(normalizeAddress(via.host)) && (via.port ?? 5060) === port;
   }
 
   private aliasConnection(connectionId: number, via: Via, address: string): void {

@@ -108,11 +108,17 @@ export class TcpListener {
 
   private constructor(private readonly server: Server) {}
 
-  static listen(host: string, port: number, onSocket: (s: Socket) => void): Promise<TcpListener> {
+  /** `ipv6Only`: on `::`, IPv6 alone (IPv4 has a listener of its own). */
+  static listen(
+    host: string,
+    port: number,
+    onSocket: (s: Socket) => void,
+    ipv6Only = false,
+  ): Promise<TcpListener> {
     const server = createServer(onSocket);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      server.listen({ port, host, ipv6Only }, () => {
         server.off('error', reject);
         // Accept errors (EMFILE…) must not crash the process; the server keeps listening.
         server.on('error', () => undefined);

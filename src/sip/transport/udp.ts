@@ -34,12 +34,19 @@ export class UdpListener {
     this.port = socket.address().port;
   }
 
-  static listen(host: string, port: number, onDatagram: DatagramHandler): Promise<UdpListener> {
+  /** `ipv6Only`: on `::`, IPv6 alone (IPv4 has a listener of its own). */
+  static listen(
+    host: string,
+    port: number,
+    onDatagram: DatagramHandler,
+    ipv6Only = false,
+  ): Promise<UdpListener> {
     // A receive buffer of 4 MiB (Linux caps it at net.core.rmem_max) rides out a pause of the event
     // loop: with the default 208 KiB, a 100–200 ms pause at 400 calls/s overflowed it, and every
     // dropped datagram cost a retransmission 500 ms later (docs/benchmarks.md §2).
     const socket = createSocket({
       type: isIP(host) === 6 ? 'udp6' : 'udp4',
+      ipv6Only,
       recvBufferSize: UDP_RECEIVE_BUFFER,
       lookup: literalFirstLookup,
     });

@@ -7,8 +7,9 @@ import type { Step } from '../../../src/domain/types.js';
 import { getCSeq, getFrom, getMaxForwards, getTo } from '../../../src/sip/message/index.js';
 import {
   ANSWER,
-  HELD,
   HOLD,
+  MOVED,
+  MOVED_ANSWER,
   OFFER,
   bodyOf,
   callerInvite,
@@ -121,20 +122,20 @@ function fromCancel(call: Call): FakeServerTx {
 }
 
 describe('dialog requests: in-dialog requests', () => {
-  it('a re-INVITE (hold) from the caller is relayed with its SDP and answered back', () => {
+  it('a re-INVITE (a new port) from the caller is relayed with its SDP and answered back', () => {
     const { call } = answeredCall();
-    const { tx } = fromCaller(call, 'INVITE', 11, HOLD);
+    const { tx } = fromCaller(call, 'INVITE', 11, MOVED);
     const reinvite = call.sig.requests('INVITE')[1] as FakeClientTx;
     expect(reinvite.destination).toEqual(device(1).destination);
     expect(reinvite.request.uri).toBe('sip:callee@192.0.2.20:5062');
     // The callee's dialog has its own CSeq: 1 was the INVITE.
     expect(getCSeq(reinvite.request)).toEqual({ seq: 2, method: 'INVITE' });
     expect(getTo(reinvite.request)?.tag).toBe('b1');
-    expect(bodyOf(reinvite.request)).toBe(HOLD);
+    expect(bodyOf(reinvite.request)).toBe(MOVED);
     expect(getMaxForwards(reinvite.request)).toBe(69);
-    reinvite.reply(200, { toTag: 'b1', body: HELD });
+    reinvite.reply(200, { toTag: 'b1', body: MOVED_ANSWER });
     expect(tx?.statuses).toEqual([200]);
-    expect(bodyOf(tx?.last ?? reinvite.request)).toBe(HELD);
+    expect(bodyOf(tx?.last ?? reinvite.request)).toBe(MOVED_ANSWER);
     expect(tx?.last.headers.get('Contact')).toBe('<sip:renvoi@192.0.2.1:5060>');
     // Until the caller's ACK, the relayed 2xx is retransmitted; its ACK becomes the callee's.
     call.scheduler.advance(500);
@@ -145,7 +146,7 @@ describe('dialog requests: in-dialog requests', () => {
     expect(call.scheduler.pending).toBe(0);
 
     // A retransmission of the callee's 2xx gets the same ACK again.
-    reinvite.reply(200, { toTag: 'b1', body: HELD });
+    reinvite.reply(200, { toTag: 'b1', body: MOVED_ANSWER });
     expect(call.sig.acks.at(-1)?.ack).toBe(ack);
 
     fromCaller(call, 'BYE', 12);
@@ -155,7 +156,7 @@ describe('dialog requests: in-dialog requests', () => {
 
   it('a re-INVITE from the callee goes to the caller in the caller dialog', () => {
     const { call, leg } = answeredCall();
-    const { tx } = fromCallee(call, leg, 'b1', 'INVITE', 7, HOLD);
+    const { tx } = fromCallee(call, leg, 'b1', 'INVITE', 7, MOVED);
     const reinvite = call.sig.only('INVITE', {
       protocol: 'udp',
       address: '198.51.100.7',
@@ -165,20 +166,24 @@ describe('dialog requests: in-dialog requests', () => {
     expect(reinvite.request.headers.getAll('Route')).toEqual(['<sip:proxy.test;lr>']);
     expect(getCSeq(reinvite.request)).toEqual({ seq: 1, method: 'INVITE' });
     expect(getTo(reinvite.request)?.tag).toBe('atag');
-    expect(bodyOf(reinvite.request)).toBe(HOLD);
-    reinvite.reply(200, { toTag: 'atag', body: HELD, contact: 'sip:bob@198.51.100.7:5070' });
+    expect(bodyOf(reinvite.request)).toBe(MOVED);
+    reinvite.reply(200, {
+      toTag: 'atag',
+      body: MOVED_ANSWER,
+      contact: 'sip:bob@198.51.100.7:5070',
+    });
     expect(tx?.statuses).toEqual([200]);
-    expect(bodyOf(tx?.last ?? reinvite.request)).toBe(HELD);
+    expect(bodyOf(tx?.last ?? reinvite.request)).toBe(MOVED_ANSWER);
     fromCallee(call, leg, 'b1', 'ACK', 7);
     const ack = call.sig.acks.at(-1);
     expect(ack?.ack.uri).toBe('sip:bob@198.51.100.7:5070');
     expect(getCSeq(ack?.ack ?? reinvite.request)).toEqual({ seq: 1, method: 'ACK' });
 
     // UPDATE (RFC 3311) passes the same way, in the next CSeq of the caller's dialog.
-    const update = fromCallee(call, leg, 'b1', 'UPDATE', 8, HOLD);
+    const update = fromCallee(call, leg, 'b1', 'UPDATE', 8, MOVED);
     const out = call.sig.only('UPDATE');
     expect(getCSeq(out.request)).toEqual({ seq: 2, method: 'UPDATE' });
-    out.reply(200, { body: HELD });
+    out.reply(200, { body: MOVED_ANSWER });
     expect(update.tx?.statuses).toEqual([200]);
 
     fromCallee(call, leg, 'b1', 'BYE', 9);
@@ -188,11 +193,11 @@ describe('dialog requests: in-dialog requests', () => {
 
   it('a re-INVITE while another is in progress gets 491', () => {
     const { call, leg } = answeredCall();
-    fromCaller(call, 'INVITE', 11, HOLD);
-    const { tx } = fromCallee(call, leg, 'b1', 'INVITE', 7, HOLD);
+    fromCaller(call, 'INVITE', 11, MOVED);
+    const { tx } = fromCallee(call, leg, 'b1', 'INVITE', 7, MOVED);
     expect(tx?.statuses).toEqual([491]);
     (call.sig.requests('INVITE')[1] as FakeClientTx).reply(491);
-    const { tx: retry } = fromCallee(call, leg, 'b1', 'INVITE', 8, HOLD);
+    const { tx: retry } = fromCallee(call, leg, 'b1', 'INVITE', 8, MOVED);
     expect(retry?.statuses).toEqual([]);
     fromCaller(call, 'BYE', 12);
     // The re-INVITE still pending toward the caller gets 487 (RFC 3261 §15.1.2).

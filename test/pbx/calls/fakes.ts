@@ -26,6 +26,12 @@ export const ANSWER =
   'v=0\r\no=callee 2 2 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n';
 export const HOLD =
   'v=0\r\no=caller 1 2 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n';
+/** A re-INVITE's offer that is no hold: the caller's media moved to another port (RFC 3264 §8.3). */
+export const MOVED =
+  'v=0\r\no=caller 1 2 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\nm=audio 4010 RTP/AVP 0\r\n';
+/** The answer to MOVED. */
+export const MOVED_ANSWER =
+  'v=0\r\no=callee 2 3 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n';
 export const HELD =
   'v=0\r\no=callee 2 3 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=recvonly\r\n';
 
@@ -159,6 +165,10 @@ export class FakeSignaling implements Signaling {
     return 'sip:renvoi@192.0.2.1:5060';
   }
 
+  addressFor(): string {
+    return '192.0.2.1';
+  }
+
   requests(method: string, destination?: Destination): FakeClientTx[] {
     return this.sent.filter(
       (tx) =>
@@ -244,6 +254,8 @@ export function startCall(
     caller?: CallSessionOptions['caller'];
     callerName?: string | null;
     trace?: Decision['trace'];
+    /** What the caller dialled (default 100). */
+    to?: string;
     voice?: CallSessionOptions['voice'];
     transfers?: CallSessionOptions['transfers'];
   } = {},
@@ -263,7 +275,7 @@ export function startCall(
   const session = new CallSession({
     id: 'test',
     invite,
-    decision: { ...decisionOf(plan), trace: options.trace ?? [] },
+    decision: { ...decisionOf(plan, options.to), trace: options.trace ?? [] },
     caller: options.caller ?? { kind: 'external', e164: '+33612345678', digits: '+33612345678' },
     callerName: options.callerName === undefined ? 'Bob Caller' : options.callerName,
     signaling: sig,

@@ -52,6 +52,7 @@ describe('HeldTransactions', () => {
       respond: () => undefined,
       sendAck: () => undefined,
       localContact: () => 'sip:renvoi@192.0.2.1',
+      addressFor: () => '192.0.2.1',
     };
     const held = new HeldTransactions(failing, () => undefined);
     held.send(callerInvite(), device(1).destination, ignore);

@@ -2,7 +2,8 @@
  * Hold and resume on a leg whose media the PBX terminates (a trunk leg: both sides anchored at the
  * PBX, design §5). RFC 3264 §8.4: a re-INVITE with `a=sendonly` is answered `a=recvonly` by the
  * PBX from that leg's own RTP session, and `a=sendrecv` resumes; neither reaches the other leg,
- * whose media is the PBX's own. Real RTP sessions on 127.0.0.1; signalling faked.
+ * whose media is the PBX's own: while held it hears the music instead of the bridge.
+ * Real RTP sessions on 127.0.0.1; signalling faked.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Step } from '../../../src/domain/types.js';
@@ -129,6 +130,10 @@ describe('CallSession: hold and resume on an anchored leg', () => {
     expect(held.port).toBe(offered.port);
     const facingTrunk = sessionOn(held.port);
     expect(facingTrunk.canSend).toBe(false);
+    // The caller hears the music instead of the trunk: bridge stopped, a playback running.
+    // The music starts once the list of tracks is read (none here: the melody).
+    await until(() => call.session.media.holdings().playbacks === 1);
+    expect(call.session.media.holdings()).toMatchObject({ playbacks: 1, bridges: 0 });
     expect(call.session.holdings().pendingAcks).toBe(1);
     fromCallee(call, leg, 't1', 'ACK', 1);
     expect(call.session.holdings().pendingAcks).toBe(0);
@@ -136,6 +141,7 @@ describe('CallSession: hold and resume on an anchored leg', () => {
     const resume = fromCallee(call, leg, 't1', 'INVITE', 2, sdp('trunk', 3, 33582, 'sendrecv'));
     expect(answerOf(resume.tx)).toEqual({ status: 200, direction: 'sendrecv' });
     expect(facingTrunk.canSend).toBe(true);
+    expect(call.session.media.holdings()).toMatchObject({ playbacks: 0, bridges: 1 });
     fromCallee(call, leg, 't1', 'ACK', 2);
 
     // Nothing went to the caller, and the caller's media is unchanged.
@@ -159,11 +165,15 @@ describe('CallSession: hold and resume on an anchored leg', () => {
     expect(parseRemoteSdp(bodyOf(hold.tx?.last ?? leg.request)).port).toBe(callerAnswer.port);
     const facingCaller = sessionOn(callerAnswer.port);
     expect(facingCaller.canSend).toBe(false);
+    // The music starts once the list of tracks is read (none here: the melody).
+    await until(() => call.session.media.holdings().playbacks === 1);
+    expect(call.session.media.holdings()).toMatchObject({ playbacks: 1, bridges: 0 });
     fromCaller(call, 'ACK', 11);
 
     const resume = fromCaller(call, 'INVITE', 12, sdp('caller', 3, 33580, 'sendrecv'));
     expect(answerOf(resume.tx)).toEqual({ status: 200, direction: 'sendrecv' });
     expect(facingCaller.canSend).toBe(true);
+    expect(call.session.media.holdings()).toMatchObject({ playbacks: 0, bridges: 1 });
     fromCaller(call, 'ACK', 12);
     expect(call.sig.sent.length).toBe(sentBefore);
 

@@ -133,6 +133,40 @@ describe('blind transfer', () => {
     expectReleased(call);
   });
 
+  it('the secretary holds the caller, then transfers it: the hold ends with the transfer', async () => {
+    const { call, leg } = answered();
+    const hold = fromCallee(call, leg, 'b1', 'INVITE', 2, ANSWER + 'a=sendonly\r\n');
+    await until(() => hold.tx?.statuses.length === 1);
+    fromCallee(call, leg, 'b1', 'ACK', 2);
+    // The caller is re-INVITEd to the PBX's music (sendonly), and hears it.
+    const toCaller = call.sig.only('INVITE', CALLER_SOURCE);
+    expect(bodyOf(toCaller.request)).toMatch(/^a=sendonly$/m);
+    toCaller.reply(200, { toTag: 'atag', body: OFFER + 'a=recvonly\r\n' });
+    await until(() => call.session.media.holdings().playbacks === 1);
+
+    expect(refer(call, leg, 3, ['<sip:102@pbx.test>'])?.statuses).toEqual([202]);
+    call.sig.only('NOTIFY').reply(200);
+    // Already at the PBX: the caller is not re-INVITEd again; Bruno rings with our offer.
+    await until(() => call.sig.requests('INVITE', device(3).destination).length === 1);
+    const bruno = call.sig.only('INVITE', device(3).destination);
+    bruno.reply(200, { toTag: 'b3', body: ANSWER });
+    expect(call.session.media.holdings()).toMatchObject({ playbacks: 0, bridges: 1 });
+    // Bruno's re-INVITE is no resume of the secretary's hold: answered here, not relayed.
+    const moved = fromCallee(call, bruno, 'b3', 'INVITE', 2, ANSWER.replace('5000', '5010'));
+    expect(moved.tx?.statuses).toEqual([200]);
+    fromCallee(call, bruno, 'b3', 'ACK', 2);
+    expect(call.sig.requests('INVITE', CALLER_SOURCE)).toHaveLength(1);
+    expect(call.session.media.holdings()).toMatchObject({ playbacks: 0, bridges: 1 });
+
+    call.sig.requests('NOTIFY')[1]?.reply(200);
+    call.sig.only('BYE', device(1).destination).reply(200);
+    fromCaller(call, 'BYE', 11);
+    call.sig.only('BYE', device(3).destination).reply(200);
+    expect(call.ends).toEqual([{ outcome: 'answered', status: 200, answeredBy: '102' }]);
+    await until(() => call.released === 1);
+    expectReleased(call);
+  });
+
   it('a busy target returns the call to the transferor: NOTIFY 486, then the secretary rings', async () => {
     const { call, leg } = answered();
     expect(refer(call, leg, 2, ['<sip:102@pbx.test>'])?.statuses).toEqual([202]);
@@ -154,7 +188,7 @@ describe('blind transfer', () => {
     expectReleased(call);
   });
 
-  it('refusals: no Refer-To 400, premium number 403, unknown 404; the call goes on', async () => {
+  it('refusals: no Refer-To 400, premium number 403, unknown 404, Replaces naming no call 481; the call goes on', async () => {
     const { call, leg } = answered();
     expect(refer(call, leg, 2, [])?.statuses).toEqual([400]);
     expect(refer(call, leg, 3, ['<sip:101@pbx.test>', '<sip:102@pbx.test>'])?.statuses).toEqual([
@@ -162,12 +196,21 @@ describe('blind transfer', () => {
     ]);
     expect(refer(call, leg, 4, ['<sip:0899123456@pbx.test>'])?.statuses).toEqual([403]);
     expect(refer(call, leg, 5, ['<sip:*999@pbx.test>'])?.statuses).toEqual([404]);
+    // Attended transfer (RFC 3891): a Replaces without its tags is malformed; one naming no
+    // call is accepted and fails as the transferee's INVITE with Replaces would (RFC 5589 §7).
+    expect(refer(call, leg, 6, ['<sip:101@pbx.test?Replaces=abc%3Bto-tag%3Dx>'])?.statuses).toEqual(
+      [400],
+    );
     expect(
-      refer(call, leg, 6, ['<sip:101@pbx.test?Replaces=abc%3Bto-tag%3Dx%3Bfrom-tag%3Dy>'])
+      refer(call, leg, 7, ['<sip:101@pbx.test?Replaces=abc%3Bto-tag%3Dx%3Bfrom-tag%3Dy>'])
         ?.statuses,
-    ).toEqual([501]);
+    ).toEqual([202]);
     expect(call.session.state).toBe('answered');
-    expect(call.sig.requests('NOTIFY')).toEqual([]);
+    expect(notifies(call).map((n) => n.body)).toEqual([
+      'SIP/2.0 100 Trying\r\n',
+      'SIP/2.0 481 Call/Transaction Does Not Exist\r\n',
+    ]);
+    for (const n of call.sig.requests('NOTIFY')) n.reply(200);
     fromCaller(call, 'BYE', 11);
     call.sig.only('BYE').reply(200);
     expectReleased(call);

@@ -55,6 +55,24 @@ describe('leaving a message', () => {
     expect(d.outcome).toBe('kept');
   });
 
+  it('tells the caller when the recording failed (a full disk), keeping what was written', () => {
+    const d = deposit(start, ended, ended);
+    const failed: MediaEvent = { type: 'recordingFailed' };
+    expect(d.handle(failed)).toEqual([{ do: 'cancelTimer' }, { do: 'stopRecording' }]);
+    expect(d.handle(stopped(4_000))).toEqual([
+      { do: 'keepMessage', durationMs: 4_000 },
+      { do: 'play', files: ['recording-failed.wav'] },
+    ]);
+    expect(d.handle(ended)).toEqual([{ do: 'hangup' }]);
+    expect(d.outcome).toBe('kept');
+    // Failed before a second was written: nothing kept, the caller still told.
+    const early = deposit(start, ended, ended, failed);
+    expect(early.handle(stopped(300))).toEqual([
+      { do: 'discardMessage' },
+      { do: 'play', files: ['recording-failed.wav'] },
+    ]);
+  });
+
   it('ends on 5 s of silence and cuts that silence off the duration', () => {
     const d = deposit(start, ended, ended);
     expect(d.handle(silence)).toEqual([{ do: 'cancelTimer' }, { do: 'stopRecording' }]);

@@ -341,6 +341,16 @@ describe('recording a greeting', () => {
     expect(m.handle(ended)).toEqual([play('main-menu')]);
   });
 
+  it('discards a greeting cut short by a full disk and says the mailbox cannot record', () => {
+    const m = menu({}, ...toRecording);
+    expect(m.handle({ type: 'recordingFailed' })).toEqual([
+      { do: 'cancelTimer' },
+      { do: 'stopRecording' },
+    ]);
+    expect(m.handle(stopped(8_000))).toEqual([{ do: 'discardGreeting' }, play('recording-failed')]);
+    expect(m.handle(ended)).toEqual([play('message-menu')]);
+  });
+
   it('stops at the one-minute limit', () => {
     const m = menu({}, ...toRecording);
     expect(m.handle(timer)).toEqual([{ do: 'stopRecording' }]);

@@ -47,6 +47,29 @@ describe('prompt names', () => {
     ]);
   });
 
+  it('asks the answering person to accept: the caller, or a withheld number, and the extension', () => {
+    expect(promptNames({ prompt: 'confirm', caller: '0491', extension: '101' })).toEqual([
+      'confirm-call-from',
+      'number-0',
+      'number-4',
+      'number-9',
+      'number-1',
+      'confirm-for',
+      'number-1',
+      'number-0',
+      'number-1',
+      'confirm-press-1',
+    ]);
+    expect(promptNames({ prompt: 'confirm', caller: null, extension: '22' })).toEqual([
+      'confirm-call-from',
+      'confirm-private',
+      'confirm-for',
+      'number-2',
+      'number-2',
+      'confirm-press-1',
+    ]);
+  });
+
   it('says a count above the whole numbers digit by digit', () => {
     expect(promptNames({ prompt: 'newMessages', count: 120 })).toEqual([
       'you-have',
@@ -97,7 +120,7 @@ describe('bundled prompt files', () => {
 
   it.each(['fr', 'en'] as const)('has an 8 kHz 16-bit mono WAV for every %s text', (language) => {
     const names = [...promptTexts(language).keys()];
-    expect(names).toHaveLength(19 + MAX_SPOKEN_NUMBER + 1);
+    expect(names).toHaveLength(24 + MAX_SPOKEN_NUMBER + 1);
     for (const name of names) {
       const file = join(bundled, language, `${name}.wav`);
       expect(existsSync(file), file).toBe(true);

@@ -14,9 +14,20 @@ function request(method: string, toTag?: string): SipRequest {
   return createRequest(method, 'sip:bob@127.0.0.1', h);
 }
 
-const OVER: LoadSample = { utilization: 0.95, delayMs: 5, queueBytes: 0 };
+const OVER: LoadSample = { utilization: 1, delayMs: 5, queueBytes: 0 };
 const BETWEEN: LoadSample = { utilization: 0.8, delayMs: 5, queueBytes: 0 };
 const CALM: LoadSample = { utilization: 0.2, delayMs: 5, queueBytes: 0 };
+
+/** The same sample `n` times. */
+function repeat(control: OverloadControl, sample: LoadSample, n: number): void {
+  for (let i = 0; i < n; i++) control.sample(sample);
+}
+
+/** Saturated until all new requests are refused: 4 samples to start, 2 doublings. */
+function saturate(control: OverloadControl): void {
+  repeat(control, OVER, 6);
+  expect(control.status().shedRatio).toBe(1);
+}
 
 /** How many of `n` new INVITEs are refused now. */
 function refusedOf(control: OverloadControl, n: number): number {
@@ -33,12 +44,33 @@ describe('OverloadControl', () => {
     expect(control.status().shedRatio).toBe(0);
   });
 
-  it('refuses a quarter after one overloaded sample, then doubles the share up to all', () => {
+  it('takes one long turn of the loop for no overload: its utilisation is smoothed', () => {
     const changes: OverloadChange[] = [];
     const control = new OverloadControl(DEFAULT_OVERLOAD, (c) => changes.push(c));
+    // A collection or a large parse: one saturated sample, even one whose timers came late.
+    control.sample({ utilization: 1, delayMs: 600, queueBytes: 0 });
+    repeat(control, CALM, 3);
+    control.sample(OVER);
+    expect(changes).toEqual([]);
+    expect(refusedOf(control, 100)).toBe(0);
+    // Weighing half each, from nothing: 0.5, 0.35, 0.275, 0.2375, then 0.61875.
+    expect(control.status().utilization).toBeCloseTo(0.61875, 10);
+    expect(control.status().last).toEqual(OVER);
+    // The same turn with datagrams waiting behind it is a burst: shedding starts at once.
+    const burst = new OverloadControl();
+    burst.sample({ utilization: 1, delayMs: 600, queueBytes: 200 * 1024 });
+    expect(burst.status().shedRatio).toBe(0.25);
+  });
+
+  it('refuses a quarter once the loop stays saturated for four samples, then doubles the share up to all', () => {
+    const changes: OverloadChange[] = [];
+    const control = new OverloadControl(DEFAULT_OVERLOAD, (c) => changes.push(c));
+    repeat(control, OVER, 3);
+    // 0.5, 0.75, 0.875: still under 0.9.
+    expect(refusedOf(control, 100)).toBe(0);
     control.sample(OVER);
     expect(changes).toEqual([
-      { kind: 'shedding', sample: OVER, cause: 'event-loop utilisation 0.95' },
+      { kind: 'shedding', sample: OVER, cause: 'event-loop utilisation 0.94' },
     ]);
     // Spread evenly, not at random: exactly one in four.
     expect(refusedOf(control, 100)).toBe(25);
@@ -52,6 +84,9 @@ describe('OverloadControl', () => {
 
   it('is overloaded by a deep UDP queue alone, or a long event-loop delay while busy', () => {
     const byDelay = new OverloadControl();
+    repeat(byDelay, { utilization: 0.75, delayMs: 5, queueBytes: 0 }, 3);
+    expect(byDelay.status().shedRatio).toBe(0);
+    // Busy for a second (smoothed 0.70) and now late.
     byDelay.sample({ utilization: 0.75, delayMs: 300, queueBytes: 0 });
     expect(byDelay.status().shedRatio).toBe(0.25);
     const byQueue = new OverloadControl();
@@ -69,8 +104,7 @@ describe('OverloadControl', () => {
   it('creeps back between the thresholds and recovers step by step below them (hysteresis)', () => {
     const changes: OverloadChange[] = [];
     const control = new OverloadControl(DEFAULT_OVERLOAD, (c) => changes.push(c));
-    control.sample(OVER);
-    control.sample(OVER);
+    repeat(control, OVER, 5);
     expect(control.status().shedRatio).toBe(0.5);
     // With datagrams waiting unread, it holds.
     for (let i = 0; i < 5; i++) control.sample({ ...BETWEEN, queueBytes: 512 * 1024 });
@@ -88,7 +122,8 @@ describe('OverloadControl', () => {
     expect(calmSamples).toBe(7);
     expect(refusedOf(control, 100)).toBe(0);
     // Late timers on a loaded machine do not hold it back once the loop itself is idle.
-    control.sample(OVER);
+    repeat(control, OVER, 3);
+    expect(control.status().shedRatio).toBe(0.25);
     for (let i = 0; i < 5; i++) control.sample({ utilization: 0.05, delayMs: 900, queueBytes: 0 });
     expect(control.status().shedRatio).toBe(0);
     expect(changes.map((c) => c.kind)).toEqual(['shedding', 'recovered', 'shedding', 'recovered']);
@@ -98,8 +133,7 @@ describe('OverloadControl', () => {
 
   it('refuses only new INVITEs and REGISTERs: in-dialog requests and the rest pass', () => {
     const control = new OverloadControl();
-    for (let i = 0; i < 3; i++) control.sample(OVER);
-    expect(control.status().shedRatio).toBe(1);
+    saturate(control);
     expect(control.refuse(request('INVITE'))).not.toBeNull();
     expect(control.refuse(request('REGISTER'))).not.toBeNull();
     expect(control.refuse(request('INVITE', 'callee'))).toBeNull();
@@ -116,7 +150,7 @@ describe('OverloadControl', () => {
       () => undefined,
       () => sequence[r++ % sequence.length] ?? 0,
     );
-    for (let i = 0; i < 3; i++) control.sample(OVER);
+    saturate(control);
     const retries = [0, 1, 2].map(() => control.refuse(request('INVITE')));
     expect(retries).toEqual([4, 8, 6]);
   });

@@ -139,6 +139,17 @@ describe('SIP over TLS', () => {
     expect(stack.stats().connections).toBe(1);
   });
 
+  it('answers a CRLFCRLF keep-alive with CRLF over TLS too (RFC 5626 §3.5.1)', async () => {
+    const { stack } = await secureStack();
+    const socket = connectTls({ host: '127.0.0.1', port: portOf(stack, 'tls'), ca: [pki.ca] });
+    cleanups.push(() => socket.destroy());
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('secureConnect', () => socket.write('\r\n\r\n'));
+    await waitFor(() => Buffer.concat(chunks).toString() === '\r\n');
+    expect(stack.stats().connections).toBe(1);
+  });
+
   it('cuts off a handshake that never finishes at its deadline, and serves the next client', async () => {
     const { stack } = await secureStack();
     const port = portOf(stack, 'tls');

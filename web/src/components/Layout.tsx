@@ -27,6 +27,7 @@ export const ADMIN_NAV: readonly NavItem[] = [
   { route: '/admin/office-hours', label: 'nav.officeHours', icon: '◷' },
   { route: '/admin/outbound', label: 'nav.outbound', icon: '↗' },
   { route: '/admin/prompts', label: 'nav.prompts', icon: '♪' },
+  { route: '/admin/hold-music', label: 'nav.holdMusic', icon: '♫' },
   { route: '/admin/mail', label: 'nav.mail', icon: '@' },
   { route: '/admin/import-export', label: 'nav.importExport', icon: '⇵' },
 ];

@@ -38,6 +38,7 @@ export const en: Messages = {
   'nav.outbound': 'Outbound call policy',
   'nav.importExport': 'Import/Export',
   'nav.prompts': 'System prompts',
+  'nav.holdMusic': 'Music on hold',
   'nav.contacts': 'Contacts',
   'contacts.intro':
     'Your exceptions can name these people by who they are rather than by their number: "contacts" (your contacts), "phonebook" (the company phonebook), "group:NAME" (a group of either) and "unknown" (in neither). Their name also shows on your phone when they call.',
@@ -354,6 +355,19 @@ export const en: Messages = {
   'admin.prompts.restore': 'Restore',
   'admin.prompts.saved': 'The prompt "{name}" is replaced by your recording.',
   'admin.prompts.restored': 'The prompt "{name}" is restored.',
+
+  'admin.holdMusic.intro':
+    'What a caller put on hold hears. The tracks play one after the other, in a loop; with none, the PBX plays its own melody. WAV file, converted to 8 kHz mono, at most 10 minutes.',
+  'admin.holdMusic.none': 'No music uploaded: the PBX’s melody plays.',
+  'admin.holdMusic.duration': '{seconds} s',
+  'admin.holdMusic.play': 'Listen to "{name}"',
+  'admin.holdMusic.remove': 'Remove "{name}"',
+  'admin.holdMusic.add': 'Add music',
+  'admin.holdMusic.name': 'Name (by default, the file’s)',
+  'admin.holdMusic.file': 'WAV file',
+  'admin.holdMusic.upload': 'Upload',
+  'admin.holdMusic.added': 'The music "{name}" is added.',
+  'admin.holdMusic.removed': 'The music "{name}" is removed.',
 
   'error.generic': 'Something went wrong: {message}',
 

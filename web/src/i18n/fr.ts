@@ -40,6 +40,7 @@ export const fr = {
   'nav.outbound': "Politique d'appels sortants",
   'nav.importExport': 'Import/Export',
   'nav.prompts': 'Messages vocaux du système',
+  'nav.holdMusic': 'Musique d’attente',
   'nav.contacts': 'Contacts',
   'contacts.intro':
     "Vos exceptions peuvent viser ces personnes par qui elles sont plutôt que par leur numéro : « contacts » (vos contacts), « annuaire » (l'annuaire de l'entreprise), « groupe:NOM » (un groupe de l'un ou l'autre) et « inconnu » (ni l'un ni l'autre). Leur nom s'affiche aussi sur votre téléphone quand ils appellent.",
@@ -359,6 +360,19 @@ export const fr = {
   'admin.prompts.restore': 'Rétablir',
   'admin.prompts.saved': 'Le message « {name} » est remplacé par votre enregistrement.',
   'admin.prompts.restored': 'Le message « {name} » est rétabli.',
+
+  'admin.holdMusic.intro':
+    'Ce qu’entend un correspondant mis en attente. Les musiques sont jouées l’une après l’autre, en boucle ; sans aucune, le standard joue sa propre mélodie. Fichier WAV, converti en 8 kHz mono, au plus 10 minutes.',
+  'admin.holdMusic.none': 'Aucune musique envoyée : la mélodie du standard est jouée.',
+  'admin.holdMusic.duration': '{seconds} s',
+  'admin.holdMusic.play': 'Écouter « {name} »',
+  'admin.holdMusic.remove': 'Supprimer « {name} »',
+  'admin.holdMusic.add': 'Ajouter une musique',
+  'admin.holdMusic.name': 'Nom (par défaut, celui du fichier)',
+  'admin.holdMusic.file': 'Fichier WAV',
+  'admin.holdMusic.upload': 'Envoyer',
+  'admin.holdMusic.added': 'La musique « {name} » est ajoutée.',
+  'admin.holdMusic.removed': 'La musique « {name} » est supprimée.',
 
   'error.generic': 'Une erreur est survenue : {message}',
 

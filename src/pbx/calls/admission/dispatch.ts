@@ -8,6 +8,7 @@ import { canonicalNumber } from '../../../domain/numbers.js';
 import { buildReply } from '../../../sip/stack.js';
 import type { CallRouter } from '../call-router.js';
 import { MAILBOX_MENU } from '../call-router.js';
+import { pickupTarget } from '../transfer/joining.js';
 import type { AdmissionStep } from './chain.js';
 import { decided } from './chain.js';
 
@@ -17,6 +18,12 @@ export function dispatch(router: CallRouter, log: Logger): AdmissionStep {
     const released = (): void => {
       for (const release of attempt.onRelease) release();
     };
+    if (caller?.kind !== 'extension' && request.headers.getAll('Replaces').length > 0) {
+      // RFC 3891 §6: only a caller the PBX authenticated may replace one of its dialogs.
+      decided(log, attempt, 'dispatch', 'Replaces from no extension: 403');
+      tx.respond(buildReply(request, 403, 'Forbidden'));
+      return;
+    }
     switch (caller?.kind) {
       case undefined:
         // A step above always decides the caller or answers; never reached.
@@ -36,6 +43,15 @@ export function dispatch(router: CallRouter, log: Logger): AdmissionStep {
         break;
     }
     const username = caller.username;
+    if (request.headers.getAll('Replaces').length > 0) {
+      router.handleReplaces(request, tx, username);
+      return;
+    }
+    const pickup = pickupTarget(dialled);
+    if (pickup !== undefined) {
+      router.handlePickup(request, tx, username, dialled, pickup);
+      return;
+    }
     if (dialled === MAILBOX_MENU) {
       router.handleMailboxMenu(request, tx, username);
       return;

@@ -1,6 +1,6 @@
 /**
- * The `dial` step (design §4): one B-leg out through the trunk that takes the number, presented
- * as the plan says (anonymous per RFC 3323/3325). No trunk for the number: the step fails as
+ * The `dial` step (design §4): one B-leg out through the trunk that takes the number, presenting
+ * the identity the plan says (issue 13 §5; private per RFC 3323/3325). No trunk for the number: the step fails as
  * unreachable.
  */
 import type { Step } from '../../../domain/types.js';
@@ -8,7 +8,13 @@ import { trunkPresentation } from '../identity.js';
 import type { StepContext } from './step-context.js';
 
 export function dial(ctx: StepContext, step: Extract<Step, { do: 'dial' }>): void {
-  const route = ctx.trunks.dial(step.number, step.presentation, ctx.caller, ctx.callerName);
+  const route = ctx.trunks.dial(
+    step.number,
+    step.presentation,
+    ctx.caller,
+    ctx.callerName,
+    step.extension,
+  );
   if (route === null) {
     ctx.log(`no trunk for ${step.number}`);
     ctx.failed('unreachable');
@@ -20,7 +26,7 @@ export function dial(ctx: StepContext, step: Extract<Step, { do: 'dial' }>): voi
       uri: route.requestUri,
       to: route.to,
       destination: route.destination,
-      presentation: trunkPresentation(ctx.caller, ctx.callerName, step.presentation, route),
+      presentation: trunkPresentation(ctx.callerName, step.presentation, route),
       extra: route.headers ?? [],
     },
   ]);

@@ -10,11 +10,26 @@
  *
  * Answers (RFC 3515 §2.4.1, §2.4.2): no or several Refer-To, or one that is no SIP URI: 400; a
  * target nobody knows: 404; one the outbound policy refuses, or an outside number for a
- * transferor that is no extension: 403; a REFER with `Replaces` (attended transfer): 501, not
- * built yet. A REFER outside any dialog never reaches a call: the router answers it 481.
+ * transferor that is no extension: 403. A REFER outside any dialog never reaches a call: the
+ * router answers it 481.
+ *
+ * A Refer-To with `Replaces` is an attended transfer (attended.ts): a malformed Replaces gets 400;
+ * one naming a dialog of somebody else than the transferor, 403; one naming the transferor's
+ * consultation still ringing becomes a blind transfer to whom it rings (the consultation is
+ * cancelled); one naming no dialog the PBX can join (none, this very call, a call already
+ * transferring or in voicemail) is accepted and
+ * fails as the INVITE with Replaces a transferee would send would (RFC 5589 §7, RFC 3891 §3):
+ * NOTIFY `481 Call/Transaction Does Not Exist`, the call going on as before. A 481 to the REFER
+ * itself would end the transferor's dialog (RFC 3261 §12.2.1.2).
  */
 import { transferDecision } from '../../../domain/transfer.js';
-import { parseNameAddr, parseSipUri, uriUser } from '../../../sip/message/index.js';
+import {
+  parseNameAddr,
+  parseReplaces,
+  parseSipUri,
+  uriReplaces,
+  uriUser,
+} from '../../../sip/message/index.js';
 import type { SipRequest } from '../../../sip/message/index.js';
 import type { Caller } from '../../../domain/types.js';
 import type { BLeg } from '../b-leg.js';
@@ -23,6 +38,7 @@ import type { Side } from '../in-dialog-relay.js';
 import { reply } from '../local-answers.js';
 import type { StepFailure } from '../outcome.js';
 import type { ServerTx } from '../ports.js';
+import { attend } from './attended.js';
 
 /** Who sent the REFER: either party of an answered call. */
 export interface Transferor {
@@ -85,6 +101,18 @@ export class BlindTransfer {
     this.finish(status, reason);
   }
 
+  /**
+   * The transfer could not even start: the transferor is told, and stays in the call (nothing
+   * changed for it).
+   */
+  fail(status: number, reason: string): void {
+    if (this.told) return;
+    this.told = true;
+    this.hungUp = true;
+    this.core.log(`transfer by ${this.by} to ${this.target}: ${status} ${reason}`);
+    this.notify(status, reason, true);
+  }
+
   private finish(status: number, reason: string): void {
     if (this.told) return;
     this.told = true;
@@ -128,15 +156,14 @@ function sipfragOf(failure: StepFailure): [number, string] {
 }
 
 /** The Refer-To target's user part, or null when there is not exactly one SIP URI to read. */
-function referTarget(request: SipRequest): { user: string; replaces: boolean } | null {
+function referTarget(request: SipRequest): { user: string; replaces: string | undefined } | null {
   const values = request.headers.getAll('Refer-To');
   if (values.length !== 1) return null;
   const nameAddr = parseNameAddr(values[0] ?? '');
   const uri = nameAddr === null ? null : parseSipUri(nameAddr.uri);
   const user = uri === null ? undefined : uriUser(uri);
   if (uri === null || user === undefined || user === '') return null;
-  const replaces = [...uri.headers.keys()].some((name) => name.toLowerCase() === 'replaces');
-  return { user: decodeURIComponent(user), replaces };
+  return { user: decodeURIComponent(user), replaces: uriReplaces(uri.headers) };
 }
 
 /**
@@ -155,15 +182,26 @@ export function receiveRefer(
     reply(core.signaling, tx, 400, 'Bad Request: one Refer-To SIP URI required');
     return;
   }
-  if (refer.replaces) {
-    reply(core.signaling, tx, 501, 'Not Implemented: attended transfer');
+  if (refer.replaces !== undefined) {
+    receiveAttended(core, transferor, transferee, refer.user, refer.replaces, tx);
     return;
   }
+  blindTransfer(core, transferor, transferee, refer.user, tx);
+}
+
+/** Accept (or refuse) a blind transfer of `transferee` to `target`, and carry it out. */
+function blindTransfer(
+  core: CallCore,
+  transferor: Transferor,
+  transferee: Caller,
+  target: string,
+  tx: ServerTx,
+): void {
   const routing = core.transfers;
   const by = transferor.by;
-  const routed = routing === null ? 'forbidden' : routing.route(transferee, refer.user, by);
+  const routed = routing === null ? 'forbidden' : routing.route(transferee, target, by);
   if (routed === 'forbidden') {
-    core.log(`transfer to ${refer.user} by ${by} refused`);
+    core.log(`transfer to ${target} by ${by} refused`);
     reply(core.signaling, tx, 403, 'Forbidden');
     return;
   }
@@ -171,16 +209,56 @@ export function receiveRefer(
     reply(core.signaling, tx, 404, 'Not Found');
     return;
   }
-  const voicemailTarget = refer.user.startsWith('*');
+  const voicemailTarget = target.startsWith('*');
   const { decision, returnStep } = transferDecision(routed.decision, {
     by,
-    target: refer.user,
+    target: target,
     returnTo: voicemailTarget ? null : routed.transferor,
     returnTimeout: routed.returnTimeout,
   });
   reply(core.signaling, tx, 202, 'Accepted');
-  const transfer = new BlindTransfer(core, transferor, refer.user, returnStep);
+  const transfer = new BlindTransfer(core, transferor, target, returnStep);
   transfer.progress(100, 'Trying');
-  core.log(`transferred by ${by} to ${refer.user}`);
+  core.log(`transferred by ${by} to ${target}`);
   core.transferTo(transfer, decision, transferee);
+}
+
+/** A REFER whose Refer-To carries `replaces` (its decoded value): an attended transfer. */
+function receiveAttended(
+  core: CallCore,
+  transferor: Transferor,
+  transferee: Caller,
+  target: string,
+  replacesValue: string,
+  tx: ServerTx,
+): void {
+  const replaces = parseReplaces(replacesValue);
+  if (replaces === null) {
+    reply(core.signaling, tx, 400, 'Bad Request: malformed Replaces');
+    return;
+  }
+  const named = core.transfers?.dialog?.(replaces) ?? null;
+  if (named !== null && named.by !== transferor.by) {
+    core.log(`attended transfer by ${transferor.by} names a dialog of ${named.by}: refused`);
+    reply(core.signaling, tx, 403, 'Forbidden');
+    return;
+  }
+  if (named?.state === 'unanswered' && named.call !== core) {
+    // RFC 5589 §7: transferred while the consultation still rings. The PBX cannot hand a
+    // ringing call to the transferee, so it cancels it and rings its target for the transferee.
+    core.log(`attended transfer by ${transferor.by} while ${named.other} rings: blind`);
+    named.call.abandon();
+    blindTransfer(core, transferor, transferee, named.other, tx);
+    return;
+  }
+  reply(core.signaling, tx, 202, 'Accepted');
+  const transfer = new BlindTransfer(core, transferor, named?.other ?? target, null);
+  transfer.progress(100, 'Trying');
+  if (named === null || named.state !== 'confirmed' || named.call === core) {
+    core.log(`attended transfer by ${transferor.by}: Replaces names no call to join`);
+    transfer.fail(481, 'Call/Transaction Does Not Exist');
+    return;
+  }
+  core.log(`attended transfer by ${transferor.by} to ${named.other} (call ${named.call.id})`);
+  attend(core, transfer, transferor.leg === null ? 'caller' : 'callee', named);
 }
