@@ -19,6 +19,8 @@ export interface MetricSources {
   registrations(): number;
   /** Source addresses the auth guard refuses now. */
   blockedAddresses(): number;
+  /** Busy-lamp and presence subscriptions alive now. */
+  presenceSubscriptions?(): number;
   /** Overload control's state and the SIP socket's kernel queue; undefined when it is off. */
   overload?(): (OverloadStatus & { udp: UdpQueue | undefined }) | undefined;
 }
@@ -79,6 +81,12 @@ export class PbxMetrics {
       'renvoi_registrations_active',
       'Live registrations (bindings) of all extensions',
       read((s) => s.registrations()),
+    );
+    gauge(
+      registers,
+      'renvoi_presence_subscriptions_active',
+      'Busy-lamp (dialog) and presence subscriptions of phones',
+      read((s) => s.presenceSubscriptions?.() ?? 0),
     );
     gauge(
       registers,

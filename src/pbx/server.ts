@@ -31,11 +31,11 @@ import { trunkOf } from './trunks/inbound.js';
 import type { ResolvedHosts } from './trunks/inbound.js';
 import { NatKeepalive } from './registrar/nat-keepalive.js';
 import { TrunkRegistration } from './trunks/trunk-registration.js';
-import { MwiService, EVENT_PACKAGE as MWI_PACKAGE } from './voicemail/mwi.js';
+import { MwiService } from './voicemail/mwi.js';
 import { CallActivity } from './presence/call-activity.js';
 import { PresenceService } from './presence/presence-service.js';
 import type { PresenceOptions } from './presence/presence-service.js';
-import { eventPackageOf } from '../sip/subscription/subscribe-request.js';
+import { routeSubscribe } from './presence/subscribe-routing.js';
 import { RealScheduler } from '../sip/timers.js';
 import { MailQueue } from './voicemail/mail-queue.js';
 import type { MailQueueOptions } from './voicemail/mail-queue.js';
@@ -215,6 +215,7 @@ export class Pbx {
       activeCalls: () => this.calls?.active() ?? 0,
       registrations: () => this.registrar.registeredCount(),
       blockedAddresses: () => guard.blockedCount(clock()),
+      presenceSubscriptions: () => this.presence.size,
       overload: () => stack.overloadStatus(),
     });
     this.events = options.events ?? new EventBus();
@@ -407,7 +408,7 @@ export class Pbx {
         }
         break;
       case 'SUBSCRIBE':
-        this.subscribe(request, tx, source);
+        if (tx !== null) routeSubscribe(request, tx, source, this.mwi, this.presence);
         return;
       default:
         break;
@@ -421,29 +422,6 @@ export class Pbx {
       response.headers.append('Allow', 'OPTIONS, REGISTER');
       tx.respond(response);
     }
-  }
-
-  /** RFC 6665: each event package to its notifier; the PBX's list for one it does not serve. */
-  private subscribe(request: SipRequest, tx: ServerTransaction | null, source: Source): void {
-    if (tx === null) return;
-    const pkg = eventPackageOf(request);
-    if (pkg === undefined) {
-      // RFC 6665 §8.2.1: a SUBSCRIBE must name its package.
-      tx.respond(buildReply(request, 400, 'Missing Event Header'));
-      return;
-    }
-    if (pkg === MWI_PACKAGE) {
-      this.mwi.handle(request, tx, source);
-      return;
-    }
-    if (this.presence.serves(request)) {
-      this.presence.handle(request, tx, source);
-      return;
-    }
-    // RFC 6665 §4.2.1: 489 with the packages we serve.
-    const response = buildReply(request, 489, 'Bad Event');
-    response.headers.append('Allow-Events', ALLOW_EVENTS);
-    tx.respond(response);
   }
 
   /**

@@ -15,6 +15,8 @@ import type { Db } from '../../src/store/database.js';
 import { callingAs, eventually, freePort, phone, sipp, sippUas, startTestPbx } from './harness.js';
 import type { TestPbx } from './harness.js';
 import { as, login } from '../api/helpers.js';
+import { Phone } from '../pbx/presence/phone.js';
+import type { SipStack } from '../../src/sip/stack.js';
 
 const DIALOG_NS = 'urn:ietf:params:xml:ns:dialog-info';
 const PIDF_NS = 'urn:ietf:params:xml:ns:pidf';
@@ -132,8 +134,14 @@ describe('busy lamps and presence with SIPp', () => {
       'the subscription and its first NOTIFY answered',
       10_000,
     );
+    const scraped = (await t.pbx.metrics.exposition()).body;
+    expect(scraped).toMatch(/^renvoi_presence_subscriptions_active 1$/m);
     const caller = await sipp(t, 'uac-auth.xml', callingAs(t, '101', '201'));
     expect(caller.code, caller.stdout + caller.stderr).toBe(0);
+    // RFC 6665 §4.4.4: the answer to the INVITE says which packages may be subscribed to.
+    expect(caller.messages).toMatch(
+      /^SIP\/2\.0 200 OK[\s\S]*?^Allow-Events: message-summary, dialog, presence\s*$/m,
+    );
     const watched = await lamp.done;
     expect(watched.code, watched.stdout + watched.stderr + watched.messages).toBe(0);
     expect((await callee.done).code).toBe(0);
@@ -216,5 +224,40 @@ describe('busy lamps and presence with SIPp', () => {
     expect(seen[1]).toEqual({ basic: 'open', note: 'Déjeuner', activities: ['meal'] });
     expect(header(notifies[2]?.head ?? '', 'Subscription-State')).toBe('terminated;reason=timeout');
     await quietSubscriptions();
+  });
+
+  it("adds on-the-phone to 201's presence while it talks, and takes it away after", async () => {
+    // The previous test left 201 at lunch, where its calls go to voicemail: back to available.
+    const alice = await login(app, '201', 'secret-of-201');
+    const put = await as(app, alice)('PUT', '/api/extensions/201/status', { status: 'available' });
+    expect(put.statusCode).toBe(200);
+    await eventually(
+      () => t.pbx.directory().extensions.get('201')?.status === 'available',
+      'the PBX to reload the directory',
+      5000,
+    );
+    const stacks: SipStack[] = [];
+    try {
+      const watcher = await Phone.start(t.port, stacks);
+      expect((await watcher.subscribe({ target: '201', event: 'presence' })).status).toBe(200);
+      await watcher.waitNotifies(1);
+      const callee = await phone(t, '201', 'uas-ringing.xml');
+      await callee.ready;
+      const caller = await sipp(t, 'uac-auth.xml', callingAs(t, '101', '201'));
+      expect(caller.code, caller.stdout + caller.stderr).toBe(0);
+      expect((await callee.done).code).toBe(0);
+      await watcher.waitNotifies(3);
+      const activities = watcher.notifies.map((n) =>
+        [...xml(n.body.toString()).getElementsByTagNameNS(RPID_NS, 'activities')].flatMap((a) =>
+          [...a.childNodes].filter((c) => c.nodeType === 1).map((c) => c.localName),
+        ),
+      );
+      // Ringing is no presence change; talking is, and hanging up again.
+      expect(activities).toEqual([[], ['on-the-phone'], []]);
+      expect((await watcher.subscribe({ event: 'presence', expires: 0 })).status).toBe(200);
+      await quietSubscriptions();
+    } finally {
+      for (const stack of stacks) await stack.close();
+    }
   });
 });

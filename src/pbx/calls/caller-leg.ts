@@ -18,6 +18,7 @@ import {
 } from '../../sip/message/index.js';
 import type { SipRequest, SipResponse } from '../../sip/message/index.js';
 import type { Destination } from '../../sip/transport/types.js';
+import { PBX_ALLOW_EVENTS } from '../allow.js';
 import { ALLOW } from './in-dialog-relay.js';
 import { PBX_SUPPORTED as SUPPORTED } from '../option-tags.js';
 import type { Content } from './in-dialog-relay.js';
@@ -88,6 +89,8 @@ export class CallerLeg {
     if (status >= 200 && status < 300) {
       response.headers.append('Allow', ALLOW);
       response.headers.append('Supported', SUPPORTED);
+      // RFC 6665 §4.4.4: the phone learns which packages it may subscribe to here.
+      response.headers.append('Allow-Events', PBX_ALLOW_EVENTS);
     }
     if (content.body !== undefined) {
       response.headers.append('Content-Type', content.contentType ?? 'application/sdp');

@@ -149,36 +149,47 @@ export class CallActivity {
     this.source = source;
   }
 
-  /** `signaling`, telling this activity after every message of a call. */
+  /**
+   * `signaling`, telling this activity after every message of a call. Only `sendRequest` and
+   * `respond` are watched; every other member of the port passes through untouched, so the port
+   * may grow (an address per peer, say) without this wrapper knowing.
+   */
   observe(signaling: Signaling): Signaling {
     const touched = () => this.changed();
-    return {
-      sendRequest: (request: SipRequest, destination: Destination, handlers: ResponseHandlers) => {
-        const tx: ClientTx = signaling.sendRequest(request, destination, {
-          onResponse: (response) => {
-            handlers.onResponse(response);
-            touched();
-          },
-          onTimeout: () => {
-            handlers.onTimeout();
-            touched();
-          },
-          onTransportError: (error) => {
-            handlers.onTransportError(error);
-            touched();
-          },
-        });
-        touched();
-        return tx;
-      },
-      respond: (tx: ServerTx, response: SipResponse) => {
-        signaling.respond(tx, response);
-        touched();
-      },
-      sendAck: (ack, destination) => signaling.sendAck(ack, destination),
-      localContact: (peer) => signaling.localContact(peer),
-      addressFor: (peer) => signaling.addressFor(peer),
+    const sendRequest = (
+      request: SipRequest,
+      destination: Destination,
+      handlers: ResponseHandlers,
+    ): ClientTx => {
+      const tx = signaling.sendRequest(request, destination, {
+        onResponse: (response) => {
+          handlers.onResponse(response);
+          touched();
+        },
+        onTimeout: () => {
+          handlers.onTimeout();
+          touched();
+        },
+        onTransportError: (error) => {
+          handlers.onTransportError(error);
+          touched();
+        },
+      });
+      touched();
+      return tx;
     };
+    const respond = (tx: ServerTx, response: SipResponse): void => {
+      signaling.respond(tx, response);
+      touched();
+    };
+    return new Proxy(signaling, {
+      get: (target, property) => {
+        if (property === 'sendRequest') return sendRequest;
+        if (property === 'respond') return respond;
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
   }
 
   /**

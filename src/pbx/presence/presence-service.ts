@@ -68,8 +68,8 @@ export const DEFAULT_PRESENCE_OPTIONS: PresenceOptions = {
 };
 
 export interface PresenceDeps {
-  stack: Pick<SipStack, 'sendRequest' | 'port'>;
-  /** The address phones reach this PBX at: our Contact, and the host of the entities. */
+  stack: Pick<SipStack, 'sendRequest' | 'port' | 'addressFor'>;
+  /** The PBX's name in the entities' URIs (our Contact is the address each phone reaches us at). */
   host: string;
   authenticator: Pick<Authenticator, 'admit'>;
   directory: () => Directory;
@@ -405,8 +405,13 @@ export class PresenceService {
     return `sip:${extension}@${formatHost(this.deps.host)}`;
   }
 
+  /** Our Contact for `peer`: the address it reaches us at (sip/transport/local-address.ts). */
   private localContact(peer: Destination): string {
-    return contactUri(this.deps.host, this.deps.stack.port(peer.protocol), peer.protocol);
+    return contactUri(
+      this.deps.stack.addressFor(peer.address),
+      this.deps.stack.port(peer.protocol),
+      peer.protocol,
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallActivity } from '../../../src/pbx/presence/call-activity.js';
 import type { CallView } from '../../../src/pbx/presence/call-activity.js';
-import type { Signaling } from '../../../src/pbx/calls/ports.js';
+import type { ResponseHandlers, Signaling } from '../../../src/pbx/calls/ports.js';
 
 const turn = () => new Promise((r) => setImmediate(r));
 
@@ -81,17 +81,25 @@ describe('CallActivity', () => {
     const t = setup();
     t.watched.add('201');
     const handlers: { onResponse?: () => void } = {};
+    let addressAsked = 0;
+    // Every member but sendRequest and respond passes through, whatever the port holds.
     const base: Signaling = {
-      sendRequest: (_r, _d, h) => {
+      sendRequest: (_r: unknown, _d: unknown, h: ResponseHandlers) => {
         handlers.onResponse = () => h.onResponse({} as never);
         return { terminated: false, terminate: () => undefined };
       },
       respond: () => undefined,
       sendAck: () => undefined,
       localContact: () => 'sip:pbx@pbx.test',
-      addressFor: () => '192.0.2.1',
+      addressFor: () => {
+        addressAsked++;
+        return '127.0.0.1';
+      },
     };
     const observed = t.activity.observe(base);
+    expect(observed.addressFor({} as never)).toBe('127.0.0.1');
+    expect(addressAsked).toBe(1);
+    expect(observed.localContact({} as never)).toBe('sip:pbx@pbx.test');
     t.set([ringing('c1', '201')]);
     observed.sendRequest({} as never, {} as never, {
       onResponse: () => undefined,

@@ -5,15 +5,13 @@
  * subscription (refresh, fetch, un-SUBSCRIBE, expiry, a NOTIFY refused with 481).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Headers, buildReply, createRequest, getTo } from '../../../src/sip/message/index.js';
-import type { SipRequest, SipResponse } from '../../../src/sip/message/index.js';
-import { SipStack } from '../../../src/sip/stack.js';
-import type { Destination } from '../../../src/sip/stack.js';
-import { answerChallenge } from '../../../src/sip/auth/digest.js';
+import type { SipRequest } from '../../../src/sip/message/index.js';
+import type { SipStack } from '../../../src/sip/stack.js';
 import { buildDirectory } from '../../../src/domain/document.js';
 import { openStore } from '../../../src/cli/data-dir.js';
 import { saveDirectory } from '../../../src/store/directory-repository.js';
 import { eventually, startTestPbx } from '../../interop/harness.js';
+import { Phone } from './phone.js';
 import type { TestPbx } from '../../interop/harness.js';
 
 const TIMERS = { t1: 10, t2: 40, t4: 50, timerD: 100 };
@@ -29,102 +27,6 @@ const DIRECTORY = {
     password,
   })),
 };
-
-interface SubscribeOptions {
-  target?: string;
-  user?: string;
-  event?: string | null;
-  accept?: string | null;
-  expires?: number | null;
-  auth?: boolean;
-}
-
-/** A phone: subscribes (answering one digest challenge) and answers NOTIFYs with `notifyStatus`. */
-class Phone {
-  readonly notifies: SipRequest[] = [];
-  notifyStatus = 200;
-  private cseq = 0;
-  toTag: string | undefined;
-  readonly callId = `sub-${Math.random().toString(36).slice(2)}`;
-
-  private constructor(
-    readonly stack: SipStack,
-    readonly pbx: Destination,
-  ) {
-    stack.onRequest((request, tx) => {
-      if (request.method === 'NOTIFY') this.notifies.push(request);
-      tx?.respond(buildReply(request, this.notifyStatus, this.notifyStatus === 200 ? 'OK' : 'No'));
-    });
-  }
-
-  static async start(t: TestPbx): Promise<Phone> {
-    const stack = new SipStack({ timers: TIMERS, onError: () => undefined });
-    await stack.listen({ host: '127.0.0.1', udp: 0 });
-    phones.push(stack);
-    return new Phone(stack, { protocol: 'udp', address: '127.0.0.1', port: t.port });
-  }
-
-  request(method: string, headers: [string, string][]): Promise<SipResponse> {
-    const h = new Headers();
-    h.append('From', `<sip:101@127.0.0.1>;tag=${this.callId}`);
-    h.append('To', `<sip:201@127.0.0.1>`);
-    h.append('Call-ID', `${this.callId}-${method}`);
-    h.append('CSeq', `1 ${method}`);
-    h.append('Max-Forwards', '70');
-    for (const [name, value] of headers) h.append(name, value);
-    return this.send(createRequest(method, `sip:201@127.0.0.1:${this.pbx.port}`, h));
-  }
-
-  async subscribe(options: SubscribeOptions = {}): Promise<SipResponse> {
-    const target = options.target ?? '201';
-    const user = options.user ?? '101';
-    const uri = `sip:${target}@127.0.0.1:${this.pbx.port}`;
-    const make = (authorization?: string) => {
-      const h = new Headers();
-      h.append('From', `<sip:${user}@127.0.0.1>;tag=phone-${this.callId}`);
-      h.append('To', this.toTag === undefined ? `<${uri}>` : `<${uri}>;tag=${this.toTag}`);
-      h.append('Call-ID', this.callId);
-      h.append('CSeq', `${++this.cseq} SUBSCRIBE`);
-      h.append('Max-Forwards', '70');
-      h.append('Contact', `<sip:${user}@127.0.0.1:${this.stack.port('udp') ?? 0}>`);
-      if (options.event !== null) h.append('Event', options.event ?? 'dialog');
-      if (options.accept !== null && options.accept !== undefined)
-        h.append('Accept', options.accept);
-      if (options.expires !== null) h.append('Expires', String(options.expires ?? 600));
-      if (authorization !== undefined) h.append('Authorization', authorization);
-      return createRequest('SUBSCRIBE', uri, h);
-    };
-    let response = await this.send(make());
-    if (response.status === 401 && options.auth !== false) {
-      const authorization = answerChallenge(response.headers.getAll('WWW-Authenticate'), {
-        username: user,
-        password: PASSWORDS[user] ?? 'wrong',
-        method: 'SUBSCRIBE',
-        uri,
-      });
-      response = await this.send(make(authorization ?? undefined));
-    }
-    if (response.status === 200) this.toTag ??= getTo(response)?.tag;
-    return response;
-  }
-
-  async waitNotifies(n: number): Promise<SipRequest[]> {
-    await eventually(() => this.notifies.length >= n, `${n} NOTIFY`, 5000);
-    return this.notifies;
-  }
-
-  private send(request: SipRequest): Promise<SipResponse> {
-    return new Promise<SipResponse>((resolve, reject) => {
-      this.stack.sendRequest(request, this.pbx, {
-        onResponse: (r) => {
-          if (r.status >= 200) resolve(r);
-        },
-        onTimeout: () => reject(new Error(`${request.method} timed out`)),
-        onTransportError: reject,
-      });
-    });
-  }
-}
 
 const phones: SipStack[] = [];
 let t: TestPbx;
@@ -152,7 +54,7 @@ async function released(): Promise<void> {
 
 describe('SUBSCRIBE refused (RFC 6665 §4.2.1)', () => {
   it('says the packages served in OPTIONS and in a 489; no Event is a 400', async () => {
-    const phone = await Phone.start(t);
+    const phone = await Phone.start(t.port, phones);
     const options = await phone.request('OPTIONS', []);
     expect(options.headers.getAll('Allow-Events').join(', ')).toBe(ALLOW_EVENTS);
     const unknown = await phone.subscribe({ event: 'conference' });
@@ -163,7 +65,7 @@ describe('SUBSCRIBE refused (RFC 6665 §4.2.1)', () => {
   });
 
   it('challenges, then 404 for no extension, 406 for a body it cannot read, 423 too brief', async () => {
-    const phone = await Phone.start(t);
+    const phone = await Phone.start(t.port, phones);
     expect((await phone.subscribe({ auth: false })).status).toBe(401);
     expect((await phone.subscribe({ target: '999' })).status).toBe(404);
     const type = await phone.subscribe({ accept: 'text/plain' });
@@ -177,7 +79,7 @@ describe('SUBSCRIBE refused (RFC 6665 §4.2.1)', () => {
   });
 
   it('refuses a flood from one extension with 503 and Retry-After, and the total past its bound', async () => {
-    const flood = await Promise.all([1, 2, 3, 4].map(() => Phone.start(t)));
+    const flood = await Promise.all([1, 2, 3, 4].map(() => Phone.start(t.port, phones)));
     const answers = [];
     for (const phone of flood) answers.push(await phone.subscribe({ expires: 60 }));
     // Un-SUBSCRIBEs as 101, and (below) as 102, each its own.
@@ -188,7 +90,7 @@ describe('SUBSCRIBE refused (RFC 6665 §4.2.1)', () => {
     expect(Number(refused?.headers.get('Retry-After'))).toBeLessThanOrEqual(60);
     expect(t.pbx.presence.size).toBe(3);
     // Another extension still has room, until the PBX's own bound.
-    const others = await Promise.all([1, 2, 3].map(() => Phone.start(t)));
+    const others = await Promise.all([1, 2, 3].map(() => Phone.start(t.port, phones)));
     const more = [];
     for (const phone of others) more.push((await phone.subscribe({ user: '102' })).status);
     ends.push(...others.map((phone) => () => phone.subscribe({ user: '102', expires: 0 })));
@@ -204,7 +106,7 @@ describe('SUBSCRIBE refused (RFC 6665 §4.2.1)', () => {
 
 describe('a subscription’s life (RFC 6665 §4.2.2)', () => {
   it('notifies at once, refreshes, and ends with a terminated NOTIFY on un-SUBSCRIBE', async () => {
-    const phone = await Phone.start(t);
+    const phone = await Phone.start(t.port, phones);
     const ok = await phone.subscribe({ expires: 7200 });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('Expires')).toBe('3600');
@@ -229,7 +131,7 @@ describe('a subscription’s life (RFC 6665 §4.2.2)', () => {
   });
 
   it('only its subscriber refreshes it', async () => {
-    const phone = await Phone.start(t);
+    const phone = await Phone.start(t.port, phones);
     expect((await phone.subscribe({ event: 'presence' })).status).toBe(200);
     expect((await phone.subscribe({ event: 'presence', user: '102' })).status).toBe(403);
     expect((await phone.subscribe({ event: 'presence', expires: 0 })).status).toBe(200);
@@ -237,7 +139,7 @@ describe('a subscription’s life (RFC 6665 §4.2.2)', () => {
   });
 
   it('a fetch (Expires: 0) gets one NOTIFY that ends it', async () => {
-    const phone = await Phone.start(t);
+    const phone = await Phone.start(t.port, phones);
     const fetched = await phone.subscribe({ event: 'presence', expires: 0 });
     expect(fetched.status).toBe(200);
     expect(fetched.headers.get('Expires')).toBe('0');
@@ -249,7 +151,7 @@ describe('a subscription’s life (RFC 6665 §4.2.2)', () => {
   });
 
   it('expires with a terminated NOTIFY', async () => {
-    const phone = await Phone.start(t);
+    const phone = await Phone.start(t.port, phones);
     expect((await phone.subscribe({ expires: 2 })).status).toBe(200);
     const notifies = await phone.waitNotifies(2);
     expect(state(notifies[1])).toBe('terminated;reason=timeout');
@@ -257,8 +159,8 @@ describe('a subscription’s life (RFC 6665 §4.2.2)', () => {
   });
 
   it('a NOTIFY answered 481 removes the subscription; a status change reaches the others', async () => {
-    const gone = await Phone.start(t);
-    const here = await Phone.start(t);
+    const gone = await Phone.start(t.port, phones);
+    const here = await Phone.start(t.port, phones);
     expect((await gone.subscribe({ event: 'presence' })).status).toBe(200);
     expect((await here.subscribe({ event: 'presence' })).status).toBe(200);
     await gone.waitNotifies(1);
@@ -281,7 +183,7 @@ describe('a subscription’s life (RFC 6665 §4.2.2)', () => {
   });
 
   it('shows a status chosen until a time, then the one before once that time has passed', async () => {
-    const phone = await Phone.start(t);
+    const phone = await Phone.start(t.port, phones);
     expect((await phone.subscribe({ event: 'presence' })).status).toBe(200);
     await phone.waitNotifies(1);
     expect(phone.notifies[0]?.body.toString()).toContain('<note>Disponible</note>');
@@ -308,6 +210,25 @@ describe('a subscription’s life (RFC 6665 §4.2.2)', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(phone.notifies).toHaveLength(3);
     expect((await phone.subscribe({ event: 'presence', expires: 0 })).status).toBe(200);
+    await released();
+  });
+
+  it('ends the subscriptions to an extension removed from the directory (noresource)', async () => {
+    const phone = await Phone.start(t.port, phones);
+    expect((await phone.subscribe({ target: '102' })).status).toBe(200);
+    await phone.waitNotifies(1);
+    const built = buildDirectory({
+      extensions: DIRECTORY.extensions.filter((e) => e.number !== '102'),
+    });
+    if (!built.ok) throw new Error(JSON.stringify(built.problems));
+    const other = await openStore(t.dataDir);
+    try {
+      await saveDirectory(other, built.directory);
+    } finally {
+      await other.destroy();
+    }
+    const [, last] = await phone.waitNotifies(2);
+    expect(state(last)).toBe('terminated;reason=noresource');
     await released();
   });
 });
